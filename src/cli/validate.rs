@@ -1,0 +1,43 @@
+//! `frikommune validate STUDY`: the study and its data, checked without estimating.
+
+use std::path::PathBuf;
+
+use frikommune::design::Design;
+use frikommune::error::Error;
+use frikommune::ingest::read_panel;
+use frikommune::study::Study;
+
+use super::Output;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The study file.
+    #[arg(default_value = super::DEFAULT_STUDY)]
+    study: PathBuf,
+}
+
+pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
+    let study = Study::load(&args.study)?;
+    let panel = read_panel(&study)?;
+    let mut designs = 0;
+    for (ti, trial) in study.trials.iter().enumerate() {
+        for (ci, comp) in trial.components.iter().enumerate() {
+            for outcome in &comp.outcomes {
+                Design::build(&study, &panel, ti, ci, outcome).map_err(|e| Error::Design(e.0))?;
+                designs += 1;
+            }
+        }
+    }
+    out.say(format!(
+        "{} is valid: {} trials, {} outcomes, {} designs; data {} municipalities × {} months ({} – {})",
+        args.study.display(),
+        study.trials.len(),
+        study.outcomes.len(),
+        designs,
+        panel.units.len(),
+        panel.months.len(),
+        panel.months.first,
+        panel.months.last
+    ));
+    Ok(())
+}

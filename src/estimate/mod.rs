@@ -1,0 +1,75 @@
+//! Estimation: the effect of a trial on an outcome, with its uncertainty.
+//!
+//! Each method is a module with a params type and a `fit` that returns an [`Estimate`]. All of
+//! them read the same [`Sample`]: the treated and comparison municipalities of one design, each
+//! with its first treated month and its observations. Shared machinery (demeaning, variance
+//! estimators) lives once, in [`demean`] and [`crate::inference`].
+
+pub mod demean;
+pub mod did2x2;
+pub mod twfe;
+
+use serde::Serialize;
+
+use crate::inference::{Inference, Interval};
+use crate::period::Month;
+use crate::registry::Code;
+
+/// One municipality's data in a design.
+#[derive(Clone, Debug)]
+pub struct SampleUnit {
+    pub code: Code,
+    /// First treated month; `None` for comparison units.
+    pub start: Option<Month>,
+    /// Observations in month order, missing months left out.
+    pub obs: Vec<(Month, f64)>,
+}
+
+/// The data one estimator sees.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    pub units: Vec<SampleUnit>,
+}
+
+impl Sample {
+    pub fn n_treated(&self) -> usize {
+        self.units.iter().filter(|u| u.start.is_some()).count()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Difference in differences of pre- and post-window means.
+    Did2x2,
+    /// Two-way fixed effects (municipality and month) regression.
+    Twfe,
+}
+
+impl Method {
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Did2x2 => "did2x2",
+            Method::Twfe => "twfe",
+        }
+    }
+}
+
+/// A fitted effect with its interval and the convention behind it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    pub method: Method,
+    pub estimand: String,
+    #[serde(flatten)]
+    pub interval: Interval,
+    pub inference: Inference,
+    pub n_obs: usize,
+    pub n_units: usize,
+    pub n_treated: usize,
+    pub n_control: usize,
+}
+
+/// Why a method could not produce an estimate from a sample.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct EstimateError(pub String);

@@ -1,0 +1,46 @@
+//! Inference: variance estimators and the intervals and p-values built on them.
+//!
+//! Every interval in the project carries an [`Inference`] record naming the convention that
+//! produced it, so the reader of any output can tell a CR1 interval from a bootstrap one.
+
+pub mod cluster;
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// How an interval was obtained, in words and in numbers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Inference {
+    /// Short name, e.g. `CR1`.
+    pub name: String,
+    /// The convention in one sentence.
+    pub description: String,
+    pub clusters: usize,
+    /// Degrees of freedom of the reference t distribution.
+    pub df: f64,
+    /// The small-sample factor applied to the variance.
+    pub adjustment: f64,
+}
+
+/// Point estimate with standard error, confidence interval and two-sided p-value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Interval {
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub conf_level: f64,
+    pub p_value: f64,
+}
+
+impl Interval {
+    /// Wald interval `estimate ± t_{df, 1−α/2} · se` and the two-sided p-value of `estimate = 0`
+    /// under a t distribution with `df` degrees of freedom (fixest/pyfixest: df = G − 1 for
+    /// cluster-robust errors).
+    pub fn t_based(estimate: f64, se: f64, df: f64, conf_level: f64) -> Interval {
+        let t = StudentsT::new(0.0, 1.0, df.max(1.0)).expect("positive df");
+        let crit = t.inverse_cdf(0.5 + conf_level / 2.0);
+        let p_value = if se > 0.0 { 2.0 * (1.0 - t.cdf((estimate / se).abs())) } else { f64::NAN };
+        Interval { estimate, se, ci_low: estimate - crit * se, ci_high: estimate + crit * se, conf_level, p_value }
+    }
+}

@@ -1,0 +1,51 @@
+//! Ingest: data files → the canonical [`Panel`], validated.
+//!
+//! A panel file is read as text (see [`polars_io`]) and every cell is parsed here, so that a bad
+//! value is reported with its file, row (as a line number in the file, header = line 1), column
+//! and what was expected. All problems are collected and reported together.
+
+mod panel;
+pub mod polars_io;
+
+use std::path::PathBuf;
+
+pub use panel::{Panel, Series, read_panel};
+
+/// One bad cell or row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellProblem {
+    /// Line in the file (the header is line 1); 0 when the problem concerns the whole file.
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("could not read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{}", format_cells(path, problems, *total))]
+    Invalid { path: PathBuf, problems: Vec<CellProblem>, total: usize },
+}
+
+/// At most this many problems are listed; the count says how many there were.
+pub const MAX_LISTED: usize = 20;
+
+fn format_cells(path: &std::path::Path, problems: &[CellProblem], total: usize) -> String {
+    let mut out = format!("{} has {total} problem(s):", path.display());
+    for p in problems {
+        let at = if p.row == 0 { String::new() } else { format!("row {}, ", p.row) };
+        out.push_str(&format!(
+            "\n  {}: {at}column `{}`: expected {}, found `{}`",
+            path.display(),
+            p.column,
+            p.expected,
+            p.value
+        ));
+    }
+    if total > problems.len() {
+        out.push_str(&format!("\n  … and {} more", total - problems.len()));
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! The canonical aggregate panel: municipality × month × outcome, held densely.
+//!
+//! Municipal panels are small (98 units × a few hundred months), so a dense unit-major matrix
+//! per outcome with NaN for missing cells is both the simplest and the fastest representation.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::polars_io::{TextTable, read_text_table};
+use super::{CellProblem, IngestError, MAX_LISTED};
+use crate::period::{Month, MonthRange};
+use crate::registry::Code;
+use crate::study::{Layout, Study, Unit};
+
+/// One outcome's values (and, where declared, the persons behind each value).
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub values: Vec<f64>,
+    pub n: Option<Vec<f64>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Panel {
+    pub months: MonthRange,
+    pub units: Vec<Code>,
+    pub series: BTreeMap<String, Series>,
+}
+
+impl Panel {
+    pub fn unit_index(&self, code: Code) -> Option<usize> {
+        self.units.binary_search(&code).ok()
+    }
+
+    fn cell(&self, unit: usize, month: Month) -> Option<usize> {
+        self.months.contains(month).then(|| unit * self.months.len() + month.since(self.months.first) as usize)
+    }
+
+    /// The value, or `None` when missing or suppressed.
+    pub fn value(&self, outcome: &str, unit: usize, month: Month) -> Option<f64> {
+        let s = self.series.get(outcome)?;
+        let v = s.values[self.cell(unit, month)?];
+        (!v.is_nan()).then_some(v)
+    }
+
+    /// Persons behind the value, when the outcome declares an `n_column`.
+    pub fn persons(&self, outcome: &str, unit: usize, month: Month) -> Option<f64> {
+        let s = self.series.get(outcome)?;
+        let n = s.n.as_ref()?[self.cell(unit, month)?];
+        (!n.is_nan()).then_some(n)
+    }
+}
+
+struct Problems {
+    list: Vec<CellProblem>,
+    total: usize,
+}
+
+impl Problems {
+    fn push(&mut self, row: usize, column: &str, value: &str, expected: impl Into<String>) {
+        self.total += 1;
+        if self.list.len() < MAX_LISTED {
+            self.list.push(CellProblem { row, column: column.into(), value: value.into(), expected: expected.into() });
+        }
+    }
+}
+
+/// Reads and validates the study's panel file.
+pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
+    let path = &study.data.panel;
+    let table = read_text_table(path, study.data.separator)
+        .map_err(|message| IngestError::Read { path: path.clone(), message })?;
+    let mut problems = Problems { list: Vec::new(), total: 0 };
+    let panel = build(study, &table, &mut problems);
+    if problems.total > 0 {
+        return Err(IngestError::Invalid { path: path.clone(), problems: problems.list, total: problems.total });
+    }
+    Ok(panel)
+}
+
+/// One parsed observation before it is placed in the matrix.
+struct Obs {
+    row: usize,
+    unit: Code,
+    month: Month,
+    outcome: usize,
+    value: f64,
+    n: f64,
+}
+
+fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
+    let names = table.names().join(", ");
+    let mut require = |name: &str, problems: &mut Problems| -> Option<&[Option<String>]> {
+        let col = table.column(name);
+        if col.is_none() {
+            problems.push(0, name, &names, format!("a column named `{name}` (the header has: {names})"));
+        }
+        col
+    };
+    let muni = require("municipality", problems);
+    let period = require("period", problems);
+    let outcomes = &study.outcomes;
+    let mut obs: Vec<Obs> = Vec::new();
+
+    let (Some(muni), Some(period)) = (muni, period) else {
+        return empty();
+    };
+    let mut codes: HashMap<&str, Option<Code>> = HashMap::new();
+    let mut months: HashMap<&str, Option<Month>> = HashMap::new();
+    let mut row_keys: Vec<Option<(Code, Month)>> = Vec::with_capacity(table.rows);
+    for r in 0..table.rows {
+        let line = r + 2;
+        let m = muni[r].as_deref().unwrap_or("");
+        let code = *codes.entry(m).or_insert_with(|| study.registry.resolve(m).ok());
+        if code.is_none() {
+            let hint = match study.registry.resolve(m) {
+                Err(crate::registry::LookupError::Unknown { suggestion: Some(s) }) => format!(" (did you mean `{s}`?)"),
+                _ => String::new(),
+            };
+            problems.push(line, "municipality", m, format!("a municipality code or name from the registry{hint}"));
+        }
+        let p = period[r].as_deref().unwrap_or("");
+        let month = *months.entry(p).or_insert_with(|| Month::parse(p));
+        if month.is_none() {
+            problems.push(line, "period", p, "a month such as 2018-07-01, 2018-07 or 2018M07");
+        }
+        row_keys.push(code.zip(month));
+    }
+
+    match study.data.layout {
+        Layout::Wide => {
+            for (oi, outcome) in outcomes.iter().enumerate() {
+                let Some(values) = require(&outcome.key, problems) else { continue };
+                let n_col = outcome.n_column.as_deref().and_then(|c| require(c, problems));
+                for (r, key) in row_keys.iter().enumerate() {
+                    let line = r + 2;
+                    let value = parse_value(values[r].as_deref(), line, &outcome.key, outcome.unit, problems);
+                    let n = n_col.map(|c| parse_value(c[r].as_deref(), line, outcome.n_column.as_deref().unwrap_or(""), Unit::Count, problems));
+                    if let (Some((unit, month)), Some(Some(value))) = (key, value) {
+                        obs.push(Obs { row: line, unit: *unit, month: *month, outcome: oi, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+                    }
+                }
+            }
+        }
+        Layout::Long => {
+            let out_col = require("outcome", problems);
+            let val_col = require("value", problems);
+            let n_col = table.column("n");
+            if let (Some(out_col), Some(val_col)) = (out_col, val_col) {
+                let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
+                let mut unknown_outcomes = BTreeSet::new();
+                for (r, key) in row_keys.iter().enumerate() {
+                    let line = r + 2;
+                    let name = out_col[r].as_deref().unwrap_or("");
+                    let Some(oi) = outcomes.iter().position(|o| o.key == name) else {
+                        // Outcomes the study does not use are allowed; they are skipped.
+                        unknown_outcomes.insert(name.to_string());
+                        if name.is_empty() {
+                            problems.push(line, "outcome", name, format!("an outcome key{}", crate::study::nearest(name, &keys)));
+                        }
+                        continue;
+                    };
+                    let value = parse_value(val_col[r].as_deref(), line, "value", outcomes[oi].unit, problems);
+                    let n = n_col.map(|c| parse_value(c[r].as_deref(), line, "n", Unit::Count, problems));
+                    if let (Some((unit, month)), Some(Some(value))) = (key, value) {
+                        obs.push(Obs { row: line, unit: *unit, month: *month, outcome: oi, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+                    }
+                }
+                for o in outcomes {
+                    if !obs.iter().any(|x| outcomes[x.outcome].key == o.key) && problems.total == 0 {
+                        problems.push(0, "outcome", &o.key, format!("rows for outcome `{}`, which the study declares", o.key));
+                    }
+                }
+            }
+        }
+    }
+    if obs.is_empty() {
+        if problems.total == 0 {
+            problems.push(0, "period", "", "at least one data row");
+        }
+        return empty();
+    }
+
+    let first = obs.iter().map(|o| o.month).min().expect("non-empty");
+    let last = obs.iter().map(|o| o.month).max().expect("non-empty");
+    let units: Vec<Code> = obs.iter().map(|o| o.unit).collect::<BTreeSet<_>>().into_iter().collect();
+    let months = MonthRange { first, last };
+    let cells = units.len() * months.len();
+    let mut series: Vec<Series> = outcomes
+        .iter()
+        .map(|o| Series { values: vec![f64::NAN; cells], n: o.n_column.as_ref().map(|_| vec![f64::NAN; cells]) })
+        .collect();
+    let mut seen: Vec<Vec<u32>> = outcomes.iter().map(|_| vec![0; cells]).collect();
+    for o in &obs {
+        let u = units.binary_search(&o.unit).expect("unit collected");
+        let idx = u * months.len() + o.month.since(first) as usize;
+        if seen[o.outcome][idx] != 0 {
+            problems.push(
+                o.row,
+                "period",
+                &o.month.to_string(),
+                format!(
+                    "one row per municipality, period and outcome (municipality {} already has `{}` for {} on line {})",
+                    o.unit, outcomes[o.outcome].key, o.month, seen[o.outcome][idx]
+                ),
+            );
+            continue;
+        }
+        seen[o.outcome][idx] = o.row as u32;
+        series[o.outcome].values[idx] = o.value;
+        if let Some(n) = series[o.outcome].n.as_mut() {
+            n[idx] = o.n;
+        }
+    }
+    Panel {
+        months,
+        units,
+        series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect(),
+    }
+}
+
+fn empty() -> Panel {
+    let m = Month::new(2000, 1).expect("valid");
+    Panel { months: MonthRange { first: m, last: m }, units: Vec::new(), series: BTreeMap::new() }
+}
+
+/// Parses one numeric cell. Empty, `NA` and `..` (suppressed) are missing (`Some(None)` is not
+/// needed: missing is `Ok` with NaN upstream), anything else must be a finite number in range.
+fn parse_value(cell: Option<&str>, line: usize, column: &str, unit: Unit, problems: &mut Problems) -> Option<Option<f64>> {
+    let text = cell.unwrap_or("").trim();
+    if text.is_empty() || text == ".." || text.eq_ignore_ascii_case("na") {
+        return Some(None);
+    }
+    let Ok(v) = text.parse::<f64>() else {
+        problems.push(line, column, text, "a number (use `.` as the decimal mark; empty or `..` for missing)");
+        return None;
+    };
+    if !v.is_finite() {
+        problems.push(line, column, text, "a finite number");
+        return None;
+    }
+    let ok = match unit {
+        Unit::Percent => (0.0..=100.0).contains(&v),
+        Unit::Weeks | Unit::Dkk | Unit::Count => v >= 0.0,
+    };
+    if !ok {
+        let expected = match unit {
+            Unit::Percent => "a share in percent between 0 and 100",
+            _ => "a value that is not negative",
+        };
+        problems.push(line, column, text, expected);
+        return None;
+    }
+    Some(Some(v))
+}

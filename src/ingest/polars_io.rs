@@ -1,0 +1,43 @@
+//! The one place that talks to polars (pinned `=0.55.2`): read a delimited text file into
+//! string columns. Cells are parsed by our own code afterwards so every error can name its row
+//! and column; an upgrade of polars touches only this file.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+/// A table of text cells, column-major, with the header names.
+pub struct TextTable {
+    pub columns: Vec<(String, Vec<Option<String>>)>,
+    pub rows: usize,
+}
+
+impl TextTable {
+    pub fn column(&self, name: &str) -> Option<&[Option<String>]> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c.as_slice())
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.columns.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// Reads `path` with every column as text (no type inference, so nothing is silently coerced).
+pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> {
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .map_parse_options(|o| o.with_separator(separator))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .map_err(|e| e.to_string())?;
+    let rows = df.height();
+    let mut columns = Vec::with_capacity(df.width());
+    for col in df.columns() {
+        let name = col.name().to_string();
+        let text = col.str().map_err(|e| e.to_string())?;
+        let cells = text.into_iter().map(|c| c.map(str::to_string)).collect();
+        columns.push((name, cells));
+    }
+    Ok(TextTable { columns, rows })
+}

@@ -1,0 +1,192 @@
+//! Danish and English wording and number formatting, in one place for every writer.
+//!
+//! Danish conventions (DOMAIN.md): decimal comma "12,2", thousands point "1.544 kr.",
+//! "mio. kr.", "pct." in text and "%" in charts, differences in "pct.-point", dates
+//! "1. juli 2018", durations in "uger".
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::period::Month;
+use crate::study::{Lang, Unit};
+
+/// Formats `x` with `decimals` decimals and grouped thousands; negative numbers get a true
+/// minus sign (U+2212).
+pub fn number(x: f64, decimals: usize, lang: Lang) -> String {
+    if !x.is_finite() {
+        return "..".into();
+    }
+    let (dec, group) = match lang {
+        Lang::Da => (',', '.'),
+        Lang::En => ('.', ','),
+    };
+    let text = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    let negative = x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let mut out = String::new();
+    if negative {
+        out.push('−');
+    }
+    out.push_str(&grouped);
+    if !frac.is_empty() {
+        out.push(dec);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// Like [`number`] but with an explicit `+` on positive values (for effects).
+pub fn signed(x: f64, decimals: usize, lang: Lang) -> String {
+    let s = number(x, decimals, lang);
+    if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{s}") } else { s }
+}
+
+/// Decimals that suit a unit.
+pub fn decimals(unit: Unit) -> usize {
+    match unit {
+        Unit::Percent => 2,
+        Unit::Weeks => 1,
+        Unit::Dkk => 0,
+        Unit::Count => 1,
+    }
+}
+
+/// The unit as written after a difference ("pct.-point", "uger", "kr.").
+pub fn difference_unit(unit: Unit, lang: Lang) -> &'static str {
+    match (unit, lang) {
+        (Unit::Percent, Lang::Da) => "pct.-point",
+        (Unit::Percent, Lang::En) => "percentage points",
+        (Unit::Weeks, Lang::Da) => "uger",
+        (Unit::Weeks, Lang::En) => "weeks",
+        (Unit::Dkk, Lang::Da) => "kr.",
+        (Unit::Dkk, Lang::En) => "DKK",
+        (Unit::Count, Lang::Da) => "antal",
+        (Unit::Count, Lang::En) => "count",
+    }
+}
+
+/// Money in readable form: "12,2 mio. kr." from 12 200 000, "1.544 kr." from 1544.
+pub fn money(x: f64, lang: Lang) -> String {
+    if x.abs() >= 1e6 {
+        match lang {
+            Lang::Da => format!("{} mio. kr.", number(x / 1e6, 1, lang)),
+            Lang::En => format!("DKK {} million", number(x / 1e6, 1, lang)),
+        }
+    } else {
+        match lang {
+            Lang::Da => format!("{} kr.", number(x, 0, lang)),
+            Lang::En => format!("DKK {}", number(x, 0, lang)),
+        }
+    }
+}
+
+const MONTHS_DA: [&str; 12] =
+    ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"];
+const MONTHS_EN: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/// "1. juli 2018" / "1 July 2018".
+pub fn date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Da => format!("{}. {} {}", d.day(), MONTHS_DA[d.month0() as usize], d.year()),
+        Lang::En => format!("{} {} {}", d.day(), MONTHS_EN[d.month0() as usize], d.year()),
+    }
+}
+
+/// "juli 2018" / "July 2018".
+pub fn month(m: Month, lang: Lang) -> String {
+    let names = match lang {
+        Lang::Da => &MONTHS_DA,
+        Lang::En => &MONTHS_EN,
+    };
+    format!("{} {}", names[m.month() as usize - 1], m.year())
+}
+
+/// Fixed UI strings: (key, Danish, English).
+const TABLE: &[(&str, &str, &str)] = &[
+    ("synthetic_notice", "Syntetiske data – resultaterne beskriver ikke virkelige kommuner", "Synthetic data – the results do not describe real municipalities"),
+    ("report", "Evalueringsrapport", "Evaluation report"),
+    ("summary", "Resumé af estimater", "Summary of estimates"),
+    ("trial", "Forsøg", "Trial"),
+    ("component", "Del", "Component"),
+    ("outcome", "Udfald", "Outcome"),
+    ("method", "Metode", "Method"),
+    ("estimate", "Estimat", "Estimate"),
+    ("ci", "95 %-konfidensinterval", "95% confidence interval"),
+    ("p_value", "p-værdi", "p-value"),
+    ("n_treated", "Forsøgskommuner", "Trial municipalities"),
+    ("n_control", "Sammenligningskommuner", "Comparison municipalities"),
+    ("participants", "Deltagere og startdatoer", "Participants and start dates"),
+    ("comparison", "Sammenligningsgruppe", "Comparison group"),
+    ("treated", "Forsøgskommuner", "Trial municipalities"),
+    ("comparison_short", "Sammenlignelige kommuner", "Comparison municipalities"),
+    ("trial_start", "Forsøgsstart", "Trial start"),
+    ("covid", "COVID-19", "COVID-19"),
+    ("pre", "Førperiode", "Pre-period"),
+    ("post", "Forsøgsperiode", "Trial period"),
+    ("did2x2", "DiD (2×2, gennemsnit)", "DiD (2×2, window means)"),
+    ("twfe", "DiD (to-vejs faste effekter)", "DiD (two-way fixed effects)"),
+    ("methods", "Metode og konventioner", "Methods and conventions"),
+    ("contents", "Indhold", "Contents"),
+    ("page", "Side", "Page"),
+    ("excluded", "Udeladt af sammenligningsgruppen", "Left out of the comparison group"),
+    ("figure_trend", "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. måned", "Monthly means in trial and comparison municipalities"),
+    ("no_estimate", "Intet estimat", "No estimate"),
+    ("suppressed", "Celler med færre end {n} personer er diskretioneret (vist som ..)", "Cells with fewer than {n} persons are suppressed (shown as ..)"),
+];
+
+/// The UI string `key` in `lang`; the key itself if it is missing (a test checks none is).
+pub fn t(key: &str, lang: Lang) -> &str {
+    TABLE
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, da, en)| match lang {
+            Lang::Da => *da,
+            Lang::En => *en,
+        })
+        .unwrap_or(key)
+}
+
+/// Every key of the table, for templates that take the whole table.
+pub fn table(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    TABLE.iter().map(|(k, da, en)| (*k, if lang == Lang::Da { *da } else { *en })).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn danish_numbers() {
+        assert_eq!(number(1544.0, 0, Lang::Da), "1.544");
+        assert_eq!(number(12.2, 1, Lang::Da), "12,2");
+        assert_eq!(number(-0.8, 1, Lang::Da), "−0,8");
+        assert_eq!(number(-0.04, 1, Lang::Da), "0,0");
+        assert_eq!(number(1234567.891, 2, Lang::En), "1,234,567.89");
+        assert_eq!(signed(0.8, 1, Lang::Da), "+0,8");
+        assert_eq!(money(12_200_000.0, Lang::Da), "12,2 mio. kr.");
+        assert_eq!(money(1544.0, Lang::Da), "1.544 kr.");
+    }
+
+    #[test]
+    fn danish_dates() {
+        let d = NaiveDate::from_ymd_opt(2018, 7, 1).unwrap();
+        assert_eq!(date(d, Lang::Da), "1. juli 2018");
+        assert_eq!(date(d, Lang::En), "1 July 2018");
+        assert_eq!(month(Month::of(d), Lang::Da), "juli 2018");
+    }
+
+    #[test]
+    fn every_key_has_both_languages() {
+        for (k, da, en) in TABLE {
+            assert!(!da.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!(t("trial", Lang::Da), "Forsøg");
+    }
+}

@@ -1,0 +1,331 @@
+//! The pipeline: study → ingest → design → estimate → results → charts and reports.
+//!
+//! [`analyse`] is pure computation (no files written); [`run`] adds the outputs, staged and
+//! swapped in atomically. Progress is reported through the [`Progress`] trait so the library never
+//! touches the terminal.
+
+use std::path::{Path, PathBuf};
+
+use crate::charts::{TrendChart, render_png, render_svg};
+use crate::design::Design;
+use crate::error::{Error, Result};
+use crate::estimate::did2x2::Did2x2;
+use crate::estimate::twfe::Twfe;
+use crate::ingest::{Panel, read_panel};
+use crate::locale::{self, t};
+use crate::output::StagedDir;
+use crate::period::Month;
+use crate::report::{ChartFiles, exporters};
+use crate::results::{
+    Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, OutcomeInfo, ParticipantInfo,
+    Results, SCHEMA_VERSION, StudyInfo, TrendPoint, TrialInfo,
+};
+use crate::study::{Lang, Study};
+
+/// Receives progress from long steps. Implementations must be cheap.
+pub trait Progress {
+    fn stage(&self, _name: &str, _total: u64) {}
+    fn advance(&self) {}
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// Computes every trial component × outcome of the study on `panel`.
+pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<Results> {
+    let jobs: Vec<(usize, usize, String)> = study
+        .trials
+        .iter()
+        .enumerate()
+        .flat_map(|(ti, tr)| {
+            tr.components.iter().enumerate().flat_map(move |(ci, c)| c.outcomes.iter().map(move |o| (ti, ci, o.clone())))
+        })
+        .collect();
+    progress.stage("estimating", jobs.len() as u64);
+    let mut analyses = Vec::with_capacity(jobs.len());
+    for (ti, ci, outcome) in jobs {
+        let design = Design::build(study, panel, ti, ci, &outcome).map_err(|e| Error::Design(e.0))?;
+        analyses.push(analysis(study, panel, &design));
+        progress.advance();
+    }
+    progress.finish();
+    Ok(Results {
+        schema_version: SCHEMA_VERSION,
+        tool: format!("frikommune {}", env!("CARGO_PKG_VERSION")),
+        study: study_info(study, panel),
+        outcomes: study
+            .outcomes
+            .iter()
+            .map(|o| OutcomeInfo {
+                key: o.key.clone(),
+                label: o.label.clone(),
+                label_en: o.label_en.clone(),
+                unit: o.unit,
+                better: o.better,
+                margin: o.margin,
+            })
+            .collect(),
+        trials: study
+            .trials
+            .iter()
+            .map(|tr| TrialInfo {
+                key: tr.key.clone(),
+                name: tr.name.clone(),
+                name_en: tr.name_en.clone(),
+                theme: tr.theme.clone(),
+                network: tr.network.clone(),
+                end: tr.end.to_string(),
+                evaluation_end: tr.evaluation_end.to_string(),
+                note: tr.note.clone(),
+                components: tr
+                    .components
+                    .iter()
+                    .map(|c| ComponentInfo {
+                        key: c.key.clone(),
+                        name: c.name.clone(),
+                        start: c.start.to_string(),
+                        end: c.end.to_string(),
+                        participants: c
+                            .participants
+                            .iter()
+                            .map(|p| ParticipantInfo {
+                                code: p.code,
+                                name: study.registry.name(p.code).to_string(),
+                                start: p.start.to_string(),
+                            })
+                            .collect(),
+                        outcomes: c.outcomes.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        analyses,
+    })
+}
+
+fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
+    let dir = study.path.parent().unwrap_or(Path::new(""));
+    let panel_file = study.data.panel.strip_prefix(dir).unwrap_or(&study.data.panel).to_string_lossy().replace('\\', "/");
+    StudyInfo {
+        name: study.name.clone(),
+        title: study.title.clone(),
+        title_en: study.title_en.clone(),
+        synthetic: study.synthetic,
+        language: study.language,
+        conf_level: study.conf_level,
+        min_cell: study.min_cell,
+        panel_file,
+        data_months: panel.months,
+        covid_handling: study.covid.handling,
+        covid_windows: study
+            .covid
+            .windows
+            .iter()
+            .map(|w| DateSpan { start: w.start.to_string(), end: w.end.to_string(), label: w.label.clone() })
+            .collect(),
+        events: study
+            .events
+            .iter()
+            .map(|e| EventInfo { date: e.date.to_string(), label: e.label.clone(), label_en: e.label_en.clone() })
+            .collect(),
+    }
+}
+
+fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
+    let trial = &study.trials[design.trial];
+    let comp = &trial.components[design.component];
+    let sample = design.sample(panel);
+    let earliest = design.treated.iter().map(|u| u.start).min().expect("validated: participants");
+    let mut estimates = Vec::new();
+    let mut problems = Vec::new();
+    let did = Did2x2 { pre_months: design.pre_months, post_last: design.window.last, conf_level: study.conf_level };
+    match did.fit(&sample) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("did2x2: {e}")),
+    }
+    let twfe = Twfe { first: design.window.first, last: design.window.last, conf_level: study.conf_level };
+    match twfe.fit(&sample) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("twfe: {e}")),
+    }
+    Analysis {
+        id: format!("{}.{}.{}", trial.key, comp.key, design.outcome),
+        trial: trial.key.clone(),
+        component: comp.key.clone(),
+        outcome: design.outcome.clone(),
+        design: DesignInfo {
+            comparison: "non-participants".into(),
+            treated: design.treated.clone(),
+            n_comparison: design.comparison.len(),
+            comparison_units: design.comparison.clone(),
+            excluded: design.excluded.clone(),
+            pre: crate::period::MonthRange { first: design.window.first, last: earliest.plus(-1) },
+            post: crate::period::MonthRange { first: earliest, last: design.window.last },
+            dropped_months: design.dropped.clone(),
+        },
+        estimates,
+        problems,
+        trend: trend(study, panel, design),
+        chart: None,
+    }
+}
+
+/// Monthly unweighted means of the treated and the comparison municipalities over the whole data
+/// period, with primary suppression of means behind fewer than `min_cell` persons.
+fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
+    let group_mean = |codes: &mut dyn Iterator<Item = u16>, m: Month| -> (Option<f64>, bool) {
+        let (mut sum, mut n, mut persons, mut has_persons) = (0.0, 0usize, 0.0, false);
+        for code in codes {
+            let Some(u) = panel.unit_index(code) else { continue };
+            if let Some(v) = panel.value(&design.outcome, u, m) {
+                sum += v;
+                n += 1;
+                if let Some(p) = panel.persons(&design.outcome, u, m) {
+                    persons += p;
+                    has_persons = true;
+                }
+            }
+        }
+        if n == 0 {
+            return (None, false);
+        }
+        if has_persons && persons < study.min_cell as f64 {
+            return (None, true);
+        }
+        (Some(sum / n as f64), false)
+    };
+    panel
+        .months
+        .first
+        .through(panel.months.last)
+        .map(|m| {
+            let (treated, treated_suppressed) = group_mean(&mut design.treated.iter().map(|t| t.code), m);
+            let (comparison, comparison_suppressed) = group_mean(&mut design.comparison.iter().copied(), m);
+            TrendPoint { period: m, treated, comparison, treated_suppressed, comparison_suppressed }
+        })
+        .collect()
+}
+
+/// What a run wrote.
+pub struct RunSummary {
+    pub out_dir: PathBuf,
+    pub files: Vec<String>,
+    pub analyses: usize,
+    pub estimates: usize,
+}
+
+/// Reads the data, analyses, and writes results, charts and reports to `out_root/<study name>`.
+pub fn run(study: &Study, out_root: &Path, lang: Lang, progress: &dyn Progress) -> Result<RunSummary> {
+    progress.stage("reading data", 1);
+    let panel = read_panel(study)?;
+    progress.finish();
+    let mut results = analyse(study, &panel, progress)?;
+    write_outputs(&mut results, &out_root.join(&study.name), lang, progress)
+}
+
+/// Draws the charts into a staged folder, renders every exporter, and swaps the folder in.
+pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress: &dyn Progress) -> Result<RunSummary> {
+    let stage = StagedDir::new(out_dir)?;
+    let mut files = Vec::new();
+    let mut chart_files: ChartFiles = Vec::new();
+    progress.stage("drawing charts", results.analyses.len() as u64);
+    for i in 0..results.analyses.len() {
+        let spec = trend_chart(results, &results.analyses[i], lang);
+        let a = &results.analyses[i];
+        let base = format!("charts/{}", a.id.replace('.', "-"));
+        let png = format!("{base}.png");
+        let svg = format!("{base}.svg");
+        let render = |m: String| Error::Render { what: format!("chart {}", a.id), message: m };
+        render_png(&spec, &stage.path(&png)?).map_err(render)?;
+        stage.write(&svg, render_svg(&spec).map_err(render)?.as_bytes())?;
+        let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
+        chart_files.push((png.clone(), bytes));
+        files.push(png.clone());
+        files.push(svg.clone());
+        let alt = alt_text(results, &results.analyses[i], lang);
+        results.analyses[i].chart = Some(ChartRef { png, svg, alt });
+        progress.advance();
+    }
+    progress.finish();
+    let exporters = exporters(lang);
+    progress.stage("writing reports", exporters.len() as u64);
+    for e in exporters {
+        let name = e.file_name();
+        let bytes = e.render(results, &chart_files).map_err(|m| Error::Render { what: name.clone(), message: m })?;
+        stage.write(&name, &bytes)?;
+        files.push(name);
+        progress.advance();
+    }
+    progress.finish();
+    let out_dir = stage.commit()?;
+    let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
+    Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates })
+}
+
+fn names(results: &Results, a: &Analysis, lang: Lang) -> (String, String, String) {
+    let trial = results.trials.iter().find(|t| t.key == a.trial);
+    let comp = trial.and_then(|t| t.components.iter().find(|c| c.key == a.component));
+    let outcome = results.outcomes.iter().find(|o| o.key == a.outcome);
+    (
+        trial.map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() }).unwrap_or_default(),
+        comp.map(|c| c.name.clone()).unwrap_or_default(),
+        outcome.map(|o| if lang == Lang::Da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_default(),
+    )
+}
+
+fn alt_text(results: &Results, a: &Analysis, lang: Lang) -> String {
+    let (_, comp, outcome) = names(results, a, lang);
+    let first = a.trend.first().map(|p| locale::month(p.period, lang)).unwrap_or_default();
+    let last = a.trend.last().map(|p| locale::month(p.period, lang)).unwrap_or_default();
+    let start = locale::month(a.design.post.first, lang);
+    match lang {
+        Lang::Da => format!(
+            "Linjediagram: månedligt gennemsnit af {outcome} i {} forsøgskommuner ({comp}) og {} sammenligningskommuner, {first} – {last}; forsøgsstart {start}.",
+            a.design.treated.len(),
+            a.design.n_comparison
+        ),
+        Lang::En => format!(
+            "Line chart: monthly mean of {outcome} in {} trial municipalities ({comp}) and {} comparison municipalities, {first} – {last}; trial start {start}.",
+            a.design.treated.len(),
+            a.design.n_comparison
+        ),
+    }
+}
+
+fn trend_chart(results: &Results, a: &Analysis, lang: Lang) -> TrendChart {
+    let (trial, comp, outcome) = names(results, a, lang);
+    let unit = results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit);
+    let y_label = match unit {
+        Some(crate::study::Unit::Percent) => format!("{outcome} (%)"),
+        Some(crate::study::Unit::Weeks) => format!("{outcome} ({})", if lang == Lang::Da { "uger" } else { "weeks" }),
+        Some(crate::study::Unit::Dkk) => format!("{outcome} (kr.)"),
+        _ => outcome.clone(),
+    };
+    let frac = |iso: &str| crate::period::parse_date(iso).map(crate::charts::trend::year_fraction);
+    TrendChart {
+        title: trial,
+        subtitle: format!("{comp} · {outcome}"),
+        y_label,
+        treated_label: format!("{} (n = {})", t("treated", lang), a.design.treated.len()),
+        comparison_label: format!("{} (n = {})", t("comparison_short", lang), a.design.n_comparison),
+        start_label: t("trial_start", lang).to_string(),
+        covid_label: t("covid", lang).to_string(),
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        points: a.trend.iter().map(|p| (p.period, p.treated, p.comparison)).collect(),
+        start: a.design.post.first,
+        covid: results
+            .study
+            .covid_windows
+            .iter()
+            .filter_map(|w| Some((frac(&w.start)?, frac(&w.end)? + 1.0 / 365.25)))
+            .collect(),
+        events: results
+            .study
+            .events
+            .iter()
+            .filter_map(|e| Some((frac(&e.date)?, if lang == Lang::Da { e.label.clone() } else { e.label_en.clone() })))
+            .collect(),
+    }
+}

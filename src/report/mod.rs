@@ -1,0 +1,56 @@
+//! Writers: every output file is an [`Exporter`] over the one [`Results`] model.
+//!
+//! `results.json`, `results.csv` and `report.pdf` are renderings of the same results; none of
+//! them re-estimates anything, so `frikommune report results.json` can re-render at any time.
+
+mod pdf;
+pub mod typst_world;
+mod view;
+
+use crate::results::Results;
+use crate::study::Lang;
+
+pub use pdf::PdfReport;
+
+/// Bytes of the charts a document embeds, by their path relative to the output folder.
+pub type ChartFiles = Vec<(String, Vec<u8>)>;
+
+/// One output format.
+pub trait Exporter {
+    /// File name inside the output folder.
+    fn file_name(&self) -> String;
+    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String>;
+}
+
+/// `results.json`: the full model, pretty-printed, stable key order.
+pub struct JsonExport;
+
+impl Exporter for JsonExport {
+    fn file_name(&self) -> String {
+        "results.json".into()
+    }
+
+    fn render(&self, results: &Results, _: &ChartFiles) -> Result<Vec<u8>, String> {
+        let mut out = serde_json::to_vec_pretty(results).map_err(|e| e.to_string())?;
+        out.push(b'\n');
+        Ok(out)
+    }
+}
+
+/// `results.csv`: one tidy row per estimate.
+pub struct CsvExport;
+
+impl Exporter for CsvExport {
+    fn file_name(&self) -> String {
+        "results.csv".into()
+    }
+
+    fn render(&self, results: &Results, _: &ChartFiles) -> Result<Vec<u8>, String> {
+        crate::results::csv::render(results)
+    }
+}
+
+/// The exporters a run writes, in order.
+pub fn exporters(lang: Lang) -> Vec<Box<dyn Exporter>> {
+    vec![Box::new(JsonExport), Box::new(CsvExport), Box::new(PdfReport { lang })]
+}

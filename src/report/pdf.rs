@@ -1,0 +1,31 @@
+//! `report.pdf`: the full report, typeset by typst from `template.typ`.
+
+use super::{ChartFiles, Exporter, typst_world, view};
+use crate::results::Results;
+use crate::study::Lang;
+
+const TEMPLATE: &str = include_str!("template.typ");
+
+pub struct PdfReport {
+    pub lang: Lang,
+}
+
+impl Exporter for PdfReport {
+    fn file_name(&self) -> String {
+        "report.pdf".into()
+    }
+
+    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String> {
+        Ok(self.typeset(results, charts)?.pdf)
+    }
+}
+
+impl PdfReport {
+    /// Typesets the report; the page texts let tests check what a reader sees.
+    pub fn typeset(&self, results: &Results, charts: &ChartFiles) -> Result<typst_world::Typeset, String> {
+        let data = view::report(results, self.lang);
+        let json = serde_json::to_string(&data).map_err(|e| e.to_string())?;
+        let files: ChartFiles = charts.iter().map(|(p, b)| (format!("/{p}"), b.clone())).collect();
+        typst_world::compile_pdf(TEMPLATE, &json, &files, &format!("frikommune/{}", results.study.name))
+    }
+}

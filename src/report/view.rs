@@ -1,0 +1,195 @@
+//! The report's view model: results turned into worded, formatted strings in one language.
+//!
+//! Templates only lay out what this module hands them; all numbers are formatted here by
+//! [`crate::locale`], so every writer formats alike.
+
+use serde_json::{Value, json};
+
+use crate::locale::{self, t};
+use crate::period::{Month, parse_date};
+use crate::results::{Analysis, OutcomeInfo, Results};
+use crate::study::{CovidHandling, Lang};
+
+fn date_text(iso: &str, lang: Lang) -> String {
+    parse_date(iso).map(|d| locale::date(d, lang)).unwrap_or_else(|| iso.to_string())
+}
+
+fn method_name(key: &str, lang: Lang) -> String {
+    t(key, lang).to_string()
+}
+
+fn outcome<'a>(r: &'a Results, key: &str) -> Option<&'a OutcomeInfo> {
+    r.outcomes.iter().find(|o| o.key == key)
+}
+
+fn outcome_label(o: Option<&OutcomeInfo>, key: &str, lang: Lang) -> String {
+    o.map(|o| if lang == Lang::Da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_else(|| key.to_string())
+}
+
+fn estimate_rows(r: &Results, a: &Analysis, lang: Lang) -> Vec<Value> {
+    let o = outcome(r, &a.outcome);
+    let unit = o.map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    let d = locale::decimals(unit);
+    a.estimates
+        .iter()
+        .map(|e| {
+            let i = &e.interval;
+            json!({
+                "method": method_name(e.method.key(), lang),
+                "estimate": format!("{} {}", locale::signed(i.estimate, d, lang), locale::difference_unit(unit, lang)),
+                "ci": format!("[{}; {}]", locale::signed(i.ci_low, d, lang), locale::signed(i.ci_high, d, lang)),
+                "p": locale::number(i.p_value, 3, lang),
+                "se": locale::number(i.se, d + 1, lang),
+                "inference": e.inference.name,
+                "n_treated": e.n_treated.to_string(),
+                "n_control": e.n_control.to_string(),
+                "n_obs": locale::number(e.n_obs as f64, 0, lang),
+            })
+        })
+        .collect()
+}
+
+fn month_span(first: Month, last: Month, lang: Lang) -> String {
+    format!("{} – {}", locale::month(first, lang), locale::month(last, lang))
+}
+
+/// The data the PDF template reads.
+pub fn report(r: &Results, lang: Lang) -> Value {
+    let s = &r.study;
+    let title = if lang == Lang::Da { &s.title } else { &s.title_en };
+    let strings: serde_json::Map<String, Value> =
+        locale::table(lang).into_iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let notice = s.synthetic.then(|| t("synthetic_notice", lang).to_string());
+
+    let mut summary = Vec::new();
+    let mut trials = Vec::new();
+    for trial in &r.trials {
+        let trial_name = if lang == Lang::Da { &trial.name } else { &trial.name_en };
+        let mut components = Vec::new();
+        for comp in &trial.components {
+            let participants: Vec<String> = comp
+                .participants
+                .iter()
+                .map(|p| {
+                    if p.start == comp.start {
+                        p.name.clone()
+                    } else {
+                        format!("{} ({})", p.name, date_text(&p.start, lang))
+                    }
+                })
+                .collect();
+            let mut analyses = Vec::new();
+            for a in r.analyses.iter().filter(|a| a.trial == trial.key && a.component == comp.key) {
+                let o = outcome(r, &a.outcome);
+                let label = outcome_label(o, &a.outcome, lang);
+                let rows = estimate_rows(r, a, lang);
+                for row in &rows {
+                    summary.push(json!({
+                        "trial": trial_name,
+                        "component": comp.name,
+                        "outcome": label,
+                        "row": row,
+                    }));
+                }
+                let excluded = a.design.excluded.len();
+                let comparison = match lang {
+                    Lang::Da => format!(
+                        "Alle kommuner, der ikke deltager i denne del af forsøget ({} kommuner). {} kommuner er udeladt, fordi de deltager i et andet forsøg med samme udfald i perioden eller er fravalgt i studiefilen.",
+                        a.design.n_comparison, excluded
+                    ),
+                    Lang::En => format!(
+                        "All municipalities that do not take part in this component ({} municipalities). {} municipalities are left out because they take part in another trial on the same outcome in the period or are excluded in the study file.",
+                        a.design.n_comparison, excluded
+                    ),
+                };
+                let windows = format!(
+                    "{}: {}. {}: {}.",
+                    t("pre", lang),
+                    month_span(a.design.pre.first, a.design.pre.last, lang),
+                    t("post", lang),
+                    month_span(a.design.post.first, a.design.post.last, lang)
+                );
+                let dropped = if a.design.dropped_months.is_empty() {
+                    String::new()
+                } else {
+                    match lang {
+                        Lang::Da => format!("{} måneder i COVID-vinduer er udeladt af estimationen.", a.design.dropped_months.len()),
+                        Lang::En => format!("{} months in COVID windows are left out of estimation.", a.design.dropped_months.len()),
+                    }
+                };
+                analyses.push(json!({
+                    "outcome": label,
+                    "chart": a.chart.as_ref().map(|c| format!("/{}", c.png)),
+                    "alt": a.chart.as_ref().map(|c| c.alt.clone()),
+                    "rows": rows,
+                    "problems": a.problems,
+                    "comparison": comparison,
+                    "windows": windows,
+                    "dropped": dropped,
+                }));
+            }
+            components.push(json!({
+                "name": comp.name,
+                "start": date_text(&comp.start, lang),
+                "participants": participants.join(", "),
+                "n_participants": comp.participants.len(),
+                "analyses": analyses,
+            }));
+        }
+        trials.push(json!({
+            "name": trial_name,
+            "theme": trial.theme,
+            "network": trial.network,
+            "end": date_text(&trial.end, lang),
+            "evaluation_end": date_text(&trial.evaluation_end, lang),
+            "note": trial.note,
+            "components": components,
+        }));
+    }
+
+    let covid = match (s.covid_handling, lang) {
+        (CovidHandling::Exclude, Lang::Da) => "Måneder, der overlapper et COVID-19-vindue, er udeladt af estimationen for alle kommuner; figurerne viser dem skraveret.",
+        (CovidHandling::Exclude, Lang::En) => "Months that overlap a COVID-19 window are left out of estimation for all municipalities; charts shade them.",
+        (CovidHandling::Include, Lang::Da) => "Måneder i COVID-19-vinduer indgår i estimationen; figurerne viser dem skraveret.",
+        (CovidHandling::Include, Lang::En) => "Months in COVID-19 windows are included in estimation; charts shade them.",
+    };
+    let covid_windows: Vec<String> =
+        s.covid_windows.iter().map(|w| format!("{} – {}", date_text(&w.start, lang), date_text(&w.end, lang))).collect();
+    let conf = locale::number(s.conf_level * 100.0, 0, lang);
+    let methods: Vec<String> = match lang {
+        Lang::Da => vec![
+            format!("DiD (2×2, gennemsnit): For hver kommune beregnes ændringen fra gennemsnittet i førperioden til gennemsnittet i forsøgsperioden. Effekten er forskellen mellem forsøgskommunernes og sammenligningskommunernes gennemsnitlige ændring; ved forskudte starttidspunkter beregnes den pr. startkohorte og vægtes med antallet af kommuner. Standardfejlen er klyngerobust pr. kommune (CR1: G/(G−1)·(N−1)/(N−K) med N = G kommuner og K = 2, som fixest/pyfixest), og {conf} %-intervallet bruger en t-fordeling med G − 1 frihedsgrader."),
+            format!("DiD (to-vejs faste effekter): Regression af udfaldet på en forsøgsindikator med faste effekter for kommune og måned. Standardfejlen er klyngerobust pr. kommune (CR1 med K = 1 + antal måneder, fordi kommuneeffekterne ligger inden i klyngerne – præcis som pyfixest's feols med vcov CRV1), {conf} %-interval med t(G − 1)."),
+            "Med få forsøgskommuner kan klyngerobuste intervaller være for smalle; læs dem som vejledende, og se på begge metoder.".to_string(),
+            format!("COVID-19: {covid} Vinduer: {}.", covid_windows.join("; ")),
+            format!("Diskretionering: Gennemsnit bag færre end {} personer vises ikke (..).", s.min_cell),
+        ],
+        Lang::En => vec![
+            format!("DiD (2×2, window means): for each municipality, the change from its pre-period mean to its trial-period mean. The effect is the difference between the mean change of trial and comparison municipalities; with staggered starts it is computed per start cohort and weighted by the number of municipalities. The standard error is cluster-robust by municipality (CR1: G/(G−1)·(N−1)/(N−K) with N = G municipalities and K = 2, as fixest/pyfixest), and the {conf}% interval uses a t distribution with G − 1 degrees of freedom."),
+            format!("DiD (two-way fixed effects): regression of the outcome on a treatment indicator with municipality and month fixed effects. The standard error is cluster-robust by municipality (CR1 with K = 1 + number of months, since the municipality effects are nested in the clusters – exactly pyfixest's feols with vcov CRV1), {conf}% interval with t(G − 1)."),
+            "With few trial municipalities cluster-robust intervals can be too narrow; read them as indicative and compare both methods.".to_string(),
+            format!("COVID-19: {covid} Windows: {}.", covid_windows.join("; ")),
+            format!("Confidentiality: means behind fewer than {} persons are not shown (..).", s.min_cell),
+        ],
+    };
+    let events: Vec<String> = s
+        .events
+        .iter()
+        .map(|e| format!("{}: {}", date_text(&e.date, lang), if lang == Lang::Da { &e.label } else { &e.label_en }))
+        .collect();
+
+    json!({
+        "lang": if lang == Lang::Da { "da" } else { "en" },
+        "title": title,
+        "study": s.name,
+        "notice": notice,
+        "data_period": month_span(s.data_months.first, s.data_months.last, lang),
+        "panel_file": s.panel_file,
+        "tool": r.tool,
+        "t": strings,
+        "summary": summary,
+        "trials": trials,
+        "methods": methods,
+        "events": events,
+    })
+}

@@ -1,0 +1,89 @@
+//! The true effects of simulated data, in the estimands the pipeline reports.
+//!
+//! For each trial component and outcome the true ATT is the mean over treated municipalities of
+//! the mean over their post-window months (the months the estimators use, COVID months dropped
+//! where the study drops them) of Y(1) − Y(0), the observed minus the no-trial value. Where
+//! components overlap in municipalities and outcome, Y(0) is "no trial at all", which is what a
+//! difference in differences against untouched comparison municipalities identifies.
+
+use serde::{Deserialize, Serialize};
+
+use crate::design::Design;
+use crate::ingest::Panel;
+use crate::study::{Simulation, Study};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrueEffect {
+    pub trial: String,
+    pub component: String,
+    pub outcome: String,
+    /// Mean of Y(1) − Y(0) over treated municipalities and post-window months.
+    pub att: f64,
+    pub n_treated: usize,
+    pub post_first: String,
+    pub post_last: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Truth {
+    pub note: String,
+    pub seed: u64,
+    /// Realised saving on LÆ 265 certificates (DKK) over the certificate trials' evaluation
+    /// windows, summed over participants: Σ (cost without trial − cost with trial).
+    pub certificate_savings_dkk: f64,
+    pub certificate_savings_target_dkk: Option<f64>,
+    /// Scale applied to the declared relative certificate effects to hit the target.
+    pub certificate_effect_scale: f64,
+    pub effects: Vec<TrueEffect>,
+}
+
+pub fn compute(
+    study: &Study,
+    sim: &Simulation,
+    panel: &Panel,
+    counterfactual: &Panel,
+    kappa: f64,
+    savings: f64,
+) -> Result<Truth, String> {
+    let mut effects = Vec::new();
+    for (ti, trial) in study.trials.iter().enumerate() {
+        for (ci, comp) in trial.components.iter().enumerate() {
+            for outcome in &comp.outcomes {
+                let design = Design::build(study, panel, ti, ci, outcome).map_err(|e| e.0)?;
+                let mut unit_means = Vec::new();
+                for t in &design.treated {
+                    let u = panel.unit_index(t.code).expect("design checked the data");
+                    let diffs: Vec<f64> = t
+                        .start
+                        .through(design.window.last)
+                        .filter(|m| design.is_post(t.start, *m))
+                        .filter_map(|m| Some(panel.value(outcome, u, m)? - counterfactual.value(outcome, u, m)?))
+                        .collect();
+                    if !diffs.is_empty() {
+                        unit_means.push(diffs.iter().sum::<f64>() / diffs.len() as f64);
+                    }
+                }
+                if unit_means.is_empty() {
+                    continue;
+                }
+                effects.push(TrueEffect {
+                    trial: trial.key.clone(),
+                    component: comp.key.clone(),
+                    outcome: outcome.clone(),
+                    att: unit_means.iter().sum::<f64>() / unit_means.len() as f64,
+                    n_treated: unit_means.len(),
+                    post_first: design.treated.iter().map(|t| t.start).min().expect("non-empty").to_string(),
+                    post_last: design.window.last.to_string(),
+                });
+            }
+        }
+    }
+    Ok(Truth {
+        note: "Synthetic data made by `frikommune simulate`. `att` is the true average effect on the treated over the post window, in the outcome's unit; it is what the 2x2 DiD estimates.".into(),
+        seed: sim.seed,
+        certificate_savings_dkk: savings,
+        certificate_savings_target_dkk: sim.certificate_savings_dkk,
+        certificate_effect_scale: kappa,
+        effects,
+    })
+}

@@ -1,0 +1,776 @@
+//! The study: everything an evaluation needs, read from one TOML file and validated once.
+//!
+//! [`Study::load`] parses `study.toml` ([`raw`]), resolves municipality names to codes, parses
+//! dates, and checks that trials, outcomes and settings fit together. Every problem found is
+//! reported at once, each with the file, line, column and key it concerns. After loading, the
+//! model cannot be inconsistent: later stages never re-check it.
+
+mod raw;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use toml::Spanned;
+
+use crate::period::{Month, parse_date};
+use crate::registry::{Code, LookupError, Registry, edit_distance};
+
+/// Report language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Da,
+    En,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "da" => Some(Lang::Da),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The unit an outcome is measured in; decides formatting and plausibility checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// A share in percent (0–100); differences are percentage points.
+    Percent,
+    Weeks,
+    Dkk,
+    Count,
+}
+
+/// Which direction of an outcome is favourable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub key: String,
+    pub label: String,
+    pub label_en: String,
+    pub unit: Unit,
+    pub better: Better,
+    /// Equivalence margin ("på niveau med") in the outcome's unit.
+    pub margin: Option<f64>,
+    pub n_column: Option<String>,
+    /// For cost outcomes: the tariff that prices the underlying count.
+    pub price: Option<String>,
+}
+
+impl Outcome {
+    pub fn label(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Da => &self.label,
+            Lang::En => &self.label_en,
+        }
+    }
+}
+
+/// Unit prices by year, indexed forward from the last given year.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tariff {
+    pub label: String,
+    pub prices: BTreeMap<i32, f64>,
+    pub yearly_index: f64,
+}
+
+impl Tariff {
+    /// The price in `year`: the given price, or the nearest earlier one indexed forward (the
+    /// earliest one indexed back for years before it).
+    pub fn price(&self, year: i32) -> f64 {
+        if let Some((&y, &p)) = self.prices.range(..=year).next_back() {
+            return p * (1.0 + self.yearly_index).powi(year - y);
+        }
+        let (&y, &p) = self.prices.iter().next().expect("validated non-empty");
+        p * (1.0 + self.yearly_index).powi(year - y)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Participant {
+    pub code: Code,
+    pub start: NaiveDate,
+}
+
+/// A part of a trial with its own participants, start and outcomes (e.g. the LÆ 265 part of
+/// "Rehabiliteringsteams, JAF-sager og LÆ265").
+#[derive(Clone, Debug, Serialize)]
+pub struct Component {
+    pub key: String,
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub participants: Vec<Participant>,
+    pub outcomes: Vec<String>,
+    pub exclude: Vec<Code>,
+}
+
+impl Component {
+    pub fn participates(&self, code: Code) -> bool {
+        self.participants.iter().any(|p| p.code == code)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Trial {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    pub theme: String,
+    pub network: String,
+    pub end: NaiveDate,
+    pub evaluation_end: NaiveDate,
+    pub pre_months: u32,
+    pub note: String,
+    pub components: Vec<Component>,
+}
+
+impl Trial {
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Da => &self.name,
+            Lang::En => &self.name_en,
+        }
+    }
+}
+
+/// What to do with months inside a COVID window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CovidHandling {
+    /// Keep the months; charts shade them and findings mention them.
+    Include,
+    /// Drop every month that overlaps a COVID window from estimation, for all units alike.
+    Exclude,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DateWindow {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub label: String,
+}
+
+impl DateWindow {
+    pub fn overlaps_month(&self, m: Month) -> bool {
+        self.start <= m.last_day() && m.first_day() <= self.end
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Covid {
+    pub handling: CovidHandling,
+    pub windows: Vec<DateWindow>,
+}
+
+impl Covid {
+    pub fn touches(&self, m: Month) -> bool {
+        self.windows.iter().any(|w| w.overlaps_month(m))
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub date: NaiveDate,
+    pub label: String,
+    pub label_en: String,
+}
+
+/// Panel layout: one row per municipality × period × outcome (`long`, the canonical form) or one
+/// column per outcome (`wide`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    Long,
+    Wide,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DataSpec {
+    pub panel: PathBuf,
+    pub layout: Layout,
+    pub separator: u8,
+    pub cases: Option<PathBuf>,
+    pub truth: Option<PathBuf>,
+}
+
+/// How one trial component changes one outcome in simulated data.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimEffect {
+    pub trial: usize,
+    pub component: usize,
+    pub outcome: String,
+    pub size: EffectSize,
+    pub ramp_months: u32,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EffectSize {
+    Additive(f64),
+    Relative(f64),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Simulation {
+    pub seed: u64,
+    pub first: Month,
+    pub last: Month,
+    pub certificate_savings_dkk: Option<f64>,
+    /// (trial, component) indices whose savings are calibrated.
+    pub certificate_components: Vec<(usize, usize)>,
+    pub effects: Vec<SimEffect>,
+    pub jaf_inflow_per_1000: f64,
+}
+
+/// A validated study.
+#[derive(Clone, Debug)]
+pub struct Study {
+    pub path: PathBuf,
+    pub name: String,
+    pub title: String,
+    pub title_en: String,
+    pub synthetic: bool,
+    pub language: Lang,
+    pub data: DataSpec,
+    pub registry: Registry,
+    pub conf_level: f64,
+    pub min_cell: u32,
+    pub covid: Covid,
+    pub events: Vec<Event>,
+    pub outcomes: Vec<Outcome>,
+    pub tariffs: BTreeMap<String, Tariff>,
+    pub trials: Vec<Trial>,
+    pub simulation: Option<Simulation>,
+}
+
+impl Study {
+    pub fn outcome(&self, key: &str) -> Option<&Outcome> {
+        self.outcomes.iter().find(|o| o.key == key)
+    }
+
+    pub fn title(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Da => &self.title,
+            Lang::En => &self.title_en,
+        }
+    }
+}
+
+/// One problem in a study file, located by line and column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    #[error("could not read study file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}\n  | {snippet}")]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String, snippet: String },
+    #[error("{}", format_problems(path, problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+fn format_problems(path: &Path, problems: &[Problem]) -> String {
+    let mut out = format!("{} has {} problem(s):", path.display(), problems.len());
+    for p in problems {
+        out.push_str(&format!("\n  {}:{}:{}: {}: {}", path.display(), p.line, p.column, p.key, p.message));
+    }
+    out
+}
+
+impl Study {
+    /// Reads and validates a study file. Relative data paths are resolved against the study
+    /// file's folder.
+    pub fn load(path: &Path) -> Result<Study, StudyError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| StudyError::Read { path: path.to_path_buf(), source })?;
+        Study::parse(&text, path)
+    }
+
+    /// Parses study text; `path` is used for messages and to resolve relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Study, StudyError> {
+        let lines = LineIndex::new(text);
+        let file: raw::StudyFile = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| lines.locate(s.start)).unwrap_or((1, 1));
+            StudyError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+                snippet: lines.line_text(line).to_string(),
+            }
+        })?;
+        let mut v = Validator { lines: &lines, problems: Vec::new() };
+        let study = v.study(file, path);
+        if v.problems.is_empty() {
+            Ok(study.expect("no problems means a study"))
+        } else {
+            Err(StudyError::Invalid { path: path.to_path_buf(), problems: v.problems })
+        }
+    }
+}
+
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = self.text.get(start..offset.min(self.text.len())).map(|s| s.chars().count()).unwrap_or(0);
+        (line, column + 1)
+    }
+
+    fn line_text(&self, line: usize) -> &str {
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let end = self.starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());
+        self.text.get(start..end).unwrap_or("").trim_end()
+    }
+}
+
+struct Validator<'a> {
+    lines: &'a LineIndex<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn report<T>(&mut self, spanned: &Spanned<T>, key: impl Into<String>, message: impl Into<String>) {
+        let (line, column) = self.lines.locate(spanned.span().start);
+        self.problems.push(Problem { line, column, key: key.into(), message: message.into() });
+    }
+
+    fn date(&mut self, s: &Spanned<String>, key: &str) -> Option<NaiveDate> {
+        let d = parse_date(s.get_ref());
+        if d.is_none() {
+            self.report(s, key, format!("expected a date YYYY-MM-DD, found `{}`", s.get_ref()));
+        }
+        d
+    }
+
+    fn month(&mut self, s: &Spanned<String>, key: &str) -> Option<Month> {
+        let m = Month::parse(s.get_ref());
+        if m.is_none() {
+            self.report(s, key, format!("expected a month YYYY-MM, found `{}`", s.get_ref()));
+        }
+        m
+    }
+
+    fn municipality(&mut self, registry: &Registry, s: &Spanned<String>, key: &str) -> Option<Code> {
+        match registry.resolve(s.get_ref()) {
+            Ok(code) => Some(code),
+            Err(LookupError::Unknown { suggestion }) => {
+                let hint = suggestion.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                self.report(
+                    s,
+                    key,
+                    format!("unknown municipality `{}`: expected a name or 3-digit code from the registry{hint}", s.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, s: &Spanned<String>, key: &str, options: &[(&str, T)]) -> Option<T> {
+        let found = options.iter().find(|(name, _)| *name == s.get_ref().as_str()).map(|(_, v)| *v);
+        if found.is_none() {
+            let names: Vec<_> = options.iter().map(|(n, _)| format!("`{n}`")).collect();
+            self.report(s, key, format!("expected one of {}, found `{}`", names.join(", "), s.get_ref()));
+        }
+        found
+    }
+
+    fn study(&mut self, file: raw::StudyFile, path: &Path) -> Option<Study> {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let resolve = |p: &str| dir.join(p);
+
+        let name = file.study.name.get_ref().clone();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            self.report(&file.study.name, "study.name", "expected a folder-safe name (letters, digits, `-`, `_`)");
+        }
+        let language = match &file.study.language {
+            Some(l) => self.choice(l, "study.language", &[("da", Lang::Da), ("en", Lang::En)]),
+            None => Some(Lang::Da),
+        };
+
+        let registry = match &file.data.municipalities {
+            None => Registry::embedded(),
+            Some(p) => match std::fs::read_to_string(resolve(p.get_ref())) {
+                Ok(text) => Registry::from_csv(&text).unwrap_or_else(|e| {
+                    self.report(p, "data.municipalities", format!("invalid registry {}: {e}", p.get_ref()));
+                    Registry::embedded()
+                }),
+                Err(e) => {
+                    self.report(p, "data.municipalities", format!("could not read {}: {e}", p.get_ref()));
+                    Registry::embedded()
+                }
+            },
+        };
+        let layout = match &file.data.layout {
+            Some(l) => self.choice(l, "data.layout", &[("long", Layout::Long), ("wide", Layout::Wide)]),
+            None => Some(Layout::Long),
+        };
+        let separator = match &file.data.separator {
+            Some(s) if s.get_ref().len() == 1 => Some(s.get_ref().as_bytes()[0]),
+            Some(s) => {
+                self.report(s, "data.separator", "expected a single character such as `,` or `;`");
+                None
+            }
+            None => Some(b','),
+        };
+
+        let conf_level = match &file.inference.conf_level {
+            Some(c) if !(0.5..1.0).contains(c.get_ref()) => {
+                self.report(c, "inference.conf_level", format!("expected a level between 0.5 and 1, found {}", c.get_ref()));
+                0.95
+            }
+            Some(c) => *c.get_ref(),
+            None => 0.95,
+        };
+        let min_cell = match &file.confidentiality.min_cell {
+            Some(n) if *n.get_ref() < 1 => {
+                self.report(n, "confidentiality.min_cell", "expected a whole number of persons, at least 1");
+                5
+            }
+            Some(n) => *n.get_ref() as u32,
+            None => 5,
+        };
+
+        let handling = match &file.covid.handling {
+            Some(h) => self.choice(
+                h,
+                "covid.handling",
+                &[("include", CovidHandling::Include), ("exclude", CovidHandling::Exclude)],
+            ),
+            None => Some(CovidHandling::Include),
+        };
+        let mut windows = Vec::new();
+        for (i, w) in file.covid.windows.iter().enumerate() {
+            let key = format!("covid.windows[{i}]");
+            let (s, e) = (self.date(&w.start, &format!("{key}.start")), self.date(&w.end, &format!("{key}.end")));
+            if let (Some(start), Some(end)) = (s, e) {
+                if end < start {
+                    self.report(&w.end, format!("{key}.end"), format!("the window ends ({end}) before it starts ({start})"));
+                }
+                windows.push(DateWindow { start, end, label: w.label.clone().unwrap_or_else(|| "COVID-19".into()) });
+            }
+        }
+        let mut events = Vec::new();
+        for (i, ev) in file.events.iter().enumerate() {
+            if let Some(date) = self.date(&ev.date, &format!("events[{i}].date")) {
+                let label_en = ev.label_en.clone().unwrap_or_else(|| ev.label.clone());
+                events.push(Event { date, label: ev.label.clone(), label_en });
+            }
+        }
+
+        let mut tariffs = BTreeMap::new();
+        for (key, t) in &file.tariffs {
+            let mut prices = BTreeMap::new();
+            for (year, price) in &t.prices {
+                match year.parse::<i32>() {
+                    Ok(y) if *price > 0.0 => {
+                        prices.insert(y, *price);
+                    }
+                    _ => self.problems.push(Problem {
+                        line: 1,
+                        column: 1,
+                        key: format!("tariffs.{key}.prices"),
+                        message: format!("expected `YEAR = positive price`, found `{year} = {price}`"),
+                    }),
+                }
+            }
+            if prices.is_empty() {
+                self.problems.push(Problem {
+                    line: 1,
+                    column: 1,
+                    key: format!("tariffs.{key}"),
+                    message: "a tariff needs at least one price".into(),
+                });
+            }
+            tariffs.insert(key.clone(), Tariff { label: t.label.clone(), prices, yearly_index: t.yearly_index });
+        }
+
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        for (i, o) in file.outcomes.iter().enumerate() {
+            let key = format!("outcomes[{i}]");
+            if outcomes.iter().any(|x| &x.key == o.key.get_ref()) {
+                self.report(&o.key, format!("{key}.key"), format!("outcome `{}` is declared twice", o.key.get_ref()));
+            }
+            let unit = self.choice(
+                &o.unit,
+                &format!("{key}.unit"),
+                &[("percent", Unit::Percent), ("weeks", Unit::Weeks), ("dkk", Unit::Dkk), ("count", Unit::Count)],
+            );
+            let better =
+                self.choice(&o.better, &format!("{key}.better"), &[("higher", Better::Higher), ("lower", Better::Lower)]);
+            if let Some(m) = &o.margin {
+                if !(*m.get_ref() > 0.0) {
+                    self.report(m, format!("{key}.margin"), "expected a positive equivalence margin");
+                }
+            }
+            if let Some(p) = &o.price {
+                if !tariffs.contains_key(p.get_ref()) {
+                    self.report(p, format!("{key}.price"), format!("no tariff `{}` in [tariffs]", p.get_ref()));
+                }
+            }
+            if let (Some(unit), Some(better)) = (unit, better) {
+                outcomes.push(Outcome {
+                    key: o.key.get_ref().clone(),
+                    label: o.label.clone(),
+                    label_en: o.label_en.clone().unwrap_or_else(|| o.label.clone()),
+                    unit,
+                    better,
+                    margin: o.margin.as_ref().map(|m| *m.get_ref()),
+                    n_column: o.n_column.clone(),
+                    price: o.price.as_ref().map(|p| p.get_ref().clone()),
+                });
+            }
+        }
+        let outcome_keys: Vec<String> = file.outcomes.iter().map(|o| o.key.get_ref().clone()).collect();
+
+        let mut trials: Vec<Trial> = Vec::new();
+        let mut trial_keys = BTreeSet::new();
+        for (ti, t) in file.trials.iter().enumerate() {
+            let key = format!("trials[{ti}]");
+            if !trial_keys.insert(t.key.get_ref().clone()) {
+                self.report(&t.key, format!("{key}.key"), format!("trial key `{}` is used twice", t.key.get_ref()));
+            }
+            let end = self.date(&t.end, &format!("{key}.end"));
+            let evaluation_end = match &t.evaluation_end {
+                Some(e) => self.date(e, &format!("{key}.evaluation_end")),
+                None => end,
+            };
+            let pre_months = match &t.pre_months {
+                Some(p) if !(1..=240).contains(p.get_ref()) => {
+                    self.report(p, format!("{key}.pre_months"), "expected between 1 and 240 months");
+                    None
+                }
+                Some(p) => Some(*p.get_ref() as u32),
+                None => Some(36),
+            };
+            let mut components = Vec::new();
+            for (ci, c) in t.components.iter().enumerate() {
+                let ckey = format!("{key}.components[{ci}]");
+                let start = self.date(&c.start, &format!("{ckey}.start"));
+                let cend = match &c.end {
+                    Some(e) => self.date(e, &format!("{ckey}.end")),
+                    None => end,
+                };
+                if let (Some(s), Some(e)) = (start, cend) {
+                    if e < s {
+                        let at = c.end.as_ref().unwrap_or(&t.end);
+                        self.report(at, format!("{ckey}.end"), format!("the trial ends ({e}) before it starts ({s})"));
+                    }
+                }
+                let mut participants: Vec<Participant> = Vec::new();
+                for (pi, p) in c.participants.iter().enumerate() {
+                    if let Some(code) = self.municipality(&registry, p, &format!("{ckey}.participants[{pi}]")) {
+                        if participants.iter().any(|x| x.code == code) {
+                            self.report(p, format!("{ckey}.participants[{pi}]"), format!("`{}` is listed twice", p.get_ref()));
+                        }
+                        participants.push(Participant { code, start: start.unwrap_or_default() });
+                    }
+                }
+                if c.participants.is_empty() {
+                    self.report(&c.key, format!("{ckey}.participants"), "a component needs at least one participant");
+                }
+                for (who, when) in &c.starts {
+                    let skey = format!("{ckey}.starts.{who}");
+                    let code = match registry.resolve(who) {
+                        Ok(code) => Some(code),
+                        Err(_) => {
+                            self.report(when, &skey, format!("unknown municipality `{who}`"));
+                            None
+                        }
+                    };
+                    let date = self.date(when, &skey);
+                    if let (Some(code), Some(date)) = (code, date) {
+                        match participants.iter_mut().find(|p| p.code == code) {
+                            Some(p) => p.start = date,
+                            None => self.report(when, &skey, format!("`{who}` is not a participant of this component")),
+                        }
+                        if let Some(e) = cend {
+                            if e < date {
+                                self.report(when, &skey, format!("starts ({date}) after the trial ends ({e})"));
+                            }
+                        }
+                    }
+                }
+                let mut outs = Vec::new();
+                for (oi, o) in c.outcomes.iter().enumerate() {
+                    if outcome_keys.contains(o.get_ref()) {
+                        outs.push(o.get_ref().clone());
+                    } else {
+                        let hint = nearest(o.get_ref(), &outcome_keys);
+                        self.report(o, format!("{ckey}.outcomes[{oi}]"), format!("no outcome `{}` is declared{hint}", o.get_ref()));
+                    }
+                }
+                let mut exclude = Vec::new();
+                for (ei, e) in c.exclude.iter().enumerate() {
+                    if let Some(code) = self.municipality(&registry, e, &format!("{ckey}.exclude[{ei}]")) {
+                        exclude.push(code);
+                    }
+                }
+                if let (Some(start), Some(cend)) = (start, cend) {
+                    components.push(Component {
+                        key: c.key.get_ref().clone(),
+                        name: c.name.clone(),
+                        start,
+                        end: cend,
+                        participants,
+                        outcomes: outs,
+                        exclude,
+                    });
+                }
+            }
+            if let (Some(end), Some(evaluation_end), Some(pre_months)) = (end, evaluation_end, pre_months) {
+                trials.push(Trial {
+                    key: t.key.get_ref().clone(),
+                    name: t.name.clone(),
+                    name_en: t.name_en.clone().unwrap_or_else(|| t.name.clone()),
+                    theme: t.theme.clone(),
+                    network: t.network.clone(),
+                    end,
+                    evaluation_end,
+                    pre_months,
+                    note: t.note.clone(),
+                    components,
+                });
+            }
+        }
+
+        let simulation = file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
+
+        Some(Study {
+            path: path.to_path_buf(),
+            name,
+            title: file.study.title.clone(),
+            title_en: file.study.title_en.clone().unwrap_or_else(|| file.study.title.clone()),
+            synthetic: file.study.synthetic,
+            language: language?,
+            data: DataSpec {
+                panel: resolve(file.data.panel.get_ref()),
+                layout: layout?,
+                separator: separator?,
+                cases: file.data.cases.as_ref().map(|p| resolve(p.get_ref())),
+                truth: file.data.truth.as_ref().map(|p| resolve(p.get_ref())),
+            },
+            registry,
+            conf_level,
+            min_cell,
+            covid: Covid { handling: handling?, windows },
+            events,
+            outcomes,
+            tariffs,
+            trials,
+            simulation,
+        })
+    }
+
+    fn simulation(
+        &mut self,
+        s: &raw::SimulationSection,
+        raw_trials: &[raw::TrialSection],
+        trials: &[Trial],
+        outcome_keys: &[String],
+    ) -> Option<Simulation> {
+        let first = self.month(&s.first, "simulation.first");
+        let last = self.month(&s.last, "simulation.last");
+        let mut find = |v: &mut Self, spec: &Spanned<String>, key: &str| -> Option<(usize, usize)> {
+            let (tk, ck) = spec.get_ref().split_once('.').unwrap_or((spec.get_ref(), ""));
+            let found = trials.iter().enumerate().find(|(_, t)| t.key == tk).and_then(|(ti, t)| {
+                t.components.iter().position(|c| c.key == ck).map(|ci| (ti, ci))
+            });
+            if found.is_none() {
+                let all: Vec<String> = raw_trials
+                    .iter()
+                    .flat_map(|t| t.components.iter().map(move |c| format!("{}.{}", t.key.get_ref(), c.key.get_ref())))
+                    .collect();
+                let hint = nearest(spec.get_ref(), &all);
+                v.report(spec, key, format!("no component `{}` (expected `trial.component`){hint}", spec.get_ref()));
+            }
+            found
+        };
+        let mut certificate_components = Vec::new();
+        for (i, c) in s.certificate_components.iter().enumerate() {
+            if let Some(tc) = find(self, c, &format!("simulation.certificate_components[{i}]")) {
+                certificate_components.push(tc);
+            }
+        }
+        let mut effects = Vec::new();
+        for (i, e) in s.effects.iter().enumerate() {
+            let key = format!("simulation.effects[{i}]");
+            let tc = find(self, &e.component, &format!("{key}.component"));
+            if !outcome_keys.contains(e.outcome.get_ref()) {
+                self.report(&e.outcome, format!("{key}.outcome"), format!("no outcome `{}` is declared", e.outcome.get_ref()));
+            }
+            let size = match (e.effect, e.relative) {
+                (Some(a), None) => Some(EffectSize::Additive(a)),
+                (None, Some(r)) => Some(EffectSize::Relative(r)),
+                _ => {
+                    self.report(&e.component, &key, "give exactly one of `effect` (additive) or `relative`");
+                    None
+                }
+            };
+            if let (Some((trial, component)), Some(size)) = (tc, size) {
+                effects.push(SimEffect { trial, component, outcome: e.outcome.get_ref().clone(), size, ramp_months: e.ramp_months.max(1) });
+            }
+        }
+        let (first, last) = (first?, last?);
+        if last < first {
+            self.report(&s.last, "simulation.last", "the simulated period ends before it starts");
+        }
+        Some(Simulation {
+            seed: s.seed,
+            first,
+            last,
+            certificate_savings_dkk: s.certificate_savings_dkk,
+            certificate_components,
+            effects,
+            jaf_inflow_per_1000: s.jaf_inflow_per_1000.unwrap_or(0.15),
+        })
+    }
+}
+
+/// " (did you mean `x`?)" when a candidate is close to `key`.
+pub(crate) fn nearest(key: &str, candidates: &[String]) -> String {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(key, c), c))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.line, self.column, self.key, self.message)
+    }
+}

@@ -1,0 +1,191 @@
+//! The study file as written: serde structs that mirror `study.toml` one to one.
+//!
+//! Nothing here is trusted yet. Values that later checks must point back at (municipalities,
+//! dates, outcome keys) are kept `Spanned` so an error can name the line and column.
+//! [`super::Study::load`] turns this into the validated model.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyFile {
+    pub study: StudySection,
+    pub data: DataSection,
+    #[serde(default)]
+    pub inference: InferenceSection,
+    #[serde(default)]
+    pub confidentiality: ConfidentialitySection,
+    #[serde(default)]
+    pub covid: CovidSection,
+    #[serde(default)]
+    pub events: Vec<EventSection>,
+    pub outcomes: Vec<OutcomeSection>,
+    #[serde(default)]
+    pub tariffs: BTreeMap<String, TariffSection>,
+    pub trials: Vec<TrialSection>,
+    pub simulation: Option<SimulationSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudySection {
+    pub name: Spanned<String>,
+    pub title: String,
+    pub title_en: Option<String>,
+    #[serde(default)]
+    pub synthetic: bool,
+    #[serde(default)]
+    pub language: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    pub panel: Spanned<String>,
+    #[serde(default)]
+    pub layout: Option<Spanned<String>>,
+    pub cases: Option<Spanned<String>>,
+    pub truth: Option<Spanned<String>>,
+    pub municipalities: Option<Spanned<String>>,
+    pub separator: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InferenceSection {
+    pub conf_level: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidentialitySection {
+    pub min_cell: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CovidSection {
+    pub handling: Option<Spanned<String>>,
+    #[serde(default)]
+    pub windows: Vec<WindowSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSection {
+    pub start: Spanned<String>,
+    pub end: Spanned<String>,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSection {
+    pub date: Spanned<String>,
+    pub label: String,
+    pub label_en: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSection {
+    pub key: Spanned<String>,
+    pub label: String,
+    pub label_en: Option<String>,
+    pub unit: Spanned<String>,
+    pub better: Spanned<String>,
+    pub margin: Option<Spanned<f64>>,
+    /// Column holding the number of persons behind each value (for suppression).
+    pub n_column: Option<String>,
+    /// Cost outcomes: the tariff (key of `[tariffs]`) that prices the count outcome.
+    pub price: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TariffSection {
+    pub label: String,
+    /// Price in DKK per year, e.g. `{ 2013 = 1544 }`; missing years are indexed from the
+    /// nearest earlier year with `yearly_index`.
+    pub prices: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub yearly_index: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialSection {
+    pub key: Spanned<String>,
+    pub name: String,
+    pub name_en: Option<String>,
+    #[serde(default)]
+    pub theme: String,
+    #[serde(default)]
+    pub network: String,
+    /// The day the freedom ended (after any extension).
+    pub end: Spanned<String>,
+    /// Last day of the evaluation window; defaults to `end` (or the data's last month).
+    pub evaluation_end: Option<Spanned<String>>,
+    /// Months before the start that form the pre-period.
+    pub pre_months: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub note: String,
+    pub components: Vec<ComponentSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSection {
+    pub key: Spanned<String>,
+    pub name: String,
+    pub start: Spanned<String>,
+    /// Overrides the trial's `end` for this component.
+    pub end: Option<Spanned<String>>,
+    pub participants: Vec<Spanned<String>>,
+    /// Participants that started on another day than `start`.
+    #[serde(default)]
+    pub starts: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub outcomes: Vec<Spanned<String>>,
+    /// Municipalities left out of the comparison group.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSection {
+    pub seed: u64,
+    pub first: Spanned<String>,
+    pub last: Spanned<String>,
+    /// Total true saving (DKK) of the certificate components over their evaluation windows;
+    /// the simulator scales their relative effects to hit it.
+    pub certificate_savings_dkk: Option<f64>,
+    #[serde(default)]
+    pub certificate_components: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub effects: Vec<EffectSection>,
+    /// JAF inflow per 1,000 inhabitants per month.
+    pub jaf_inflow_per_1000: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EffectSection {
+    /// `trial.component`
+    pub component: Spanned<String>,
+    pub outcome: Spanned<String>,
+    /// Additive effect at full strength, in the outcome's unit.
+    pub effect: Option<f64>,
+    /// Relative effect at full strength (−0.1 = 10 % lower); used for counts and durations.
+    pub relative: Option<f64>,
+    #[serde(default = "default_ramp")]
+    pub ramp_months: u32,
+}
+
+fn default_ramp() -> u32 {
+    12
+}

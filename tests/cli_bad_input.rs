@@ -1,0 +1,155 @@
+//! Bad input: each case gets a clear message naming the file, line/row and field, exit code 2,
+//! no output folder, and no panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_frikommune"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temp folder holding a copy of the example study (with the panel copied beside it) so a test
+/// can break one thing.
+fn study_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("example")).unwrap();
+    std::fs::copy(repo().join("data/study.toml"), dir.path().join("study.toml")).unwrap();
+    std::fs::copy(repo().join("data/example/panel.csv"), dir.path().join("example/panel.csv")).unwrap();
+    let p = dir.path().join("study.toml");
+    (dir, p)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "fixture text `{from}` not found in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn run(study: &Path, out: &Path) -> Output {
+    bin().args(["run"]).arg(study).arg("--out").arg(out).output().unwrap()
+}
+
+fn assert_bad_input(o: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr:\n{err}");
+    assert!(!err.contains("panicked"), "panic:\n{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks `{n}`:\n{err}");
+    }
+}
+
+#[test]
+fn missing_study_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let o = run(&missing, &dir.path().join("out"));
+    assert_bad_input(&o, &["nope.toml", "could not read study file"]);
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn missing_data_file() {
+    let (dir, study) = study_copy();
+    std::fs::remove_file(dir.path().join("example/panel.csv")).unwrap();
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["panel.csv"]);
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    let (dir, study) = study_copy();
+    edit(&study, "conf_level = 0.95", "conf_level = = 0.95");
+    let text = std::fs::read_to_string(&study).unwrap();
+    let line = text.lines().position(|l| l.contains("conf_level = =")).unwrap() + 1;
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &[&format!("study.toml:{line}:")]);
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    let (dir, study) = study_copy();
+    edit(&study, "min_cell = 5", "min_cel = 5");
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["min_cel", "min_cell"]);
+}
+
+#[test]
+fn unknown_municipality_in_the_study_suggests_the_nearest() {
+    let (dir, study) = study_copy();
+    edit(&study, "participants = [\"Hillerød\"", "participants = [\"Hilerød\"");
+    let text = std::fs::read_to_string(&study).unwrap();
+    let line = text.lines().position(|l| l.contains("\"Hilerød\"")).unwrap() + 1;
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["unknown municipality `Hilerød`", "did you mean `Hillerød`", &format!("study.toml:{line}:"), "participants[0]"]);
+}
+
+#[test]
+fn unknown_municipality_code_in_the_data_names_the_row() {
+    let (dir, study) = study_copy();
+    let panel = dir.path().join("example/panel.csv");
+    let text = std::fs::read_to_string(&panel).unwrap();
+    // Line 3 of the file is the second data row.
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[2] = lines[2].replacen("101,", "999,", 1);
+    std::fs::write(&panel, lines.join("\n") + "\n").unwrap();
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["panel.csv", "row 3", "column `municipality`", "`999`"]);
+}
+
+#[test]
+fn non_numeric_value_names_row_and_column() {
+    let (dir, study) = study_copy();
+    let panel = dir.path().join("example/panel.csv");
+    let text = std::fs::read_to_string(&panel).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[4].split(',').map(String::from).collect();
+    cells[2] = "74,1x".replace(',', ";");
+    lines[4] = cells.join(",");
+    std::fs::write(&panel, lines.join("\n") + "\n").unwrap();
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["row 5", "column `employment_rate`", "`74;1x`", "a number"]);
+}
+
+#[test]
+fn trial_that_ends_before_it_starts() {
+    let (dir, study) = study_copy();
+    edit(&study, "end = \"2026-12-31\"", "end = \"2022-12-31\"");
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["study.toml:", "ends (2022-12-31) before it starts (2023-07-01)"]);
+}
+
+#[test]
+fn a_failed_run_leaves_earlier_outputs_untouched() {
+    let (dir, study) = study_copy();
+    let out = dir.path().join("out");
+    let previous = out.join("nordjylland-eksempel");
+    std::fs::create_dir_all(&previous).unwrap();
+    std::fs::write(previous.join("results.json"), "earlier").unwrap();
+    edit(&study, "\"Greve\"", "\"Grevee\"");
+    let o = run(&study, &out);
+    assert_bad_input(&o, &["Grevee"]);
+    assert_eq!(std::fs::read_to_string(previous.join("results.json")).unwrap(), "earlier");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "no staging folder is left");
+}
+
+#[test]
+fn validate_accepts_the_example_and_rejects_a_broken_copy() {
+    let o = bin().arg("validate").arg(repo().join("data/study.toml")).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("98 municipalities"));
+    let (_dir, study) = study_copy();
+    edit(&study, "outcomes = [\"employment_rate\", \"public_support_share\"]", "outcomes = [\"employment_rat\"]");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["no outcome `employment_rat`", "did you mean `employment_rate`"]);
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let o = bin().args(["run", "--no-such-flag"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

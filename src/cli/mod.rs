@@ -7,7 +7,6 @@ mod simulate;
 mod validate;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -51,10 +50,6 @@ impl From<LangArg> for Lang {
 }
 
 pub const DEFAULT_STUDY: &str = "data/study.toml";
-
-pub fn default_study() -> PathBuf {
-    PathBuf::from(DEFAULT_STUDY)
-}
 
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> i32 {

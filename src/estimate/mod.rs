@@ -9,7 +9,7 @@ pub mod demean;
 pub mod did2x2;
 pub mod twfe;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::inference::{Inference, Interval};
 use crate::period::Month;
@@ -37,7 +37,7 @@ impl Sample {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Difference in differences of pre- and post-window means.
@@ -56,7 +56,7 @@ impl Method {
 }
 
 /// A fitted effect with its interval and the convention behind it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Estimate {
     pub method: Method,
     pub estimand: String,

@@ -5,11 +5,11 @@
 
 pub mod cluster;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// How an interval was obtained, in words and in numbers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Inference {
     /// Short name, e.g. `CR1`.
     pub name: String,
@@ -23,7 +23,7 @@ pub struct Inference {
 }
 
 /// Point estimate with standard error, confidence interval and two-sided p-value.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub estimate: f64,
     pub se: f64,

@@ -88,7 +88,7 @@ struct Obs {
 
 fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
     let names = table.names().join(", ");
-    let mut require = |name: &str, problems: &mut Problems| -> Option<&[Option<String>]> {
+    let require = |name: &str, problems: &mut Problems| -> Option<&[Option<String>]> {
         let col = table.column(name);
         if col.is_none() {
             problems.push(0, name, &names, format!("a column named `{name}` (the header has: {names})"));

@@ -36,7 +36,7 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
     for col in df.columns() {
         let name = col.name().to_string();
         let text = col.str().map_err(|e| e.to_string())?;
-        let cells = text.into_iter().map(|c| c.map(str::to_string)).collect();
+        let cells = (0..text.len()).map(|i| text.get(i).map(str::to_string)).collect();
         columns.push((name, cells));
     }
     Ok(TextTable { columns, rows })

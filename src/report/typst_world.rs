@@ -5,7 +5,7 @@
 //! into markup, so names from a study file cannot inject typst code. `today` is fixed and the PDF
 //! gets a stable identifier, so the same inputs give byte-identical PDFs.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Dict, Smart, Value};
@@ -20,7 +20,7 @@ struct ReportWorld {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     main: Source,
-    files: BTreeMap<FileId, Bytes>,
+    files: HashMap<FileId, Bytes>,
 }
 
 fn file_id(path: &str) -> Result<FileId, String> {
@@ -101,7 +101,7 @@ pub fn compile_pdf(template: &str, data: &str, files: &[(String, Vec<u8>)], iden
     let fonts = embedded_fonts();
     let book = FontBook::from_fonts(&fonts);
     let main = Source::new(file_id("/main.typ")?, template.to_string());
-    let mut map = BTreeMap::new();
+    let mut map = HashMap::new();
     for (path, bytes) in files {
         map.insert(file_id(path)?, Bytes::new(bytes.clone()));
     }

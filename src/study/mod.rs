@@ -12,14 +12,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::period::{Month, parse_date};
 use crate::registry::{Code, LookupError, Registry, edit_distance};
 
 /// Report language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Da,
@@ -37,7 +37,7 @@ impl Lang {
 }
 
 /// The unit an outcome is measured in; decides formatting and plausibility checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// A share in percent (0–100); differences are percentage points.
@@ -48,7 +48,7 @@ pub enum Unit {
 }
 
 /// Which direction of an outcome is favourable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {
     Higher,
@@ -147,7 +147,7 @@ impl Trial {
 }
 
 /// What to do with months inside a COVID window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CovidHandling {
     /// Keep the months; charts shade them and findings mention them.
@@ -702,7 +702,7 @@ impl Validator<'_> {
     ) -> Option<Simulation> {
         let first = self.month(&s.first, "simulation.first");
         let last = self.month(&s.last, "simulation.last");
-        let mut find = |v: &mut Self, spec: &Spanned<String>, key: &str| -> Option<(usize, usize)> {
+        let find = |v: &mut Self, spec: &Spanned<String>, key: &str| -> Option<(usize, usize)> {
             let (tk, ck) = spec.get_ref().split_once('.').unwrap_or((spec.get_ref(), ""));
             let found = trials.iter().enumerate().find(|(_, t)| t.key == tk).and_then(|(ti, t)| {
                 t.components.iter().position(|c| c.key == ck).map(|ci| (ti, ci))

@@ -47,6 +47,17 @@ pub fn signed(x: f64, decimals: usize, lang: Lang) -> String {
     if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{s}") } else { s }
 }
 
+/// A p-value with three decimals, or "< 0,001".
+pub fn p_value(p: f64, lang: Lang) -> String {
+    if p.is_nan() {
+        "..".into()
+    } else if p < 0.001 {
+        format!("< {}", number(0.001, 3, lang))
+    } else {
+        number(p, 3, lang)
+    }
+}
+
 /// Decimals that suit a unit.
 pub fn decimals(unit: Unit) -> usize {
     match unit {
@@ -170,6 +181,8 @@ mod tests {
         assert_eq!(number(-0.04, 1, Lang::Da), "0,0");
         assert_eq!(number(1234567.891, 2, Lang::En), "1,234,567.89");
         assert_eq!(signed(0.8, 1, Lang::Da), "+0,8");
+        assert_eq!(p_value(0.0004, Lang::Da), "< 0,001");
+        assert_eq!(p_value(0.0456, Lang::En), "0.046");
         assert_eq!(money(12_200_000.0, Lang::Da), "12,2 mio. kr.");
         assert_eq!(money(1544.0, Lang::Da), "1.544 kr.");
     }

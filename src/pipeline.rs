@@ -310,7 +310,7 @@ fn trend_chart(results: &Results, a: &Analysis, lang: Lang) -> TrendChart {
         y_label,
         treated_label: format!("{} (n = {})", t("treated", lang), a.design.treated.len()),
         comparison_label: format!("{} (n = {})", t("comparison_short", lang), a.design.n_comparison),
-        start_label: t("trial_start", lang).to_string(),
+        start_label: format!("{} {}", t("trial_start", lang), locale::month(a.design.post.first, lang)),
         covid_label: t("covid", lang).to_string(),
         notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
         points: a.trend.iter().map(|p| (p.period, p.treated, p.comparison)).collect(),

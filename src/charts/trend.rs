@@ -83,7 +83,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
     let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-6);
     let (x0, x1) = (x_of(chart.points[0].0), x_of(chart.points[chart.points.len() - 1].0) + 1.0 / 12.0);
-    let (y0, y1) = (lo - pad, hi + pad * 2.5);
+    let (y0, y1) = (lo - pad * 3.0, hi + pad * 2.5);
 
     let (header, body) = root.split_vertically(78);
     header
@@ -103,7 +103,8 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
         .map_err(err)?;
     c.configure_mesh()
         .disable_x_mesh()
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(230, 230, 230))
         .x_labels(((x1 - x0).round() as usize + 1).min(20))
         .x_label_formatter(&|x| format!("{:.0}", x.floor()))
         .y_desc(chart.y_label.clone())
@@ -142,7 +143,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
     c.draw_series(std::iter::once(PathElement::new(vec![(sx, y0), (sx, y1)], BLACK.stroke_width(2)))).map_err(err)?;
     c.draw_series(std::iter::once(Text::new(
         format!(" {}", chart.start_label),
-        (sx, y0 + (y1 - y0) * 0.06),
+        (sx, y0 + (y1 - y0) * 0.04),
         (FONT, 15).into_font().style(FontStyle::Bold).color(&BLACK),
     )))
     .map_err(err)?;
@@ -165,7 +166,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
         }
     }
     c.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::LowerLeft)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .label_font((FONT, 16))

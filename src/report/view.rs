@@ -38,7 +38,7 @@ fn estimate_rows(r: &Results, a: &Analysis, lang: Lang) -> Vec<Value> {
                 "method": method_name(e.method.key(), lang),
                 "estimate": format!("{} {}", locale::signed(i.estimate, d, lang), locale::difference_unit(unit, lang)),
                 "ci": format!("[{}; {}]", locale::signed(i.ci_low, d, lang), locale::signed(i.ci_high, d, lang)),
-                "p": locale::number(i.p_value, 3, lang),
+                "p": locale::p_value(i.p_value, lang),
                 "se": locale::number(i.se, d + 1, lang),
                 "inference": e.inference.name,
                 "n_treated": e.n_treated.to_string(),
@@ -66,6 +66,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
     for trial in &r.trials {
         let trial_name = if lang == Lang::Da { &trial.name } else { &trial.name_en };
         let mut components = Vec::new();
+        let mut trial_rows = Vec::new();
         for comp in &trial.components {
             let participants: Vec<String> = comp
                 .participants
@@ -84,12 +85,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                 let label = outcome_label(o, &a.outcome, lang);
                 let rows = estimate_rows(r, a, lang);
                 for row in &rows {
-                    summary.push(json!({
-                        "trial": trial_name,
-                        "component": comp.name,
-                        "outcome": label,
-                        "row": row,
-                    }));
+                    trial_rows.push(json!({ "label": format!("{} · {}", comp.name, label), "row": row }));
                 }
                 let excluded = a.design.excluded.len();
                 let comparison = match lang {
@@ -135,6 +131,9 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                 "n_participants": comp.participants.len(),
                 "analyses": analyses,
             }));
+        }
+        if !trial_rows.is_empty() {
+            summary.push(json!({ "trial": trial_name, "rows": trial_rows }));
         }
         trials.push(json!({
             "name": trial_name,

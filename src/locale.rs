@@ -97,10 +97,34 @@ pub fn money(x: f64, lang: Lang) -> String {
     }
 }
 
-const MONTHS_DA: [&str; 12] =
-    ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"];
-const MONTHS_EN: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_DA: [&str; 12] = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// "1. juli 2018" / "1 July 2018".
 pub fn date(d: NaiveDate, lang: Lang) -> String {
@@ -121,7 +145,11 @@ pub fn month(m: Month, lang: Lang) -> String {
 
 /// Fixed UI strings: (key, Danish, English).
 const TABLE: &[(&str, &str, &str)] = &[
-    ("synthetic_notice", "Syntetiske data – resultaterne beskriver ikke virkelige kommuner", "Synthetic data – the results do not describe real municipalities"),
+    (
+        "synthetic_notice",
+        "Syntetiske data – resultaterne beskriver ikke virkelige kommuner",
+        "Synthetic data – the results do not describe real municipalities",
+    ),
     ("report", "Evalueringsrapport", "Evaluation report"),
     ("summary", "Resumé af estimater", "Summary of estimates"),
     ("trial", "Forsøg", "Trial"),
@@ -147,9 +175,17 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("contents", "Indhold", "Contents"),
     ("page", "Side", "Page"),
     ("excluded", "Udeladt af sammenligningsgruppen", "Left out of the comparison group"),
-    ("figure_trend", "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. måned", "Monthly means in trial and comparison municipalities"),
+    (
+        "figure_trend",
+        "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. måned",
+        "Monthly means in trial and comparison municipalities",
+    ),
     ("no_estimate", "Intet estimat", "No estimate"),
-    ("suppressed", "Celler med færre end {n} personer er diskretioneret (vist som ..)", "Cells with fewer than {n} persons are suppressed (shown as ..)"),
+    (
+        "suppressed",
+        "Celler med færre end {n} personer er diskretioneret (vist som ..)",
+        "Cells with fewer than {n} persons are suppressed (shown as ..)",
+    ),
 ];
 
 /// The UI string `key` in `lang`; the key itself if it is missing (a test checks none is).

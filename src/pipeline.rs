@@ -40,7 +40,10 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
         .iter()
         .enumerate()
         .flat_map(|(ti, tr)| {
-            tr.components.iter().enumerate().flat_map(move |(ci, c)| c.outcomes.iter().map(move |o| (ti, ci, o.clone())))
+            tr.components
+                .iter()
+                .enumerate()
+                .flat_map(move |(ci, c)| c.outcomes.iter().map(move |o| (ti, ci, o.clone())))
         })
         .collect();
     progress.stage("estimating", jobs.len() as u64);
@@ -107,7 +110,8 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
 
 fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
     let dir = study.path.parent().unwrap_or(Path::new(""));
-    let panel_file = study.data.panel.strip_prefix(dir).unwrap_or(&study.data.panel).to_string_lossy().replace('\\', "/");
+    let panel_file =
+        study.data.panel.strip_prefix(dir).unwrap_or(&study.data.panel).to_string_lossy().replace('\\', "/");
     StudyInfo {
         name: study.name.clone(),
         title: study.title.clone(),

@@ -150,9 +150,6 @@ mod tests {
         assert_eq!(r.resolve("Vesthimmerlands Kommune"), Ok(820));
         assert_eq!(r.resolve("Copenhagen"), Ok(101));
         assert_eq!(r.resolve("999"), Err(LookupError::Unknown { suggestion: None }));
-        assert_eq!(
-            r.resolve("Aalborgg"),
-            Err(LookupError::Unknown { suggestion: Some("Aalborg".into()) })
-        );
+        assert_eq!(r.resolve("Aalborgg"), Err(LookupError::Unknown { suggestion: Some("Aalborg".into()) }));
     }
 }

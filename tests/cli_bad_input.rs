@@ -85,7 +85,15 @@ fn unknown_municipality_in_the_study_suggests_the_nearest() {
     let text = std::fs::read_to_string(&study).unwrap();
     let line = text.lines().position(|l| l.contains("\"Hilerød\"")).unwrap() + 1;
     let o = run(&study, &dir.path().join("out"));
-    assert_bad_input(&o, &["unknown municipality `Hilerød`", "did you mean `Hillerød`", &format!("study.toml:{line}:"), "participants[0]"]);
+    assert_bad_input(
+        &o,
+        &[
+            "unknown municipality `Hilerød`",
+            "did you mean `Hillerød`",
+            &format!("study.toml:{line}:"),
+            "participants[0]",
+        ],
+    );
 }
 
 #[test]

@@ -25,7 +25,11 @@ fn coverage_over_seeds() {
         let sim = frikommune::simulate::simulate(&study).unwrap();
         let results = analyse(&study, &sim.panel, &Silent).unwrap();
         for t in &sim.truth.effects {
-            let a = results.analyses.iter().find(|a| a.trial == t.trial && a.component == t.component && a.outcome == t.outcome).unwrap();
+            let a = results
+                .analyses
+                .iter()
+                .find(|a| a.trial == t.trial && a.component == t.component && a.outcome == t.outcome)
+                .unwrap();
             for e in &a.estimates {
                 let key = format!("{:48} {:7} n1={:2}", a.id, e.method.key(), e.n_treated);
                 let h = hits.entry(key).or_default();

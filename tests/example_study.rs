@@ -40,7 +40,10 @@ fn estimates_recover_the_truth_within_their_intervals() {
             checked += 1;
             let i = &e.interval;
             if !(i.ci_low <= t.att && t.att <= i.ci_high) {
-                misses.push(format!("{} {:?}: truth {:.4} outside [{:.4}, {:.4}]", a.id, e.method, t.att, i.ci_low, i.ci_high));
+                misses.push(format!(
+                    "{} {:?}: truth {:.4} outside [{:.4}, {:.4}]",
+                    a.id, e.method, t.att, i.ci_low, i.ci_high
+                ));
             }
         }
     }
@@ -126,8 +129,13 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     assert!(results.study.synthetic);
     let twfe = results.analyses.iter().flat_map(|a| &a.estimates).filter(|e| e.method.key() == "twfe").count();
     assert_eq!(twfe, results.analyses.len(), "every analysis has a TWFE estimate");
-    assert!(results.analyses.iter().flat_map(|a| &a.estimates).all(|e| e.inference.name == "CR1"
-        && e.inference.description.contains("fixest")));
+    assert!(
+        results
+            .analyses
+            .iter()
+            .flat_map(|a| &a.estimates)
+            .all(|e| e.inference.name == "CR1" && e.inference.description.contains("fixest"))
+    );
     let csv = std::fs::read_to_string(da.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + results.analyses.iter().map(|a| a.estimates.len()).sum::<usize>());
     for a in &results.analyses {

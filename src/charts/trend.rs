@@ -87,7 +87,11 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
 
     let (header, body) = root.split_vertically(78);
     header
-        .draw(&Text::new(chart.title.clone(), (24, 12), (FONT, 26).into_font().style(FontStyle::Bold).color(&palette::TEXT)))
+        .draw(&Text::new(
+            chart.title.clone(),
+            (24, 12),
+            (FONT, 26).into_font().style(FontStyle::Bold).color(&palette::TEXT),
+        ))
         .map_err(err)?;
     header
         .draw(&Text::new(chart.subtitle.clone(), (24, 48), (FONT, 18).into_font().color(&palette::TEXT)))
@@ -136,8 +140,12 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
         c.draw_series(DashedLineSeries::new([(*x, y0), (*x, y1)], 4, 4, palette::EVENT.stroke_width(1)))
             .map_err(err)?;
         let y = y1 - (y1 - y0) * (0.07 + 0.05 * (i % 3) as f64);
-        c.draw_series(std::iter::once(Text::new(format!(" {label}"), (*x, y), (FONT, 13).into_font().color(&palette::EVENT))))
-            .map_err(err)?;
+        c.draw_series(std::iter::once(Text::new(
+            format!(" {label}"),
+            (*x, y),
+            (FONT, 13).into_font().color(&palette::EVENT),
+        )))
+        .map_err(err)?;
     }
     let sx = x_of(chart.start);
     c.draw_series(std::iter::once(PathElement::new(vec![(sx, y0), (sx, y1)], BLACK.stroke_width(2)))).map_err(err)?;
@@ -153,9 +161,8 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
     for (k, seg) in segments(&comparison).into_iter().enumerate() {
         let s = c.draw_series(LineSeries::new(seg, palette::COMPARISON.stroke_width(2))).map_err(err)?;
         if k == 0 {
-            s.label(chart.comparison_label.clone()).legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], palette::COMPARISON.stroke_width(3))
-            });
+            s.label(chart.comparison_label.clone())
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::COMPARISON.stroke_width(3)));
         }
     }
     for (k, seg) in segments(&treated).into_iter().enumerate() {

@@ -24,7 +24,9 @@ impl Progress for Bars {
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len}").expect("valid template").progress_chars("=> "),
+            ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len}")
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_message(name.to_string());
         *self.bar.borrow_mut() = Some(bar);

@@ -20,7 +20,8 @@ pub struct Args {
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let bad = |m: String| Error::Design(format!("{}: {m}", args.results.display()));
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
-    let results: Results = serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
+    let results: Results =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
     let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
     let mut charts: ChartFiles = Vec::new();
     for a in &results.analyses {

@@ -25,12 +25,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let lang = args.lang.map(Into::into).unwrap_or(study.language);
     let bars = Bars::new(out.quiet);
     let summary = pipeline::run(&study, &args.out, lang, &bars)?;
-    out.say(format!(
-        "{} analyses, {} estimates → {}",
-        summary.analyses,
-        summary.estimates,
-        summary.out_dir.display()
-    ));
+    out.say(format!("{} analyses, {} estimates → {}", summary.analyses, summary.estimates, summary.out_dir.display()));
     for f in summary.files.iter().filter(|f| !f.starts_with("charts/")) {
         out.say(format!("  {}", summary.out_dir.join(f).display()));
     }

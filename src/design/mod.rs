@@ -56,7 +56,9 @@ impl Design {
         let comp = &trial.components[ci];
         let label = format!("trial `{}`, component `{}`, outcome `{}`", trial.key, comp.key, outcome);
         let has_data = |code: Code| {
-            panel.unit_index(code).is_some_and(|u| panel.months.first.through(panel.months.last).any(|m| panel.value(outcome, u, m).is_some()))
+            panel.unit_index(code).is_some_and(|u| {
+                panel.months.first.through(panel.months.last).any(|m| panel.value(outcome, u, m).is_some())
+            })
         };
         let mut treated = Vec::new();
         for p in &comp.participants {
@@ -115,13 +117,25 @@ impl Design {
             comparison.push(m.code);
         }
         if comparison.len() < 2 {
-            return Err(DesignError(format!("{label}: fewer than two comparison municipalities remain after exclusions")));
+            return Err(DesignError(format!(
+                "{label}: fewer than two comparison municipalities remain after exclusions"
+            )));
         }
         let dropped = match study.covid.handling {
             CovidHandling::Include => Vec::new(),
             CovidHandling::Exclude => window.first.through(window.last).filter(|m| study.covid.touches(*m)).collect(),
         };
-        Ok(Design { trial: ti, component: ci, outcome: outcome.to_string(), treated, comparison, excluded, pre_months: trial.pre_months, window, dropped })
+        Ok(Design {
+            trial: ti,
+            component: ci,
+            outcome: outcome.to_string(),
+            treated,
+            comparison,
+            excluded,
+            pre_months: trial.pre_months,
+            window,
+            dropped,
+        })
     }
 
     /// The estimation sample: treated and comparison units with their observations inside the

@@ -35,8 +35,7 @@ pub struct NotConverged {
 
 impl FixedEffects {
     pub fn new(factors: Vec<Vec<u32>>, weights: Option<Vec<f64>>) -> FixedEffects {
-        let levels: Vec<usize> =
-            factors.iter().map(|f| f.iter().map(|&l| l as usize + 1).max().unwrap_or(0)).collect();
+        let levels: Vec<usize> = factors.iter().map(|f| f.iter().map(|&l| l as usize + 1).max().unwrap_or(0)).collect();
         let balanced = weights.is_none() && factors.len() == 2 && {
             let (a, b) = (&factors[0], &factors[1]);
             let mut seen = vec![false; levels[0] * levels[1]];

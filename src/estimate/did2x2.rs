@@ -27,10 +27,8 @@ pub struct Did2x2 {
 }
 
 fn window_mean(obs: &[(Month, f64)], first: Month, last: Month) -> Option<f64> {
-    let (sum, n) = obs
-        .iter()
-        .filter(|(m, _)| first <= *m && *m <= last)
-        .fold((0.0, 0usize), |(s, n), (_, v)| (s + v, n + 1));
+    let (sum, n) =
+        obs.iter().filter(|(m, _)| first <= *m && *m <= last).fold((0.0, 0usize), |(s, n), (_, v)| (s + v, n + 1));
     (n > 0).then(|| sum / n as f64)
 }
 
@@ -91,7 +89,11 @@ impl Did2x2 {
             .units
             .iter()
             .map(|u| {
-                let first = u.start.unwrap_or(starts[0]).plus(-(self.pre_months as i32)).min(starts[0].plus(-(self.pre_months as i32)));
+                let first = u
+                    .start
+                    .unwrap_or(starts[0])
+                    .plus(-(self.pre_months as i32))
+                    .min(starts[0].plus(-(self.pre_months as i32)));
                 u.obs.iter().filter(|(m, _)| *m >= first && *m <= self.post_last).count()
             })
             .sum();
@@ -131,7 +133,8 @@ mod tests {
                 unit(5, None, &[1.0, 1.0, 1.0, 1.0]),
             ],
         };
-        let fit = Did2x2 { pre_months: 2, post_last: Month::new(2020, 4).unwrap(), conf_level: 0.95 }.fit(&sample).unwrap();
+        let fit =
+            Did2x2 { pre_months: 2, post_last: Month::new(2020, 4).unwrap(), conf_level: 0.95 }.fit(&sample).unwrap();
         assert!((fit.interval.estimate - 3.0).abs() < 1e-12);
         // ψ: treated (−1/2, 1/2) → 0.5; controls −(0, 1, −1)/3 → 2/9. V0 = 0.5 + 2/9 = 13/18.
         let expected = (13.0 / 18.0 * 5.0 / 3.0f64).sqrt();

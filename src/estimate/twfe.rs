@@ -70,7 +70,10 @@ impl Twfe {
         let fe = FixedEffects::new(vec![unit_ids.clone(), month_ids], None);
         let conv = Convergence::default();
         let not_converged = |e: super::demean::NotConverged| {
-            EstimateError(format!("demeaning did not converge in {} iterations (last change {:e})", e.iterations, e.change))
+            EstimateError(format!(
+                "demeaning did not converge in {} iterations (last change {:e})",
+                e.iterations, e.change
+            ))
         };
         fe.demean(&mut y, conv).map_err(not_converged)?;
         fe.demean(&mut d, conv).map_err(not_converged)?;
@@ -84,7 +87,9 @@ impl Twfe {
         let (se, inference) = cr1_se(&scores, &unit_ids, n_units as usize, sxx, k);
         Ok(Estimate {
             method: Method::Twfe,
-            estimand: "coefficient on the treatment indicator in a regression with municipality and month fixed effects".into(),
+            estimand:
+                "coefficient on the treatment indicator in a regression with municipality and month fixed effects"
+                    .into(),
             interval: Interval::t_based(beta, se, inference.df, self.conf_level),
             inference,
             n_obs: y.len(),

@@ -133,9 +133,24 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
                 for (r, key) in row_keys.iter().enumerate() {
                     let line = r + 2;
                     let value = parse_value(values[r].as_deref(), line, &outcome.key, outcome.unit, problems);
-                    let n = n_col.map(|c| parse_value(c[r].as_deref(), line, outcome.n_column.as_deref().unwrap_or(""), Unit::Count, problems));
+                    let n = n_col.map(|c| {
+                        parse_value(
+                            c[r].as_deref(),
+                            line,
+                            outcome.n_column.as_deref().unwrap_or(""),
+                            Unit::Count,
+                            problems,
+                        )
+                    });
                     if let (Some((unit, month)), Some(Some(value))) = (key, value) {
-                        obs.push(Obs { row: line, unit: *unit, month: *month, outcome: oi, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+                        obs.push(Obs {
+                            row: line,
+                            unit: *unit,
+                            month: *month,
+                            outcome: oi,
+                            value,
+                            n: n.flatten().flatten().unwrap_or(f64::NAN),
+                        });
                     }
                 }
             }
@@ -154,19 +169,36 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
                         // Outcomes the study does not use are allowed; they are skipped.
                         unknown_outcomes.insert(name.to_string());
                         if name.is_empty() {
-                            problems.push(line, "outcome", name, format!("an outcome key{}", crate::study::nearest(name, &keys)));
+                            problems.push(
+                                line,
+                                "outcome",
+                                name,
+                                format!("an outcome key{}", crate::study::nearest(name, &keys)),
+                            );
                         }
                         continue;
                     };
                     let value = parse_value(val_col[r].as_deref(), line, "value", outcomes[oi].unit, problems);
                     let n = n_col.map(|c| parse_value(c[r].as_deref(), line, "n", Unit::Count, problems));
                     if let (Some((unit, month)), Some(Some(value))) = (key, value) {
-                        obs.push(Obs { row: line, unit: *unit, month: *month, outcome: oi, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+                        obs.push(Obs {
+                            row: line,
+                            unit: *unit,
+                            month: *month,
+                            outcome: oi,
+                            value,
+                            n: n.flatten().flatten().unwrap_or(f64::NAN),
+                        });
                     }
                 }
                 for o in outcomes {
                     if !obs.iter().any(|x| outcomes[x.outcome].key == o.key) && problems.total == 0 {
-                        problems.push(0, "outcome", &o.key, format!("rows for outcome `{}`, which the study declares", o.key));
+                        problems.push(
+                            0,
+                            "outcome",
+                            &o.key,
+                            format!("rows for outcome `{}`, which the study declares", o.key),
+                        );
                     }
                 }
             }
@@ -210,11 +242,7 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
             n[idx] = o.n;
         }
     }
-    Panel {
-        months,
-        units,
-        series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect(),
-    }
+    Panel { months, units, series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect() }
 }
 
 fn empty() -> Panel {
@@ -224,7 +252,13 @@ fn empty() -> Panel {
 
 /// Parses one numeric cell. Empty, `NA` and `..` (suppressed) are missing (`Some(None)` is not
 /// needed: missing is `Ok` with NaN upstream), anything else must be a finite number in range.
-fn parse_value(cell: Option<&str>, line: usize, column: &str, unit: Unit, problems: &mut Problems) -> Option<Option<f64>> {
+fn parse_value(
+    cell: Option<&str>,
+    line: usize,
+    column: &str,
+    unit: Unit,
+    problems: &mut Problems,
+) -> Option<Option<f64>> {
     let text = cell.unwrap_or("").trim();
     if text.is_empty() || text == ".." || text.eq_ignore_ascii_case("na") {
         return Some(None);

@@ -29,10 +29,16 @@ fn file_id(path: &str) -> Result<FileId, String> {
 }
 
 fn embedded_fonts() -> Vec<Font> {
-    [dejavu::sans::regular(), dejavu::sans::bold(), dejavu::sans::oblique(), dejavu::sans::bold_oblique(), dejavu::sans_mono::regular()]
-        .into_iter()
-        .flat_map(|b| Font::iter(Bytes::new(b)))
-        .collect()
+    [
+        dejavu::sans::regular(),
+        dejavu::sans::bold(),
+        dejavu::sans::oblique(),
+        dejavu::sans::bold_oblique(),
+        dejavu::sans_mono::regular(),
+    ]
+    .into_iter()
+    .flat_map(|b| Font::iter(Bytes::new(b)))
+    .collect()
 }
 
 impl World for ReportWorld {

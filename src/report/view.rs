@@ -109,8 +109,14 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                     String::new()
                 } else {
                     match lang {
-                        Lang::Da => format!("{} måneder i COVID-vinduer er udeladt af estimationen.", a.design.dropped_months.len()),
-                        Lang::En => format!("{} months in COVID windows are left out of estimation.", a.design.dropped_months.len()),
+                        Lang::Da => format!(
+                            "{} måneder i COVID-vinduer er udeladt af estimationen.",
+                            a.design.dropped_months.len()
+                        ),
+                        Lang::En => format!(
+                            "{} months in COVID windows are left out of estimation.",
+                            a.design.dropped_months.len()
+                        ),
                     }
                 };
                 analyses.push(json!({
@@ -147,13 +153,24 @@ pub fn report(r: &Results, lang: Lang) -> Value {
     }
 
     let covid = match (s.covid_handling, lang) {
-        (CovidHandling::Exclude, Lang::Da) => "Måneder, der overlapper et COVID-19-vindue, er udeladt af estimationen for alle kommuner; figurerne viser dem skraveret.",
-        (CovidHandling::Exclude, Lang::En) => "Months that overlap a COVID-19 window are left out of estimation for all municipalities; charts shade them.",
-        (CovidHandling::Include, Lang::Da) => "Måneder i COVID-19-vinduer indgår i estimationen; figurerne viser dem skraveret.",
-        (CovidHandling::Include, Lang::En) => "Months in COVID-19 windows are included in estimation; charts shade them.",
+        (CovidHandling::Exclude, Lang::Da) => {
+            "Måneder, der overlapper et COVID-19-vindue, er udeladt af estimationen for alle kommuner; figurerne viser dem skraveret."
+        }
+        (CovidHandling::Exclude, Lang::En) => {
+            "Months that overlap a COVID-19 window are left out of estimation for all municipalities; charts shade them."
+        }
+        (CovidHandling::Include, Lang::Da) => {
+            "Måneder i COVID-19-vinduer indgår i estimationen; figurerne viser dem skraveret."
+        }
+        (CovidHandling::Include, Lang::En) => {
+            "Months in COVID-19 windows are included in estimation; charts shade them."
+        }
     };
-    let covid_windows: Vec<String> =
-        s.covid_windows.iter().map(|w| format!("{} – {}", date_text(&w.start, lang), date_text(&w.end, lang))).collect();
+    let covid_windows: Vec<String> = s
+        .covid_windows
+        .iter()
+        .map(|w| format!("{} – {}", date_text(&w.start, lang), date_text(&w.end, lang)))
+        .collect();
     let conf = locale::number(s.conf_level * 100.0, 0, lang);
     let methods: Vec<String> = match lang {
         Lang::Da => vec![

@@ -3,9 +3,26 @@
 use super::Results;
 
 pub const HEADER: [&str; 20] = [
-    "trial", "component", "outcome", "method", "estimate", "se", "ci_low", "ci_high", "conf_level",
-    "p_value", "inference", "df", "n_obs", "n_units", "n_treated", "n_control", "pre_first", "pre_last",
-    "post_first", "post_last",
+    "trial",
+    "component",
+    "outcome",
+    "method",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "conf_level",
+    "p_value",
+    "inference",
+    "df",
+    "n_obs",
+    "n_units",
+    "n_treated",
+    "n_control",
+    "pre_first",
+    "pre_last",
+    "post_first",
+    "post_last",
 ];
 
 /// Renders the estimates as CSV (RFC 4180, `.` decimal mark, full precision).

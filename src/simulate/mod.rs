@@ -40,7 +40,17 @@ pub fn write(study: &Study, sim: &Simulated) -> Result<Vec<std::path::PathBuf>> 
     let p = &sim.panel;
     let mut csv = String::with_capacity(p.units.len() * p.months.len() * 64);
     csv.push_str("municipality,period,");
-    csv.push_str(&[keys::EMPLOYMENT, keys::SUPPORT, keys::JAF_DURATION, keys::JAF_COMPLETED, keys::CERTIFICATES, keys::CERTIFICATE_COST].join(","));
+    csv.push_str(
+        &[
+            keys::EMPLOYMENT,
+            keys::SUPPORT,
+            keys::JAF_DURATION,
+            keys::JAF_COMPLETED,
+            keys::CERTIFICATES,
+            keys::CERTIFICATE_COST,
+        ]
+        .join(","),
+    );
     csv.push('\n');
     let cell = |key: &str, u: usize, m, digits: usize| -> String {
         p.value(key, u, m).map(|v| format!("{v:.digits$}")).unwrap_or_default()
@@ -74,7 +84,8 @@ pub fn write(study: &Study, sim: &Simulated) -> Result<Vec<std::path::PathBuf>> 
         written.push(path.clone());
     }
     if let Some(path) = &study.data.truth {
-        let json = serde_json::to_string_pretty(&sim.truth).map_err(|e| Error::Render { what: "truth.json".into(), message: e.to_string() })?;
+        let json = serde_json::to_string_pretty(&sim.truth)
+            .map_err(|e| Error::Render { what: "truth.json".into(), message: e.to_string() })?;
         write_atomic(path, format!("{json}\n").as_bytes())?;
         written.push(path.clone());
     }

@@ -70,11 +70,7 @@ fn covid_shock(m: Month) -> f64 {
 
 /// The ramp of an effect: 1/ramp in the first treated month, full strength after `ramp` months.
 fn ramp(months_since_start: i32, ramp_months: u32) -> f64 {
-    if months_since_start < 0 {
-        0.0
-    } else {
-        ((months_since_start + 1) as f64 / ramp_months as f64).min(1.0)
-    }
+    if months_since_start < 0 { 0.0 } else { ((months_since_start + 1) as f64 / ramp_months as f64).min(1.0) }
 }
 
 /// Effect sizes by outcome for one municipality and month: (additive sum, relative sum).
@@ -155,7 +151,8 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
                 _ => 1.0,
             };
             let trend = 1.0 + 0.01 * (month.year() - 2014) as f64;
-            cert_mu[u * nm + t] = 1.0e-3 * m.population as f64 * level * season * trend * (1.0 - 0.4 * covid_shock(month));
+            cert_mu[u * nm + t] =
+                1.0e-3 * m.population as f64 * level * season * trend * (1.0 - 0.4 * covid_shock(month));
         }
     }
     let kappa = match sim.certificate_savings_dkk {
@@ -188,7 +185,8 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
 
         // Employment rate 16–64 (percent).
         let mut s = stream(sim, m.code, EMPLOYMENT);
-        let base = (74.0 + 1.2 * size + region_shift(&m.region, 0.8, 1.0, 0.0, -0.6, -1.2) + 2.0 * levels.normal()).clamp(63.0, 80.0);
+        let base = (74.0 + 1.2 * size + region_shift(&m.region, 0.8, 1.0, 0.0, -0.6, -1.2) + 2.0 * levels.normal())
+            .clamp(63.0, 80.0);
         let slope = 0.25 + 0.06 * s.normal();
         let mut ar = 0.0;
         for (t, month) in months.first.through(months.last).enumerate() {
@@ -203,7 +201,8 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
 
         // Share of 17–64-year-olds on public support (percent).
         let mut s = stream(sim, m.code, SUPPORT);
-        let base = (18.0 - 1.0 * size + region_shift(&m.region, -1.2, -0.5, 0.5, 1.2, 1.5) + 2.2 * levels.normal()).clamp(11.0, 28.0);
+        let base = (18.0 - 1.0 * size + region_shift(&m.region, -1.2, -0.5, 0.5, 1.2, 1.5) + 2.2 * levels.normal())
+            .clamp(11.0, 28.0);
         let slope = -0.25 + 0.05 * s.normal();
         let mut ar = 0.0;
         for (t, month) in months.first.through(months.last).enumerate() {

@@ -300,8 +300,8 @@ impl Study {
     /// Reads and validates a study file. Relative data paths are resolved against the study
     /// file's folder.
     pub fn load(path: &Path) -> Result<Study, StudyError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| StudyError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| StudyError::Read { path: path.to_path_buf(), source })?;
         Study::parse(&text, path)
     }
 
@@ -390,7 +390,10 @@ impl Validator<'_> {
                 self.report(
                     s,
                     key,
-                    format!("unknown municipality `{}`: expected a name or 3-digit code from the registry{hint}", s.get_ref()),
+                    format!(
+                        "unknown municipality `{}`: expected a name or 3-digit code from the registry{hint}",
+                        s.get_ref()
+                    ),
                 );
                 None
             }
@@ -447,7 +450,11 @@ impl Validator<'_> {
 
         let conf_level = match &file.inference.conf_level {
             Some(c) if !(0.5..1.0).contains(c.get_ref()) => {
-                self.report(c, "inference.conf_level", format!("expected a level between 0.5 and 1, found {}", c.get_ref()));
+                self.report(
+                    c,
+                    "inference.conf_level",
+                    format!("expected a level between 0.5 and 1, found {}", c.get_ref()),
+                );
                 0.95
             }
             Some(c) => *c.get_ref(),
@@ -476,7 +483,11 @@ impl Validator<'_> {
             let (s, e) = (self.date(&w.start, &format!("{key}.start")), self.date(&w.end, &format!("{key}.end")));
             if let (Some(start), Some(end)) = (s, e) {
                 if end < start {
-                    self.report(&w.end, format!("{key}.end"), format!("the window ends ({end}) before it starts ({start})"));
+                    self.report(
+                        &w.end,
+                        format!("{key}.end"),
+                        format!("the window ends ({end}) before it starts ({start})"),
+                    );
                 }
                 windows.push(DateWindow { start, end, label: w.label.clone().unwrap_or_else(|| "COVID-19".into()) });
             }
@@ -527,8 +538,11 @@ impl Validator<'_> {
                 &format!("{key}.unit"),
                 &[("percent", Unit::Percent), ("weeks", Unit::Weeks), ("dkk", Unit::Dkk), ("count", Unit::Count)],
             );
-            let better =
-                self.choice(&o.better, &format!("{key}.better"), &[("higher", Better::Higher), ("lower", Better::Lower)]);
+            let better = self.choice(
+                &o.better,
+                &format!("{key}.better"),
+                &[("higher", Better::Higher), ("lower", Better::Lower)],
+            );
             if let Some(m) = &o.margin {
                 if !(*m.get_ref() > 0.0) {
                     self.report(m, format!("{key}.margin"), "expected a positive equivalence margin");
@@ -592,7 +606,11 @@ impl Validator<'_> {
                 for (pi, p) in c.participants.iter().enumerate() {
                     if let Some(code) = self.municipality(&registry, p, &format!("{ckey}.participants[{pi}]")) {
                         if participants.iter().any(|x| x.code == code) {
-                            self.report(p, format!("{ckey}.participants[{pi}]"), format!("`{}` is listed twice", p.get_ref()));
+                            self.report(
+                                p,
+                                format!("{ckey}.participants[{pi}]"),
+                                format!("`{}` is listed twice", p.get_ref()),
+                            );
                         }
                         participants.push(Participant { code, start: start.unwrap_or_default() });
                     }
@@ -628,7 +646,11 @@ impl Validator<'_> {
                         outs.push(o.get_ref().clone());
                     } else {
                         let hint = nearest(o.get_ref(), &outcome_keys);
-                        self.report(o, format!("{ckey}.outcomes[{oi}]"), format!("no outcome `{}` is declared{hint}", o.get_ref()));
+                        self.report(
+                            o,
+                            format!("{ckey}.outcomes[{oi}]"),
+                            format!("no outcome `{}` is declared{hint}", o.get_ref()),
+                        );
                     }
                 }
                 let mut exclude = Vec::new();
@@ -665,7 +687,8 @@ impl Validator<'_> {
             }
         }
 
-        let simulation = file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
+        let simulation =
+            file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
 
         Some(Study {
             path: path.to_path_buf(),
@@ -704,9 +727,11 @@ impl Validator<'_> {
         let last = self.month(&s.last, "simulation.last");
         let find = |v: &mut Self, spec: &Spanned<String>, key: &str| -> Option<(usize, usize)> {
             let (tk, ck) = spec.get_ref().split_once('.').unwrap_or((spec.get_ref(), ""));
-            let found = trials.iter().enumerate().find(|(_, t)| t.key == tk).and_then(|(ti, t)| {
-                t.components.iter().position(|c| c.key == ck).map(|ci| (ti, ci))
-            });
+            let found = trials
+                .iter()
+                .enumerate()
+                .find(|(_, t)| t.key == tk)
+                .and_then(|(ti, t)| t.components.iter().position(|c| c.key == ck).map(|ci| (ti, ci)));
             if found.is_none() {
                 let all: Vec<String> = raw_trials
                     .iter()
@@ -728,7 +753,11 @@ impl Validator<'_> {
             let key = format!("simulation.effects[{i}]");
             let tc = find(self, &e.component, &format!("{key}.component"));
             if !outcome_keys.contains(e.outcome.get_ref()) {
-                self.report(&e.outcome, format!("{key}.outcome"), format!("no outcome `{}` is declared", e.outcome.get_ref()));
+                self.report(
+                    &e.outcome,
+                    format!("{key}.outcome"),
+                    format!("no outcome `{}` is declared", e.outcome.get_ref()),
+                );
             }
             let size = match (e.effect, e.relative) {
                 (Some(a), None) => Some(EffectSize::Additive(a)),
@@ -739,7 +768,13 @@ impl Validator<'_> {
                 }
             };
             if let (Some((trial, component)), Some(size)) = (tc, size) {
-                effects.push(SimEffect { trial, component, outcome: e.outcome.get_ref().clone(), size, ramp_months: e.ramp_months.max(1) });
+                effects.push(SimEffect {
+                    trial,
+                    component,
+                    outcome: e.outcome.get_ref().clone(),
+                    size,
+                    ramp_months: e.ramp_months.max(1),
+                });
             }
         }
         let (first, last) = (first?, last?);

@@ -84,10 +84,10 @@ impl Registry {
     pub fn resolve(&self, text: &str) -> Result<Code, LookupError> {
         let t = text.trim();
         if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
-            if let Ok(code) = t.parse::<Code>() {
-                if self.get(code).is_some() {
-                    return Ok(code);
-                }
+            if let Ok(code) = t.parse::<Code>()
+                && self.get(code).is_some()
+            {
+                return Ok(code);
             }
             return Err(LookupError::Unknown { suggestion: None });
         }

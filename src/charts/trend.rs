@@ -123,15 +123,16 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
             c.draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], palette::COVID.filled()))).map_err(err)?;
         }
     }
-    if let Some((a, _)) = chart.covid.first() {
-        if *a > x0 && *a < x1 {
-            c.draw_series(std::iter::once(Text::new(
-                chart.covid_label.clone(),
-                (*a, y1 - (y1 - y0) * 0.02),
-                (FONT, 14).into_font().color(&palette::EVENT),
-            )))
-            .map_err(err)?;
-        }
+    if let Some((a, _)) = chart.covid.first()
+        && *a > x0
+        && *a < x1
+    {
+        c.draw_series(std::iter::once(Text::new(
+            chart.covid_label.clone(),
+            (*a, y1 - (y1 - y0) * 0.02),
+            (FONT, 14).into_font().color(&palette::EVENT),
+        )))
+        .map_err(err)?;
     }
     for (i, (x, label)) in chart.events.iter().enumerate() {
         if *x <= x0 || *x >= x1 {

@@ -42,10 +42,10 @@ impl Did2x2 {
         // Cohorts: start month → treated changes.
         let mut cohorts: BTreeMap<Month, Vec<f64>> = BTreeMap::new();
         for u in &sample.units {
-            if let Some(s) = u.start {
-                if let Some(d) = change(&u.obs, s) {
-                    cohorts.entry(s).or_default().push(d);
-                }
+            if let Some(s) = u.start
+                && let Some(d) = change(&u.obs, s)
+            {
+                cohorts.entry(s).or_default().push(d);
             }
         }
         let n_treated: usize = cohorts.values().map(Vec::len).sum();

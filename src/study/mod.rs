@@ -543,15 +543,15 @@ impl Validator<'_> {
                 &format!("{key}.better"),
                 &[("higher", Better::Higher), ("lower", Better::Lower)],
             );
-            if let Some(m) = &o.margin {
-                if !(*m.get_ref() > 0.0) {
-                    self.report(m, format!("{key}.margin"), "expected a positive equivalence margin");
-                }
+            if let Some(m) = &o.margin
+                && m.get_ref().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+            {
+                self.report(m, format!("{key}.margin"), "expected a positive equivalence margin");
             }
-            if let Some(p) = &o.price {
-                if !tariffs.contains_key(p.get_ref()) {
-                    self.report(p, format!("{key}.price"), format!("no tariff `{}` in [tariffs]", p.get_ref()));
-                }
+            if let Some(p) = &o.price
+                && !tariffs.contains_key(p.get_ref())
+            {
+                self.report(p, format!("{key}.price"), format!("no tariff `{}` in [tariffs]", p.get_ref()));
             }
             if let (Some(unit), Some(better)) = (unit, better) {
                 outcomes.push(Outcome {
@@ -596,11 +596,11 @@ impl Validator<'_> {
                     Some(e) => self.date(e, &format!("{ckey}.end")),
                     None => end,
                 };
-                if let (Some(s), Some(e)) = (start, cend) {
-                    if e < s {
-                        let at = c.end.as_ref().unwrap_or(&t.end);
-                        self.report(at, format!("{ckey}.end"), format!("the trial ends ({e}) before it starts ({s})"));
-                    }
+                if let (Some(s), Some(e)) = (start, cend)
+                    && e < s
+                {
+                    let at = c.end.as_ref().unwrap_or(&t.end);
+                    self.report(at, format!("{ckey}.end"), format!("the trial ends ({e}) before it starts ({s})"));
                 }
                 let mut participants: Vec<Participant> = Vec::new();
                 for (pi, p) in c.participants.iter().enumerate() {
@@ -633,10 +633,10 @@ impl Validator<'_> {
                             Some(p) => p.start = date,
                             None => self.report(when, &skey, format!("`{who}` is not a participant of this component")),
                         }
-                        if let Some(e) = cend {
-                            if e < date {
-                                self.report(when, &skey, format!("starts ({date}) after the trial ends ({e})"));
-                            }
+                        if let Some(e) = cend
+                            && e < date
+                        {
+                            self.report(when, &skey, format!("starts ({date}) after the trial ends ({e})"));
                         }
                     }
                 }

@@ -147,4 +147,16 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     }
     let leftovers: Vec<_> = std::fs::read_dir(a.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "only the study folder is left in the output root");
+
+    // `report` re-renders the PDF from results.json alone, here in English.
+    let danish = std::fs::read(da.join("report.pdf")).unwrap();
+    std::fs::remove_file(da.join("report.pdf")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_frikommune"))
+        .args(["report", "--lang", "en", "--quiet"])
+        .arg(da.join("results.json"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "report failed: {}", String::from_utf8_lossy(&o.stderr));
+    let english = std::fs::read(da.join("report.pdf")).unwrap();
+    assert!(english.starts_with(b"%PDF") && english != danish);
 }

@@ -22,15 +22,26 @@ pub struct Inference {
     pub adjustment: f64,
 }
 
-/// Point estimate with standard error, confidence interval and two-sided p-value.
+/// Point estimate with standard error, confidence interval and two-sided p-value. A value that
+/// is not a number (e.g. the p-value of an exact fit) is written as JSON `null` and read back as
+/// NaN.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
+    #[serde(deserialize_with = "nan_if_null")]
     pub estimate: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub se: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub ci_low: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub ci_high: f64,
     pub conf_level: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub p_value: f64,
+}
+
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl Interval {

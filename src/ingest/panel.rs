@@ -142,16 +142,7 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
                             problems,
                         )
                     });
-                    if let (Some((unit, month)), Some(Some(value))) = (key, value) {
-                        obs.push(Obs {
-                            row: line,
-                            unit: *unit,
-                            month: *month,
-                            outcome: oi,
-                            value,
-                            n: n.flatten().flatten().unwrap_or(f64::NAN),
-                        });
-                    }
+                    push_obs(&mut obs, line, *key, oi, value, n);
                 }
             }
         }
@@ -161,13 +152,11 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
             let n_col = table.column("n");
             if let (Some(out_col), Some(val_col)) = (out_col, val_col) {
                 let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
-                let mut unknown_outcomes = BTreeSet::new();
                 for (r, key) in row_keys.iter().enumerate() {
                     let line = r + 2;
                     let name = out_col[r].as_deref().unwrap_or("");
                     let Some(oi) = outcomes.iter().position(|o| o.key == name) else {
                         // Outcomes the study does not use are allowed; they are skipped.
-                        unknown_outcomes.insert(name.to_string());
                         if name.is_empty() {
                             problems.push(
                                 line,
@@ -180,16 +169,7 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
                     };
                     let value = parse_value(val_col[r].as_deref(), line, "value", outcomes[oi].unit, problems);
                     let n = n_col.map(|c| parse_value(c[r].as_deref(), line, "n", Unit::Count, problems));
-                    if let (Some((unit, month)), Some(Some(value))) = (key, value) {
-                        obs.push(Obs {
-                            row: line,
-                            unit: *unit,
-                            month: *month,
-                            outcome: oi,
-                            value,
-                            n: n.flatten().flatten().unwrap_or(f64::NAN),
-                        });
-                    }
+                    push_obs(&mut obs, line, *key, oi, value, n);
                 }
                 for o in outcomes {
                     if !obs.iter().any(|x| outcomes[x.outcome].key == o.key) && problems.total == 0 {
@@ -243,6 +223,21 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
         }
     }
     Panel { months, units, series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect() }
+}
+
+/// Keeps an observation whose keys and value parsed; missing values and bad rows are left out
+/// (bad rows were reported by the parsers).
+fn push_obs(
+    obs: &mut Vec<Obs>,
+    row: usize,
+    key: Option<(Code, Month)>,
+    outcome: usize,
+    value: Option<Option<f64>>,
+    n: Option<Option<Option<f64>>>,
+) {
+    if let (Some((unit, month)), Some(Some(value))) = (key, value) {
+        obs.push(Obs { row, unit, month, outcome, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+    }
 }
 
 fn empty() -> Panel {

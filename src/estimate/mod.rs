@@ -7,6 +7,7 @@
 
 pub mod demean;
 pub mod did2x2;
+pub mod ols;
 pub mod twfe;
 
 use serde::{Deserialize, Serialize};

@@ -12,9 +12,9 @@
 //! counted), t(G−1) intervals.
 
 use super::demean::{Convergence, FixedEffects};
+use super::ols;
 use super::{Estimate, EstimateError, Method, Sample};
 use crate::inference::Interval;
-use crate::inference::cluster::cr1_se;
 use crate::period::Month;
 
 #[derive(Clone, Copy, Debug)]
@@ -77,14 +77,11 @@ impl Twfe {
         };
         fe.demean(&mut y, conv).map_err(not_converged)?;
         fe.demean(&mut d, conv).map_err(not_converged)?;
-        let sxx: f64 = d.iter().map(|x| x * x).sum();
-        if sxx < 1e-10 {
+        if d.iter().all(|x| x.abs() < 1e-12) {
             return Err(EstimateError("the treatment indicator is collinear with the fixed effects".into()));
         }
-        let beta = d.iter().zip(&y).map(|(x, v)| x * v).sum::<f64>() / sxx;
-        let scores: Vec<f64> = d.iter().zip(&y).map(|(x, v)| x * (v - beta * x)).collect();
-        let k = 1 + n_months as usize;
-        let (se, inference) = cr1_se(&scores, &unit_ids, n_units as usize, sxx, k);
+        let fit = ols::cr1(&[d], &y, &unit_ids, n_units as usize, n_months as usize)?;
+        let (beta, se, inference) = (fit.beta[0], fit.se(0), fit.inference);
         Ok(Estimate {
             method: Method::Twfe,
             estimand:

@@ -41,7 +41,9 @@ fn write_panel(dir: &Path, extra: &str) {
             for month in 1..=12 {
                 let treated = (m.code == 851 || m.code == 825) && year == 2020;
                 let v = 50.0 + i as f64 * 0.1 + if treated { 2.0 } else { 0.0 } + 0.01 * month as f64;
-                writeln!(csv, "{},{year}M{month:02},share,{v},100", m.name).unwrap();
+                // The two participants have 2 persons each behind June 2019: 4 < 5, suppressed.
+                let n = if (m.code == 851 || m.code == 825) && year == 2019 && month == 6 { 2 } else { 100 };
+                writeln!(csv, "{},{year}M{month:02},share,{v},{n}", m.name).unwrap();
             }
         }
     }
@@ -72,6 +74,11 @@ fn a_long_panel_with_names_and_statbank_months_recovers_a_known_shift() {
     let a = &results.analyses[0];
     assert_eq!(a.design.treated.len(), 2);
     assert_eq!(a.design.n_comparison, 96);
+    let june = a.trend.iter().find(|p| p.period.to_string() == "2019-06").unwrap();
+    assert!(june.treated.is_none() && june.treated_suppressed, "a mean behind 4 persons is shown");
+    assert!(june.comparison.is_some() && !june.comparison_suppressed);
+    let may = a.trend.iter().find(|p| p.period.to_string() == "2019-05").unwrap();
+    assert!(may.treated.is_some());
     for e in &a.estimates {
         assert!((e.interval.estimate - 2.0).abs() < 1e-9, "{:?}: {}", e.method, e.interval.estimate);
     }

@@ -198,7 +198,14 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
     let cells = units.len() * months.len();
     let mut series: Vec<Series> = outcomes
         .iter()
-        .map(|o| Series { values: vec![f64::NAN; cells], n: o.n_column.as_ref().map(|_| vec![f64::NAN; cells]) })
+        .map(|o| {
+            // Persons per cell: the outcome's `n_column` (wide) or the `n` column (long).
+            let has_n = match study.data.layout {
+                Layout::Wide => o.n_column.is_some(),
+                Layout::Long => table.column("n").is_some(),
+            };
+            Series { values: vec![f64::NAN; cells], n: has_n.then(|| vec![f64::NAN; cells]) }
+        })
         .collect();
     let mut seen: Vec<Vec<u32>> = outcomes.iter().map(|_| vec![0; cells]).collect();
     for o in &obs {

@@ -180,6 +180,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. måned",
         "Monthly means in trial and comparison municipalities",
     ),
+    ("evaluated_through", "Evalueret til og med", "Evaluated through"),
     ("events", "Begivenheder på figurerne", "Events on the charts"),
     ("no_estimate", "Intet estimat", "No estimate"),
     (

@@ -161,3 +161,35 @@ fn unknown_flag_is_a_usage_error() {
     let o = bin().args(["run", "--no-such-flag"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn an_empty_data_file() {
+    let (dir, study) = study_copy();
+    std::fs::write(dir.path().join("example/panel.csv"), "").unwrap();
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["panel.csv", "empty"]);
+}
+
+#[test]
+fn a_participant_without_data() {
+    let (dir, study) = study_copy();
+    let panel = dir.path().join("example/panel.csv");
+    let text = std::fs::read_to_string(&panel).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("253,")).collect();
+    std::fs::write(&panel, kept.join("\n") + "\n").unwrap();
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["participant 253 Greve has no data", "velfaerd2023"]);
+}
+
+#[test]
+fn a_study_without_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.toml");
+    std::fs::write(
+        &study,
+        "outcomes = []\ntrials = []\n[study]\nname = \"x\"\ntitle = \"t\"\n[data]\npanel = \"p.csv\"\n",
+    )
+    .unwrap();
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["at least one [[outcomes]]", "at least one [[trials]]"]);
+}

@@ -567,6 +567,16 @@ impl Validator<'_> {
             }
         }
         let outcome_keys: Vec<String> = file.outcomes.iter().map(|o| o.key.get_ref().clone()).collect();
+        for (what, empty) in [("outcomes", file.outcomes.is_empty()), ("trials", file.trials.is_empty())] {
+            if empty {
+                self.problems.push(Problem {
+                    line: 1,
+                    column: 1,
+                    key: what.into(),
+                    message: format!("a study needs at least one [[{what}]] table"),
+                });
+            }
+        }
 
         let mut trials: Vec<Trial> = Vec::new();
         let mut trial_keys = BTreeSet::new();

@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import pyfixest as pf
 
-REPS = {"twfe_98x132": 20, "twfe_1000x1000": 5, "twfe_2000x5000": 3}
+REPS = {"twfe_98x132": 20, "twfe_1000x1000": 5, "twfe_1000x1000_unbalanced": 5, "twfe_2000x5000": 3}
 
 d = pathlib.Path(sys.argv[1])
 for case, reps in REPS.items():

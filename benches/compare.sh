@@ -29,7 +29,9 @@ for case, r in sorted(rust.items()):
     else:
         print(f"| {case} | {r['rows']:,} | {ms:.2f} | – | – |")
 print("\nTWFE cases: `y ~ treat | unit + period` with CR1 standard errors clustered by unit (pyfixest",
-      "`feols(..., vcov={'CRV1': 'unit'})`, timed including the standard error). `example_*`: the example",
+      "`feols(..., vcov={'CRV1': 'unit'})`, timed including the standard error). Balanced panels use",
+      "frikommune's closed-form two-way demeaning; `_unbalanced` (10 % of cells dropped) uses alternating",
+      "projections, as pyfixest always does. `example_*`: the example",
       "study (98 municipalities × 132 months × 5 outcomes) — reading the panel, and designing and",
       "estimating all 14 trial × outcome analyses (2×2 and TWFE each); no Python anchor does this in one call.")
 PY

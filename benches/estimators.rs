@@ -30,21 +30,24 @@ fn median_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
     t[t.len() / 2]
 }
 
-/// A panel of `units` × `periods` with staggered treatment of the first tenth of the units.
-fn synthetic_panel(units: usize, periods: usize, seed: u64) -> Sample {
+/// A panel of `units` × `periods` with staggered treatment of the first tenth of the units;
+/// `drop` is the share of cells left out at random (0 = balanced).
+fn synthetic_panel(units: usize, periods: usize, seed: u64, drop: f64) -> Sample {
     let m0 = Month::new(2000, 1).expect("valid");
     let units = (0..units)
         .map(|i| {
             let mut s = Stream::new(seed, i as u64);
             let alpha = 10.0 * s.normal();
             let start = (i < units / 10).then(|| m0.plus((periods / 2 + i % 5) as i32));
-            let obs = (0..periods)
-                .map(|t| {
-                    let m = m0.plus(t as i32);
-                    let d = if start.is_some_and(|st| m >= st) { 1.0 } else { 0.0 };
-                    (m, alpha + 0.01 * t as f64 + 1.5 * d + s.normal())
-                })
-                .collect();
+            let mut obs = Vec::with_capacity(periods);
+            for t in 0..periods {
+                let m = m0.plus(t as i32);
+                let d = if start.is_some_and(|st| m >= st) { 1.0 } else { 0.0 };
+                let y = alpha + 0.01 * t as f64 + 1.5 * d + s.normal();
+                if drop == 0.0 || s.uniform() >= drop {
+                    obs.push((m, y));
+                }
+            }
             SampleUnit { code: i as u16, start, obs }
         })
         .collect();
@@ -74,14 +77,17 @@ fn main() {
     results.insert("example_read_panel", (median_seconds(20, || drop(read_panel(&study))), rows));
 
     // TWFE with CR1 on synthetic panels of growing size (unit × period fixed effects).
-    for (name, units, periods, reps) in
-        [("twfe_98x132", 98, 132, 50), ("twfe_1000x1000", 1000, 1000, 5), ("twfe_2000x5000", 2000, 5000, 3)]
-    {
-        let sample = synthetic_panel(units, periods, 7);
+    for (name, units, periods, missing, reps) in [
+        ("twfe_98x132", 98, 132, 0.0, 50),
+        ("twfe_1000x1000", 1000, 1000, 0.0, 5),
+        ("twfe_1000x1000_unbalanced", 1000, 1000, 0.1, 5),
+        ("twfe_2000x5000", 2000, 5000, 0.0, 3),
+    ] {
+        let sample = synthetic_panel(units, periods, 7, missing);
         let last = Month::new(2000, 1).expect("valid").plus(periods as i32);
         let twfe = Twfe { first: Month::new(2000, 1).expect("valid"), last, conf_level: 0.95 };
         let secs = median_seconds(reps, || drop(twfe.fit(&sample).expect("fit")));
-        results.insert(name, (secs, units * periods));
+        results.insert(name, (secs, sample.units.iter().map(|u| u.obs.len()).sum()));
         if let Some(dir) = &out_dir {
             std::fs::create_dir_all(dir).expect("bench dir");
             write_csv(&sample, &dir.join(format!("{name}.csv")));

@@ -129,13 +129,20 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     assert!(results.study.synthetic);
     let twfe = results.analyses.iter().flat_map(|a| &a.estimates).filter(|e| e.method.key() == "twfe").count();
     assert_eq!(twfe, results.analyses.len(), "every analysis has a TWFE estimate");
-    assert!(
-        results
-            .analyses
-            .iter()
-            .flat_map(|a| &a.estimates)
-            .all(|e| e.inference.name == "CR1" && e.inference.description.contains("fixest"))
-    );
+    for a in &results.analyses {
+        let cr1: Vec<_> = a.estimates.iter().filter(|e| e.inference.name == "CR1").collect();
+        assert!(cr1.len() == 2 && cr1.iter().all(|e| e.inference.description.contains("fixest")), "{}", a.id);
+        // Randomization inference accompanies the 2×2 wherever all participants start together,
+        // with the same point estimate.
+        let single_cohort = a.design.treated.iter().all(|t| t.start == a.design.treated[0].start);
+        let ri: Vec<_> = a.estimates.iter().filter(|e| e.inference.name == "RI").collect();
+        assert_eq!(ri.len(), usize::from(single_cohort), "{}", a.id);
+        if let Some(ri) = ri.first() {
+            let did = a.estimates.iter().find(|e| e.method.key() == "did2x2" && e.inference.name == "CR1").unwrap();
+            assert!((ri.interval.estimate - did.interval.estimate).abs() < 1e-9);
+            assert!(ri.interval.se.is_nan() && ri.inference.description.contains("randomization"));
+        }
+    }
     let csv = std::fs::read_to_string(da.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + results.analyses.iter().map(|a| a.estimates.len()).sum::<usize>());
     for a in &results.analyses {

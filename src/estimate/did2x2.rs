@@ -33,6 +33,28 @@ fn window_mean(obs: &[(Month, f64)], first: Month, last: Month) -> Option<f64> {
 }
 
 impl Did2x2 {
+    /// Each unit's change in window means around the common start, and whether it is treated;
+    /// units without data in both windows are left out. Only for designs where every treated
+    /// unit starts in the same month (the input of randomization inference).
+    pub fn unit_changes(&self, sample: &Sample) -> Result<(Vec<f64>, Vec<bool>), EstimateError> {
+        let mut starts = sample.units.iter().filter_map(|u| u.start);
+        let first = starts.next().ok_or_else(|| EstimateError("no treated municipality".into()))?;
+        if starts.any(|s| s != first) {
+            return Err(EstimateError("randomization inference over staggered starts is not supported yet".into()));
+        }
+        let mut changes = Vec::new();
+        let mut treated = Vec::new();
+        for u in &sample.units {
+            let pre = window_mean(&u.obs, first.plus(-(self.pre_months as i32)), first.plus(-1));
+            let post = window_mean(&u.obs, first, self.post_last);
+            if let (Some(a), Some(b)) = (pre, post) {
+                changes.push(b - a);
+                treated.push(u.start.is_some());
+            }
+        }
+        Ok((changes, treated))
+    }
+
     pub fn fit(&self, sample: &Sample) -> Result<Estimate, EstimateError> {
         let change = |obs: &[(Month, f64)], start: Month| -> Option<f64> {
             let pre = window_mean(obs, start.plus(-(self.pre_months as i32)), start.plus(-1))?;

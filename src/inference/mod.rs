@@ -17,9 +17,12 @@ pub struct Inference {
     /// The convention in one sentence.
     pub description: String,
     pub clusters: usize,
-    /// Degrees of freedom of the reference t distribution.
+    /// Degrees of freedom of the reference t distribution (NaN, written `null`, when the
+    /// interval does not come from one).
+    #[serde(deserialize_with = "nan_if_null")]
     pub df: f64,
-    /// The small-sample factor applied to the variance.
+    /// The small-sample factor applied to the variance (NaN when none is).
+    #[serde(deserialize_with = "nan_if_null")]
     pub adjustment: f64,
 }
 

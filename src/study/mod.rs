@@ -247,6 +247,9 @@ pub struct Study {
     pub data: DataSpec,
     pub registry: Registry,
     pub conf_level: f64,
+    /// Seed and Monte Carlo draws of randomization inference.
+    pub seed: u64,
+    pub reps: u64,
     pub min_cell: u32,
     pub covid: Covid,
     pub events: Vec<Event>,
@@ -459,6 +462,14 @@ impl Validator<'_> {
             }
             Some(c) => *c.get_ref(),
             None => 0.95,
+        };
+        let reps = match &file.inference.reps {
+            Some(r) if !(99..=10_000_000).contains(r.get_ref()) => {
+                self.report(r, "inference.reps", "expected between 99 and 10,000,000 draws");
+                9_999
+            }
+            Some(r) => *r.get_ref() as u64,
+            None => 9_999,
         };
         let min_cell = match &file.confidentiality.min_cell {
             Some(n) if *n.get_ref() < 1 => {
@@ -716,6 +727,8 @@ impl Validator<'_> {
             },
             registry,
             conf_level,
+            seed: file.inference.seed.unwrap_or(1),
+            reps,
             min_cell,
             covid: Covid { handling: handling?, windows },
             events,

@@ -57,6 +57,10 @@ pub struct DataSection {
 #[serde(deny_unknown_fields)]
 pub struct InferenceSection {
     pub conf_level: Option<Spanned<f64>>,
+    /// Seed of the randomization-inference draws.
+    pub seed: Option<u64>,
+    /// Monte Carlo draws when the assignments are too many to enumerate.
+    pub reps: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -379,5 +379,6 @@ fn trend_chart(results: &Results, a: &Analysis, lang: Lang) -> TrendChart {
             .iter()
             .filter_map(|e| Some((frac(&e.date)?, if lang == Lang::Da { e.label.clone() } else { e.label_en.clone() })))
             .collect(),
+        lang,
     }
 }

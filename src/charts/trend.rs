@@ -23,6 +23,8 @@ pub struct TrendChart {
     /// COVID windows as (first, last) fractional years.
     pub covid: Vec<(f64, f64)>,
     pub events: Vec<(f64, String)>,
+    /// Number formatting of the axis.
+    pub lang: crate::study::Lang,
 }
 
 pub const SIZE: (u32, u32) = (1200, 675);
@@ -85,6 +87,11 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
     let (x0, x1) = (x_of(chart.points[0].0), x_of(chart.points[chart.points.len() - 1].0) + 1.0 / 12.0);
     let (y0, y1) = (lo - pad * 3.0, hi + pad * 2.5);
 
+    let y_decimals = match y1 - y0 {
+        r if r >= 50.0 => 0,
+        r if r >= 2.0 => 1,
+        _ => 2,
+    };
     let (header, body) = root.split_vertically(78);
     header
         .draw(&Text::new(
@@ -111,6 +118,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
         .bold_line_style(RGBColor(230, 230, 230))
         .x_labels(((x1 - x0).round() as usize + 1).min(20))
         .x_label_formatter(&|x| format!("{:.0}", x.floor()))
+        .y_label_formatter(&|y| crate::locale::number(*y, y_decimals, chart.lang))
         .y_desc(chart.y_label.clone())
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 17))

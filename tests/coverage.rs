@@ -31,7 +31,7 @@ fn coverage_over_seeds() {
                 .find(|a| a.trial == t.trial && a.component == t.component && a.outcome == t.outcome)
                 .unwrap();
             for e in &a.estimates {
-                let key = format!("{:48} {:7} n1={:2}", a.id, e.method.key(), e.n_treated);
+                let key = format!("{:48} {:7} {:4} n1={:2}", a.id, e.method.key(), e.inference.name, e.n_treated);
                 let h = hits.entry(key).or_default();
                 h.1 += 1;
                 if e.interval.ci_low <= t.att && t.att <= e.interval.ci_high {

@@ -19,6 +19,9 @@ pub enum Error {
     /// A design that the data cannot support (e.g. a participant without data).
     #[error("{0}")]
     Design(String),
+    /// Bad flags or ad hoc input to a command.
+    #[error("{0}")]
+    Usage(String),
     #[error("could not write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("could not render {what}: {message}")]
@@ -29,7 +32,7 @@ impl Error {
     /// 2 when the input (study file, data, flags) is at fault, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Study(_) | Error::Ingest(_) | Error::Design(_) => 2,
+            Error::Study(_) | Error::Ingest(_) | Error::Design(_) | Error::Usage(_) => 2,
             Error::Write { .. } | Error::Render { .. } => 1,
         }
     }

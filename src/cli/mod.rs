@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each with `run(args) -> Result<()>`.
 
+mod estimate;
 mod progress;
 mod report;
 mod run;
@@ -30,6 +31,8 @@ enum Command {
     Validate(validate::Args),
     /// Write realistic synthetic data with known true effects for a study (its [simulation] section).
     Simulate(simulate::Args),
+    /// Run one estimator on any long panel (CSV) and print the estimate.
+    Estimate(estimate::Args),
     /// Re-render report.pdf from a results.json (no re-estimation).
     Report(report::Args),
 }
@@ -67,6 +70,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::run(a, &out),
         Command::Simulate(a) => simulate::run(a, &out),
         Command::Report(a) => report::run(a, &out),
+        Command::Estimate(a) => estimate::run(a, &out),
     };
     match result {
         Ok(()) => 0,

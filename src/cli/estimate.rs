@@ -1,0 +1,280 @@
+//! `frikommune estimate`: one estimator on any long panel, like a `feols` one-liner.
+//!
+//! The panel is read as text (columns may have dots in their names), units are mapped to dense
+//! ids and periods to their rank, so any ordered period (years, months, quarters as numbers or
+//! ISO months) works. Treatment comes from a cohort column (first treated period, 0 or empty =
+//! never), a 0/1 treatment column, or a list of treated units with one start.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use serde_json::json;
+
+use frikommune::error::Error;
+use frikommune::estimate::did2x2::Did2x2;
+use frikommune::estimate::twfe::Twfe;
+use frikommune::estimate::{Estimate, Sample, SampleUnit};
+use frikommune::inference::randomization::Randomization;
+use frikommune::ingest::polars_io::read_text_table;
+use frikommune::period::Month;
+
+use super::Output;
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum MethodArg {
+    Did2x2,
+    Twfe,
+    Event,
+    Cs,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum InferenceArg {
+    Cr1,
+    Wild,
+    Ri,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A long panel (CSV): one row per unit and period.
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long)]
+    unit: String,
+    #[arg(long)]
+    time: String,
+    #[arg(long)]
+    outcome: String,
+    /// Column with each unit's first treated period (0 or empty = never treated).
+    #[arg(long, conflicts_with_all = ["treat", "treated"])]
+    cohort: Option<String>,
+    /// Column with a 0/1 treatment indicator.
+    #[arg(long, conflicts_with_all = ["cohort", "treated"])]
+    treat: Option<String>,
+    /// Comma-separated treated units (with --start).
+    #[arg(long, value_delimiter = ',', requires = "start")]
+    treated: Option<Vec<String>>,
+    /// First treated period of the --treated units.
+    #[arg(long)]
+    start: Option<String>,
+    #[arg(long, value_enum, default_value = "twfe")]
+    method: MethodArg,
+    /// Cluster column (default: the unit).
+    #[arg(long)]
+    cluster: Option<String>,
+    #[arg(long, value_enum, default_value = "cr1")]
+    inference: InferenceArg,
+    /// Monte Carlo draws for randomization inference.
+    #[arg(long, default_value_t = 9_999)]
+    reps: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 0.95)]
+    conf_level: f64,
+    /// Column separator.
+    #[arg(long, default_value = ",")]
+    separator: char,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Usage(message.into())
+}
+
+pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
+    match args.method {
+        MethodArg::Event | MethodArg::Cs => {
+            return Err(bad("--method event and --method cs are not available yet; use did2x2 or twfe"));
+        }
+        _ => {}
+    }
+    if args.inference == InferenceArg::Wild {
+        return Err(bad("--inference wild is not available yet; use cr1 or ri"));
+    }
+    if args.cluster.as_ref().is_some_and(|c| c != &args.unit) {
+        return Err(bad("clustering by another column than the unit is not available yet"));
+    }
+    if !(0.5..1.0).contains(&args.conf_level) {
+        return Err(bad("--conf-level must be between 0.5 and 1"));
+    }
+    let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
+    let path = args.data.display().to_string();
+    let table = read_text_table(&args.data, sep).map_err(|m| bad(format!("could not read {path}: {m}")))?;
+    let column = |name: &str| {
+        table
+            .column(name)
+            .ok_or_else(|| bad(format!("{path}: no column `{name}` (the header has: {})", table.names().join(", "))))
+    };
+    let units = column(&args.unit)?;
+    let times = column(&args.time)?;
+    let ys = column(&args.outcome)?;
+
+    // Periods in their natural order: numbers numerically, otherwise months, otherwise text.
+    let text = |c: &Option<String>| c.as_deref().unwrap_or("").trim().to_string();
+    let period_key = |s: &str| -> (u8, f64, String) {
+        if let Ok(v) = s.parse::<f64>() {
+            (0, v, String::new())
+        } else if let Some(m) = Month::parse(s) {
+            (1, m.since(Month::new(0, 1).expect("valid")) as f64, String::new())
+        } else {
+            (2, 0.0, s.to_string())
+        }
+    };
+    let mut periods: Vec<String> = times.iter().map(text).collect::<BTreeSet<_>>().into_iter().collect();
+    periods.sort_by(|a, b| {
+        let (ka, kb) = (period_key(a), period_key(b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.cmp(&kb.2))
+    });
+    let origin = Month::new(2000, 1).expect("valid");
+    let rank: BTreeMap<String, Month> =
+        periods.iter().enumerate().map(|(i, p)| (p.clone(), origin.plus(i as i32))).collect();
+    let month_of = |p: &str| -> Option<Month> {
+        rank.get(p.trim()).copied().or_else(|| {
+            // Cohort values such as "2004" match the period "2004" also when written "2004.0".
+            let v = p.trim().parse::<f64>().ok()?;
+            periods.iter().find(|q| q.parse::<f64>().ok() == Some(v)).and_then(|q| rank.get(q).copied())
+        })
+    };
+
+    let mut by_unit: BTreeMap<String, (Option<Month>, Vec<(Month, f64)>)> = BTreeMap::new();
+    for r in 0..table.rows {
+        let line = r + 2;
+        let u = text(&units[r]);
+        let t = month_of(&text(&times[r])).expect("every period is ranked");
+        let y_text = text(&ys[r]);
+        if y_text.is_empty() || y_text == "NA" || y_text == ".." {
+            continue;
+        }
+        let y: f64 = y_text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+            bad(format!("{path}: row {line}, column `{}`: expected a number, found `{y_text}`", args.outcome))
+        })?;
+        let entry = by_unit.entry(u).or_default();
+        entry.1.push((t, y));
+        if let Some(col) = &args.cohort {
+            let c = text(&column(col)?[r]);
+            let start = if c.is_empty() || c.parse::<f64>().ok() == Some(0.0) {
+                None
+            } else {
+                Some(month_of(&c).ok_or_else(|| {
+                    bad(format!(
+                        "{path}: row {line}, column `{col}`: `{c}` is not one of the periods in `{}`",
+                        args.time
+                    ))
+                })?)
+            };
+            entry.0 = start.or(entry.0);
+        }
+        if let Some(col) = &args.treat {
+            let d = text(&column(col)?[r]);
+            match d.as_str() {
+                "1" | "1.0" | "true" | "TRUE" => entry.0 = Some(entry.0.map_or(t, |s| s.min(t))),
+                "0" | "0.0" | "false" | "FALSE" => {}
+                _ => return Err(bad(format!("{path}: row {line}, column `{col}`: expected 0 or 1, found `{d}`"))),
+            }
+        }
+    }
+    if let Some(list) = &args.treated {
+        let start_text = args.start.clone().unwrap_or_default();
+        let start = month_of(&start_text)
+            .ok_or_else(|| bad(format!("--start `{start_text}` is not one of the periods in `{}`", args.time)))?;
+        for u in list {
+            let entry = by_unit.get_mut(u.trim()).ok_or_else(|| bad(format!("--treated: no unit `{u}` in {path}")))?;
+            entry.0 = Some(start);
+        }
+    } else if args.cohort.is_none() && args.treat.is_none() {
+        return Err(bad("say who is treated: --cohort COL, --treat COL, or --treated LIST --start PERIOD"));
+    }
+    if by_unit.len() > u16::MAX as usize {
+        return Err(bad(format!("{path}: more than {} units", u16::MAX)));
+    }
+    let sample = Sample {
+        units: by_unit
+            .into_values()
+            .enumerate()
+            .map(|(i, (start, mut obs))| {
+                obs.sort_by_key(|(m, _)| *m);
+                SampleUnit { code: i as u16, start, obs }
+            })
+            .collect(),
+    };
+    let first = origin;
+    let last = origin.plus(periods.len() as i32 - 1);
+    let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
+    let did = Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level };
+    let fail = |e: frikommune::estimate::EstimateError| bad(e.0);
+    let estimate: Estimate = match (args.method, args.inference) {
+        (MethodArg::Twfe, InferenceArg::Cr1) => {
+            Twfe { first, last, conf_level: args.conf_level }.fit(&sample).map_err(fail)?
+        }
+        (MethodArg::Did2x2, InferenceArg::Cr1) => did.fit(&sample).map_err(fail)?,
+        (MethodArg::Did2x2, InferenceArg::Ri) => {
+            let mut e = did.fit(&sample).map_err(fail)?;
+            let (changes, treated) = did.unit_changes(&sample).map_err(fail)?;
+            let ri =
+                Randomization { reps: args.reps, seed: args.seed, conf_level: args.conf_level, ..Default::default() };
+            let r = ri.test(&changes, &treated).map_err(bad)?;
+            e.interval.se = f64::NAN;
+            e.interval.ci_low = r.ci_low;
+            e.interval.ci_high = r.ci_high;
+            e.interval.p_value = r.p_value;
+            e.inference.name = "RI".into();
+            e.inference.description = format!(
+                "randomization inference over {} assignments ({}), interval by test inversion",
+                r.assignments,
+                if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", args.seed) }
+            );
+            e.inference.df = f64::NAN;
+            e.inference.adjustment = f64::NAN;
+            e
+        }
+        (MethodArg::Twfe, InferenceArg::Ri) => return Err(bad("--inference ri goes with --method did2x2")),
+        _ => unreachable!("rejected above"),
+    };
+    let i = &estimate.interval;
+    match args.format {
+        Format::Json => out.say(
+            json!({
+                "method": estimate.method.key(),
+                "estimand": estimate.estimand,
+                "estimate": i.estimate,
+                "se": finite(i.se),
+                "ci_low": i.ci_low,
+                "ci_high": i.ci_high,
+                "p_value": finite(i.p_value),
+                "conf_level": i.conf_level,
+                "inference": estimate.inference.name,
+                "inference_description": estimate.inference.description,
+                "n_obs": estimate.n_obs,
+                "n_units": estimate.n_units,
+                "n_treated": estimate.n_treated,
+            })
+            .to_string(),
+        ),
+        Format::Table => {
+            out.say(format!("method      {}", estimate.method.key()));
+            out.say(format!("estimate    {:.6}", i.estimate));
+            out.say(format!("se          {:.6}", i.se));
+            out.say(format!("{:.0}% CI     [{:.6}, {:.6}]", i.conf_level * 100.0, i.ci_low, i.ci_high));
+            out.say(format!("p-value     {:.4}", i.p_value));
+            out.say(format!("inference   {}: {}", estimate.inference.name, estimate.inference.description));
+            out.say(format!(
+                "units       {} ({} treated), {} observations",
+                estimate.n_units, estimate.n_treated, estimate.n_obs
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}

@@ -86,6 +86,9 @@ pub struct Args {
     format: Format,
 }
 
+/// A unit's first treated period and its observations, as read.
+type UnitRows = (Option<Month>, Vec<(Month, f64)>);
+
 fn bad(message: impl Into<String>) -> Error {
     Error::Usage(message.into())
 }
@@ -145,7 +148,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         })
     };
 
-    let mut by_unit: BTreeMap<String, (Option<Month>, Vec<(Month, f64)>)> = BTreeMap::new();
+    let mut by_unit: BTreeMap<String, UnitRows> = BTreeMap::new();
     for r in 0..table.rows {
         let line = r + 2;
         let u = text(&units[r]);

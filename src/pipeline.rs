@@ -13,6 +13,7 @@ use crate::estimate::did2x2::Did2x2;
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Method};
 use crate::inference::randomization::Randomization;
+use crate::inference::wild::{Weights, WildBootstrap};
 use crate::inference::{Inference, Interval};
 use crate::ingest::{Panel, read_panel};
 use crate::locale::{self, t};
@@ -160,6 +161,12 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     match twfe.fit(&sample) {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("twfe: {e}")),
+    }
+    let wild =
+        WildBootstrap { reps: study.reps, seed: study.seed, weights: Weights::Webb, conf_level: study.conf_level };
+    match twfe.fit_wild(&sample, &wild) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
     }
     Analysis {
         id: format!("{}.{}.{}", trial.key, comp.key, design.outcome),

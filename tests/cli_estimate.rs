@@ -78,6 +78,36 @@ fn treated_list_and_randomization_inference() {
 }
 
 #[test]
+fn wild_bootstrap_from_the_command_line_matches_wildboottest() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("wild_reference.json")).unwrap()).unwrap();
+    let data = fixture("wild_small.csv");
+    let o = estimate(&[
+        "--data",
+        &data,
+        "--unit",
+        "unit",
+        "--time",
+        "period",
+        "--outcome",
+        "y",
+        "--treat",
+        "treat",
+        "--method",
+        "twfe",
+        "--inference",
+        "wild",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got["inference"], "WCR");
+    let p = reference["cases"]["rademacher_null0"]["p_value"].as_f64().unwrap();
+    assert!((got["p_value"].as_f64().unwrap() - p).abs() < 1e-12);
+}
+
+#[test]
 fn unavailable_methods_and_bad_columns_are_usage_errors() {
     let data = fixture("twfe_balanced.csv");
     let base = ["--data", data.as_str(), "--unit", "unit", "--time", "period", "--treat", "treat"];

@@ -128,13 +128,18 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     let results: Results = serde_json::from_slice(&std::fs::read(da.join("results.json")).unwrap()).unwrap();
     assert!(results.study.synthetic);
     let twfe = results.analyses.iter().flat_map(|a| &a.estimates).filter(|e| e.method.key() == "twfe").count();
-    assert_eq!(twfe, results.analyses.len(), "every analysis has a TWFE estimate");
+    assert_eq!(twfe, 2 * results.analyses.len(), "every analysis has TWFE with CR1 and with the wild bootstrap");
     for a in &results.analyses {
         let cr1: Vec<_> = a.estimates.iter().filter(|e| e.inference.name == "CR1").collect();
         assert!(cr1.len() == 2 && cr1.iter().all(|e| e.inference.description.contains("fixest")), "{}", a.id);
         // Randomization inference accompanies the 2×2 wherever all participants start together,
         // with the same point estimate.
         let single_cohort = a.design.treated.iter().all(|t| t.start == a.design.treated[0].start);
+        let wcr: Vec<_> = a.estimates.iter().filter(|e| e.inference.name == "WCR").collect();
+        let twfe = a.estimates.iter().find(|e| e.method.key() == "twfe" && e.inference.name == "CR1").unwrap();
+        assert_eq!(wcr.len(), 1, "{}: one wild bootstrap interval", a.id);
+        assert_eq!(wcr[0].interval.estimate, twfe.interval.estimate);
+        assert!(wcr[0].inference.description.contains("wild cluster bootstrap"));
         let ri: Vec<_> = a.estimates.iter().filter(|e| e.inference.name == "RI").collect();
         assert_eq!(ri.len(), usize::from(single_cohort), "{}", a.id);
         if let Some(ri) = ri.first() {

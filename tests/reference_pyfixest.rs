@@ -88,3 +88,31 @@ fn did2x2_matches_pyfixest_regression_on_unit_changes() {
     close("ci_low", fit.interval.ci_low, &r["ci_low"]);
     close("ci_high", fit.interval.ci_high, &r["ci_high"]);
 }
+
+/// Wild cluster bootstrap against wildboottest (fixtures from tests/reference/make_wild_fixtures.py):
+/// 10 clusters, Rademacher, full enumeration, so the p-value must match exactly.
+#[test]
+fn wild_cluster_bootstrap_matches_wildboottest() {
+    use frikommune::inference::wild::{Weights, WildBootstrap};
+    let r: serde_json::Value = serde_json::from_str(&fixture("wild_reference.json")).unwrap();
+    let r = &r["cases"]["rademacher_null0"];
+    let s = sample("wild_small.csv");
+    let twfe = Twfe { first: month(1), last: month(100), conf_level: 0.95 };
+    let cr1 = twfe.fit(&s).unwrap();
+    // wildboottest counts all 1 + 1 + 9 + 11 = 22 regressors of the dummy regression in its CR1
+    // factor (N − 1)/(N − K); frikommune, like fixest, leaves the unit dummies nested in the
+    // clusters out (K = 1 + 12 months). The factor scales the t statistic and cancels in the
+    // bootstrap p-value.
+    let (n, k_ours, k_theirs) = (120.0f64, 13.0f64, 22.0f64);
+    let rescale = ((n - k_theirs) / (n - k_ours)).sqrt();
+    close("t statistic", cr1.interval.estimate / cr1.interval.se * rescale, &r["statistic"]);
+    let wb = WildBootstrap { reps: 9_999, seed: 1, weights: Weights::Rademacher, conf_level: 0.95 };
+    let fit = twfe.fit_wild(&s, &wb).unwrap();
+    assert_eq!(fit.inference.name, "WCR");
+    assert!(fit.inference.description.contains("all 1024 Rademacher sign vectors"));
+    close("p", fit.interval.p_value, &r["p_value"]);
+    assert!(fit.interval.ci_low < fit.interval.estimate && fit.interval.estimate < fit.interval.ci_high);
+    // The interval is the set of nulls the test does not reject: at its ends p is at the level.
+    let p_at_zero_inside = fit.interval.ci_low <= 0.0;
+    assert_eq!(p_at_zero_inside, fit.interval.p_value > 0.05);
+}

@@ -16,6 +16,7 @@ use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Estimate, Sample, SampleUnit};
 use frikommune::inference::randomization::Randomization;
+use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
 
@@ -34,6 +35,12 @@ enum InferenceArg {
     Cr1,
     Wild,
     Ri,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum WeightsArg {
+    Rademacher,
+    Webb,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -72,7 +79,10 @@ pub struct Args {
     cluster: Option<String>,
     #[arg(long, value_enum, default_value = "cr1")]
     inference: InferenceArg,
-    /// Monte Carlo draws for randomization inference.
+    /// Wild bootstrap weights.
+    #[arg(long, value_enum, default_value = "rademacher")]
+    weights: WeightsArg,
+    /// Monte Carlo draws for randomization inference and the wild bootstrap.
     #[arg(long, default_value_t = 9_999)]
     reps: u64,
     #[arg(long, default_value_t = 1)]
@@ -99,9 +109,6 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             return Err(bad("--method event and --method cs are not available yet; use did2x2 or twfe"));
         }
         _ => {}
-    }
-    if args.inference == InferenceArg::Wild {
-        return Err(bad("--inference wild is not available yet; use cr1 or ri"));
     }
     if args.cluster.as_ref().is_some_and(|c| c != &args.unit) {
         return Err(bad("clustering by another column than the unit is not available yet"));
@@ -239,7 +246,16 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             e.inference.adjustment = f64::NAN;
             e
         }
+        (MethodArg::Twfe, InferenceArg::Wild) => {
+            let weights = match args.weights {
+                WeightsArg::Rademacher => Weights::Rademacher,
+                WeightsArg::Webb => Weights::Webb,
+            };
+            let wb = WildBootstrap { reps: args.reps, seed: args.seed, weights, conf_level: args.conf_level };
+            Twfe { first, last, conf_level: args.conf_level }.fit_wild(&sample, &wb).map_err(fail)?
+        }
         (MethodArg::Twfe, InferenceArg::Ri) => return Err(bad("--inference ri goes with --method did2x2")),
+        (MethodArg::Did2x2, InferenceArg::Wild) => return Err(bad("--inference wild goes with --method twfe")),
         _ => unreachable!("rejected above"),
     };
     let i = &estimate.interval;

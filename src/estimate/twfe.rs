@@ -14,7 +14,8 @@
 use super::demean::{Convergence, FixedEffects};
 use super::ols;
 use super::{Estimate, EstimateError, Method, Sample};
-use crate::inference::Interval;
+use crate::inference::wild::{Demeaned, WildBootstrap};
+use crate::inference::{Inference, Interval};
 use crate::period::Month;
 
 #[derive(Clone, Copy, Debug)]
@@ -26,7 +27,17 @@ pub struct Twfe {
 }
 
 impl Twfe {
+    /// CR1 inference.
     pub fn fit(&self, sample: &Sample) -> Result<Estimate, EstimateError> {
+        self.fit_with(sample, None)
+    }
+
+    /// Wild cluster bootstrap (WCR) inference; the point estimate is the same.
+    pub fn fit_wild(&self, sample: &Sample, wild: &WildBootstrap) -> Result<Estimate, EstimateError> {
+        self.fit_with(sample, Some(wild))
+    }
+
+    fn fit_with(&self, sample: &Sample, wild: Option<&WildBootstrap>) -> Result<Estimate, EstimateError> {
         let mut unit_ids = Vec::new();
         let mut month_ids = Vec::new();
         let mut y = Vec::new();
@@ -80,19 +91,70 @@ impl Twfe {
         if d.iter().all(|x| x.abs() < 1e-12) {
             return Err(EstimateError("the treatment indicator is collinear with the fixed effects".into()));
         }
-        let fit = ols::cr1(&[d], &y, &unit_ids, n_units as usize, n_months as usize)?;
+        let fit = ols::cr1(std::slice::from_ref(&d), &y, &unit_ids, n_units as usize, n_months as usize)?;
         let (beta, se, inference) = (fit.beta[0], fit.se(0), fit.inference);
-        Ok(Estimate {
+        let interval = match wild {
+            None => Interval::t_based(beta, se, inference.df, self.conf_level),
+            Some(wb) => {
+                let data = Demeaned {
+                    y: &y,
+                    d: &d,
+                    cluster: &unit_ids,
+                    clusters: n_units as usize,
+                    beta,
+                    se,
+                    adjustment: inference.adjustment,
+                };
+                let project = |x: &mut [f64]| fe.demean(x, conv).map(|_| ()).map_err(|e| format!("{e:?}"));
+                let r = wb.test(&data, &project).map_err(EstimateError)?;
+                let how = if r.exact {
+                    format!("all {} Rademacher sign vectors", r.draws)
+                } else {
+                    format!("{} seeded {:?} draws (seed {})", r.draws, wb.weights, wb.seed)
+                };
+                let interval = Interval {
+                    estimate: beta,
+                    se,
+                    ci_low: r.ci_low,
+                    ci_high: r.ci_high,
+                    conf_level: self.conf_level,
+                    p_value: r.p_value,
+                };
+                let inference = Inference {
+                    name: "WCR".into(),
+                    description: format!(
+                        "wild cluster bootstrap by municipality, null imposed (WCR, CR1 t statistic), {how}; interval by test inversion"
+                    ),
+                    clusters: n_units as usize,
+                    df: f64::NAN,
+                    adjustment: inference.adjustment,
+                };
+                return Ok(self.estimate(interval, inference, y.len(), n_units as usize, n_treated, n_control));
+            }
+        };
+        Ok(self.estimate(interval, inference, y.len(), n_units as usize, n_treated, n_control))
+    }
+
+    fn estimate(
+        &self,
+        interval: Interval,
+        inference: Inference,
+        n_obs: usize,
+        n_units: usize,
+        n_treated: usize,
+        n_control: usize,
+    ) -> Estimate {
+        Estimate {
             method: Method::Twfe,
             estimand:
                 "coefficient on the treatment indicator in a regression with municipality and month fixed effects"
                     .into(),
-            interval: Interval::t_based(beta, se, inference.df, self.conf_level),
+            interval,
             inference,
-            n_obs: y.len(),
-            n_units: n_units as usize,
+            n_obs,
+            n_units,
             n_treated,
             n_control,
-        })
+        }
     }
 }

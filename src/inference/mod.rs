@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod randomization;
+pub mod wild;
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};

@@ -35,7 +35,7 @@ fn estimate_rows(r: &Results, a: &Analysis, lang: Lang) -> Vec<Value> {
         .map(|e| {
             let i = &e.interval;
             json!({
-                "method": method_name(e.method.key(), lang),
+                "method": format!("{} · {}", method_name(e.method.key(), lang), e.inference.name),
                 "estimate": format!("{} {}", locale::signed(i.estimate, d, lang), locale::difference_unit(unit, lang)),
                 "ci": format!("[{}; {}]", locale::signed(i.ci_low, d, lang), locale::signed(i.ci_high, d, lang)),
                 "p": locale::p_value(i.p_value, lang),

@@ -74,12 +74,32 @@ impl Randomization {
         let estimate = stat(observed_sum, total);
         let a = self.assignments(changes, treated, nt);
         // p(τ): share of assignments whose |statistic| under the null τ is at least the observed.
+        // Group the assignments by k_A and sort each group's S_A: |stat| ≥ obs is then "S_A at or
+        // beyond two thresholds", counted by binary search, so each τ costs O(n_T · log N).
+        let mut groups: Vec<Vec<f64>> = vec![Vec::new(); nt + 1];
+        for (s, k) in a.sums.iter().zip(&a.overlap) {
+            groups[*k as usize].push(*s);
+        }
+        groups.iter_mut().for_each(|g| g.sort_by(f64::total_cmp));
+        let scale = 1.0 / nt as f64 + 1.0 / nc as f64;
         let p_at = |tau: f64| -> f64 {
             let tot = total - tau * nt as f64;
             let obs = stat(observed_sum - tau * nt as f64, tot).abs() - 1e-12 * (1.0 + tau.abs());
-            let hits =
-                a.sums.iter().zip(&a.overlap).filter(|(s, k)| stat(**s - tau * **k as f64, tot).abs() >= obs).count()
-                    as f64;
+            let centre = tot / nc as f64;
+            let mut hits = 0usize;
+            for (k, g) in groups.iter().enumerate() {
+                // stat = (S − τk)·scale − centre; |stat| ≥ obs ⇔ S ≥ hi or S ≤ lo.
+                let shift = tau * k as f64;
+                let hi = shift + (centre + obs) / scale;
+                let lo = shift + (centre - obs) / scale;
+                if lo >= hi {
+                    hits += g.len();
+                    continue;
+                }
+                hits += g.len() - g.partition_point(|s| *s < hi);
+                hits += g.partition_point(|s| *s <= lo);
+            }
+            let hits = hits as f64;
             if a.exact { hits / a.sums.len() as f64 } else { (hits + 1.0) / (a.sums.len() as f64 + 1.0) }
         };
         let alpha = 1.0 - self.conf_level;

@@ -27,6 +27,29 @@ pub struct Inference {
     pub adjustment: f64,
 }
 
+/// The interval of nulls a test does not reject at level `alpha`: from `estimate`, step outwards
+/// (doubling from `step`) until `p_value(τ) ≤ alpha`, then bisect each edge. Used by every
+/// resampling method, whose intervals are defined by test inversion.
+pub fn invert_test(estimate: f64, step: f64, alpha: f64, p_value: &dyn Fn(f64) -> f64) -> (f64, f64) {
+    let edge = |direction: f64| -> f64 {
+        let (mut inside, mut step) = (estimate, step);
+        let mut outside = estimate + direction * step;
+        let mut tries = 0;
+        while p_value(outside) > alpha && tries < 60 {
+            inside = outside;
+            step *= 2.0;
+            outside = estimate + direction * step;
+            tries += 1;
+        }
+        for _ in 0..60 {
+            let mid = 0.5 * (inside + outside);
+            if p_value(mid) > alpha { inside = mid } else { outside = mid }
+        }
+        inside
+    };
+    (edge(-1.0), edge(1.0))
+}
+
 /// Point estimate with standard error, confidence interval and two-sided p-value. A value that
 /// is not a number (e.g. the p-value of an exact fit) is written as JSON `null` and read back as
 /// NaN.

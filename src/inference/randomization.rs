@@ -107,28 +107,12 @@ impl Randomization {
             let mean = total / n as f64;
             (changes.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n as f64).sqrt().max(1e-9)
         };
-        let bound = |direction: f64| -> f64 {
-            // Bracket the edge of the acceptance region, then bisect.
-            let (mut inside, mut step) = (estimate, spread);
-            let mut outside = estimate + direction * step;
-            let mut tries = 0;
-            while p_at(outside) > alpha && tries < 60 {
-                inside = outside;
-                step *= 2.0;
-                outside = estimate + direction * step;
-                tries += 1;
-            }
-            for _ in 0..60 {
-                let mid = 0.5 * (inside + outside);
-                if p_at(mid) > alpha { inside = mid } else { outside = mid }
-            }
-            inside
-        };
+        let (ci_low, ci_high) = super::invert_test(estimate, spread, alpha, &p_at);
         Ok(RandomizationResult {
             estimate,
             p_value: p_at(0.0),
-            ci_low: bound(-1.0),
-            ci_high: bound(1.0),
+            ci_low,
+            ci_high,
             exact: a.exact,
             assignments: a.sums.len() as u64,
         })

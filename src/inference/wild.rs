@@ -131,30 +131,8 @@ impl WildBootstrap {
         };
         let t_stat = data.beta / data.se;
         let alpha = 1.0 - self.conf_level;
-        let bound = |direction: f64| -> f64 {
-            let (mut inside, mut step) = (data.beta, data.se.max(1e-12));
-            let mut outside = data.beta + direction * step;
-            let mut tries = 0;
-            while p_at(outside) > alpha && tries < 60 {
-                inside = outside;
-                step *= 2.0;
-                outside = data.beta + direction * step;
-                tries += 1;
-            }
-            for _ in 0..50 {
-                let mid = 0.5 * (inside + outside);
-                if p_at(mid) > alpha { inside = mid } else { outside = mid }
-            }
-            inside
-        };
-        Ok(WildResult {
-            t_stat,
-            p_value: p_at(0.0),
-            ci_low: bound(-1.0),
-            ci_high: bound(1.0),
-            draws: n_draws as u64,
-            exact,
-        })
+        let (ci_low, ci_high) = super::invert_test(data.beta, data.se.max(1e-12), alpha, &p_at);
+        Ok(WildResult { t_stat, p_value: p_at(0.0), ci_low, ci_high, draws: n_draws as u64, exact })
     }
 
     fn draws(&self, g: usize) -> Mat<f64> {

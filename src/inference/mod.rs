@@ -83,3 +83,24 @@ impl Interval {
         Interval { estimate, se, ci_low: estimate - crit * se, ci_high: estimate + crit * se, conf_level, p_value }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_inversion_finds_the_acceptance_region() {
+        // Accept τ within 1 of 2: the interval is [1, 3] up to bisection precision.
+        let p = |tau: f64| if (tau - 2.0).abs() < 1.0 { 0.5 } else { 0.01 };
+        let (lo, hi) = invert_test(2.0, 0.1, 0.05, &p);
+        assert!((lo - 1.0).abs() < 1e-9 && (hi - 3.0).abs() < 1e-9, "[{lo}, {hi}]");
+    }
+
+    #[test]
+    fn t_interval_by_hand() {
+        // t(∞)-like: with 10 000 df the 97.5 % quantile is 1.960.
+        let i = Interval::t_based(1.0, 0.5, 10_000.0, 0.95);
+        assert!((i.ci_high - (1.0 + 1.96 * 0.5)).abs() < 1e-3);
+        assert!((i.p_value - 0.0455).abs() < 1e-3);
+    }
+}

@@ -11,10 +11,8 @@ use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::twfe::Twfe;
-use crate::estimate::{Estimate, Method};
 use crate::inference::randomization::Randomization;
 use crate::inference::wild::{Weights, WildBootstrap};
-use crate::inference::{Inference, Interval};
 use crate::ingest::{Panel, read_panel};
 use crate::locale::{self, t};
 use crate::output::StagedDir;
@@ -153,7 +151,10 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("did2x2: {e}")),
     }
-    match randomization(study, &did, &sample) {
+    // Randomization inference: the treated start reassigned over every eligible municipality
+    // (all assignments when there are at most 5 million, otherwise `reps` seeded draws).
+    let ri = Randomization { seed: study.seed, reps: study.reps, conf_level: study.conf_level, ..Default::default() };
+    match did.fit_randomization(&sample, &ri) {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("did2x2 (randomization inference): {e}")),
     }
@@ -188,47 +189,6 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         trend: trend(study, panel, design),
         chart: None,
     }
-}
-
-/// The 2×2 estimate with a randomization-inference interval: the treated starts reassigned over
-/// every eligible municipality (all assignments when there are at most 5 million, otherwise the
-/// study's `reps` seeded draws).
-fn randomization(study: &Study, did: &Did2x2, sample: &crate::estimate::Sample) -> Result<Estimate, String> {
-    let (changes, treated) = did.unit_changes(sample).map_err(|e| e.0)?;
-    let ri = Randomization { seed: study.seed, reps: study.reps, conf_level: study.conf_level, ..Default::default() };
-    let r = ri.test(&changes, &treated)?;
-    let n_treated = treated.iter().filter(|t| **t).count();
-    let how = if r.exact {
-        format!("all {} assignments enumerated", r.assignments)
-    } else {
-        format!("{} seeded Monte Carlo draws (seed {})", r.assignments, study.seed)
-    };
-    Ok(Estimate {
-        method: Method::Did2x2,
-        estimand: "ATT over the post window: change in window means, treated minus comparison, treated municipalities weighted equally".into(),
-        interval: Interval {
-            estimate: r.estimate,
-            se: f64::NAN,
-            ci_low: r.ci_low,
-            ci_high: r.ci_high,
-            conf_level: study.conf_level,
-            p_value: r.p_value,
-        },
-        inference: Inference {
-            name: "RI".into(),
-            description: format!(
-                "randomization inference: the {n_treated} treated starts reassigned among the {} municipalities, {how}; sharp null of a constant effect, interval by test inversion",
-                changes.len()
-            ),
-            clusters: changes.len(),
-            df: f64::NAN,
-            adjustment: f64::NAN,
-        },
-        n_obs: sample.units.iter().map(|u| u.obs.len()).sum(),
-        n_units: changes.len(),
-        n_treated,
-        n_control: changes.len() - n_treated,
-    })
 }
 
 /// Monthly unweighted means of the treated and the comparison municipalities over the whole data

@@ -10,29 +10,20 @@ fn estimate(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_frikommune")).arg("estimate").args(args).output().unwrap()
 }
 
+/// Runs `estimate --format json` on a fixture and returns the parsed output.
+fn estimate_json(data: &str, args: &[&str]) -> serde_json::Value {
+    let path = fixture(data);
+    let base = ["--data", path.as_str(), "--unit", "unit", "--time", "period", "--outcome", "y", "--format", "json"];
+    let o = estimate(&[&base[..], args].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 #[test]
 fn twfe_json_matches_pyfixest() {
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("twfe_reference.json")).unwrap()).unwrap();
-    let data = fixture("twfe_unbalanced.csv");
-    let o = estimate(&[
-        "--data",
-        &data,
-        "--unit",
-        "unit",
-        "--time",
-        "period",
-        "--outcome",
-        "y",
-        "--treat",
-        "treat",
-        "--method",
-        "twfe",
-        "--format",
-        "json",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got = estimate_json("twfe_unbalanced.csv", &["--treat", "treat", "--method", "twfe"]);
     let r = &reference["cases"]["unbalanced"];
     for key in ["estimate", "se", "ci_low", "ci_high", "p_value"] {
         let (a, b) = (got[key].as_f64().unwrap(), r[key].as_f64().unwrap());
@@ -45,29 +36,10 @@ fn twfe_json_matches_pyfixest() {
 
 #[test]
 fn treated_list_and_randomization_inference() {
-    let data = fixture("twfe_balanced.csv");
-    let o = estimate(&[
-        "--data",
-        &data,
-        "--unit",
-        "unit",
-        "--time",
-        "period",
-        "--outcome",
-        "y",
-        "--treated",
-        "101,102,103",
-        "--start",
-        "13",
-        "--method",
-        "did2x2",
-        "--inference",
-        "ri",
-        "--format",
-        "json",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got = estimate_json(
+        "twfe_balanced.csv",
+        &["--treated", "101, 102, 103", "--start", "13", "--method", "did2x2", "--inference", "ri"],
+    );
     assert_eq!(got["inference"], "RI");
     assert_eq!(got["n_treated"], 3);
     assert!(got["se"].is_null());
@@ -81,27 +53,7 @@ fn treated_list_and_randomization_inference() {
 fn wild_bootstrap_from_the_command_line_matches_wildboottest() {
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("wild_reference.json")).unwrap()).unwrap();
-    let data = fixture("wild_small.csv");
-    let o = estimate(&[
-        "--data",
-        &data,
-        "--unit",
-        "unit",
-        "--time",
-        "period",
-        "--outcome",
-        "y",
-        "--treat",
-        "treat",
-        "--method",
-        "twfe",
-        "--inference",
-        "wild",
-        "--format",
-        "json",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got = estimate_json("wild_small.csv", &["--treat", "treat", "--method", "twfe", "--inference", "wild"]);
     assert_eq!(got["inference"], "WCR");
     let p = reference["cases"]["rademacher_null0"]["p_value"].as_f64().unwrap();
     assert!((got["p_value"].as_f64().unwrap() - p).abs() < 1e-12);

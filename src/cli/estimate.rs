@@ -227,24 +227,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         }
         (MethodArg::Did2x2, InferenceArg::Cr1) => did.fit(&sample).map_err(fail)?,
         (MethodArg::Did2x2, InferenceArg::Ri) => {
-            let mut e = did.fit(&sample).map_err(fail)?;
-            let (changes, treated) = did.unit_changes(&sample).map_err(fail)?;
             let ri =
                 Randomization { reps: args.reps, seed: args.seed, conf_level: args.conf_level, ..Default::default() };
-            let r = ri.test(&changes, &treated).map_err(bad)?;
-            e.interval.se = f64::NAN;
-            e.interval.ci_low = r.ci_low;
-            e.interval.ci_high = r.ci_high;
-            e.interval.p_value = r.p_value;
-            e.inference.name = "RI".into();
-            e.inference.description = format!(
-                "randomization inference over {} assignments ({}), interval by test inversion",
-                r.assignments,
-                if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", args.seed) }
-            );
-            e.inference.df = f64::NAN;
-            e.inference.adjustment = f64::NAN;
-            e
+            did.fit_randomization(&sample, &ri).map_err(fail)?
         }
         (MethodArg::Twfe, InferenceArg::Wild) => {
             let weights = match args.weights {

@@ -15,8 +15,9 @@
 use std::collections::BTreeMap;
 
 use super::{Estimate, EstimateError, Method, Sample};
-use crate::inference::Interval;
 use crate::inference::cluster::{cr1_factor, cr1_inference};
+use crate::inference::randomization::Randomization;
+use crate::inference::{Inference, Interval};
 use crate::period::Month;
 
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +54,36 @@ impl Did2x2 {
             }
         }
         Ok((changes, treated))
+    }
+
+    /// The same estimate with a randomization-inference interval and p-value instead of CR1
+    /// ([`crate::inference::randomization`]); only for designs with one common start.
+    pub fn fit_randomization(&self, sample: &Sample, ri: &Randomization) -> Result<Estimate, EstimateError> {
+        let mut e = self.fit(sample)?;
+        let (changes, treated) = self.unit_changes(sample)?;
+        let r = ri.test(&changes, &treated).map_err(EstimateError)?;
+        let n_treated = treated.iter().filter(|t| **t).count();
+        let how = if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", ri.seed) };
+        e.interval = Interval {
+            estimate: r.estimate,
+            se: f64::NAN,
+            ci_low: r.ci_low,
+            ci_high: r.ci_high,
+            conf_level: ri.conf_level,
+            p_value: r.p_value,
+        };
+        e.inference = Inference {
+            name: "RI".into(),
+            description: format!(
+                "randomization inference: the {n_treated} treated starts reassigned among the {} units, {} assignments ({how}); sharp null of a constant effect, interval by test inversion",
+                changes.len(),
+                r.assignments
+            ),
+            clusters: changes.len(),
+            df: f64::NAN,
+            adjustment: f64::NAN,
+        };
+        Ok(e)
     }
 
     pub fn fit(&self, sample: &Sample) -> Result<Estimate, EstimateError> {

@@ -48,7 +48,7 @@ fn synthetic_panel(units: usize, periods: usize, seed: u64, drop: f64) -> Sample
                     obs.push((m, y));
                 }
             }
-            SampleUnit { code: i as u16, start, obs }
+            SampleUnit { code: i as u16, start, obs, cluster: None }
         })
         .collect();
     Sample { units }

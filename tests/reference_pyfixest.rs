@@ -29,7 +29,7 @@ fn sample(csv_name: &str) -> Sample {
         let period: i64 = rec[1].parse().unwrap();
         let y: f64 = rec[2].parse().unwrap();
         let treat: u8 = rec[3].parse().unwrap();
-        let u = units.entry(unit).or_insert(SampleUnit { code: unit, start: None, obs: Vec::new() });
+        let u = units.entry(unit).or_insert(SampleUnit { code: unit, start: None, obs: Vec::new(), cluster: None });
         u.obs.push((month(period), y));
         if treat == 1 && u.start.is_none_or(|s| month(period) < s) {
             u.start = Some(month(period));

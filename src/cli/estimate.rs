@@ -212,7 +212,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             .enumerate()
             .map(|(i, (start, mut obs))| {
                 obs.sort_by_key(|(m, _)| *m);
-                SampleUnit { code: i as u16, start, obs }
+                SampleUnit { code: i as u16, start, obs, cluster: None }
             })
             .collect(),
     };

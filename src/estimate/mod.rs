@@ -5,8 +5,10 @@
 //! with its first treated month and its observations. Shared machinery (demeaning, variance
 //! estimators) lives once, in [`demean`] and [`crate::inference`].
 
+pub mod cs;
 pub mod demean;
 pub mod did2x2;
+pub mod event;
 pub mod ols;
 pub mod twfe;
 
@@ -24,6 +26,9 @@ pub struct SampleUnit {
     pub start: Option<Month>,
     /// Observations in month order, missing months left out.
     pub obs: Vec<(Month, f64)>,
+    /// Cluster for standard errors; `None` = the unit is its own cluster (the default:
+    /// municipalities are the level at which trials are assigned).
+    pub cluster: Option<u32>,
 }
 
 /// The data one estimator sees.
@@ -45,6 +50,10 @@ pub enum Method {
     Did2x2,
     /// Two-way fixed effects (municipality and month) regression.
     Twfe,
+    /// Event study: leads and lags of the start with unit and period effects.
+    Event,
+    /// Callaway–Sant'Anna group-time effects, aggregated.
+    Cs,
 }
 
 impl Method {
@@ -52,6 +61,8 @@ impl Method {
         match self {
             Method::Did2x2 => "did2x2",
             Method::Twfe => "twfe",
+            Method::Event => "event",
+            Method::Cs => "cs",
         }
     }
 }

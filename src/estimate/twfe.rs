@@ -38,60 +38,18 @@ impl Twfe {
     }
 
     fn fit_with(&self, sample: &Sample, wild: Option<&WildBootstrap>) -> Result<Estimate, EstimateError> {
-        let mut unit_ids = Vec::new();
-        let mut month_ids = Vec::new();
-        let mut y = Vec::new();
-        let mut d = Vec::new();
-        let mut n_units = 0u32;
-        let (mut n_treated, mut n_control) = (0, 0);
-        let span = (self.last.since(self.first) + 1).max(0) as usize;
-        let mut month_used = vec![false; span];
-        for u in &sample.units {
-            let before = y.len();
-            for &(m, v) in &u.obs {
-                if m < self.first || m > self.last {
-                    continue;
-                }
-                unit_ids.push(n_units);
-                month_ids.push(m.since(self.first) as u32);
-                month_used[m.since(self.first) as usize] = true;
-                y.push(v);
-                d.push(if u.start.is_some_and(|s| m >= s) { 1.0 } else { 0.0 });
-            }
-            if y.len() > before {
-                n_units += 1;
-                if u.start.is_some() { n_treated += 1 } else { n_control += 1 }
-            }
-        }
-        // Dense month ids over the months that occur.
-        let mut remap = vec![0u32; span];
-        let mut n_months = 0u32;
-        for (i, used) in month_used.iter().enumerate() {
-            if *used {
-                remap[i] = n_months;
-                n_months += 1;
-            }
-        }
-        month_ids.iter_mut().for_each(|t| *t = remap[*t as usize]);
-        if n_treated == 0 || n_control == 0 {
-            return Err(EstimateError(format!(
-                "two-way fixed effects needs treated and comparison municipalities with data (found {n_treated} and {n_control})"
-            )));
-        }
-        let fe = FixedEffects::new(vec![unit_ids.clone(), month_ids], None);
+        let panel = LongPanel::new(sample, self.first, self.last)?;
+        let fe = panel.fixed_effects();
+        let mut d: Vec<f64> =
+            panel.start.iter().zip(&panel.month).map(|(s, m)| if s.is_some_and(|s| *m >= s) { 1.0 } else { 0.0 }).collect();
+        let LongPanel { cluster_ids, clusters, mut y, n_units, n_months, n_treated, n_control, .. } = panel;
         let conv = Convergence::default();
-        let not_converged = |e: super::demean::NotConverged| {
-            EstimateError(format!(
-                "demeaning did not converge in {} iterations (last change {:e})",
-                e.iterations, e.change
-            ))
-        };
         fe.demean(&mut y, conv).map_err(not_converged)?;
         fe.demean(&mut d, conv).map_err(not_converged)?;
         if d.iter().all(|x| x.abs() < 1e-12) {
             return Err(EstimateError("the treatment indicator is collinear with the fixed effects".into()));
         }
-        let fit = ols::cr1(std::slice::from_ref(&d), &y, &unit_ids, n_units as usize, n_months as usize)?;
+        let fit = ols::cr1(std::slice::from_ref(&d), &y, &cluster_ids, clusters, n_months)?;
         let (beta, se, inference) = (fit.beta[0], fit.se(0), fit.inference);
         let interval = match wild {
             None => Interval::t_based(beta, se, inference.df, self.conf_level),
@@ -99,8 +57,8 @@ impl Twfe {
                 let data = Demeaned {
                     y: &y,
                     d: &d,
-                    cluster: &unit_ids,
-                    clusters: n_units as usize,
+                    cluster: &cluster_ids,
+                    clusters,
                     beta,
                     se,
                     adjustment: inference.adjustment,
@@ -125,14 +83,14 @@ impl Twfe {
                     description: format!(
                         "wild cluster bootstrap by municipality, null imposed (WCR, CR1 t statistic), {how}; interval by test inversion"
                     ),
-                    clusters: n_units as usize,
+                    clusters,
                     df: f64::NAN,
                     adjustment: inference.adjustment,
                 };
-                return Ok(self.estimate(interval, inference, y.len(), n_units as usize, n_treated, n_control));
+                return Ok(self.estimate(interval, inference, y.len(), n_units, n_treated, n_control));
             }
         };
-        Ok(self.estimate(interval, inference, y.len(), n_units as usize, n_treated, n_control))
+        Ok(self.estimate(interval, inference, y.len(), n_units, n_treated, n_control))
     }
 
     fn estimate(
@@ -157,4 +115,94 @@ impl Twfe {
             n_control,
         }
     }
+}
+
+/// A sample as long vectors over the observations in [first, last], with dense unit, month and
+/// cluster ids: the input of every regression estimator.
+pub(super) struct LongPanel {
+    pub unit_ids: Vec<u32>,
+    pub month_ids: Vec<u32>,
+    pub cluster_ids: Vec<u32>,
+    pub clusters: usize,
+    pub y: Vec<f64>,
+    /// Each observation's month and its unit's first treated month.
+    pub month: Vec<Month>,
+    pub start: Vec<Option<Month>>,
+    pub n_units: usize,
+    pub n_months: usize,
+    pub n_treated: usize,
+    pub n_control: usize,
+}
+
+impl LongPanel {
+    pub fn new(sample: &Sample, first: Month, last: Month) -> Result<LongPanel, EstimateError> {
+        let mut p = LongPanel {
+            unit_ids: Vec::new(),
+            month_ids: Vec::new(),
+            cluster_ids: Vec::new(),
+            clusters: 0,
+            y: Vec::new(),
+            month: Vec::new(),
+            start: Vec::new(),
+            n_units: 0,
+            n_months: 0,
+            n_treated: 0,
+            n_control: 0,
+        };
+        let span = (last.since(first) + 1).max(0) as usize;
+        let mut month_used = vec![false; span];
+        let mut cluster_of: std::collections::BTreeMap<(bool, u32), u32> = Default::default();
+        for u in &sample.units {
+            let before = p.y.len();
+            let key = u.cluster.map_or((false, p.n_units as u32), |c| (true, c));
+            let next = cluster_of.len() as u32;
+            let mut cluster = None;
+            for &(m, v) in &u.obs {
+                if m < first || m > last {
+                    continue;
+                }
+                let c = *cluster.get_or_insert_with(|| *cluster_of.entry(key).or_insert(next));
+                p.unit_ids.push(p.n_units as u32);
+                p.month_ids.push(m.since(first) as u32);
+                month_used[m.since(first) as usize] = true;
+                p.cluster_ids.push(c);
+                p.y.push(v);
+                p.month.push(m);
+                p.start.push(u.start);
+            }
+            if p.y.len() > before {
+                p.n_units += 1;
+                if u.start.is_some() { p.n_treated += 1 } else { p.n_control += 1 }
+            }
+        }
+        p.clusters = cluster_of.len();
+        // Dense month ids over the months that occur.
+        let mut remap = vec![0u32; span];
+        for (i, used) in month_used.iter().enumerate() {
+            if *used {
+                remap[i] = p.n_months as u32;
+                p.n_months += 1;
+            }
+        }
+        p.month_ids.iter_mut().for_each(|t| *t = remap[*t as usize]);
+        if p.n_treated == 0 || p.n_control == 0 {
+            return Err(EstimateError(format!(
+                "a regression with municipality and month effects needs treated and comparison units with data (found {} and {})",
+                p.n_treated, p.n_control
+            )));
+        }
+        if p.clusters < 2 {
+            return Err(EstimateError("at least two clusters are needed".into()));
+        }
+        Ok(p)
+    }
+
+    pub fn fixed_effects(&self) -> FixedEffects {
+        FixedEffects::new(vec![self.unit_ids.clone(), self.month_ids.clone()], None)
+    }
+}
+
+/// The demeaning error in words.
+pub(super) fn not_converged(e: super::demean::NotConverged) -> EstimateError {
+    EstimateError(format!("demeaning did not converge in {} iterations (last change {:e})", e.iterations, e.change))
 }

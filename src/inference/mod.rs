@@ -4,11 +4,13 @@
 //! produced it, so the reader of any output can tell a CR1 interval from a bootstrap one.
 
 pub mod cluster;
+pub mod multiplier;
 pub mod randomization;
+pub mod wald;
 pub mod wild;
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// How an interval was obtained, in words and in numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,6 +84,23 @@ impl Interval {
         let p_value = if se > 0.0 { 2.0 * (1.0 - t.cdf((estimate / se).abs())) } else { f64::NAN };
         Interval { estimate, se, ci_low: estimate - crit * se, ci_high: estimate + crit * se, conf_level, p_value }
     }
+
+    /// Wald interval `estimate ± z_{1−α/2} · se` and the two-sided normal p-value, for
+    /// estimators whose standard errors come from an influence function (R did, csdid).
+    pub fn normal(estimate: f64, se: f64, conf_level: f64) -> Interval {
+        let crit = normal_quantile(0.5 + conf_level / 2.0);
+        let p_value = if se > 0.0 { 2.0 * (1.0 - standard_normal().cdf((estimate / se).abs())) } else { f64::NAN };
+        Interval { estimate, se, ci_low: estimate - crit * se, ci_high: estimate + crit * se, conf_level, p_value }
+    }
+}
+
+fn standard_normal() -> Normal {
+    Normal::new(0.0, 1.0).expect("unit normal")
+}
+
+/// The `p` quantile of the standard normal distribution.
+pub fn normal_quantile(p: f64) -> f64 {
+    standard_normal().inverse_cdf(p)
 }
 
 #[cfg(test)]

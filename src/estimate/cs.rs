@@ -1,0 +1,486 @@
+//! Staggered adoption: Callaway and Sant'Anna (2021) group-time average treatment effects.
+//!
+//! ATT(g,t) compares the change in outcome from a base period to period t of the units first
+//! treated in period g ("cohort" g) with the same change among comparison units: those never
+//! treated, or (not-yet-treated) those never treated or first treated after t. The base period
+//! is "varying" as in R did's default: g − 1's period for t ≥ g, the period just before t for
+//! the pre-period (placebo) cells. Without covariates the doubly robust, outcome-regression and
+//! IPW estimators all reduce to this difference of mean changes.
+//!
+//! Inference comes from the influence function (IF) of each cell, scaled to all n units:
+//! ψ_i = (n/n_g)(ΔY_i − ΔȲ_g) for cohort units, −(n/n_C)(ΔY_i − ΔȲ_C) for comparison units,
+//! 0 otherwise, and se = √(Σ_c (Σ_{i∈c} ψ_i)²) / n over clusters c (the units themselves by
+//! default): R did and csdid with `bstrap = FALSE`, normal reference, no small-sample factor.
+//! Aggregations (simple, group, dynamic, calendar) weight cells by cohort shares P(G = g) and
+//! add the influence of estimating those shares, as R did's `aggte`. Simultaneous bands over
+//! ATT(g,t) and over each aggregation's rows come from the multiplier bootstrap
+//! ([`crate::inference::multiplier`]). Units already treated in the first period are dropped,
+//! cohorts starting after the last period count as never treated, and units must be observed
+//! in every period (unbalanced units are dropped and counted), all as in R did.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{EstimateError, Sample};
+use crate::inference::multiplier::Multiplier;
+use crate::inference::wald::{self, WaldTest};
+use crate::inference::{Inference, Interval, normal_quantile};
+use crate::period::Month;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Control {
+    /// Units never treated in the data.
+    Never,
+    /// Units not yet treated by period t (including the never treated).
+    NotYet,
+}
+
+impl Control {
+    pub fn key(self) -> &'static str {
+        match self {
+            Control::Never => "never",
+            Control::NotYet => "notyet",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CallawaySantAnna {
+    pub control: Control,
+    pub conf_level: f64,
+    /// Multiplier bootstrap for simultaneous bands; `None` gives pointwise intervals only.
+    pub bootstrap: Option<Multiplier>,
+}
+
+/// One ATT(g,t).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub group: Month,
+    pub time: Month,
+    /// t ≥ g.
+    pub post: bool,
+    #[serde(flatten)]
+    pub interval: Interval,
+}
+
+/// One row of an aggregation: a cohort, an event time (periods since the start) or a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AggRow {
+    pub label: i64,
+    #[serde(flatten)]
+    pub interval: Interval,
+    /// Simultaneous band over the aggregation's rows.
+    pub band_low: f64,
+    pub band_high: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aggregation {
+    pub overall: Interval,
+    pub rows: Vec<AggRow>,
+    /// Critical value of the rows' band (the pointwise normal one without a bootstrap).
+    pub band_crit: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CsFit {
+    pub control: Control,
+    pub cells: Vec<Cell>,
+    /// Critical value of the simultaneous band over all ATT(g,t).
+    pub band_crit: f64,
+    pub simple: Interval,
+    pub group: Aggregation,
+    /// Rows labelled by event time in periods (months for municipal data).
+    pub dynamic: Aggregation,
+    pub calendar: Aggregation,
+    /// χ² test that all pre-period ATT(g,t) are zero.
+    pub pretrend: Option<WaldTest>,
+    pub inference: Inference,
+    pub n_obs: usize,
+    pub n_units: usize,
+    pub n_treated: usize,
+    /// Units left out: observed in fewer than all periods, or treated from the first period.
+    pub dropped_units: usize,
+}
+
+/// Per-unit data after the R did preprocessing.
+struct Panel {
+    periods: Vec<Month>,
+    /// y[i][t]
+    y: Vec<Vec<f64>>,
+    /// Index into `cohorts`, or None for never treated.
+    cohort: Vec<Option<usize>>,
+    cohorts: Vec<Month>,
+    /// Cohorts that get ATT(g,t) cells (all, except the last when it only serves as a control).
+    estimated: usize,
+    cluster: Vec<usize>,
+    clusters: usize,
+    dropped: usize,
+}
+
+impl CallawaySantAnna {
+    pub fn fit(&self, sample: &Sample) -> Result<CsFit, EstimateError> {
+        let p = self.prepare(sample)?;
+        let n = p.y.len();
+        let nf = n as f64;
+        // Cohort sizes and shares P(G = g).
+        let mut size = vec![0usize; p.cohorts.len()];
+        p.cohort.iter().flatten().for_each(|&g| size[g] += 1);
+        let pg: Vec<f64> = size.iter().map(|&s| s as f64 / nf).collect();
+
+        // ATT(g,t) and their influence functions.
+        let mut cells: Vec<(usize, usize, f64)> = Vec::new(); // (cohort, period index, att)
+        let mut psi: Vec<Vec<f64>> = Vec::new();
+        for g in 0..p.estimated {
+            let start = p.cohorts[g];
+            let Some(last_pre) = p.periods.iter().rposition(|&m| m < start) else { continue };
+            for ti in 1..p.periods.len() {
+                let t = p.periods[ti];
+                let base = if start <= t { last_pre } else { ti - 1 };
+                let is_control = |i: usize| match p.cohort[i] {
+                    None => true,
+                    Some(h) => self.control == Control::NotYet && h != g && p.cohorts[h] > t,
+                };
+                let (mut n1, mut s1, mut n0, mut s0) = (0usize, 0.0, 0usize, 0.0);
+                for i in 0..n {
+                    let dy = p.y[i][ti] - p.y[i][base];
+                    if p.cohort[i] == Some(g) {
+                        n1 += 1;
+                        s1 += dy;
+                    } else if is_control(i) {
+                        n0 += 1;
+                        s0 += dy;
+                    }
+                }
+                if n1 == 0 || n0 == 0 {
+                    continue;
+                }
+                let (m1, m0) = (s1 / n1 as f64, s0 / n0 as f64);
+                let mut f = vec![0.0; n];
+                for (i, fi) in f.iter_mut().enumerate() {
+                    let dy = p.y[i][ti] - p.y[i][base];
+                    if p.cohort[i] == Some(g) {
+                        *fi = nf / n1 as f64 * (dy - m1);
+                    } else if is_control(i) {
+                        *fi = -nf / n0 as f64 * (dy - m0);
+                    }
+                }
+                cells.push((g, ti, m1 - m0));
+                psi.push(f);
+            }
+        }
+        if !cells.iter().any(|&(g, ti, _)| p.cohorts[g] <= p.periods[ti]) {
+            return Err(EstimateError(
+                "no group-time effect could be estimated after the start: every cohort lacks comparison units or post periods".into(),
+            ));
+        }
+
+        let cluster_sum = |f: &[f64]| -> Vec<f64> {
+            let mut s = vec![0.0; p.clusters];
+            f.iter().zip(&p.cluster).for_each(|(v, &c)| s[c] += v);
+            s
+        };
+        let se_of = |f: &[f64]| cluster_sum(f).iter().map(|s| s * s).sum::<f64>().sqrt() / nf;
+        let band = |fs: &[Vec<f64>]| -> f64 {
+            match self.bootstrap {
+                Some(m) if !fs.is_empty() => {
+                    let sums: Vec<Vec<f64>> = {
+                        let per: Vec<Vec<f64>> = fs.iter().map(|f| cluster_sum(f)).collect();
+                        (0..p.clusters).map(|c| per.iter().map(|s| s[c]).collect()).collect()
+                    };
+                    m.band(&sums, n, self.conf_level).crit
+                }
+                _ => normal_quantile(0.5 + self.conf_level / 2.0),
+            }
+        };
+        let interval = |est: f64, f: &[f64]| Interval::normal(est, se_of(f), self.conf_level);
+
+        let att: Vec<f64> = cells.iter().map(|c| c.2).collect();
+        let cell_out: Vec<Cell> = cells
+            .iter()
+            .zip(&psi)
+            .map(|(&(g, ti, a), f)| Cell {
+                group: p.cohorts[g],
+                time: p.periods[ti],
+                post: p.cohorts[g] <= p.periods[ti],
+                interval: interval(a, f),
+            })
+            .collect();
+        let band_crit = band(&psi);
+
+        // Influence of the estimated weights pg_k / Σ pg over `keepers` (cells or cohorts, each
+        // with its cohort), applied to their estimates.
+        let weight_influence = |keeper_cohort: &[usize], est: &[f64]| -> Vec<f64> {
+            let total: f64 = keeper_cohort.iter().map(|&g| pg[g]).sum();
+            (0..n)
+                .map(|i| {
+                    let ind = |g: usize| if p.cohort[i] == Some(g) { 1.0 } else { 0.0 };
+                    let r: f64 = keeper_cohort.iter().map(|&g| ind(g) - pg[g]).sum();
+                    keeper_cohort
+                        .iter()
+                        .zip(est)
+                        .map(|(&g, a)| a * ((ind(g) - pg[g]) / total - r * pg[g] / (total * total)))
+                        .sum()
+                })
+                .collect()
+        };
+        // Σ_k w_k ψ_k (+ weight influence): the IF of a weighted average of cells.
+        let combine = |which: &[usize], w: &[f64]| -> Vec<f64> {
+            let mut f = vec![0.0; n];
+            for (&k, wk) in which.iter().zip(w) {
+                f.iter_mut().zip(&psi[k]).for_each(|(a, b)| *a += wk * b);
+            }
+            f
+        };
+        let share_weighted = |which: &[usize]| -> (f64, Vec<f64>) {
+            let cohorts: Vec<usize> = which.iter().map(|&k| cells[k].0).collect();
+            let total: f64 = cohorts.iter().map(|&g| pg[g]).sum();
+            let w: Vec<f64> = cohorts.iter().map(|&g| pg[g] / total).collect();
+            let est: f64 = which.iter().zip(&w).map(|(&k, wk)| wk * att[k]).sum();
+            let mut f = combine(which, &w);
+            let ests: Vec<f64> = which.iter().map(|&k| att[k]).collect();
+            f.iter_mut().zip(weight_influence(&cohorts, &ests)).for_each(|(a, b)| *a += b);
+            (est, f)
+        };
+        let post: Vec<usize> = (0..cells.len()).filter(|&k| cell_out[k].post).collect();
+
+        // Simple: all post cells weighted by cohort share.
+        let (simple_est, simple_f) = share_weighted(&post);
+        let simple = interval(simple_est, &simple_f);
+
+        // Group: each cohort's mean over its post cells; overall weighted by cohort share.
+        let mut g_rows = Vec::new();
+        for g in 0..p.estimated {
+            let which: Vec<usize> = post.iter().copied().filter(|&k| cells[k].0 == g).collect();
+            if which.is_empty() {
+                continue;
+            }
+            let w = vec![1.0 / which.len() as f64; which.len()];
+            let est: f64 = which.iter().map(|&k| att[k]).sum::<f64>() / which.len() as f64;
+            g_rows.push((g, est, combine(&which, &w)));
+        }
+        let g_cohorts: Vec<usize> = g_rows.iter().map(|r| r.0).collect();
+        let g_total: f64 = g_cohorts.iter().map(|&g| pg[g]).sum();
+        let g_ests: Vec<f64> = g_rows.iter().map(|r| r.1).collect();
+        let group_est: f64 = g_rows.iter().map(|r| pg[r.0] / g_total * r.1).sum();
+        let mut group_f = vec![0.0; n];
+        for r in &g_rows {
+            group_f.iter_mut().zip(&r.2).for_each(|(a, b)| *a += pg[r.0] / g_total * b);
+        }
+        group_f.iter_mut().zip(weight_influence(&g_cohorts, &g_ests)).for_each(|(a, b)| *a += b);
+        let group = self.aggregation(
+            interval(group_est, &group_f),
+            g_rows.into_iter().map(|(g, est, f)| (label_of(p.cohorts[g]), est, f)).collect(),
+            &se_of,
+            &band,
+        );
+
+        // Dynamic: event time e = t − g, cells weighted by cohort share; overall = mean over e ≥ 0.
+        let mut by_e: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for (k, c) in cell_out.iter().enumerate() {
+            by_e.entry(c.time.since(c.group) as i64).or_default().push(k);
+        }
+        let e_rows: Vec<(i64, f64, Vec<f64>)> = by_e
+            .iter()
+            .map(|(&e, which)| {
+                let (est, f) = share_weighted(which);
+                (e, est, f)
+            })
+            .collect();
+        let (dyn_est, dyn_f) = mean_of(e_rows.iter().filter(|r| r.0 >= 0), n);
+        let dynamic = self.aggregation(interval(dyn_est, &dyn_f), e_rows, &se_of, &band);
+
+        // Calendar: period t, post cells weighted by cohort share; overall = mean over periods.
+        let mut by_t: BTreeMap<Month, Vec<usize>> = BTreeMap::new();
+        for &k in &post {
+            by_t.entry(cell_out[k].time).or_default().push(k);
+        }
+        let t_rows: Vec<(i64, f64, Vec<f64>)> = by_t
+            .iter()
+            .map(|(&t, which)| {
+                let (est, f) = share_weighted(which);
+                (label_of(t), est, f)
+            })
+            .collect();
+        let (cal_est, cal_f) = mean_of(t_rows.iter(), n);
+        let calendar = self.aggregation(interval(cal_est, &cal_f), t_rows, &se_of, &band);
+
+        // Pre-trend: the pre-period cells with positive variance, V = S′S/n from cluster sums.
+        let pre: Vec<usize> =
+            (0..cells.len()).filter(|&k| !cell_out[k].post && se_of(&psi[k]) > 0.0).collect();
+        let pretrend = if pre.is_empty() {
+            None
+        } else {
+            let sums: Vec<Vec<f64>> = pre.iter().map(|&k| cluster_sum(&psi[k])).collect();
+            let q = pre.len();
+            let mut v = vec![0.0; q * q];
+            for a in 0..q {
+                for b in 0..q {
+                    v[a * q + b] = sums[a].iter().zip(&sums[b]).map(|(x, y)| x * y).sum::<f64>() / (nf * nf);
+                }
+            }
+            let b: Vec<f64> = pre.iter().map(|&k| att[k]).collect();
+            wald::chi2(&b, &v)
+        };
+
+        let how = match self.bootstrap {
+            Some(m) => format!(
+                "; simultaneous bands by multiplier bootstrap (Rademacher, {} draws, seed {})",
+                m.reps.max(2),
+                m.seed
+            ),
+            None => String::new(),
+        };
+        let inference = Inference {
+            name: "IF".into(),
+            description: format!(
+                "analytic influence-function standard errors clustered by {} ({} clusters), no small-sample correction, normal reference (as R did and csdid){how}",
+                if p.clusters == n { "unit" } else { "the cluster column" },
+                p.clusters
+            ),
+            clusters: p.clusters,
+            df: f64::NAN,
+            adjustment: f64::NAN,
+        };
+        Ok(CsFit {
+            control: self.control,
+            cells: cell_out,
+            band_crit,
+            simple,
+            group,
+            dynamic,
+            calendar,
+            pretrend,
+            inference,
+            n_obs: n * p.periods.len(),
+            n_units: n,
+            n_treated: p.cohort.iter().filter(|c| c.is_some_and(|g| g < p.estimated)).count(),
+            dropped_units: p.dropped,
+        })
+    }
+
+    fn aggregation(
+        &self,
+        overall: Interval,
+        rows: Vec<(i64, f64, Vec<f64>)>,
+        se_of: &dyn Fn(&[f64]) -> f64,
+        band: &dyn Fn(&[Vec<f64>]) -> f64,
+    ) -> Aggregation {
+        let fs: Vec<Vec<f64>> = rows.iter().map(|r| r.2.clone()).collect();
+        let crit = band(&fs);
+        let rows = rows
+            .iter()
+            .map(|(label, est, f)| {
+                let interval = Interval::normal(*est, se_of(f), self.conf_level);
+                AggRow {
+                    label: *label,
+                    band_low: est - crit * interval.se,
+                    band_high: est + crit * interval.se,
+                    interval,
+                }
+            })
+            .collect();
+        Aggregation { overall, rows, band_crit: crit }
+    }
+
+    /// R did's preprocessing: balanced units, first-period-treated units out, late cohorts as
+    /// never treated, and the last cohort as the comparison when no unit is never treated.
+    fn prepare(&self, sample: &Sample) -> Result<Panel, EstimateError> {
+        let mut periods: Vec<Month> = sample.units.iter().flat_map(|u| u.obs.iter().map(|o| o.0)).collect();
+        periods.sort();
+        periods.dedup();
+        let index: BTreeMap<Month, usize> = periods.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+        let mut dropped = 0;
+        // (start, outcomes, cluster key: the declared cluster, or the unit itself)
+        let mut rows: Vec<(Option<Month>, Vec<f64>, (bool, u32))> = Vec::new();
+        for u in &sample.units {
+            let mut y = vec![f64::NAN; periods.len()];
+            for &(m, v) in &u.obs {
+                y[index[&m]] = v;
+            }
+            if y.iter().any(|v| !v.is_finite()) {
+                dropped += 1;
+                continue;
+            }
+            rows.push((u.start, y, u.cluster.map_or((false, u.code as u32), |c| (true, c))));
+        }
+        let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
+            return Err(EstimateError("no observations".into()));
+        };
+        // Starting after the last period = never treated within the data.
+        rows.iter_mut().for_each(|r| r.0 = r.0.filter(|&s| s <= last));
+        let before = rows.len();
+        rows.retain(|r| r.0.is_none_or(|s| s > first));
+        dropped += before - rows.len();
+        let mut estimated_cut = None;
+        if rows.iter().all(|r| r.0.is_some()) {
+            // No never-treated units: the last cohort is the comparison, periods from its start out.
+            let latest = rows.iter().filter_map(|r| r.0).max().ok_or_else(|| EstimateError("no units".into()))?;
+            let keep = periods.iter().filter(|&&m| m < latest).count();
+            if keep < 2 {
+                return Err(EstimateError("no never-treated units and too few periods before the last cohort starts".into()));
+            }
+            periods.truncate(keep);
+            rows.iter_mut().for_each(|r| r.1.truncate(keep));
+            match self.control {
+                Control::Never => rows.iter_mut().filter(|r| r.0 == Some(latest)).for_each(|r| r.0 = None),
+                Control::NotYet => estimated_cut = Some(latest),
+            }
+        }
+        let mut cohorts: Vec<Month> = rows.iter().filter_map(|r| r.0).collect();
+        cohorts.sort();
+        cohorts.dedup();
+        if cohorts.is_empty() {
+            return Err(EstimateError("no unit is treated after the first period".into()));
+        }
+        let estimated = match estimated_cut {
+            Some(l) => cohorts.iter().filter(|&&c| c < l).count(),
+            None => cohorts.len(),
+        };
+        if estimated == 0 {
+            return Err(EstimateError("no cohort is left to estimate once the comparison cohort is set aside".into()));
+        }
+        let mut cluster_ids: BTreeMap<(bool, u32), usize> = BTreeMap::new();
+        let cluster: Vec<usize> = rows
+            .iter()
+            .map(|r| {
+                let next = cluster_ids.len();
+                *cluster_ids.entry(r.2).or_insert(next)
+            })
+            .collect();
+        if cluster_ids.len() < 2 {
+            return Err(EstimateError("at least two clusters are needed".into()));
+        }
+        Ok(Panel {
+            periods,
+            cohort: rows.iter().map(|r| r.0.map(|s| cohorts.binary_search(&s).expect("listed"))).collect(),
+            y: rows.into_iter().map(|r| r.1).collect(),
+            cohorts,
+            estimated,
+            clusters: cluster_ids.len(),
+            cluster,
+            dropped,
+        })
+    }
+}
+
+/// A period as a number: the year for January-only (annual) data would be ambiguous, so months
+/// are written yyyymm; the CLI maps them back to the input's labels.
+pub fn label_of(m: Month) -> i64 {
+    m.year() as i64 * 100 + m.month() as i64
+}
+
+/// Equal-weight mean of rows and of their influence functions.
+fn mean_of<'a>(rows: impl Iterator<Item = &'a (i64, f64, Vec<f64>)>, n: usize) -> (f64, Vec<f64>) {
+    let rows: Vec<_> = rows.collect();
+    let k = rows.len().max(1) as f64;
+    let mut f = vec![0.0; n];
+    let mut est = 0.0;
+    for r in &rows {
+        est += r.1 / k;
+        f.iter_mut().zip(&r.2).for_each(|(a, b)| *a += b / k);
+    }
+    (est, f)
+}

@@ -116,3 +116,49 @@ fn wild_cluster_bootstrap_matches_wildboottest() {
     let p_at_zero_inside = fit.interval.ci_low <= 0.0;
     assert_eq!(p_at_zero_inside, fit.interval.p_value > 0.05);
 }
+
+/// The event study against pyfixest's `i(rel, ref=-1)` regression, unbinned and binned at −3/+2:
+/// every coefficient, its CR1 standard error, the mean of the post coefficients and the joint
+/// test of the leads.
+#[test]
+fn event_study_matches_pyfixest() {
+    use frikommune::estimate::event::EventStudy;
+    let text = fixture("event_panel.csv");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let mut units: BTreeMap<u16, SampleUnit> = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let unit: u16 = rec[0].parse().unwrap();
+        let first: i64 = rec[3].parse().unwrap();
+        let u = units.entry(unit).or_insert(SampleUnit {
+            code: unit,
+            start: (first > 0).then(|| month(first)),
+            obs: Vec::new(),
+            cluster: None,
+        });
+        u.obs.push((month(rec[1].parse().unwrap()), rec[2].parse().unwrap()));
+    }
+    let s = Sample { units: units.into_values().collect() };
+    let reference: serde_json::Value = serde_json::from_str(&fixture("event_reference.json")).unwrap();
+    for case in reference["cases"].as_array().unwrap() {
+        let bound = |k: &str| case[k].as_u64().map(|v| v as u32);
+        let es = EventStudy { first: month(1), last: month(14), leads: bound("leads"), lags: bound("lags"), conf_level: 0.95 };
+        let fit = es.fit(&s).unwrap();
+        let rows: Vec<_> = fit.rows.iter().filter(|r| !r.reference).collect();
+        let theirs = case["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), theirs.len());
+        for (o, t) in rows.iter().zip(theirs) {
+            assert_eq!(o.rel_time as i64, t["rel_time"].as_i64().unwrap());
+            close(&format!("beta[{}]", o.rel_time), o.interval.estimate, &t["estimate"]);
+            close(&format!("se[{}]", o.rel_time), o.interval.se, &t["se"]);
+        }
+        let pre = fit.pretrend.as_ref().unwrap();
+        close("pre-trend F", pre.stat, &case["pretrend"]["stat"]);
+        close("pre-trend p", pre.p_value, &case["pretrend"]["p_value"]);
+        assert_eq!(pre.df as u64, case["pretrend"]["df"].as_u64().unwrap());
+        close("mean post", fit.estimate.interval.estimate, &case["average_post"]["estimate"]);
+        close("mean post se", fit.estimate.interval.se, &case["average_post"]["se"]);
+        let binned: Vec<i32> = fit.rows.iter().filter(|r| r.binned).map(|r| r.rel_time).collect();
+        assert_eq!(binned, if case["leads"].is_null() { vec![] } else { vec![-3, 2] });
+    }
+}

@@ -60,12 +60,135 @@ fn wild_bootstrap_from_the_command_line_matches_wildboottest() {
 }
 
 #[test]
-fn unavailable_methods_and_bad_columns_are_usage_errors() {
+fn bad_flags_and_columns_are_usage_errors() {
     let data = fixture("twfe_balanced.csv");
-    let base = ["--data", data.as_str(), "--unit", "unit", "--time", "period", "--treat", "treat"];
-    let o = estimate(&[&base[..], &["--outcome", "y", "--method", "cs"]].concat());
-    assert_eq!(o.status.code(), Some(2));
-    let o = estimate(&[&base[..], &["--outcome", "yy"]].concat());
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no column `yy`"));
+    let base = ["--data", data.as_str(), "--unit", "unit", "--time", "period", "--treat", "treat", "--outcome"];
+    let fails = |args: &[&str], message: &str| {
+        let o = estimate(&[&base[..], args].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    };
+    fails(&["yy"], "no column `yy`");
+    fails(&["y", "--method", "cs", "--inference", "wild"], "leave out --inference");
+    fails(&["y", "--method", "twfe", "--control", "notyet"], "--control goes with --method cs");
+    fails(&["y", "--method", "twfe", "--leads", "3"], "--leads and --lags go with --method event");
+    fails(&["y", "--method", "event", "--inference", "ri"], "--inference ri goes with --method did2x2");
+    // `period` changes within a unit, so it cannot be a cluster.
+    fails(&["y", "--cluster", "period"], "a cluster must be constant within a unit");
+}
+
+/// mpdta through the command line: column names with dots, the cohort column, both comparison
+/// groups, and the numbers csdid gives (fixture from tests/reference/make_cs_fixtures.py).
+#[test]
+fn callaway_santanna_json_matches_csdid() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("cs_reference.json")).unwrap()).unwrap();
+    let path = fixture("mpdta.csv");
+    for (control, key) in [("never", "never"), ("notyet", "notyet")] {
+        let o = estimate(&[
+            "--data",
+            &path,
+            "--unit",
+            "countyreal",
+            "--time",
+            "year",
+            "--outcome",
+            "lemp",
+            "--cohort",
+            "first.treat",
+            "--method",
+            "cs",
+            "--control",
+            control,
+            "--reps",
+            "999",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let r = &reference[key];
+        let close =
+            |a: &serde_json::Value, b: &serde_json::Value| (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-9;
+        assert_eq!(got["method"], "cs");
+        assert_eq!(got["inference"], "IF");
+        assert_eq!(got["n_units"], 500);
+        assert_eq!(got["n_treated"], 191);
+        assert!(close(&got["estimate"], &r["aggregations"]["simple"]["estimate"]));
+        for (o, t) in got["att_gt"].as_array().unwrap().iter().zip(r["att_gt"].as_array().unwrap()) {
+            assert_eq!((&o["group"], &o["time"]), (&t["group"], &t["time"]), "periods keep their labels");
+            assert!(close(&o["estimate"], &t["estimate"]) && close(&o["se"], &t["se"]));
+        }
+        for kind in ["group", "dynamic", "calendar"] {
+            let a = &got["aggregations"][kind];
+            assert!(close(&a["estimate"], &r["aggregations"][kind]["estimate"]), "{kind}");
+            assert!(close(&a["se"], &r["aggregations"][kind]["se"]), "{kind} se");
+            for row in a["rows"].as_array().unwrap() {
+                assert!(row["band_low"].as_f64().unwrap() < row["ci_low"].as_f64().unwrap(), "uniform band is wider");
+            }
+        }
+        assert!(close(&got["pretrend"]["stat"], &r["pretrend"]["stat"]));
+    }
+}
+
+#[test]
+fn event_study_json_has_rows_and_pretrend() {
+    let got = estimate_json(
+        "event_panel.csv",
+        &["--cohort", "first_treat", "--method", "event", "--leads", "3", "--lags", "2"],
+    );
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("event_reference.json")).unwrap()).unwrap();
+    let case = &reference["cases"][1];
+    let rows = got["event_study"].as_array().unwrap();
+    let times: Vec<i64> = rows.iter().map(|r| r["rel_time"].as_i64().unwrap()).collect();
+    assert_eq!(times, vec![-3, -2, -1, 0, 1, 2]);
+    let reference_row = &rows[2];
+    assert_eq!(reference_row["reference"], true);
+    assert!(reference_row["se"].is_null());
+    let p = got["pretrend"]["p_value"].as_f64().unwrap();
+    assert!((p - case["pretrend"]["p_value"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(got["pretrend"]["df"], 2);
+    assert!((got["estimate"].as_f64().unwrap() - case["average_post"]["estimate"].as_f64().unwrap()).abs() < 1e-9);
+}
+
+/// Clustering by a coarser column than the unit: fewer clusters, the same point estimate.
+#[test]
+fn cluster_column_changes_the_clusters_not_the_estimate() {
+    let by_unit = estimate_json("event_panel.csv", &["--cohort", "first_treat", "--method", "twfe"]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("event_panel.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{},region\n", lines.next().unwrap());
+    for l in lines {
+        let unit: u32 = l.split(',').next().unwrap().parse().unwrap();
+        out.push_str(&format!("{l},r{}\n", unit % 8));
+    }
+    let path = dir.path().join("with_region.csv");
+    std::fs::write(&path, out).unwrap();
+    let o = estimate(&[
+        "--data",
+        path.to_str().unwrap(),
+        "--unit",
+        "unit",
+        "--time",
+        "period",
+        "--outcome",
+        "y",
+        "--cohort",
+        "first_treat",
+        "--method",
+        "twfe",
+        "--cluster",
+        "region",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let by_region: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(by_unit["clusters"], 40);
+    assert_eq!(by_region["clusters"], 8);
+    assert_eq!(by_unit["estimate"], by_region["estimate"]);
+    assert_ne!(by_unit["se"], by_region["se"]);
 }

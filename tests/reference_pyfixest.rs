@@ -142,7 +142,13 @@ fn event_study_matches_pyfixest() {
     let reference: serde_json::Value = serde_json::from_str(&fixture("event_reference.json")).unwrap();
     for case in reference["cases"].as_array().unwrap() {
         let bound = |k: &str| case[k].as_u64().map(|v| v as u32);
-        let es = EventStudy { first: month(1), last: month(14), leads: bound("leads"), lags: bound("lags"), conf_level: 0.95 };
+        let es = EventStudy {
+            first: month(1),
+            last: month(14),
+            leads: bound("leads"),
+            lags: bound("lags"),
+            conf_level: 0.95,
+        };
         let fit = es.fit(&s).unwrap();
         let rows: Vec<_> = fit.rows.iter().filter(|r| !r.reference).collect();
         let theirs = case["rows"].as_array().unwrap();

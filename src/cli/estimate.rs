@@ -12,10 +12,14 @@ use clap::ValueEnum;
 use serde_json::json;
 
 use frikommune::error::Error;
+use frikommune::estimate::cs::{self, CallawaySantAnna, Control, CsFit};
 use frikommune::estimate::did2x2::Did2x2;
+use frikommune::estimate::event::{EventFit, EventStudy};
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Estimate, Sample, SampleUnit};
+use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
+use frikommune::inference::wald::WaldTest;
 use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
@@ -35,6 +39,12 @@ enum InferenceArg {
     Cr1,
     Wild,
     Ri,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ControlArg {
+    Never,
+    Notyet,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -74,15 +84,26 @@ pub struct Args {
     start: Option<String>,
     #[arg(long, value_enum, default_value = "twfe")]
     method: MethodArg,
-    /// Cluster column (default: the unit).
+    /// Comparison units for --method cs: never treated, or not yet treated.
+    #[arg(long, value_enum, default_value = "never")]
+    control: ControlArg,
+    /// Event study: bin event times before -LEADS into -LEADS.
+    #[arg(long)]
+    leads: Option<u32>,
+    /// Event study: bin event times after LAGS into LAGS.
+    #[arg(long)]
+    lags: Option<u32>,
+    /// Cluster column, constant within each unit (default: the unit).
     #[arg(long)]
     cluster: Option<String>,
-    #[arg(long, value_enum, default_value = "cr1")]
-    inference: InferenceArg,
+    /// cr1 (default for did2x2, twfe, event), wild (twfe) or ri (did2x2); cs always uses its
+    /// influence function.
+    #[arg(long, value_enum)]
+    inference: Option<InferenceArg>,
     /// Wild bootstrap weights.
     #[arg(long, value_enum, default_value = "rademacher")]
     weights: WeightsArg,
-    /// Monte Carlo draws for randomization inference and the wild bootstrap.
+    /// Draws for randomization inference, the wild bootstrap and cs's multiplier bootstrap.
     #[arg(long, default_value_t = 9_999)]
     reps: u64,
     #[arg(long, default_value_t = 1)]
@@ -97,21 +118,18 @@ pub struct Args {
 }
 
 /// A unit's first treated period and its observations, as read.
-type UnitRows = (Option<Month>, Vec<(Month, f64)>);
+type UnitRows = (Option<Month>, Vec<(Month, f64)>, Option<u32>);
 
 fn bad(message: impl Into<String>) -> Error {
     Error::Usage(message.into())
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    match args.method {
-        MethodArg::Event | MethodArg::Cs => {
-            return Err(bad("--method event and --method cs are not available yet; use did2x2 or twfe"));
-        }
-        _ => {}
+    if args.method != MethodArg::Cs && args.control != ControlArg::Never {
+        return Err(bad("--control goes with --method cs"));
     }
-    if args.cluster.as_ref().is_some_and(|c| c != &args.unit) {
-        return Err(bad("clustering by another column than the unit is not available yet"));
+    if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some()) {
+        return Err(bad("--leads and --lags go with --method event"));
     }
     if !(0.5..1.0).contains(&args.conf_level) {
         return Err(bad("--conf-level must be between 0.5 and 1"));
@@ -127,6 +145,11 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let units = column(&args.unit)?;
     let times = column(&args.time)?;
     let ys = column(&args.outcome)?;
+    let clusters = match &args.cluster {
+        Some(c) if c != &args.unit => Some((c.as_str(), column(c)?)),
+        _ => None,
+    };
+    let mut cluster_ids: BTreeMap<String, u32> = BTreeMap::new();
 
     // Periods in their natural order: numbers numerically, otherwise months, otherwise text.
     let text = |c: &Option<String>| c.as_deref().unwrap_or("").trim().to_string();
@@ -167,8 +190,21 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         let y: f64 = y_text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
             bad(format!("{path}: row {line}, column `{}`: expected a number, found `{y_text}`", args.outcome))
         })?;
-        let entry = by_unit.entry(u).or_default();
+        let entry = by_unit.entry(u.clone()).or_default();
         entry.1.push((t, y));
+        if let Some((col, values)) = &clusters {
+            let c = text(&values[r]);
+            let next = cluster_ids.len() as u32;
+            let id = *cluster_ids.entry(c.clone()).or_insert(next);
+            match entry.2 {
+                Some(prev) if prev != id => {
+                    return Err(bad(format!(
+                        "{path}: row {line}, column `{col}`: unit `{u}` changes cluster to `{c}`; a cluster must be constant within a unit"
+                    )));
+                }
+                _ => entry.2 = Some(id),
+            }
+        }
         if let Some(col) = &args.cohort {
             let c = text(&column(col)?[r]);
             let start = if c.is_empty() || c.parse::<f64>().ok() == Some(0.0) {
@@ -210,9 +246,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         units: by_unit
             .into_values()
             .enumerate()
-            .map(|(i, (start, mut obs))| {
+            .map(|(i, (start, mut obs, cluster))| {
                 obs.sort_by_key(|(m, _)| *m);
-                SampleUnit { code: i as u16, start, obs, cluster: None }
+                SampleUnit { code: i as u16, start, obs, cluster }
             })
             .collect(),
     };
@@ -221,17 +257,27 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
     let did = Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level };
     let fail = |e: frikommune::estimate::EstimateError| bad(e.0);
+    // Periods back to the input's labels: numbers stay numbers in JSON.
+    let label = |m: Month| -> serde_json::Value {
+        let p = &periods[m.since(origin).clamp(0, periods.len() as i32 - 1) as usize];
+        p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.clone().into())
+    };
+    let mut extra = serde_json::Map::new();
+    let mut table_rows: Vec<String> = Vec::new();
     let estimate: Estimate = match (args.method, args.inference) {
-        (MethodArg::Twfe, InferenceArg::Cr1) => {
+        (MethodArg::Twfe, None | Some(InferenceArg::Cr1)) => {
             Twfe { first, last, conf_level: args.conf_level }.fit(&sample).map_err(fail)?
         }
-        (MethodArg::Did2x2, InferenceArg::Cr1) => did.fit(&sample).map_err(fail)?,
-        (MethodArg::Did2x2, InferenceArg::Ri) => {
+        (MethodArg::Did2x2, None | Some(InferenceArg::Cr1)) => did.fit(&sample).map_err(fail)?,
+        (MethodArg::Did2x2, Some(InferenceArg::Ri)) => {
+            if args.cluster.as_ref().is_some_and(|c| c != &args.unit) {
+                return Err(bad("randomization inference permutes units; --cluster does not apply"));
+            }
             let ri =
                 Randomization { reps: args.reps, seed: args.seed, conf_level: args.conf_level, ..Default::default() };
             did.fit_randomization(&sample, &ri).map_err(fail)?
         }
-        (MethodArg::Twfe, InferenceArg::Wild) => {
+        (MethodArg::Twfe, Some(InferenceArg::Wild)) => {
             let weights = match args.weights {
                 WeightsArg::Rademacher => Weights::Rademacher,
                 WeightsArg::Webb => Weights::Webb,
@@ -239,14 +285,38 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             let wb = WildBootstrap { reps: args.reps, seed: args.seed, weights, conf_level: args.conf_level };
             Twfe { first, last, conf_level: args.conf_level }.fit_wild(&sample, &wb).map_err(fail)?
         }
-        (MethodArg::Twfe, InferenceArg::Ri) => return Err(bad("--inference ri goes with --method did2x2")),
-        (MethodArg::Did2x2, InferenceArg::Wild) => return Err(bad("--inference wild goes with --method twfe")),
-        _ => unreachable!("rejected above"),
+        (MethodArg::Event, None | Some(InferenceArg::Cr1)) => {
+            let es = EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level };
+            let fit = es.fit(&sample).map_err(fail)?;
+            event_output(&fit, &mut extra, &mut table_rows);
+            fit.estimate
+        }
+        (MethodArg::Cs, None) => {
+            let control = match args.control {
+                ControlArg::Never => Control::Never,
+                ControlArg::Notyet => Control::NotYet,
+            };
+            let boot = Multiplier { reps: args.reps, seed: args.seed };
+            let fit = CallawaySantAnna { control, conf_level: args.conf_level, bootstrap: Some(boot) }
+                .fit(&sample)
+                .map_err(fail)?;
+            cs_output(&fit, &label, &mut extra, &mut table_rows);
+            fit.headline()
+        }
+        (MethodArg::Cs, Some(_)) => {
+            return Err(bad(
+                "--method cs has its own inference (influence function, multiplier bootstrap bands); leave out --inference",
+            ));
+        }
+        (MethodArg::Twfe, Some(InferenceArg::Ri)) | (MethodArg::Event, Some(InferenceArg::Ri)) => {
+            return Err(bad("--inference ri goes with --method did2x2"));
+        }
+        (_, Some(InferenceArg::Wild)) => return Err(bad("--inference wild goes with --method twfe")),
     };
     let i = &estimate.interval;
     match args.format {
-        Format::Json => out.say(
-            json!({
+        Format::Json => {
+            let mut object = json!({
                 "method": estimate.method.key(),
                 "estimand": estimate.estimand,
                 "estimate": i.estimate,
@@ -257,14 +327,17 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 "conf_level": i.conf_level,
                 "inference": estimate.inference.name,
                 "inference_description": estimate.inference.description,
+                "clusters": estimate.inference.clusters,
                 "n_obs": estimate.n_obs,
                 "n_units": estimate.n_units,
                 "n_treated": estimate.n_treated,
-            })
-            .to_string(),
-        ),
+            });
+            object.as_object_mut().expect("an object").extend(extra);
+            out.say(object.to_string())
+        }
         Format::Table => {
             out.say(format!("method      {}", estimate.method.key()));
+            out.say(format!("estimand    {}", estimate.estimand));
             out.say(format!("estimate    {:.6}", i.estimate));
             out.say(format!("se          {:.6}", i.se));
             out.say(format!("{:.0}% CI     [{:.6}, {:.6}]", i.conf_level * 100.0, i.ci_low, i.ci_high));
@@ -274,6 +347,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 "units       {} ({} treated), {} observations",
                 estimate.n_units, estimate.n_treated, estimate.n_obs
             ));
+            for row in table_rows {
+                out.say(row);
+            }
         }
     }
     Ok(())
@@ -281,4 +357,162 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
 
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
+}
+
+fn pretrend_json(w: &Option<WaldTest>) -> serde_json::Value {
+    match w {
+        Some(w) => json!({"stat": w.stat, "df": w.df, "df2": w.df2, "p_value": w.p_value, "reference": w.reference}),
+        None => serde_json::Value::Null,
+    }
+}
+
+fn pretrend_line(w: &Option<WaldTest>) -> String {
+    match w {
+        Some(w) => format!(
+            "pre-trend   {} = {:.4}, p = {:.4} (joint test that all leads are zero)",
+            w.reference, w.stat, w.p_value
+        ),
+        None => "pre-trend   no leads to test".into(),
+    }
+}
+
+fn event_output(fit: &EventFit, extra: &mut serde_json::Map<String, serde_json::Value>, table: &mut Vec<String>) {
+    let rows: Vec<_> = fit
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "rel_time": r.rel_time,
+                "estimate": r.interval.estimate,
+                "se": finite(r.interval.se),
+                "ci_low": finite(r.interval.ci_low),
+                "ci_high": finite(r.interval.ci_high),
+                "p_value": finite(r.interval.p_value),
+                "reference": r.reference,
+                "binned": r.binned,
+            })
+        })
+        .collect();
+    extra.insert("event_study".into(), rows.into());
+    extra.insert("pretrend".into(), pretrend_json(&fit.pretrend));
+    table.push(String::new());
+    table.push(format!("{:>8}  {:>12}  {:>10}  {:>25}", "rel_time", "estimate", "se", "CI"));
+    for r in &fit.rows {
+        let i = &r.interval;
+        if r.reference {
+            table.push(format!("{:>8}  {:>12}  {:>10}  {:>25}", r.rel_time, "0 (ref.)", "", ""));
+        } else {
+            let mark = if r.binned { "+" } else { "" };
+            table.push(format!(
+                "{:>8}  {:>12.6}  {:>10.6}  [{:>11.6}, {:>11.6}]",
+                format!("{}{mark}", r.rel_time),
+                i.estimate,
+                i.se,
+                i.ci_low,
+                i.ci_high
+            ));
+        }
+    }
+    if fit.rows.iter().any(|r| r.binned) {
+        table.push("(+ = binned end point)".into());
+    }
+    table.push(pretrend_line(&fit.pretrend));
+}
+
+fn cs_output(
+    fit: &CsFit,
+    label: &dyn Fn(Month) -> serde_json::Value,
+    extra: &mut serde_json::Map<String, serde_json::Value>,
+    table: &mut Vec<String>,
+) {
+    let att_gt: Vec<_> = fit
+        .cells
+        .iter()
+        .map(|c| {
+            let se = c.interval.se;
+            json!({
+                "group": label(c.group),
+                "time": label(c.time),
+                "estimate": c.interval.estimate,
+                "se": finite(se),
+                "ci_low": finite(c.interval.ci_low),
+                "ci_high": finite(c.interval.ci_high),
+                "band_low": finite(c.interval.estimate - fit.band_crit * se),
+                "band_high": finite(c.interval.estimate + fit.band_crit * se),
+                "post": c.post,
+            })
+        })
+        .collect();
+    let period_label = |l: i64| cs::month_of_label(l).map(label).unwrap_or(serde_json::Value::Null);
+    let agg = |a: &cs::Aggregation, key: &str, periods: bool| {
+        let rows: Vec<_> = a
+            .rows
+            .iter()
+            .map(|r| {
+                json!({
+                    key: if periods { period_label(r.label) } else { r.label.into() },
+                    "estimate": r.interval.estimate,
+                    "se": finite(r.interval.se),
+                    "ci_low": finite(r.interval.ci_low),
+                    "ci_high": finite(r.interval.ci_high),
+                    "band_low": finite(r.band_low),
+                    "band_high": finite(r.band_high),
+                })
+            })
+            .collect();
+        json!({
+            "estimate": a.overall.estimate,
+            "se": finite(a.overall.se),
+            "ci_low": finite(a.overall.ci_low),
+            "ci_high": finite(a.overall.ci_high),
+            "band_crit": a.band_crit,
+            "rows": rows,
+        })
+    };
+    let simple = &fit.simple;
+    extra.insert("control".into(), fit.control.key().into());
+    extra.insert("band_crit".into(), fit.band_crit.into());
+    extra.insert("dropped_units".into(), fit.dropped_units.into());
+    extra.insert("att_gt".into(), att_gt.into());
+    extra.insert(
+        "aggregations".into(),
+        json!({
+            "simple": {"estimate": simple.estimate, "se": finite(simple.se), "ci_low": finite(simple.ci_low), "ci_high": finite(simple.ci_high)},
+            "group": agg(&fit.group, "group", true),
+            "dynamic": agg(&fit.dynamic, "rel_time", false),
+            "calendar": agg(&fit.calendar, "time", true),
+        }),
+    );
+    extra.insert("pretrend".into(), pretrend_json(&fit.pretrend));
+    table.push(String::new());
+    table.push(format!("{:<10} {:>12} {:>10}", "aggregation", "estimate", "se"));
+    for (name, i) in [
+        ("simple", simple),
+        ("group", &fit.group.overall),
+        ("dynamic", &fit.dynamic.overall),
+        ("calendar", &fit.calendar.overall),
+    ] {
+        table.push(format!("{name:<10} {:>12.6} {:>10.6}", i.estimate, i.se));
+    }
+    table.push(String::new());
+    table.push(format!(
+        "event time  {:>12} {:>10}  simultaneous {:.0}% band (crit {:.3})",
+        "estimate",
+        "se",
+        simple.conf_level * 100.0,
+        fit.dynamic.band_crit
+    ));
+    for r in &fit.dynamic.rows {
+        table.push(format!(
+            "{:>10}  {:>12.6} {:>10.6}  [{:.6}, {:.6}]",
+            r.label, r.interval.estimate, r.interval.se, r.band_low, r.band_high
+        ));
+    }
+    table.push(pretrend_line(&fit.pretrend));
+    if fit.dropped_units > 0 {
+        table.push(format!(
+            "dropped     {} units (not observed in every period, or treated from the first period)",
+            fit.dropped_units
+        ));
+    }
 }

@@ -308,8 +308,7 @@ impl CallawaySantAnna {
         let calendar = self.aggregation(interval(cal_est, &cal_f), t_rows, &se_of, &band);
 
         // Pre-trend: the pre-period cells with positive variance, V = S′S/n from cluster sums.
-        let pre: Vec<usize> =
-            (0..cells.len()).filter(|&k| !cell_out[k].post && se_of(&psi[k]) > 0.0).collect();
+        let pre: Vec<usize> = (0..cells.len()).filter(|&k| !cell_out[k].post && se_of(&psi[k]) > 0.0).collect();
         let pretrend = if pre.is_empty() {
             None
         } else {
@@ -420,7 +419,9 @@ impl CallawaySantAnna {
             let latest = rows.iter().filter_map(|r| r.0).max().ok_or_else(|| EstimateError("no units".into()))?;
             let keep = periods.iter().filter(|&&m| m < latest).count();
             if keep < 2 {
-                return Err(EstimateError("no never-treated units and too few periods before the last cohort starts".into()));
+                return Err(EstimateError(
+                    "no never-treated units and too few periods before the last cohort starts".into(),
+                ));
             }
             periods.truncate(keep);
             rows.iter_mut().for_each(|r| r.1.truncate(keep));
@@ -483,4 +484,31 @@ fn mean_of<'a>(rows: impl Iterator<Item = &'a (i64, f64, Vec<f64>)>, n: usize) -
         f.iter_mut().zip(&r.2).for_each(|(a, b)| *a += b / k);
     }
     (est, f)
+}
+
+impl CsFit {
+    /// The simple aggregation as the headline estimate.
+    pub fn headline(&self) -> super::Estimate {
+        super::Estimate {
+            method: super::Method::Cs,
+            estimand: format!(
+                "ATT(g,t) from the start on, averaged with cohort-size weights (Callaway–Sant'Anna simple aggregation; {} comparison units)",
+                match self.control {
+                    Control::Never => "never-treated",
+                    Control::NotYet => "not-yet-treated",
+                }
+            ),
+            interval: self.simple.clone(),
+            inference: self.inference.clone(),
+            n_obs: self.n_obs,
+            n_units: self.n_units,
+            n_treated: self.n_treated,
+            n_control: self.n_units - self.n_treated,
+        }
+    }
+}
+
+/// The month written by [`label_of`].
+pub fn month_of_label(label: i64) -> Option<Month> {
+    Month::new((label / 100) as i32, (label % 100) as u32)
 }

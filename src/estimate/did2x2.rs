@@ -170,7 +170,12 @@ mod tests {
 
     fn unit(code: u16, start: Option<Month>, values: &[f64]) -> SampleUnit {
         let m0 = Month::new(2020, 1).unwrap();
-        SampleUnit { code, start, obs: values.iter().enumerate().map(|(i, v)| (m0.plus(i as i32), *v)).collect(), cluster: None }
+        SampleUnit {
+            code,
+            start,
+            obs: values.iter().enumerate().map(|(i, v)| (m0.plus(i as i32), *v)).collect(),
+            cluster: None,
+        }
     }
 
     /// Hand-checkable: treated units rise by 3 and 5, controls by 1, 2 and 0 → ATT = 4 − 1 = 3.

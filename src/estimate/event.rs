@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::demean::Convergence;
 use super::twfe::{LongPanel, not_converged};
 use super::{Estimate, EstimateError, Method, Sample, ols};
-use crate::inference::wald::{self, WaldTest};
 use crate::inference::Interval;
+use crate::inference::wald::{self, WaldTest};
 use crate::period::Month;
 
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +78,9 @@ impl EventStudy {
         times.sort();
         times.dedup();
         if !times.contains(&-1) {
-            return Err(EstimateError("no treated unit is observed in the period before its start (the reference)".into()));
+            return Err(EstimateError(
+                "no treated unit is observed in the period before its start (the reference)".into(),
+            ));
         }
         times.retain(|&r| r != -1);
         if !times.iter().any(|&r| r >= 0) {
@@ -118,13 +120,18 @@ impl EventStudy {
             })
             .collect();
         let nan = f64::NAN;
-        let reference = Interval { estimate: 0.0, se: nan, ci_low: nan, ci_high: nan, conf_level: self.conf_level, p_value: nan };
+        let reference =
+            Interval { estimate: 0.0, se: nan, ci_low: nan, ci_high: nan, conf_level: self.conf_level, p_value: nan };
         let at = rows.iter().position(|r| r.rel_time > -1).unwrap_or(rows.len());
         rows.insert(at, EventRow { rel_time: -1, binned: false, reference: true, interval: reference });
 
         let pick = |which: &[usize]| -> (Vec<f64>, Vec<f64>) {
             let b = which.iter().map(|&j| fit.beta[j]).collect();
-            let v = which.iter().flat_map(|&a| which.iter().map(move |&c| (a, c))).map(|(a, c)| fit.vcov[a * k + c]).collect();
+            let v = which
+                .iter()
+                .flat_map(|&a| which.iter().map(move |&c| (a, c)))
+                .map(|(a, c)| fit.vcov[a * k + c])
+                .collect();
             (b, v)
         };
         let leads: Vec<usize> = (0..k).filter(|&j| times[j] <= -2).collect();

@@ -40,8 +40,12 @@ impl Twfe {
     fn fit_with(&self, sample: &Sample, wild: Option<&WildBootstrap>) -> Result<Estimate, EstimateError> {
         let panel = LongPanel::new(sample, self.first, self.last)?;
         let fe = panel.fixed_effects();
-        let mut d: Vec<f64> =
-            panel.start.iter().zip(&panel.month).map(|(s, m)| if s.is_some_and(|s| *m >= s) { 1.0 } else { 0.0 }).collect();
+        let mut d: Vec<f64> = panel
+            .start
+            .iter()
+            .zip(&panel.month)
+            .map(|(s, m)| if s.is_some_and(|s| *m >= s) { 1.0 } else { 0.0 })
+            .collect();
         let LongPanel { cluster_ids, clusters, mut y, n_units, n_months, n_treated, n_control, .. } = panel;
         let conv = Convergence::default();
         fe.demean(&mut y, conv).map_err(not_converged)?;

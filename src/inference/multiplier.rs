@@ -61,9 +61,7 @@ impl Multiplier {
             .collect();
         let mut max_t: Vec<f64> = draws
             .iter()
-            .map(|d| {
-                d.iter().zip(&se).filter(|(_, s)| s.is_finite()).map(|(x, s)| (x / s).abs()).fold(0.0, f64::max)
-            })
+            .map(|d| d.iter().zip(&se).filter(|(_, s)| s.is_finite()).map(|(x, s)| (x / s).abs()).fold(0.0, f64::max))
             .collect();
         max_t.sort_by(f64::total_cmp);
         let pointwise = normal_quantile(0.5 + conf_level / 2.0);

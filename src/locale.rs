@@ -171,6 +171,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("post", "Forsøgsperiode", "Trial period"),
     ("did2x2", "DiD (2×2, gennemsnit)", "DiD (2×2, window means)"),
     ("twfe", "DiD (to-vejs faste effekter)", "DiD (two-way fixed effects)"),
+    ("event", "Event study (gns. efter start)", "Event study (mean after start)"),
+    ("cs", "Callaway–Sant'Anna (forskudt start)", "Callaway–Sant'Anna (staggered)"),
     ("methods", "Metode og konventioner", "Methods and conventions"),
     ("contents", "Indhold", "Contents"),
     ("page", "Side", "Page"),

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use crate::charts::{TrendChart, render_png, render_svg};
 use crate::design::Design;
 use crate::error::{Error, Result};
+use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
+use crate::estimate::event::EventStudy;
 use crate::estimate::twfe::Twfe;
+use crate::inference::multiplier::Multiplier;
 use crate::inference::randomization::Randomization;
 use crate::inference::wild::{Weights, WildBootstrap};
 use crate::ingest::{Panel, read_panel};
@@ -19,8 +22,8 @@ use crate::output::StagedDir;
 use crate::period::Month;
 use crate::report::{ChartFiles, exporters};
 use crate::results::{
-    Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, OutcomeInfo, ParticipantInfo,
-    Results, SCHEMA_VERSION, StudyInfo, TrendPoint, TrialInfo,
+    Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, EventStudyResult, OutcomeInfo,
+    ParticipantInfo, Results, SCHEMA_VERSION, StudyInfo, TrendPoint, TrialInfo,
 };
 use crate::study::{Lang, Study};
 
@@ -169,6 +172,50 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
     }
+    let es = EventStudy {
+        first: design.window.first,
+        last: design.window.last,
+        leads: Some(study.event_leads),
+        lags: Some(study.event_lags),
+        conf_level: study.conf_level,
+    };
+    let event_study = match es.fit(&sample) {
+        Ok(fit) => {
+            estimates.push(fit.estimate);
+            Some(EventStudyResult {
+                leads: study.event_leads,
+                lags: study.event_lags,
+                rows: fit.rows,
+                pretrend: fit.pretrend,
+            })
+        }
+        Err(e) => {
+            problems.push(format!("event study: {e}"));
+            None
+        }
+    };
+    // Callaway–Sant'Anna with the design's comparison municipalities, which are never treated.
+    let cs = CallawaySantAnna {
+        control: Control::Never,
+        conf_level: study.conf_level,
+        bootstrap: Some(Multiplier { reps: study.band_reps, seed: study.seed }),
+    };
+    let cs = match cs.fit(&sample) {
+        Ok(fit) => {
+            estimates.push(fit.headline());
+            if fit.dropped_units > 0 {
+                problems.push(format!(
+                    "callaway-sant'anna: {} municipalities left out because they lack data in some month",
+                    fit.dropped_units
+                ));
+            }
+            Some(fit)
+        }
+        Err(e) => {
+            problems.push(format!("callaway-sant'anna: {e}"));
+            None
+        }
+    };
     Analysis {
         id: format!("{}.{}.{}", trial.key, comp.key, design.outcome),
         trial: trial.key.clone(),
@@ -186,6 +233,8 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         },
         estimates,
         problems,
+        event_study,
+        cs,
         trend: trend(study, panel, design),
         chart: None,
     }

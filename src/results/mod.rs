@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::design::{Exclusion, TreatedUnit};
 use crate::estimate::Estimate;
+use crate::estimate::cs::CsFit;
+use crate::estimate::event::EventRow;
+use crate::inference::wald::WaldTest;
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -112,8 +115,21 @@ pub struct Analysis {
     pub estimates: Vec<Estimate>,
     /// Estimation failures, in words (e.g. too few comparison units with data).
     pub problems: Vec<String>,
+    /// Leads and lags of the start (months), with the joint pre-trend test.
+    pub event_study: Option<EventStudyResult>,
+    /// Callaway–Sant'Anna ATT(g,t) and its aggregations.
+    pub cs: Option<CsFit>,
     pub trend: Vec<TrendPoint>,
     pub chart: Option<ChartFiles>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EventStudyResult {
+    /// Event times before −leads and after lags are binned into the end points.
+    pub leads: u32,
+    pub lags: u32,
+    pub rows: Vec<EventRow>,
+    pub pretrend: Option<WaldTest>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

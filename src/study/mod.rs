@@ -250,6 +250,11 @@ pub struct Study {
     /// Seed and Monte Carlo draws of randomization inference.
     pub seed: u64,
     pub reps: u64,
+    /// Event-study window in months: leads before −1 and lags after 0 beyond these are binned.
+    pub event_leads: u32,
+    pub event_lags: u32,
+    /// Multiplier-bootstrap draws for Callaway–Sant'Anna's simultaneous bands.
+    pub band_reps: u64,
     pub min_cell: u32,
     pub covid: Covid,
     pub events: Vec<Event>,
@@ -471,6 +476,22 @@ impl Validator<'_> {
             Some(r) => *r.get_ref() as u64,
             None => 9_999,
         };
+        let mut whole =
+            |v: &Option<Spanned<i64>>, key: &str, range: std::ops::RangeInclusive<i64>, default: i64| match v {
+                Some(x) if !range.contains(x.get_ref()) => {
+                    self.report(
+                        x,
+                        format!("inference.{key}"),
+                        format!("expected a whole number from {} to {}", range.start(), range.end()),
+                    );
+                    default as u32
+                }
+                Some(x) => *x.get_ref() as u32,
+                None => default as u32,
+            };
+        let event_leads = whole(&file.inference.event_leads, "event_leads", 1..=240, 12);
+        let event_lags = whole(&file.inference.event_lags, "event_lags", 0..=240, 24);
+        let band_reps = whole(&file.inference.band_reps, "band_reps", 99..=100_000, 999);
         let min_cell = match &file.confidentiality.min_cell {
             Some(n) if *n.get_ref() < 1 => {
                 self.report(n, "confidentiality.min_cell", "expected a whole number of persons, at least 1");
@@ -729,6 +750,9 @@ impl Validator<'_> {
             conf_level,
             seed: file.inference.seed.unwrap_or(1),
             reps,
+            event_leads,
+            event_lags,
+            band_reps: band_reps as u64,
             min_cell,
             covid: Covid { handling: handling?, windows },
             events,

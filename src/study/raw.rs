@@ -61,6 +61,12 @@ pub struct InferenceSection {
     pub seed: Option<u64>,
     /// Monte Carlo draws when the assignments are too many to enumerate.
     pub reps: Option<Spanned<i64>>,
+    /// Event study: months before the start shown separately (earlier ones binned).
+    pub event_leads: Option<Spanned<i64>>,
+    /// Event study: months from the start shown separately (later ones binned).
+    pub event_lags: Option<Spanned<i64>>,
+    /// Multiplier-bootstrap draws for the simultaneous bands of Callaway–Sant'Anna.
+    pub band_reps: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

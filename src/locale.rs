@@ -47,6 +47,12 @@ pub fn signed(x: f64, decimals: usize, lang: Lang) -> String {
     if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{s}") } else { s }
 }
 
+/// "p = 0,034" or "p < 0,001".
+pub fn p_equals(p: f64, lang: Lang) -> String {
+    let text = p_value(p, lang);
+    if text.starts_with('<') { format!("p {text}") } else { format!("p = {text}") }
+}
+
 /// A p-value with three decimals, or "< 0,001".
 pub fn p_value(p: f64, lang: Lang) -> String {
     if p.is_nan() {
@@ -181,6 +187,21 @@ const TABLE: &[(&str, &str, &str)] = &[
         "figure_trend",
         "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. måned",
         "Monthly means in trial and comparison municipalities",
+    ),
+    (
+        "figure_event",
+        "Event study: forskel mellem forsøgs- og sammenligningskommuner måned for måned, målt i forhold til måneden før start",
+        "Event study: difference between trial and comparison municipalities month by month, relative to the month before the start",
+    ),
+    ("event_x", "Måneder fra forsøgsstart", "Months from trial start"),
+    ("event_lead", "Før start (placebo)", "Before start (placebo)"),
+    ("event_effect", "Fra start", "From the start"),
+    ("event_subtitle", "event study", "event study"),
+    ("difference", "Forskel", "Difference"),
+    (
+        "event_footnote",
+        "Streger: {level} %-konfidensinterval (CR1). Ens udvikling før start: {test} = {stat}, {p}. Åbne punkter samler månederne uden for vinduet.",
+        "Bars: {level}% confidence interval (CR1). Parallel pre-trends: {test} = {stat}, {p}. Open markers collect the months beyond the window.",
     ),
     ("evaluated_through", "Evalueret til og med", "Evaluated through"),
     ("events", "Begivenheder på figurerne", "Events on the charts"),

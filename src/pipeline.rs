@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::charts::{TrendChart, render_png, render_svg};
+use crate::charts::{Chart, EventChart, TrendChart, render_png, render_svg};
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::estimate::cs::{CallawaySantAnna, Control};
@@ -237,6 +237,7 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         cs,
         trend: trend(study, panel, design),
         chart: None,
+        event_chart: None,
     }
 }
 
@@ -300,20 +301,33 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
     let mut chart_files: ChartFiles = Vec::new();
     progress.stage("drawing charts", results.analyses.len() as u64);
     for i in 0..results.analyses.len() {
-        let spec = trend_chart(results, &results.analyses[i], lang);
         let a = &results.analyses[i];
         let base = format!("charts/{}", a.id.replace('.', "-"));
-        let png = format!("{base}.png");
-        let svg = format!("{base}.svg");
-        let render = |m: String| Error::Render { what: format!("chart {}", a.id), message: m };
-        render_png(&spec, &stage.path(&png)?).map_err(render)?;
-        stage.write(&svg, render_svg(&spec).map_err(render)?.as_bytes())?;
-        let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
-        chart_files.push((png.clone(), bytes));
-        files.push(png.clone());
-        files.push(svg.clone());
-        let alt = alt_text(results, &results.analyses[i], lang);
-        results.analyses[i].chart = Some(ChartRef { png, svg, alt });
+        let mut draw =
+            |base: &str, chart: &dyn Fn(&Path) -> std::result::Result<String, String>| -> Result<(String, String)> {
+                let png = format!("{base}.png");
+                let svg = format!("{base}.svg");
+                let render = |m: String| Error::Render { what: format!("chart {base}"), message: m };
+                let text = chart(&stage.path(&png)?).map_err(render)?;
+                stage.write(&svg, text.as_bytes())?;
+                let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
+                chart_files.push((png.clone(), bytes));
+                files.push(png.clone());
+                files.push(svg.clone());
+                Ok((png, svg))
+            };
+        let trend = trend_chart(results, a, lang);
+        let (png, svg) = draw(&base, &|p| both(&trend, p))?;
+        let chart = ChartRef { png, svg, alt: alt_text(results, a, lang) };
+        let event_chart = match event_chart(results, a, lang) {
+            Some((spec, alt)) => {
+                let (png, svg) = draw(&format!("{base}-event"), &|p| both(&spec, p))?;
+                Some(ChartRef { png, svg, alt })
+            }
+            None => None,
+        };
+        results.analyses[i].chart = Some(chart);
+        results.analyses[i].event_chart = event_chart;
         progress.advance();
     }
     progress.finish();
@@ -330,6 +344,59 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
     let out_dir = stage.commit()?;
     let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
     Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates })
+}
+
+/// Writes the PNG to `png` and returns the SVG text.
+fn both(chart: &impl Chart, png: &Path) -> std::result::Result<String, String> {
+    render_png(chart, png)?;
+    render_svg(chart)
+}
+
+fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChart, String)> {
+    let es = a.event_study.as_ref()?;
+    let (trial, comp, outcome) = names(results, a, lang);
+    let unit =
+        results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    let level = locale::number(results.study.conf_level * 100.0, 0, lang);
+    let footnote = match &es.pretrend {
+        Some(w) => t("event_footnote", lang)
+            .replace("{level}", &level)
+            .replace("{test}", &w.reference)
+            .replace("{stat}", &locale::number(w.stat, 2, lang))
+            .replace("{p}", &locale::p_equals(w.p_value, lang)),
+        None => String::new(),
+    };
+    let alt = match lang {
+        Lang::Da => format!(
+            "Punktdiagram: event study for {outcome} ({comp}), {} måneder før til {} måneder efter start, med konfidensintervaller. {footnote}",
+            es.leads, es.lags
+        ),
+        Lang::En => format!(
+            "Dot plot: event study of {outcome} ({comp}), {} months before to {} months after the start, with confidence intervals. {footnote}",
+            es.leads, es.lags
+        ),
+    };
+    let chart = EventChart {
+        title: trial,
+        subtitle: format!("{comp} · {outcome} · {}", t("event_subtitle", lang)),
+        y_label: format!("{} ({})", t("difference", lang), locale::difference_unit(unit, lang)),
+        x_label: t("event_x", lang).to_string(),
+        lead_label: t("event_lead", lang).to_string(),
+        effect_label: t("event_effect", lang).to_string(),
+        footnote,
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        points: es
+            .rows
+            .iter()
+            .map(|r| {
+                let i = &r.interval;
+                let ci = (i.ci_low.is_finite() && i.ci_high.is_finite()).then_some((i.ci_low, i.ci_high));
+                (r.rel_time, i.estimate, ci, r.binned)
+            })
+            .collect(),
+        lang,
+    };
+    Some((chart, alt))
 }
 
 fn names(results: &Results, a: &Analysis, lang: Lang) -> (String, String, String) {

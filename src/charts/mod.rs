@@ -4,11 +4,77 @@
 //! `sans-serif`, so Danish letters render identically on any machine and no system font is
 //! looked up. Charts read [`crate::results`] only.
 
+pub mod event;
 pub mod trend;
 
 use std::sync::Once;
 
-pub use trend::{TrendChart, render_png, render_svg};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub use event::EventChart;
+pub use trend::TrendChart;
+
+/// Pixel size of every chart (16:9).
+pub const SIZE: (u32, u32) = (1200, 675);
+
+/// A chart that can draw itself on any plotters backend.
+pub trait Chart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// Draws the chart into a PNG file at `path`.
+pub fn render_png(chart: &impl Chart, path: &std::path::Path) -> Result<(), String> {
+    register_fonts();
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    chart.draw(&root)?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Draws the chart as an SVG document.
+pub fn render_svg(chart: &impl Chart) -> Result<String, String> {
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        chart.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// White background, bold title and subtitle; returns the area below them.
+fn header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let (head, body) = root.split_vertically(78);
+    head.draw(&Text::new(
+        title.to_string(),
+        (24, 12),
+        (FONT, 26).into_font().style(FontStyle::Bold).color(&palette::TEXT),
+    ))
+    .map_err(err)?;
+    head.draw(&Text::new(subtitle.to_string(), (24, 48), (FONT, 18).into_font().color(&palette::TEXT))).map_err(err)?;
+    Ok(body)
+}
+
+/// The synthetic-data notice in the lower right corner.
+fn notice<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, notice: &Option<String>) -> Result<(), String> {
+    if let Some(text) = notice {
+        let (w, h) = root.dim_in_pixel();
+        root.draw(&Text::new(
+            text.clone(),
+            (w as i32 - 24 - 7 * text.chars().count() as i32, h as i32 - 22),
+            (FONT, 13).into_font().color(&RGBColor(160, 30, 30)),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
 
 /// The font family name charts use.
 pub const FONT: &str = "sans-serif";
@@ -37,4 +103,6 @@ pub mod palette {
     pub const COVID: RGBColor = RGBColor(225, 225, 225);
     pub const EVENT: RGBColor = RGBColor(120, 120, 120);
     pub const TEXT: RGBColor = RGBColor(40, 40, 40);
+    /// Leads (placebo periods) in event-study charts.
+    pub const LEAD: RGBColor = RGBColor(110, 110, 110);
 }

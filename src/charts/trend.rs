@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, palette, register_fonts};
+use super::{Chart, FONT, header, notice, palette};
 use crate::period::Month;
 
 /// Everything one trend chart shows, already worded in the report language.
@@ -27,8 +27,6 @@ pub struct TrendChart {
     pub lang: crate::study::Lang,
 }
 
-pub const SIZE: (u32, u32) = (1200, 675);
-
 fn x_of(m: Month) -> f64 {
     m.year() as f64 + (m.month() as f64 - 1.0) / 12.0
 }
@@ -37,26 +35,6 @@ fn x_of(m: Month) -> f64 {
 pub fn year_fraction(d: chrono::NaiveDate) -> f64 {
     use chrono::Datelike;
     d.year() as f64 + (d.ordinal0() as f64) / 365.25
-}
-
-/// Draws the chart into a PNG file at `path`.
-pub fn render_png(chart: &TrendChart, path: &std::path::Path) -> Result<(), String> {
-    register_fonts();
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    draw(chart, &root)?;
-    root.present().map_err(|e| e.to_string())
-}
-
-/// Draws the chart as an SVG document.
-pub fn render_svg(chart: &TrendChart) -> Result<String, String> {
-    register_fonts();
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        draw(chart, &root)?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(out)
 }
 
 fn segments(points: &[(Month, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
@@ -75,9 +53,14 @@ fn segments(points: &[(Month, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+impl Chart for TrendChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(self, root)
+    }
+}
+
 fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(err)?;
     let values: Vec<f64> = chart.points.iter().flat_map(|(_, a, b)| [*a, *b]).flatten().collect();
     if values.is_empty() || chart.points.is_empty() {
         return Err("no data to draw".into());
@@ -92,17 +75,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
         r if r >= 2.0 => 1,
         _ => 2,
     };
-    let (header, body) = root.split_vertically(78);
-    header
-        .draw(&Text::new(
-            chart.title.clone(),
-            (24, 12),
-            (FONT, 26).into_font().style(FontStyle::Bold).color(&palette::TEXT),
-        ))
-        .map_err(err)?;
-    header
-        .draw(&Text::new(chart.subtitle.clone(), (24, 48), (FONT, 18).into_font().color(&palette::TEXT)))
-        .map_err(err)?;
+    let body = header(root, &chart.title, &chart.subtitle)?;
 
     let mut c = ChartBuilder::on(&body)
         .margin_left(16)
@@ -188,16 +161,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
         .label_font((FONT, 16))
         .draw()
         .map_err(err)?;
-    if let Some(notice) = &chart.notice {
-        let (w, h) = root.dim_in_pixel();
-        root.draw(&Text::new(
-            notice.clone(),
-            (w as i32 - 24 - 7 * notice.chars().count() as i32, h as i32 - 22),
-            (FONT, 13).into_font().color(&RGBColor(160, 30, 30)),
-        ))
-        .map_err(err)?;
-    }
-    Ok(())
+    notice(root, &chart.notice)
 }
 
 #[cfg(test)]

@@ -123,6 +123,8 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                     "outcome": label,
                     "chart": a.chart.as_ref().map(|c| format!("/{}", c.png)),
                     "alt": a.chart.as_ref().map(|c| c.alt.clone()),
+                    "event_chart": a.event_chart.as_ref().map(|c| format!("/{}", c.png)),
+                    "event_alt": a.event_chart.as_ref().map(|c| c.alt.clone()),
                     "rows": rows,
                     "problems": a.problems,
                     "comparison": comparison,

@@ -121,6 +121,7 @@ pub struct Analysis {
     pub cs: Option<CsFit>,
     pub trend: Vec<TrendPoint>,
     pub chart: Option<ChartFiles>,
+    pub event_chart: Option<ChartFiles>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -12,7 +12,8 @@
 //! - [`estimate`] and [`inference`]: DiD estimators and their intervals, each naming its convention;
 //! - [`results`]: the one serde model all outputs render;
 //! - [`charts`], [`report`]: PNG/SVG charts and JSON/CSV/PDF writers;
-//! - [`pipeline`]: the stages wired together; [`simulate`]: realistic synthetic data with known truth.
+//! - [`pipeline`]: the stages wired together; [`simulate`]: realistic synthetic data with known truth;
+//! - [`montecarlo`]: size and coverage of every interval on placebo and simulated trials.
 //!
 //! The library never prints; the binary (`src/main.rs`, `src/cli/`) parses flags, reports progress
 //! and maps errors to exit codes.
@@ -24,6 +25,7 @@ pub mod estimate;
 pub mod inference;
 pub mod ingest;
 pub mod locale;
+pub mod montecarlo;
 pub mod output;
 pub mod period;
 pub mod pipeline;

@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each with `run(args) -> Result<()>`.
 
 mod estimate;
+mod montecarlo;
 mod progress;
 mod report;
 mod run;
@@ -35,6 +36,8 @@ enum Command {
     Estimate(estimate::Args),
     /// Re-render report.pdf from a results.json (no re-estimation).
     Report(report::Args),
+    /// Size and coverage of every interval on placebo and simulated trials of one analysis.
+    Montecarlo(montecarlo::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -71,6 +74,7 @@ pub fn main() -> i32 {
         Command::Simulate(a) => simulate::run(a, &out),
         Command::Report(a) => report::run(a, &out),
         Command::Estimate(a) => estimate::run(a, &out),
+        Command::Montecarlo(a) => montecarlo::run(a, &out),
     };
     match result {
         Ok(()) => 0,

@@ -20,6 +20,16 @@ use crate::inference::randomization::Randomization;
 use crate::inference::{Inference, Interval};
 use crate::period::Month;
 
+/// Per-unit summaries of a staggered design for randomization inference (see
+/// [`Did2x2::cohort_changes`]).
+#[derive(Clone, Debug)]
+pub struct CohortChanges {
+    pub starts: Vec<Month>,
+    pub d: Vec<Vec<f64>>,
+    pub w: Vec<Vec<f64>>,
+    pub cohort: Vec<Option<usize>>,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Did2x2 {
     pub pre_months: u32,
@@ -41,7 +51,9 @@ impl Did2x2 {
         let mut starts = sample.units.iter().filter_map(|u| u.start);
         let first = starts.next().ok_or_else(|| EstimateError("no treated municipality".into()))?;
         if starts.any(|s| s != first) {
-            return Err(EstimateError("randomization inference over staggered starts is not supported yet".into()));
+            return Err(EstimateError(
+                "the treated municipalities start in different months; use cohort_changes".into(),
+            ));
         }
         let mut changes = Vec::new();
         let mut treated = Vec::new();
@@ -56,14 +68,62 @@ impl Did2x2 {
         Ok((changes, treated))
     }
 
+    /// Staggered starts: each unit's change around every cohort's start (`d[i][c]`), the part of
+    /// it a unit effect of 1 from the unit's own start explains (`w[i][c]`), and the unit's
+    /// cohort. Units without data in every cohort's windows are left out.
+    pub fn cohort_changes(&self, sample: &Sample) -> CohortChanges {
+        let mut starts: Vec<Month> = sample.units.iter().filter_map(|u| u.start).collect();
+        starts.sort();
+        starts.dedup();
+        let mut out = CohortChanges { d: Vec::new(), w: Vec::new(), cohort: Vec::new(), starts: starts.clone() };
+        let share = |obs: &[(Month, f64)], first: Month, last: Month, from: Option<Month>| -> f64 {
+            let months: Vec<Month> = obs.iter().map(|o| o.0).filter(|m| first <= *m && *m <= last).collect();
+            let treated = months.iter().filter(|m| from.is_some_and(|s| **m >= s)).count();
+            treated as f64 / months.len().max(1) as f64
+        };
+        for u in &sample.units {
+            let mut d = Vec::with_capacity(starts.len());
+            let mut w = Vec::with_capacity(starts.len());
+            for &c in &starts {
+                let (pre_first, pre_last) = (c.plus(-(self.pre_months as i32)), c.plus(-1));
+                let pre = window_mean(&u.obs, pre_first, pre_last);
+                let post = window_mean(&u.obs, c, self.post_last);
+                let (Some(a), Some(b)) = (pre, post) else { break };
+                d.push(b - a);
+                w.push(share(&u.obs, c, self.post_last, u.start) - share(&u.obs, pre_first, pre_last, u.start));
+            }
+            if d.len() == starts.len() {
+                out.cohort.push(u.start.map(|s| starts.binary_search(&s).expect("listed")));
+                out.d.push(d);
+                out.w.push(w);
+            }
+        }
+        out
+    }
+
     /// The same estimate with a randomization-inference interval and p-value instead of CR1
-    /// ([`crate::inference::randomization`]); only for designs with one common start.
+    /// ([`crate::inference::randomization`]). One common start: exact enumeration when
+    /// feasible. Staggered starts: the starts are reassigned at random (Monte Carlo).
     pub fn fit_randomization(&self, sample: &Sample, ri: &Randomization) -> Result<Estimate, EstimateError> {
         let mut e = self.fit(sample)?;
-        let (changes, treated) = self.unit_changes(sample)?;
-        let r = ri.test(&changes, &treated).map_err(EstimateError)?;
-        let n_treated = treated.iter().filter(|t| **t).count();
+        let mut starts: Vec<Month> = sample.units.iter().filter_map(|u| u.start).collect();
+        starts.sort();
+        starts.dedup();
+        let (r, n_units, n_treated) = if starts.len() == 1 {
+            let (changes, treated) = self.unit_changes(sample)?;
+            let r = ri.test(&changes, &treated).map_err(EstimateError)?;
+            (r, changes.len(), treated.iter().filter(|t| **t).count())
+        } else {
+            let c = self.cohort_changes(sample);
+            let r = ri.test_staggered(&c.d, &c.w, &c.cohort).map_err(EstimateError)?;
+            (r, c.d.len(), c.cohort.iter().flatten().count())
+        };
         let how = if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", ri.seed) };
+        let starts_text = if starts.len() == 1 {
+            format!("the {n_treated} treated starts reassigned")
+        } else {
+            format!("the {n_treated} treated units' {} start months reassigned, cohort sizes kept,", starts.len())
+        };
         e.interval = Interval {
             estimate: r.estimate,
             se: f64::NAN,
@@ -75,11 +135,10 @@ impl Did2x2 {
         e.inference = Inference {
             name: "RI".into(),
             description: format!(
-                "randomization inference: the {n_treated} treated starts reassigned among the {} units, {} assignments ({how}); sharp null of a constant effect, interval by test inversion",
-                changes.len(),
-                r.assignments
+                "randomization inference: {starts_text} among the {} units, {} assignments ({how}); sharp null of a constant effect, interval by test inversion",
+                n_units, r.assignments
             ),
-            clusters: changes.len(),
+            clusters: n_units,
             df: f64::NAN,
             adjustment: f64::NAN,
         };

@@ -1,0 +1,77 @@
+//! `frikommune montecarlo [STUDY]`: the size and coverage table of one analysis.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use frikommune::error::Error;
+use frikommune::ingest::read_panel;
+use frikommune::montecarlo::{self, Settings};
+use frikommune::output::write_atomic;
+use frikommune::study::Study;
+
+use super::{Output, progress::Bars};
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Format {
+    Markdown,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The study file.
+    #[arg(default_value = super::DEFAULT_STUDY)]
+    study: PathBuf,
+    /// Trial key (default: the 2023 welfare agreement with 4 municipalities).
+    #[arg(long, default_value = "velfaerd2023")]
+    trial: String,
+    /// Component key (default: the trial's first).
+    #[arg(long)]
+    component: Option<String>,
+    #[arg(long, default_value = "employment_rate")]
+    outcome: String,
+    /// Replications of each experiment.
+    #[arg(long, default_value_t = 200)]
+    reps: u64,
+    #[arg(long, default_value_t = 1000)]
+    seed: u64,
+    /// Wild-bootstrap and Monte Carlo permutation draws per replication.
+    #[arg(long, default_value_t = 999)]
+    draws: u64,
+    /// Randomization inference enumerates all assignments up to this many.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_exact: u64,
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: Format,
+    /// Also write the table to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
+    if args.reps == 0 || args.draws < 99 {
+        return Err(Error::Usage("--reps must be at least 1 and --draws at least 99".into()));
+    }
+    let study = Study::load(&args.study)?;
+    let panel = read_panel(&study)?;
+    let settings = Settings {
+        trial: args.trial,
+        component: args.component,
+        outcome: args.outcome,
+        reps: args.reps,
+        seed: args.seed,
+        draws: args.draws,
+        max_exact: args.max_exact,
+    };
+    let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out.quiet)).map_err(Error::Usage)?;
+    let text = match args.format {
+        Format::Markdown => report.markdown(),
+        Format::Json => serde_json::to_string_pretty(&report).expect("serialisable") + "\n",
+    };
+    if let Some(path) = &args.out {
+        write_atomic(path, text.as_bytes())?;
+    }
+    out.say(text.trim_end().to_string());
+    Ok(())
+}

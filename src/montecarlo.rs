@@ -1,0 +1,294 @@
+//! Monte Carlo study of the intervals on one trial component × outcome of a study.
+//!
+//! Two experiments, each replication r drawing from ChaCha stream r of the seed (so the table
+//! is the same for any thread count):
+//!
+//! * **Size (placebo trials).** The real participants are set aside and as many municipalities,
+//!   drawn at random from the comparison group, get the participants' start months. The true
+//!   effect is zero, so the share of p-values below 1 − conf_level is each test's size. Uses the
+//!   study's own data (no model assumptions), as Bertrand, Duflo and Mullainathan (2004).
+//! * **Coverage (simulated trials).** The study's `[simulation]` is re-run with seed `seed + r`
+//!   and each interval is checked against the true effect the simulator reports. Only the 2×2
+//!   and TWFE estimate that effect (the mean over the post window); the event study and
+//!   Callaway–Sant'Anna average differently and get no coverage figure.
+//!
+//! Resampling inference inside each replication uses `draws` draws (randomization inference
+//! still enumerates every assignment when there are at most `max_exact`).
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::design::Design;
+use crate::estimate::cs::{CallawaySantAnna, Control};
+use crate::estimate::did2x2::Did2x2;
+use crate::estimate::event::EventStudy;
+use crate::estimate::twfe::Twfe;
+use crate::estimate::{Estimate, Sample};
+use crate::inference::randomization::Randomization;
+use crate::inference::wild::{Weights, WildBootstrap};
+use crate::ingest::Panel;
+use crate::pipeline::Progress;
+use crate::rng::Stream;
+use crate::study::Study;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub trial: String,
+    /// Component key; the trial's first component when `None`.
+    pub component: Option<String>,
+    pub outcome: String,
+    pub reps: u64,
+    pub seed: u64,
+    /// Draws of the wild bootstrap and of Monte Carlo randomization inference per replication.
+    pub draws: u64,
+    /// Randomization inference enumerates all assignments up to this many.
+    pub max_exact: u64,
+}
+
+/// One method × inference convention.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub method: String,
+    pub inference: String,
+    /// Share of placebo trials rejected at 1 − conf_level.
+    pub size: Option<f64>,
+    pub size_reps: u64,
+    /// Share of simulated trials whose interval holds the true effect.
+    pub coverage: Option<f64>,
+    pub coverage_reps: u64,
+    /// Mean interval width in the placebo trials, in the outcome's unit.
+    pub mean_width: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub analysis: String,
+    pub n_treated: usize,
+    pub n_comparison: usize,
+    pub conf_level: f64,
+    pub reps: u64,
+    pub seed: u64,
+    pub draws: u64,
+    pub rows: Vec<Row>,
+}
+
+/// (method, inference) of every interval a replication produces, in table order.
+const METHODS: [(&str, &str); 7] = [
+    ("did2x2", "CR1"),
+    ("did2x2", "RI"),
+    ("twfe", "CR1"),
+    ("twfe", "WCR Rademacher"),
+    ("twfe", "WCR Webb"),
+    ("event", "CR1"),
+    ("cs", "IF"),
+];
+
+type Outcome = Vec<Option<Estimate>>;
+
+pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) -> Result<Report, String> {
+    let (ti, ci) = locate(study, s)?;
+    let design = Design::build(study, panel, ti, ci, &s.outcome).map_err(|e| e.0)?;
+    let alpha = 1.0 - study.conf_level;
+    let k = design.treated.len();
+    if design.comparison.len() < 2 * k {
+        return Err(format!(
+            "{} comparison municipalities are too few for placebo trials of {k}",
+            design.comparison.len()
+        ));
+    }
+    let starts: Vec<_> = design.treated.iter().map(|t| t.start).collect();
+    let base = design.sample(panel);
+    let pool: Vec<usize> = (0..base.units.len()).filter(|&i| base.units[i].start.is_none()).collect();
+
+    let chunks = |total: u64, label: &str, f: &(dyn Fn(u64) -> Result<(Outcome, f64), String> + Sync)| {
+        progress.stage(label, total);
+        let mut out = Vec::with_capacity(total as usize);
+        let ids: Vec<u64> = (0..total).collect();
+        for chunk in ids.chunks(8) {
+            let part: Vec<Result<(Outcome, f64), String>> = chunk.par_iter().map(|&r| f(r)).collect();
+            for p in part {
+                out.push(p?);
+                progress.advance();
+            }
+        }
+        progress.finish();
+        Ok::<_, String>(out)
+    };
+
+    // Placebo trials on the study's data.
+    let placebo = |r: u64| -> Result<(Outcome, f64), String> {
+        let mut rng = Stream::new(s.seed, r);
+        let mut order = pool.clone();
+        let n = order.len();
+        for j in 0..k {
+            let pick = (j + (rng.uniform() * (n - j) as f64) as usize).min(n - 1);
+            order.swap(j, pick);
+        }
+        let mut sample = Sample { units: Vec::with_capacity(pool.len()) };
+        for &i in &pool {
+            let mut u = base.units[i].clone();
+            if let Some(j) = order[..k].iter().position(|&p| p == i) {
+                u.start = Some(starts[j]);
+            }
+            sample.units.push(u);
+        }
+        Ok((intervals(study, &design, &sample, s, r), 0.0))
+    };
+    let size_runs = chunks(s.reps, "placebo trials", &placebo)?;
+
+    // Simulated trials with a known effect.
+    let simulated = |r: u64| -> Result<(Outcome, f64), String> {
+        let mut st = study.clone();
+        let sim_settings = st.simulation.as_mut().ok_or("the study has no [simulation] section")?;
+        sim_settings.seed = s.seed.wrapping_add(r);
+        let sim = crate::simulate::simulate(&st)?;
+        let d = Design::build(&st, &sim.panel, ti, ci, &s.outcome).map_err(|e| e.0)?;
+        let trial = &st.trials[ti];
+        let truth = sim
+            .truth
+            .effects
+            .iter()
+            .find(|e| e.trial == trial.key && e.component == trial.components[ci].key && e.outcome == s.outcome)
+            .map(|e| e.att)
+            .ok_or("the simulator reports no true effect for this analysis")?;
+        Ok((intervals(&st, &d, &d.sample(&sim.panel), s, r), truth))
+    };
+    let coverage_runs =
+        if study.simulation.is_some() { chunks(s.reps, "simulated trials", &simulated)? } else { vec![] };
+
+    let rows = METHODS
+        .iter()
+        .enumerate()
+        .map(|(m, (method, inference))| {
+            let sized: Vec<&Estimate> = size_runs.iter().filter_map(|(o, _)| o[m].as_ref()).collect();
+            let covered: Vec<(&Estimate, f64)> =
+                coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
+            let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
+            let estimates_truth = matches!(*method, "did2x2" | "twfe");
+            Row {
+                method: method.to_string(),
+                inference: inference.to_string(),
+                size: share(sized.iter().filter(|e| e.interval.p_value < alpha).count(), sized.len()),
+                size_reps: sized.len() as u64,
+                coverage: if estimates_truth {
+                    share(
+                        covered.iter().filter(|(e, t)| e.interval.ci_low <= *t && *t <= e.interval.ci_high).count(),
+                        covered.len(),
+                    )
+                } else {
+                    None
+                },
+                coverage_reps: if estimates_truth { covered.len() as u64 } else { 0 },
+                mean_width: {
+                    let w: Vec<f64> = sized
+                        .iter()
+                        .map(|e| e.interval.ci_high - e.interval.ci_low)
+                        .filter(|w| w.is_finite())
+                        .collect();
+                    (!w.is_empty()).then(|| w.iter().sum::<f64>() / w.len() as f64)
+                },
+            }
+        })
+        .filter(|r| r.size_reps > 0 || r.coverage_reps > 0)
+        .collect();
+    let trial = &study.trials[ti];
+    Ok(Report {
+        analysis: format!("{}.{}.{}", trial.key, trial.components[ci].key, s.outcome),
+        n_treated: k,
+        n_comparison: design.comparison.len(),
+        conf_level: study.conf_level,
+        reps: s.reps,
+        seed: s.seed,
+        draws: s.draws,
+        rows,
+    })
+}
+
+fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), String> {
+    let ti = study.trials.iter().position(|t| t.key == s.trial).ok_or_else(|| {
+        let keys: Vec<&str> = study.trials.iter().map(|t| t.key.as_str()).collect();
+        format!("no trial `{}` in the study (trials: {})", s.trial, keys.join(", "))
+    })?;
+    let trial = &study.trials[ti];
+    let ci = match &s.component {
+        None => 0,
+        Some(c) => trial.components.iter().position(|x| &x.key == c).ok_or_else(|| {
+            let keys: Vec<&str> = trial.components.iter().map(|c| c.key.as_str()).collect();
+            format!("trial `{}` has no component `{c}` (components: {})", trial.key, keys.join(", "))
+        })?,
+    };
+    if !trial.components[ci].outcomes.contains(&s.outcome) {
+        return Err(format!(
+            "component `{}` of trial `{}` does not measure `{}` (outcomes: {})",
+            trial.components[ci].key,
+            trial.key,
+            s.outcome,
+            trial.components[ci].outcomes.join(", ")
+        ));
+    }
+    Ok((ti, ci))
+}
+
+/// Every interval of [`METHODS`] on one sample; `None` where a method does not apply.
+fn intervals(study: &Study, design: &Design, sample: &Sample, s: &Settings, r: u64) -> Outcome {
+    let conf_level = study.conf_level;
+    let seed = s.seed.wrapping_mul(1_000_003).wrapping_add(r);
+    let did = Did2x2 { pre_months: design.pre_months, post_last: design.window.last, conf_level };
+    let twfe = Twfe { first: design.window.first, last: design.window.last, conf_level };
+    let ri = Randomization { max_exact: s.max_exact, reps: s.draws, seed, conf_level };
+    let wild = |weights| WildBootstrap { reps: s.draws, seed, weights, conf_level };
+    let es = EventStudy {
+        first: design.window.first,
+        last: design.window.last,
+        leads: Some(study.event_leads),
+        lags: Some(study.event_lags),
+        conf_level,
+    };
+    let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
+    vec![
+        did.fit(sample).ok(),
+        did.fit_randomization(sample, &ri).ok(),
+        twfe.fit(sample).ok(),
+        twfe.fit_wild(sample, &wild(Weights::Rademacher)).ok(),
+        twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
+        es.fit(sample).ok().map(|f| f.estimate),
+        cs.fit(sample).ok().map(|f| f.headline()),
+    ]
+}
+
+impl Report {
+    /// The table as Markdown, for the docs.
+    pub fn markdown(&self) -> String {
+        let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.1} %", 100.0 * v));
+        let se = |x: Option<f64>, n: u64| {
+            x.map_or(String::new(), |p| format!(" ± {:.1}", 100.0 * (p * (1.0 - p) / n.max(1) as f64).sqrt()))
+        };
+        let mut s = format!(
+            "Analysis `{}`: {} treated municipalities, {} comparison municipalities; {} replications per column, seed {}, {} bootstrap/permutation draws; nominal size {:.0} %, nominal coverage {:.0} %.\n\n",
+            self.analysis,
+            self.n_treated,
+            self.n_comparison,
+            self.reps,
+            self.seed,
+            self.draws,
+            100.0 * (1.0 - self.conf_level),
+            100.0 * self.conf_level
+        );
+        s.push_str("| method | inference | size (placebo trials) | coverage (simulated trials) | mean CI width |\n");
+        s.push_str("|---|---|---:|---:|---:|\n");
+        for r in &self.rows {
+            s.push_str(&format!(
+                "| {} | {} | {}{} | {}{} | {} |\n",
+                r.method,
+                r.inference,
+                pct(r.size),
+                se(r.size, r.size_reps),
+                pct(r.coverage),
+                se(r.coverage, r.coverage_reps),
+                r.mean_width.map_or("–".into(), |w| format!("{w:.3}"))
+            ));
+        }
+        s.push_str("\n± is one Monte Carlo standard error, in percentage points.\n");
+        s
+    }
+}

@@ -1,0 +1,50 @@
+//! `frikommune montecarlo`: a small run gives a well-formed table that does not depend on the
+//! number of threads, and bad selections are usage errors.
+
+use std::process::Command;
+
+fn montecarlo(threads: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_frikommune"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RAYON_NUM_THREADS", threads)
+        .arg("montecarlo")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn same_table_for_any_thread_count() {
+    let args = ["--reps", "3", "--draws", "99", "--format", "json"];
+    let one = montecarlo("1", &args);
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    let two = montecarlo("2", &args);
+    assert_eq!(one.stdout, two.stdout, "1 and 2 threads give different tables");
+    let report: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(report["n_treated"], 4);
+    let rows = report["rows"].as_array().unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["inference"].as_str().unwrap()))
+        .collect();
+    for expected in ["did2x2 CR1", "did2x2 RI", "twfe CR1", "twfe WCR Webb", "event CR1", "cs IF"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+    }
+    for r in rows {
+        let size = r["size"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&size));
+        assert_eq!(r["size_reps"], 3);
+        let estimates_truth = matches!(r["method"].as_str().unwrap(), "did2x2" | "twfe");
+        assert_eq!(r["coverage"].is_number(), estimates_truth, "{r}");
+    }
+}
+
+#[test]
+fn unknown_trial_or_outcome_is_a_usage_error() {
+    let o = montecarlo("1", &["--trial", "velfaerd2032", "--reps", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no trial `velfaerd2032`"));
+    let o = montecarlo("1", &["--outcome", "jaf_duration", "--reps", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not measure `jaf_duration`"));
+}

@@ -85,7 +85,7 @@ fn main() {
     ] {
         let sample = synthetic_panel(units, periods, 7, missing);
         let last = Month::new(2000, 1).expect("valid").plus(periods as i32);
-        let twfe = Twfe { first: Month::new(2000, 1).expect("valid"), last, conf_level: 0.95 };
+        let twfe = Twfe { first: Month::new(2000, 1).expect("valid"), last, conf_level: 0.95, ssc: Default::default() };
         let secs = median_seconds(reps, || drop(twfe.fit(&sample).expect("fit")));
         results.insert(name, (secs, sample.units.iter().map(|u| u.obs.len()).sum()));
         if let Some(dir) = &out_dir {

@@ -233,8 +233,8 @@ fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), String> {
 fn intervals(study: &Study, design: &Design, sample: &Sample, s: &Settings, r: u64) -> Outcome {
     let conf_level = study.conf_level;
     let seed = s.seed.wrapping_mul(1_000_003).wrapping_add(r);
-    let did = Did2x2 { pre_months: design.pre_months, post_last: design.window.last, conf_level };
-    let twfe = Twfe { first: design.window.first, last: design.window.last, conf_level };
+    let did = Did2x2 { pre_months: design.pre_months, post_last: design.window.last, conf_level, ssc: study.ssc };
+    let twfe = Twfe { first: design.window.first, last: design.window.last, conf_level, ssc: study.ssc };
     let ri = Randomization { max_exact: s.max_exact, reps: s.draws, seed, conf_level };
     let wild = |weights| WildBootstrap { reps: s.draws, seed, weights, conf_level };
     let es = EventStudy {
@@ -243,6 +243,7 @@ fn intervals(study: &Study, design: &Design, sample: &Sample, s: &Settings, r: u
         leads: Some(study.event_leads),
         lags: Some(study.event_lags),
         conf_level,
+        ssc: study.ssc,
     };
     let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
     vec![

@@ -149,7 +149,12 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     let earliest = design.treated.iter().map(|u| u.start).min().expect("validated: participants");
     let mut estimates = Vec::new();
     let mut problems = Vec::new();
-    let did = Did2x2 { pre_months: design.pre_months, post_last: design.window.last, conf_level: study.conf_level };
+    let did = Did2x2 {
+        pre_months: design.pre_months,
+        post_last: design.window.last,
+        conf_level: study.conf_level,
+        ssc: study.ssc,
+    };
     match did.fit(&sample) {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("did2x2: {e}")),
@@ -161,7 +166,8 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("did2x2 (randomization inference): {e}")),
     }
-    let twfe = Twfe { first: design.window.first, last: design.window.last, conf_level: study.conf_level };
+    let twfe =
+        Twfe { first: design.window.first, last: design.window.last, conf_level: study.conf_level, ssc: study.ssc };
     match twfe.fit(&sample) {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("twfe: {e}")),
@@ -178,6 +184,7 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         leads: Some(study.event_leads),
         lags: Some(study.event_lags),
         conf_level: study.conf_level,
+        ssc: study.ssc,
     };
     let event_study = match es.fit(&sample) {
         Ok(fit) => {

@@ -192,3 +192,20 @@ fn cluster_column_changes_the_clusters_not_the_estimate() {
     assert_eq!(by_unit["estimate"], by_region["estimate"]);
     assert_ne!(by_unit["se"], by_region["se"]);
 }
+
+/// The small-sample corrections: CR0 and G/(G−1) only scale the CR1 variance by known factors.
+#[test]
+fn small_sample_corrections_are_selectable() {
+    let run = |ssc: &str| estimate_json("twfe_unbalanced.csv", &["--treat", "treat", "--method", "twfe", "--ssc", ssc]);
+    let (cr1, g_only, cr0) = (run("fixest"), run("cluster"), run("none"));
+    assert_eq!(
+        (cr1["inference"].as_str(), g_only["inference"].as_str(), cr0["inference"].as_str()),
+        (Some("CR1"), Some("CR1-G"), Some("CR0"))
+    );
+    let se = |v: &serde_json::Value| v["se"].as_f64().unwrap();
+    let factor = cr1["small_sample_factor"].as_f64().unwrap();
+    let g = cr1["clusters"].as_f64().unwrap();
+    assert!((se(&cr1).powi(2) / se(&cr0).powi(2) - factor).abs() < 1e-9);
+    assert!((se(&g_only).powi(2) / se(&cr0).powi(2) - g / (g - 1.0)).abs() < 1e-9);
+    assert_eq!(cr1["estimate"], cr0["estimate"]);
+}

@@ -17,6 +17,7 @@ use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::event::{EventFit, EventStudy};
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Estimate, Sample, SampleUnit};
+use frikommune::inference::cluster::SmallSample;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wald::WaldTest;
@@ -39,6 +40,16 @@ enum InferenceArg {
     Cr1,
     Wild,
     Ri,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum SscArg {
+    /// G/(G−1)·(N−1)/(N−K), fixest's default (CR1).
+    Fixest,
+    /// G/(G−1) only.
+    Cluster,
+    /// None (CR0).
+    None,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -93,6 +104,9 @@ pub struct Args {
     /// Event study: bin event times after LAGS into LAGS.
     #[arg(long)]
     lags: Option<u32>,
+    /// Small-sample correction of the cluster-robust variance (did2x2, twfe, event).
+    #[arg(long, value_enum, default_value = "fixest")]
+    ssc: SscArg,
     /// Cluster column, constant within each unit (default: the unit).
     #[arg(long)]
     cluster: Option<String>,
@@ -255,8 +269,14 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let first = origin;
     let last = origin.plus(periods.len() as i32 - 1);
     let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
-    let did = Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level };
     let fail = |e: frikommune::estimate::EstimateError| bad(e.0);
+    let ssc = match args.ssc {
+        SscArg::Fixest => SmallSample::Fixest,
+        SscArg::Cluster => SmallSample::Cluster,
+        SscArg::None => SmallSample::None,
+    };
+    let did =
+        Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level, ssc };
     // Periods back to the input's labels: numbers stay numbers in JSON.
     let label = |m: Month| -> serde_json::Value {
         let p = &periods[m.since(origin).clamp(0, periods.len() as i32 - 1) as usize];
@@ -266,7 +286,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let mut table_rows: Vec<String> = Vec::new();
     let estimate: Estimate = match (args.method, args.inference) {
         (MethodArg::Twfe, None | Some(InferenceArg::Cr1)) => {
-            Twfe { first, last, conf_level: args.conf_level }.fit(&sample).map_err(fail)?
+            Twfe { first, last, conf_level: args.conf_level, ssc }.fit(&sample).map_err(fail)?
         }
         (MethodArg::Did2x2, None | Some(InferenceArg::Cr1)) => did.fit(&sample).map_err(fail)?,
         (MethodArg::Did2x2, Some(InferenceArg::Ri)) => {
@@ -283,10 +303,10 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 WeightsArg::Webb => Weights::Webb,
             };
             let wb = WildBootstrap { reps: args.reps, seed: args.seed, weights, conf_level: args.conf_level };
-            Twfe { first, last, conf_level: args.conf_level }.fit_wild(&sample, &wb).map_err(fail)?
+            Twfe { first, last, conf_level: args.conf_level, ssc }.fit_wild(&sample, &wb).map_err(fail)?
         }
         (MethodArg::Event, None | Some(InferenceArg::Cr1)) => {
-            let es = EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level };
+            let es = EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level, ssc };
             let fit = es.fit(&sample).map_err(fail)?;
             event_output(&fit, &mut extra, &mut table_rows);
             fit.estimate
@@ -328,6 +348,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 "inference": estimate.inference.name,
                 "inference_description": estimate.inference.description,
                 "clusters": estimate.inference.clusters,
+                "small_sample_factor": finite(estimate.inference.adjustment),
                 "n_obs": estimate.n_obs,
                 "n_units": estimate.n_units,
                 "n_treated": estimate.n_treated,

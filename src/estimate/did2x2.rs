@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use super::{Estimate, EstimateError, Method, Sample};
-use crate::inference::cluster::{cr1_factor, cr1_inference};
+use crate::inference::cluster::SmallSample;
 use crate::inference::randomization::Randomization;
 use crate::inference::{Inference, Interval};
 use crate::period::Month;
@@ -35,6 +35,7 @@ pub struct Did2x2 {
     pub pre_months: u32,
     pub post_last: Month,
     pub conf_level: f64,
+    pub ssc: SmallSample,
 }
 
 fn window_mean(obs: &[(Month, f64)], first: Month, last: Month) -> Option<f64> {
@@ -194,9 +195,9 @@ impl Did2x2 {
             psi2 += psi * psi;
         }
         let g = n_treated + n_control;
-        let adjustment = cr1_factor(g, g, 2);
+        let adjustment = self.ssc.factor(g, g, 2);
         let se = (psi2 * adjustment).sqrt();
-        let inference = cr1_inference(g, adjustment);
+        let inference = self.ssc.inference(g, adjustment);
         let n_obs = sample
             .units
             .iter()
@@ -250,8 +251,14 @@ mod tests {
                 unit(5, None, &[1.0, 1.0, 1.0, 1.0]),
             ],
         };
-        let fit =
-            Did2x2 { pre_months: 2, post_last: Month::new(2020, 4).unwrap(), conf_level: 0.95 }.fit(&sample).unwrap();
+        let fit = Did2x2 {
+            pre_months: 2,
+            post_last: Month::new(2020, 4).unwrap(),
+            conf_level: 0.95,
+            ssc: SmallSample::Fixest,
+        }
+        .fit(&sample)
+        .unwrap();
         assert!((fit.interval.estimate - 3.0).abs() < 1e-12);
         // ψ: treated (−1/2, 1/2) → 0.5; controls −(0, 1, −1)/3 → 2/9. V0 = 0.5 + 2/9 = 13/18.
         let expected = (13.0 / 18.0 * 5.0 / 3.0f64).sqrt();
@@ -269,7 +276,12 @@ mod tests {
                 unit(3, None, &[0.0, 0.1, 2.0, 2.2]),
             ],
         };
-        let p = Did2x2 { pre_months: 2, post_last: Month::new(2020, 4).unwrap(), conf_level: 0.95 };
+        let p = Did2x2 {
+            pre_months: 2,
+            post_last: Month::new(2020, 4).unwrap(),
+            conf_level: 0.95,
+            ssc: SmallSample::Fixest,
+        };
         let a = p.fit(&base(0.0)).unwrap();
         let b = p.fit(&base(100.0)).unwrap();
         assert!((a.interval.estimate - b.interval.estimate).abs() < 1e-9);

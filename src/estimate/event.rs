@@ -17,6 +17,7 @@ use super::demean::Convergence;
 use super::twfe::{LongPanel, not_converged};
 use super::{Estimate, EstimateError, Method, Sample, ols};
 use crate::inference::Interval;
+use crate::inference::cluster::SmallSample;
 use crate::inference::wald::{self, WaldTest};
 use crate::period::Month;
 
@@ -29,6 +30,7 @@ pub struct EventStudy {
     /// Bin event times after lags into lags.
     pub lags: Option<u32>,
     pub conf_level: f64,
+    pub ssc: SmallSample,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,7 +99,7 @@ impl EventStudy {
                 fe.demean(&mut col, conv).map(|_| col).map_err(not_converged)
             })
             .collect::<Result<_, _>>()?;
-        let fit = ols::cr1(&x, &y, &panel.cluster_ids, panel.clusters, panel.n_months).map_err(|e| {
+        let fit = ols::cr1(&x, &y, &panel.cluster_ids, panel.clusters, panel.n_months, self.ssc).map_err(|e| {
             EstimateError(format!(
                 "{} (an event study needs never-treated units or binned end points when every unit is treated)",
                 e.0

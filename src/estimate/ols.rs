@@ -10,7 +10,9 @@ use faer::{Mat, Side};
 
 use super::EstimateError;
 use crate::inference::Inference;
-use crate::inference::cluster::{cr1_factor, cr1_inference};
+use crate::inference::cluster::SmallSample;
+#[cfg(test)]
+use crate::inference::cluster::cr1_factor;
 
 /// Coefficients and their CR1 covariance.
 #[derive(Clone, Debug)]
@@ -29,13 +31,15 @@ impl OlsFit {
 }
 
 /// Fits `y` on the columns of `x` (each of length n). `cluster[i]` is observation i's cluster in
-/// `0..clusters`; `extra_k` is the number of non-nested fixed-effect levels absorbed beforehand.
+/// `0..clusters`; `extra_k` is the number of non-nested fixed-effect levels absorbed beforehand;
+/// `ssc` the small-sample correction (CR1 as fixest by default).
 pub fn cr1(
     x: &[Vec<f64>],
     y: &[f64],
     cluster: &[u32],
     clusters: usize,
     extra_k: usize,
+    ssc: SmallSample,
 ) -> Result<OlsFit, EstimateError> {
     let (n, k) = (y.len(), x.len());
     if k == 0 || n <= k {
@@ -66,10 +70,10 @@ pub fn cr1(
         }
     }
     let meat = scores.transpose() * &scores;
-    let adjustment = cr1_factor(clusters, n, k + extra_k);
+    let adjustment = ssc.factor(clusters, n, k + extra_k);
     let v = &bread * &meat * &bread;
     let vcov = (0..k * k).map(|idx| v[(idx / k, idx % k)] * adjustment).collect();
-    Ok(OlsFit { beta, vcov, inference: cr1_inference(clusters, adjustment) })
+    Ok(OlsFit { beta, vcov, inference: ssc.inference(clusters, adjustment) })
 }
 
 #[cfg(test)]
@@ -83,7 +87,7 @@ mod tests {
         let ones = vec![1.0; 5];
         let x1 = vec![0.0, 1.0, 2.0, 3.0, 4.0];
         let y = vec![1.0, 3.0, 5.0, 7.0, 9.5];
-        let fit = cr1(&[ones, x1.clone()], &y, &[0, 1, 2, 3, 4], 5, 0).unwrap();
+        let fit = cr1(&[ones, x1.clone()], &y, &[0, 1, 2, 3, 4], 5, 0, SmallSample::Fixest).unwrap();
         // Closed form for simple regression.
         let xb = 2.0;
         let yb = y.iter().sum::<f64>() / 5.0;
@@ -103,6 +107,6 @@ mod tests {
     fn collinear_regressors_are_an_error_not_a_panic() {
         let a = vec![1.0, 2.0, 3.0, 4.0];
         let b: Vec<f64> = a.iter().map(|v| 2.0 * v).collect();
-        assert!(cr1(&[a, b], &[1.0, 2.0, 3.0, 5.0], &[0, 1, 2, 3], 4, 0).is_err());
+        assert!(cr1(&[a, b], &[1.0, 2.0, 3.0, 5.0], &[0, 1, 2, 3], 4, 0, SmallSample::Fixest).is_err());
     }
 }

@@ -14,6 +14,7 @@
 use super::demean::{Convergence, FixedEffects};
 use super::ols;
 use super::{Estimate, EstimateError, Method, Sample};
+use crate::inference::cluster::SmallSample;
 use crate::inference::wild::{Demeaned, WildBootstrap};
 use crate::inference::{Inference, Interval};
 use crate::period::Month;
@@ -24,6 +25,7 @@ pub struct Twfe {
     pub first: Month,
     pub last: Month,
     pub conf_level: f64,
+    pub ssc: SmallSample,
 }
 
 impl Twfe {
@@ -53,7 +55,7 @@ impl Twfe {
         if d.iter().all(|x| x.abs() < 1e-12) {
             return Err(EstimateError("the treatment indicator is collinear with the fixed effects".into()));
         }
-        let fit = ols::cr1(std::slice::from_ref(&d), &y, &cluster_ids, clusters, n_months)?;
+        let fit = ols::cr1(std::slice::from_ref(&d), &y, &cluster_ids, clusters, n_months, self.ssc)?;
         let (beta, se, inference) = (fit.beta[0], fit.se(0), fit.inference);
         let interval = match wild {
             None => Interval::t_based(beta, se, inference.df, self.conf_level),

@@ -15,6 +15,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::inference::cluster::SmallSample;
+
 use crate::period::{Month, parse_date};
 use crate::registry::{Code, LookupError, Registry, edit_distance};
 
@@ -255,6 +257,8 @@ pub struct Study {
     pub event_lags: u32,
     /// Multiplier-bootstrap draws for Callaway–Sant'Anna's simultaneous bands.
     pub band_reps: u64,
+    /// Small-sample correction of every cluster-robust variance.
+    pub ssc: SmallSample,
     pub min_cell: u32,
     pub covid: Covid,
     pub events: Vec<Event>,
@@ -492,6 +496,19 @@ impl Validator<'_> {
         let event_leads = whole(&file.inference.event_leads, "event_leads", 1..=240, 12);
         let event_lags = whole(&file.inference.event_lags, "event_lags", 0..=240, 24);
         let band_reps = whole(&file.inference.band_reps, "band_reps", 99..=100_000, 999);
+        let ssc = match file.inference.ssc.as_ref().map(|s| (s, s.get_ref().as_str())) {
+            None | Some((_, "fixest")) => SmallSample::Fixest,
+            Some((_, "cluster")) => SmallSample::Cluster,
+            Some((_, "none")) => SmallSample::None,
+            Some((s, other)) => {
+                self.report(
+                    s,
+                    "inference.ssc",
+                    format!("expected \"fixest\", \"cluster\" or \"none\", found \"{other}\""),
+                );
+                SmallSample::Fixest
+            }
+        };
         let min_cell = match &file.confidentiality.min_cell {
             Some(n) if *n.get_ref() < 1 => {
                 self.report(n, "confidentiality.min_cell", "expected a whole number of persons, at least 1");
@@ -753,6 +770,7 @@ impl Validator<'_> {
             event_leads,
             event_lags,
             band_reps: band_reps as u64,
+            ssc,
             min_cell,
             covid: Covid { handling: handling?, windows },
             events,

@@ -67,6 +67,8 @@ pub struct InferenceSection {
     pub event_lags: Option<Spanned<i64>>,
     /// Multiplier-bootstrap draws for the simultaneous bands of Callaway–Sant'Anna.
     pub band_reps: Option<Spanned<i64>>,
+    /// Small-sample correction of cluster-robust variances: "fixest" (CR1), "cluster", "none".
+    pub ssc: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,26 +1,108 @@
-"""Times pyfixest on the benchmark panels written by `cargo bench --bench estimators -- DIR`.
+"""Times the Python anchors on the benchmark data written by `cargo bench --bench estimators -- DIR`.
 
-Usage: python benches/compare.py DIR  → one JSON line per case (median seconds).
+Usage: python benches/compare.py DIR  → one JSON line per case (median seconds; `peak_mb`, the
+process's peak resident memory during the fit, where measured).
+
+Anchors: pyfixest `feols` (TWFE with CR1, event study), wildboottest on a statsmodels fit with
+unit and period dummies (WCR, Webb weights), csdid (Callaway–Sant'Anna on mpdta, analytic SEs and
+the four aggregations).
 """
+import contextlib
+import io
 import json
 import pathlib
 import statistics
 import sys
 import time
+import warnings
 
+import numpy as np
 import pandas as pd
 import pyfixest as pf
 
-REPS = {"twfe_98x132": 20, "twfe_1000x1000": 5, "twfe_1000x1000_unbalanced": 5, "twfe_2000x5000": 3}
-
+warnings.simplefilter("ignore")
 d = pathlib.Path(sys.argv[1])
-for case, reps in REPS.items():
-    df = pd.read_csv(d / f"{case}.csv")
-    pf.feols("y ~ treat | unit + period", data=df, vcov={"CRV1": "unit"})  # warm-up (JIT)
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def median_seconds(reps, f):
+    f()  # warm-up (numba JIT, imports)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        fit = pf.feols("y ~ treat | unit + period", data=df, vcov={"CRV1": "unit"})
-        fit.se()
+        f()
         times.append(time.perf_counter() - t0)
-    print(json.dumps({"case": case, "seconds": statistics.median(times), "rows": len(df)}))
+    return statistics.median(times)
+
+
+def reset_peak():
+    try:
+        pathlib.Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_mb():
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def emit(case, seconds, rows, peak=None):
+    out = {"case": case, "seconds": seconds, "rows": rows}
+    if peak is not None:
+        out["peak_mb"] = round(peak)
+    print(json.dumps(out), flush=True)
+
+
+for case, reps in {"twfe_98x132": 20, "twfe_1000x1000": 5, "twfe_1000x1000_unbalanced": 5,
+                   "twfe_2000x5000": 3, "twfe_1000000x10": 3}.items():
+    df = pd.read_csv(d / f"{case}.csv")
+
+    def fit():
+        pf.feols("y ~ treat | unit + period", data=df, vcov={"CRV1": "unit"}).se()
+
+    reset_peak()
+    secs = median_seconds(reps, fit)
+    emit(case, secs, len(df), peak_mb())
+    del df
+
+# Event study: leads binned at -12, lags at 24, reference -1, never-treated units at -1.
+df = pd.read_csv(d / "event_98x132.csv")
+first = df[df.treat == 1].groupby("unit").period.min()
+df["g"] = df.unit.map(first)
+df["rel"] = np.where(df.g.notna(), (df.period - df.g).clip(-12, 24), -1).astype(int)
+emit("event_98x132", median_seconds(20, lambda: pf.feols(
+    "y ~ i(rel, ref=-1) | unit + period", data=df, vcov={"CRV1": "unit"}).se()), len(df))
+
+# Wild cluster bootstrap, null imposed, 9,999 Webb draws, 98 clusters.
+import statsmodels.formula.api as smf
+from wildboottest.wildboottest import wildboottest
+
+df = pd.read_csv(d / "wcr_webb_9999_98x132.csv")
+
+
+def wcr():
+    model = smf.ols("y ~ treat + C(unit) + C(period)", data=df)
+    with contextlib.redirect_stdout(io.StringIO()):
+        wildboottest(model, param="treat", cluster=df.unit, B=9999, weights_type="webb", seed=1)
+
+
+emit("wcr_webb_9999_98x132", median_seconds(3, wcr), len(df))
+
+# Callaway–Sant'Anna on mpdta: ATT(g,t) with analytic SEs and the four aggregations.
+from csdid.att_gt import ATTgt
+
+mp = pd.read_csv(ROOT / "tests" / "fixtures" / "mpdta.csv")
+
+
+def cs():
+    with contextlib.redirect_stdout(io.StringIO()):
+        m = ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+                  data=mp.copy(), control_group="nevertreated").fit(est_method="dr", bstrap=False)
+        for kind in ["simple", "group", "dynamic", "calendar"]:
+            m.aggte(typec=kind, bstrap=False, cband=False)
+
+
+emit("cs_mpdta", median_seconds(5, cs), len(mp))

@@ -1,16 +1,21 @@
 //! Timings of the hot paths, on data that the Python anchors can read too.
 //!
-//! Run through `benches/compare.sh`, which also times pyfixest on the same files and writes
-//! BENCHMARKS.md. Alone: `cargo bench --bench estimators -- OUT_DIR` prints one JSON line per case
-//! (median seconds over repeated runs) and writes each case's data to `OUT_DIR/<case>.csv`.
+//! Run through `benches/compare.sh`, which also times the Python anchors on the same files and
+//! writes BENCHMARKS.md. Alone: `cargo bench --bench estimators -- OUT_DIR` prints one JSON line
+//! per case (median seconds over repeated runs; `peak_mb`, the process's peak resident memory
+//! during the fit, where measured) and writes each case's data to `OUT_DIR/<case>.csv`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use frikommune::estimate::cs::{CallawaySantAnna, Control};
+use frikommune::estimate::event::EventStudy;
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Sample, SampleUnit};
+use frikommune::inference::randomization::Randomization;
+use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::read_panel;
 use frikommune::period::Month;
 use frikommune::pipeline::{Silent, analyse};
@@ -56,18 +61,54 @@ fn synthetic_panel(units: usize, periods: usize, seed: u64, drop: f64) -> Sample
 
 fn write_csv(sample: &Sample, path: &Path) {
     let mut out = String::from("unit,period,y,treat\n");
-    for u in &sample.units {
+    for (i, u) in sample.units.iter().enumerate() {
         for (m, y) in &u.obs {
             let d = u.start.is_some_and(|s| *m >= s) as u8;
-            let _ = writeln!(out, "{},{},{y:.17},{d}", u.code, m.since(Month::new(2000, 1).expect("valid")));
+            let _ = writeln!(out, "{i},{},{y:.17},{d}", m.since(Month::new(2000, 1).expect("valid")));
         }
     }
     std::fs::write(path, out).expect("write bench data");
 }
 
+/// Resets the kernel's peak-resident-memory mark of this process (Linux `clear_refs` 5).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, in MB (Linux `VmHWM`).
+fn peak_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// mpdta from the reference fixtures, years as consecutive periods.
+fn mpdta() -> Sample {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mpdta.csv"))
+        .expect("mpdta fixture");
+    let period = |y: i64| Month::new(2003, 1).expect("valid").plus((y - 2003) as i32);
+    let mut units: BTreeMap<i64, SampleUnit> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let id: i64 = f[0].parse().expect("id");
+        let first: i64 = f[3].parse().expect("cohort");
+        let code = units.len() as u16;
+        let u = units.entry(id).or_insert(SampleUnit {
+            code,
+            start: (first > 0).then(|| period(first)),
+            obs: Vec::new(),
+            cluster: None,
+        });
+        u.obs.push((period(f[1].parse().expect("year")), f[2].parse().expect("lemp")));
+    }
+    Sample { units: units.into_values().collect() }
+}
+
 fn main() {
     let out_dir = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(PathBuf::from);
     let mut results: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    let mut peaks: BTreeMap<&str, f64> = BTreeMap::new();
 
     // The example study: read, design and estimate every trial × outcome.
     let study = Study::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/study.toml")).expect("example study");
@@ -77,23 +118,60 @@ fn main() {
     results.insert("example_read_panel", (median_seconds(20, || drop(read_panel(&study))), rows));
 
     // TWFE with CR1 on synthetic panels of growing size (unit × period fixed effects).
+    let m0 = Month::new(2000, 1).expect("valid");
     for (name, units, periods, missing, reps) in [
-        ("twfe_98x132", 98, 132, 0.0, 50),
+        ("twfe_98x132", 98, 132, 0.0, 200),
         ("twfe_1000x1000", 1000, 1000, 0.0, 5),
         ("twfe_1000x1000_unbalanced", 1000, 1000, 0.1, 5),
         ("twfe_2000x5000", 2000, 5000, 0.0, 3),
+        ("twfe_1000000x10", 1_000_000, 10, 0.0, 3),
     ] {
         let sample = synthetic_panel(units, periods, 7, missing);
-        let last = Month::new(2000, 1).expect("valid").plus(periods as i32);
-        let twfe = Twfe { first: Month::new(2000, 1).expect("valid"), last, conf_level: 0.95, ssc: Default::default() };
+        let last = m0.plus(periods as i32);
+        let twfe = Twfe { first: m0, last, conf_level: 0.95, ssc: Default::default() };
+        reset_peak();
         let secs = median_seconds(reps, || drop(twfe.fit(&sample).expect("fit")));
+        if let Some(p) = peak_mb() {
+            peaks.insert(name, p);
+        }
         results.insert(name, (secs, sample.units.iter().map(|u| u.obs.len()).sum()));
         if let Some(dir) = &out_dir {
             std::fs::create_dir_all(dir).expect("bench dir");
             write_csv(&sample, &dir.join(format!("{name}.csv")));
         }
     }
+
+    // The inference engines at municipal scale.
+    let muni = synthetic_panel(98, 132, 11, 0.0);
+    let rows = muni.units.iter().map(|u| u.obs.len()).sum();
+    let twfe = Twfe { first: m0, last: m0.plus(132), conf_level: 0.95, ssc: Default::default() };
+    let wild = WildBootstrap { reps: 9_999, seed: 1, weights: Weights::Webb, conf_level: 0.95 };
+    results.insert("wcr_webb_9999_98x132", (median_seconds(10, || drop(twfe.fit_wild(&muni, &wild).expect("wcr"))), rows));
+    let es = EventStudy {
+        first: m0,
+        last: m0.plus(132),
+        leads: Some(12),
+        lags: Some(24),
+        conf_level: 0.95,
+        ssc: Default::default(),
+    };
+    results.insert("event_98x132", (median_seconds(50, || drop(es.fit(&muni).expect("event"))), rows));
+    if let Some(dir) = &out_dir {
+        write_csv(&muni, &dir.join("event_98x132.csv"));
+        write_csv(&muni, &dir.join("wcr_webb_9999_98x132.csv"));
+    }
+    // All C(98, 4) = 3,612,280 assignments, p-value and interval by test inversion.
+    let mut s = Stream::new(3, 0);
+    let changes: Vec<f64> = (0..98).map(|i| s.normal() + if i < 4 { 1.0 } else { 0.0 }).collect();
+    let treated: Vec<bool> = (0..98).map(|i| i < 4).collect();
+    let ri = Randomization::default();
+    results.insert("ri_exact_4_of_98", (median_seconds(5, || drop(ri.test(&changes, &treated).expect("ri"))), 98));
+    // Callaway–Sant'Anna on mpdta: ATT(g,t), analytic SEs and the four aggregations.
+    let mp = mpdta();
+    let cs = CallawaySantAnna { control: Control::Never, conf_level: 0.95, bootstrap: None };
+    results.insert("cs_mpdta", (median_seconds(50, || drop(cs.fit(&mp).expect("cs"))), 2500));
     for (name, (secs, rows)) in results {
-        println!("{{\"case\": \"{name}\", \"seconds\": {secs:.6}, \"rows\": {rows}}}");
+        let peak = peaks.get(name).map_or(String::new(), |p| format!(", \"peak_mb\": {p:.0}"));
+        println!("{{\"case\": \"{name}\", \"seconds\": {secs:.6}, \"rows\": {rows}{peak}}}");
     }
 }

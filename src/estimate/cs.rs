@@ -394,7 +394,7 @@ impl CallawaySantAnna {
         let mut dropped = 0;
         // (start, outcomes, cluster key: the declared cluster, or the unit itself)
         let mut rows: Vec<(Option<Month>, Vec<f64>, (bool, u32))> = Vec::new();
-        for u in &sample.units {
+        for (position, u) in sample.units.iter().enumerate() {
             let mut y = vec![f64::NAN; periods.len()];
             for &(m, v) in &u.obs {
                 y[index[&m]] = v;
@@ -403,7 +403,7 @@ impl CallawaySantAnna {
                 dropped += 1;
                 continue;
             }
-            rows.push((u.start, y, u.cluster.map_or((false, u.code as u32), |c| (true, c))));
+            rows.push((u.start, y, u.cluster.map_or((false, position as u32), |c| (true, c))));
         }
         let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
             return Err(EstimateError("no observations".into()));

@@ -107,6 +107,9 @@ fn mpdta() -> Sample {
 
 fn main() {
     let out_dir = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(PathBuf::from);
+    // FRIKOMMUNE_BENCH=twfe runs only the cases whose name contains `twfe`.
+    let only = std::env::var("FRIKOMMUNE_BENCH").unwrap_or_default();
+    let wanted = |name: &str| name.contains(only.as_str());
     let mut results: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
     let mut peaks: BTreeMap<&str, f64> = BTreeMap::new();
 
@@ -114,8 +117,12 @@ fn main() {
     let study = Study::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/study.toml")).expect("example study");
     let panel = read_panel(&study).expect("example panel");
     let rows = panel.units.len() * panel.months.len() * panel.series.len();
-    results.insert("example_analyse", (median_seconds(20, || drop(analyse(&study, &panel, &Silent))), rows));
-    results.insert("example_read_panel", (median_seconds(20, || drop(read_panel(&study))), rows));
+    if wanted("example_analyse") {
+        results.insert("example_analyse", (median_seconds(20, || drop(analyse(&study, &panel, &Silent))), rows));
+    }
+    if wanted("example_read_panel") {
+        results.insert("example_read_panel", (median_seconds(20, || drop(read_panel(&study))), rows));
+    }
 
     // TWFE with CR1 on synthetic panels of growing size (unit × period fixed effects).
     let m0 = Month::new(2000, 1).expect("valid");
@@ -126,6 +133,9 @@ fn main() {
         ("twfe_2000x5000", 2000, 5000, 0.0, 3),
         ("twfe_1000000x10", 1_000_000, 10, 0.0, 3),
     ] {
+        if !wanted(name) {
+            continue;
+        }
         let sample = synthetic_panel(units, periods, 7, missing);
         let last = m0.plus(periods as i32);
         let twfe = Twfe { first: m0, last, conf_level: 0.95, ssc: Default::default() };
@@ -146,7 +156,10 @@ fn main() {
     let rows = muni.units.iter().map(|u| u.obs.len()).sum();
     let twfe = Twfe { first: m0, last: m0.plus(132), conf_level: 0.95, ssc: Default::default() };
     let wild = WildBootstrap { reps: 9_999, seed: 1, weights: Weights::Webb, conf_level: 0.95 };
-    results.insert("wcr_webb_9999_98x132", (median_seconds(10, || drop(twfe.fit_wild(&muni, &wild).expect("wcr"))), rows));
+    if wanted("wcr_webb_9999_98x132") {
+        let secs = median_seconds(10, || drop(twfe.fit_wild(&muni, &wild).expect("wcr")));
+        results.insert("wcr_webb_9999_98x132", (secs, rows));
+    }
     let es = EventStudy {
         first: m0,
         last: m0.plus(132),
@@ -155,7 +168,9 @@ fn main() {
         conf_level: 0.95,
         ssc: Default::default(),
     };
-    results.insert("event_98x132", (median_seconds(50, || drop(es.fit(&muni).expect("event"))), rows));
+    if wanted("event_98x132") {
+        results.insert("event_98x132", (median_seconds(50, || drop(es.fit(&muni).expect("event"))), rows));
+    }
     if let Some(dir) = &out_dir {
         write_csv(&muni, &dir.join("event_98x132.csv"));
         write_csv(&muni, &dir.join("wcr_webb_9999_98x132.csv"));
@@ -165,11 +180,15 @@ fn main() {
     let changes: Vec<f64> = (0..98).map(|i| s.normal() + if i < 4 { 1.0 } else { 0.0 }).collect();
     let treated: Vec<bool> = (0..98).map(|i| i < 4).collect();
     let ri = Randomization::default();
-    results.insert("ri_exact_4_of_98", (median_seconds(5, || drop(ri.test(&changes, &treated).expect("ri"))), 98));
+    if wanted("ri_exact_4_of_98") {
+        results.insert("ri_exact_4_of_98", (median_seconds(5, || drop(ri.test(&changes, &treated).expect("ri"))), 98));
+    }
     // Callaway–Sant'Anna on mpdta: ATT(g,t), analytic SEs and the four aggregations.
     let mp = mpdta();
     let cs = CallawaySantAnna { control: Control::Never, conf_level: 0.95, bootstrap: None };
-    results.insert("cs_mpdta", (median_seconds(50, || drop(cs.fit(&mp).expect("cs"))), 2500));
+    if wanted("cs_mpdta") {
+        results.insert("cs_mpdta", (median_seconds(50, || drop(cs.fit(&mp).expect("cs"))), 2500));
+    }
     for (name, (secs, rows)) in results {
         let peak = peaks.get(name).map_or(String::new(), |p| format!(", \"peak_mb\": {p:.0}"));
         println!("{{\"case\": \"{name}\", \"seconds\": {secs:.6}, \"rows\": {rows}{peak}}}");

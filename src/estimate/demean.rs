@@ -18,6 +18,9 @@ pub struct FixedEffects {
     levels: Vec<usize>,
     weights: Option<Vec<f64>>,
     balanced: bool,
+    /// `Some((units, periods))`: the data are a dense units × periods matrix stored unit by unit
+    /// (every unit observed in every period, in period order); no id vectors are kept.
+    dense: Option<(usize, usize)>,
 }
 
 /// Convergence settings for alternating projections.
@@ -56,7 +59,19 @@ impl FixedEffects {
             }
             all_once
         };
-        FixedEffects { factors, levels, weights, balanced }
+        FixedEffects { factors, levels, weights, balanced, dense: None }
+    }
+
+    /// Unit and period effects of a dense panel: `units × periods` values stored unit by unit,
+    /// periods in order. The closed form applies and no id vectors are needed.
+    pub fn dense(units: usize, periods: usize) -> FixedEffects {
+        FixedEffects {
+            factors: Vec::new(),
+            levels: vec![units, periods],
+            weights: None,
+            balanced: true,
+            dense: Some((units, periods)),
+        }
     }
 
     pub fn levels(&self) -> &[usize] {
@@ -70,6 +85,10 @@ impl FixedEffects {
 
     /// Replaces `x` by its residual from the fixed effects.
     pub fn demean(&self, x: &mut [f64], conv: Convergence) -> Result<usize, NotConverged> {
+        if let Some((units, periods)) = self.dense {
+            demean_dense(x, units, periods);
+            return Ok(1);
+        }
         if self.factors.is_empty() {
             return Ok(0);
         }
@@ -98,9 +117,33 @@ impl FixedEffects {
             }
         }
         let mut other = vec![0.0; k_total];
+        let two_unweighted = self.factors.len() == 2 && self.weights.is_none();
         // One Gauss–Seidel sweep: every factor's coefficients from the others' latest values.
         let mut sweep = |c: &[f64], out: &mut [f64]| {
             out.copy_from_slice(c);
+            if two_unweighted {
+                // The common case, two factors without weights, in two tight passes.
+                let (a, b) = (&self.factors[0], &self.factors[1]);
+                let (la, lb) = (self.levels[0], self.levels[1]);
+                let (ca, cb) = out.split_at_mut(la);
+                let (acc_a, acc_b) = other.split_at_mut(la);
+                acc_a.iter_mut().for_each(|v| *v = 0.0);
+                for (&g, &h) in a.iter().zip(b) {
+                    acc_a[g as usize] += cb[h as usize];
+                }
+                for g in 0..la {
+                    ca[g] = if sum_w[g] > 0.0 { (sum_x[g] - acc_a[g]) / sum_w[g] } else { 0.0 };
+                }
+                acc_b.iter_mut().for_each(|v| *v = 0.0);
+                for (&g, &h) in a.iter().zip(b) {
+                    acc_b[h as usize] += ca[g as usize];
+                }
+                for h in 0..lb {
+                    let w = sum_w[la + h];
+                    cb[h] = if w > 0.0 { (sum_x[la + h] - acc_b[h]) / w } else { 0.0 };
+                }
+                return;
+            }
             for (k, factor) in self.factors.iter().enumerate() {
                 let (o, l) = (offsets[k], self.levels[k]);
                 let acc = &mut other[o..o + l];
@@ -189,6 +232,26 @@ impl FixedEffects {
     }
 }
 
+/// x − row mean − column mean + grand mean of a units × periods matrix stored row by row, in
+/// passes over contiguous rows (no index lookups).
+fn demean_dense(x: &mut [f64], units: usize, periods: usize) {
+    debug_assert_eq!(x.len(), units * periods);
+    if units == 0 || periods == 0 {
+        return;
+    }
+    let mut col = vec![0.0; periods];
+    let mut row = vec![0.0; units];
+    for (r, chunk) in row.iter_mut().zip(x.chunks_exact(periods)) {
+        *r = chunk.iter().sum::<f64>() / periods as f64;
+        col.iter_mut().zip(chunk).for_each(|(c, v)| *c += v);
+    }
+    let grand = col.iter().sum::<f64>() / x.len() as f64;
+    col.iter_mut().for_each(|c| *c = *c / units as f64 - grand);
+    for (r, chunk) in row.iter().zip(x.chunks_exact_mut(periods)) {
+        chunk.iter_mut().zip(&col).for_each(|(v, c)| *v -= r + c);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +267,12 @@ mod tests {
         assert!(balanced.is_balanced());
         let mut a = x;
         balanced.demean(&mut a, Convergence::default()).unwrap();
+        // The dense layout (unit by unit, periods in order) gives the same projection.
+        let mut c = x;
+        FixedEffects::dense(2, 3).demean(&mut c, Convergence::default()).unwrap();
+        for (p, q) in a.iter().zip(&c) {
+            assert!((p - q).abs() < 1e-12, "{a:?} vs {c:?}");
+        }
         // Force the iterative path with unit weights.
         let iterative = FixedEffects::new(vec![unit, period], Some(vec![1.0; 6]));
         assert!(!iterative.is_balanced());
@@ -277,5 +346,31 @@ mod tests {
             assert!((p - q).abs() < 1e-8, "{p} vs {q}");
         }
         assert!(iterations < 500, "{iterations} accelerated iterations");
+    }
+
+    /// The two-factor fast path and the general weighted path (unit weights) agree on an
+    /// unbalanced panel.
+    #[test]
+    fn two_factor_fast_path_matches_the_general_one() {
+        let mut s = crate::rng::Stream::new(8, 0);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for i in 0..40u32 {
+            for t in 0..15u32 {
+                if s.uniform() > 0.2 {
+                    a.push(i);
+                    b.push(t);
+                }
+            }
+        }
+        let x0: Vec<f64> = (0..a.len()).map(|i| s.normal() + a[i] as f64 * 0.1 + b[i] as f64).collect();
+        let fast = FixedEffects::new(vec![a.clone(), b.clone()], None);
+        assert!(!fast.is_balanced());
+        let general = FixedEffects::new(vec![a.clone(), b.clone()], Some(vec![1.0; a.len()]));
+        let (mut x, mut y) = (x0.clone(), x0);
+        fast.demean(&mut x, Convergence::default()).unwrap();
+        general.demean(&mut y, Convergence::default()).unwrap();
+        for (p, q) in x.iter().zip(&y) {
+            assert!((p - q).abs() < 1e-9, "{p} vs {q}");
+        }
     }
 }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::demean::Convergence;
-use super::twfe::{LongPanel, not_converged};
+use super::twfe::{LongPanel, NEVER, not_converged};
 use super::{Estimate, EstimateError, Method, Sample, ols};
 use crate::inference::Interval;
 use crate::inference::cluster::SmallSample;
@@ -59,7 +59,7 @@ impl EventStudy {
         if self.leads == Some(0) {
             return Err(EstimateError("leads must be at least 1: period −1 is the reference".into()));
         }
-        let panel = LongPanel::new(sample, self.first, self.last)?;
+        let (panel, fe) = LongPanel::new(sample, self.first, self.last)?;
         let bin = |r: i32| -> (i32, bool) {
             let mut b = (r, false);
             if let Some(l) = self.leads
@@ -74,8 +74,7 @@ impl EventStudy {
             }
             b
         };
-        let rel: Vec<Option<i32>> =
-            panel.start.iter().zip(&panel.month).map(|(s, m)| s.map(|s| bin(m.since(s)).0)).collect();
+        let rel: Vec<Option<i32>> = panel.rel.iter().map(|&r| (r != NEVER).then(|| bin(r).0)).collect();
         let mut times: Vec<i32> = rel.iter().flatten().copied().collect();
         times.sort();
         times.dedup();
@@ -88,7 +87,6 @@ impl EventStudy {
         if !times.iter().any(|&r| r >= 0) {
             return Err(EstimateError("no treated unit is observed from its start on".into()));
         }
-        let fe = panel.fixed_effects();
         let conv = Convergence::default();
         let mut y = panel.y.clone();
         fe.demean(&mut y, conv).map_err(not_converged)?;
@@ -167,10 +165,7 @@ impl EventStudy {
 
 /// Whether any observation lies beyond the end point `r` (so the bin holds more than r).
 fn rel_beyond(panel: &LongPanel, r: i32, leads: Option<u32>, lags: Option<u32>) -> bool {
-    panel.start.iter().zip(&panel.month).any(|(s, m)| {
-        s.is_some_and(|s| {
-            let raw = m.since(s);
-            (leads.is_some_and(|l| r == -(l as i32)) && raw < r) || (lags.is_some_and(|l| r == l as i32) && raw > r)
-        })
+    panel.rel.iter().filter(|&&raw| raw != NEVER).any(|&raw| {
+        (leads.is_some_and(|l| r == -(l as i32)) && raw < r) || (lags.is_some_and(|l| r == l as i32) && raw > r)
     })
 }

@@ -45,9 +45,17 @@ pub fn cr1(
     if k == 0 || n <= k {
         return Err(EstimateError(format!("{n} observations are too few for {k} regressors")));
     }
-    let xm = Mat::<f64>::from_fn(n, k, |i, j| x[j][i]);
-    let xtx = xm.transpose() * &xm;
-    let xty = Mat::<f64>::from_fn(k, 1, |j, _| x[j].iter().zip(y).map(|(a, b)| a * b).sum());
+    // XᵀX and Xᵀy by dot products: no n × k copy of the data.
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+    let mut xtx = Mat::<f64>::zeros(k, k);
+    for j in 0..k {
+        for l in 0..=j {
+            let v = dot(&x[j], &x[l]);
+            xtx[(j, l)] = v;
+            xtx[(l, j)] = v;
+        }
+    }
+    let xty = Mat::<f64>::from_fn(k, 1, |j, _| dot(&x[j], y));
     let llt = xtx
         .llt(Side::Lower)
         .map_err(|_| EstimateError("the regressors are collinear with each other or with the fixed effects".into()))?;
@@ -61,15 +69,18 @@ pub fn cr1(
     let beta_m = &bread * &xty;
     let beta: Vec<f64> = (0..k).map(|j| beta_m[(j, 0)]).collect();
 
-    let mut scores = Mat::<f64>::zeros(clusters, k);
-    for i in 0..n {
-        let e = y[i] - (0..k).map(|j| x[j][i] * beta[j]).sum::<f64>();
-        let g = cluster[i] as usize;
-        for j in 0..k {
-            scores[(g, j)] += x[j][i] * e;
+    let mut e = y.to_vec();
+    for (xj, bj) in x.iter().zip(&beta) {
+        e.iter_mut().zip(xj).for_each(|(ei, v)| *ei -= v * bj);
+    }
+    // Cluster scores s_g = Σ_{i∈g} x_i e_i, one row of k per cluster.
+    let mut scores = vec![0.0; clusters * k];
+    for (j, xj) in x.iter().enumerate() {
+        for ((&g, ei), v) in cluster.iter().zip(&e).zip(xj) {
+            scores[g as usize * k + j] += v * ei;
         }
     }
-    let meat = scores.transpose() * &scores;
+    let meat = Mat::<f64>::from_fn(k, k, |a, b| (0..clusters).map(|g| scores[g * k + a] * scores[g * k + b]).sum());
     let adjustment = ssc.factor(clusters, n, k + extra_k);
     let v = &bread * &meat * &bread;
     let vcov = (0..k * k).map(|idx| v[(idx / k, idx % k)] * adjustment).collect();

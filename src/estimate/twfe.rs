@@ -40,14 +40,8 @@ impl Twfe {
     }
 
     fn fit_with(&self, sample: &Sample, wild: Option<&WildBootstrap>) -> Result<Estimate, EstimateError> {
-        let panel = LongPanel::new(sample, self.first, self.last)?;
-        let fe = panel.fixed_effects();
-        let mut d: Vec<f64> = panel
-            .start
-            .iter()
-            .zip(&panel.month)
-            .map(|(s, m)| if s.is_some_and(|s| *m >= s) { 1.0 } else { 0.0 })
-            .collect();
+        let (panel, fe) = LongPanel::new(sample, self.first, self.last)?;
+        let mut d: Vec<f64> = panel.rel.iter().map(|&r| if r >= 0 { 1.0 } else { 0.0 }).collect();
         let LongPanel { cluster_ids, clusters, mut y, n_units, n_months, n_treated, n_control, .. } = panel;
         let conv = Convergence::default();
         fe.demean(&mut y, conv).map_err(not_converged)?;
@@ -123,74 +117,96 @@ impl Twfe {
     }
 }
 
-/// A sample as long vectors over the observations in [first, last], with dense unit, month and
-/// cluster ids: the input of every regression estimator.
+/// A sample as long vectors over the observations in [first, last], with dense cluster ids and
+/// the unit and month factors handed to the demeaning engine: the input of every regression
+/// estimator.
 pub(super) struct LongPanel {
-    pub unit_ids: Vec<u32>,
-    pub month_ids: Vec<u32>,
     pub cluster_ids: Vec<u32>,
     pub clusters: usize,
     pub y: Vec<f64>,
-    /// Each observation's month and its unit's first treated month.
-    pub month: Vec<Month>,
-    pub start: Vec<Option<Month>>,
+    /// Months since the unit's start ([`NEVER`] for units never treated).
+    pub rel: Vec<i32>,
     pub n_units: usize,
     pub n_months: usize,
     pub n_treated: usize,
     pub n_control: usize,
 }
 
+/// `rel` of a never-treated unit's observations.
+pub(super) const NEVER: i32 = i32::MIN;
+
 impl LongPanel {
-    pub fn new(sample: &Sample, first: Month, last: Month) -> Result<LongPanel, EstimateError> {
+    /// The panel and its unit × month fixed effects.
+    pub fn new(sample: &Sample, first: Month, last: Month) -> Result<(LongPanel, FixedEffects), EstimateError> {
+        // Each unit's observations inside the window: a slice, since they are in month order.
+        let slices: Vec<&[(Month, f64)]> = sample
+            .units
+            .iter()
+            .map(|u| {
+                let a = u.obs.partition_point(|o| o.0 < first);
+                let b = u.obs.partition_point(|o| o.0 <= last);
+                &u.obs[a..b.max(a)]
+            })
+            .collect();
+        let rows: usize = slices.iter().map(|s| s.len()).sum();
+        let span = (last.since(first) + 1).max(0) as usize;
+        let mut month_used = vec![false; span];
+        for s in &slices {
+            for o in *s {
+                month_used[o.0.since(first) as usize] = true;
+            }
+        }
+        let used: usize = month_used.iter().filter(|u| **u).count();
+        // Dense when every unit with data has every month that occurs.
+        let dense = slices.iter().all(|s| s.is_empty() || s.len() == used);
+        let mut unit_ids = Vec::with_capacity(if dense { 0 } else { rows });
+        let mut month_ids = Vec::with_capacity(if dense { 0 } else { rows });
+        let mut remap = vec![0u32; span];
+        let mut n_months = 0usize;
+        for (i, u) in month_used.iter().enumerate() {
+            if *u {
+                remap[i] = n_months as u32;
+                n_months += 1;
+            }
+        }
         let mut p = LongPanel {
-            unit_ids: Vec::new(),
-            month_ids: Vec::new(),
-            cluster_ids: Vec::new(),
+            cluster_ids: Vec::with_capacity(rows),
             clusters: 0,
-            y: Vec::new(),
-            month: Vec::new(),
-            start: Vec::new(),
+            y: Vec::with_capacity(rows),
+            rel: Vec::with_capacity(rows),
             n_units: 0,
-            n_months: 0,
+            n_months,
             n_treated: 0,
             n_control: 0,
         };
-        let span = (last.since(first) + 1).max(0) as usize;
-        let mut month_used = vec![false; span];
-        let mut cluster_of: std::collections::BTreeMap<(bool, u32), u32> = Default::default();
-        for u in &sample.units {
-            let before = p.y.len();
-            let key = u.cluster.map_or((false, p.n_units as u32), |c| (true, c));
-            let next = cluster_of.len() as u32;
-            let mut cluster = None;
-            for &(m, v) in &u.obs {
-                if m < first || m > last {
-                    continue;
-                }
-                let c = *cluster.get_or_insert_with(|| *cluster_of.entry(key).or_insert(next));
-                p.unit_ids.push(p.n_units as u32);
-                p.month_ids.push(m.since(first) as u32);
-                month_used[m.since(first) as usize] = true;
-                p.cluster_ids.push(c);
-                p.y.push(v);
-                p.month.push(m);
-                p.start.push(u.start);
+        // Declared clusters get dense ids in order of appearance; a unit without one is its own.
+        let mut declared: std::collections::HashMap<u32, u32> = Default::default();
+        for (u, obs) in sample.units.iter().zip(&slices) {
+            if obs.is_empty() {
+                continue;
             }
-            if p.y.len() > before {
-                p.n_units += 1;
-                if u.start.is_some() { p.n_treated += 1 } else { p.n_control += 1 }
+            let next = p.clusters as u32;
+            let c = match u.cluster {
+                Some(key) => *declared.entry(key).or_insert(next),
+                None => next,
+            };
+            if c == next {
+                p.clusters += 1;
             }
+            let len = obs.len();
+            p.cluster_ids.extend(std::iter::repeat_n(c, len));
+            p.y.extend(obs.iter().map(|o| o.1));
+            match u.start {
+                Some(s) => p.rel.extend(obs.iter().map(|o| o.0.since(s))),
+                None => p.rel.extend(std::iter::repeat_n(NEVER, len)),
+            }
+            if !dense {
+                unit_ids.extend(std::iter::repeat_n(p.n_units as u32, len));
+                month_ids.extend(obs.iter().map(|o| remap[o.0.since(first) as usize]));
+            }
+            p.n_units += 1;
+            if u.start.is_some() { p.n_treated += 1 } else { p.n_control += 1 }
         }
-        p.clusters = cluster_of.len();
-        // Dense month ids over the months that occur.
-        let mut remap = vec![0u32; span];
-        for (i, used) in month_used.iter().enumerate() {
-            if *used {
-                remap[i] = p.n_months as u32;
-                p.n_months += 1;
-            }
-        }
-        p.month_ids.iter_mut().for_each(|t| *t = remap[*t as usize]);
         if p.n_treated == 0 || p.n_control == 0 {
             return Err(EstimateError(format!(
                 "a regression with municipality and month effects needs treated and comparison units with data (found {} and {})",
@@ -200,11 +216,12 @@ impl LongPanel {
         if p.clusters < 2 {
             return Err(EstimateError("at least two clusters are needed".into()));
         }
-        Ok(p)
-    }
-
-    pub fn fixed_effects(&self) -> FixedEffects {
-        FixedEffects::new(vec![self.unit_ids.clone(), self.month_ids.clone()], None)
+        let fe = if dense {
+            FixedEffects::dense(p.n_units, n_months)
+        } else {
+            FixedEffects::new(vec![unit_ids, month_ids], None)
+        };
+        Ok((p, fe))
     }
 }
 

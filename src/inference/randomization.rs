@@ -13,6 +13,8 @@
 //! `max_exact`, a Monte Carlo sample is drawn instead, replication r from ChaCha stream r, so
 //! the result is the same for any thread count.
 
+use rayon::prelude::*;
+
 use crate::rng::Stream;
 
 /// Settings for [`Randomization::test`].
@@ -53,9 +55,10 @@ pub fn binomial(n: u64, k: u64) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
+/// Assignment sums S_A grouped by overlap k_A with the actual treated set, each group sorted.
 struct Assignments {
-    sums: Vec<f64>,
-    overlap: Vec<u16>,
+    groups: Vec<Vec<f64>>,
+    count: usize,
     exact: bool,
 }
 
@@ -73,14 +76,10 @@ impl Randomization {
         let stat = |s: f64, tot: f64| s / nt as f64 - (tot - s) / nc as f64;
         let estimate = stat(observed_sum, total);
         let a = self.assignments(changes, treated, nt);
+        let groups = &a.groups;
         // p(τ): share of assignments whose |statistic| under the null τ is at least the observed.
-        // Group the assignments by k_A and sort each group's S_A: |stat| ≥ obs is then "S_A at or
-        // beyond two thresholds", counted by binary search, so each τ costs O(n_T · log N).
-        let mut groups: Vec<Vec<f64>> = vec![Vec::new(); nt + 1];
-        for (s, k) in a.sums.iter().zip(&a.overlap) {
-            groups[*k as usize].push(*s);
-        }
-        groups.iter_mut().for_each(|g| g.sort_by(f64::total_cmp));
+        // With the assignments grouped by k_A and each group's S_A sorted, |stat| ≥ obs is "S_A at
+        // or beyond two thresholds", counted by binary search, so each τ costs O(n_T · log N).
         let scale = 1.0 / nt as f64 + 1.0 / nc as f64;
         let p_at = |tau: f64| -> f64 {
             let tot = total - tau * nt as f64;
@@ -100,7 +99,7 @@ impl Randomization {
                 hits += g.partition_point(|s| *s <= lo);
             }
             let hits = hits as f64;
-            if a.exact { hits / a.sums.len() as f64 } else { (hits + 1.0) / (a.sums.len() as f64 + 1.0) }
+            if a.exact { hits / a.count as f64 } else { (hits + 1.0) / (a.count as f64 + 1.0) }
         };
         let alpha = 1.0 - self.conf_level;
         let spread = {
@@ -114,7 +113,7 @@ impl Randomization {
             ci_low,
             ci_high,
             exact: a.exact,
-            assignments: a.sums.len() as u64,
+            assignments: a.count as u64,
         })
     }
 
@@ -209,37 +208,61 @@ impl Randomization {
 
     fn assignments(&self, changes: &[f64], treated: &[bool], nt: usize) -> Assignments {
         let n = changes.len();
-        if binomial(n as u64, nt as u64) <= self.max_exact as f64 {
-            let mut sums = Vec::new();
-            let mut overlap = Vec::new();
-            let mut idx: Vec<usize> = (0..nt).collect();
-            loop {
-                sums.push(idx.iter().map(|&i| changes[i]).sum());
-                overlap.push(idx.iter().filter(|&&i| treated[i]).count() as u16);
-                // Next combination in lexicographic order.
-                let Some(pos) = (0..nt).rev().find(|&p| idx[p] < n - nt + p) else { break };
-                idx[pos] += 1;
-                for q in pos + 1..nt {
-                    idx[q] = idx[q - 1] + 1;
-                }
-            }
-            return Assignments { sums, overlap, exact: true };
-        }
-        let mut sums = Vec::with_capacity(self.reps as usize);
-        let mut overlap = Vec::with_capacity(self.reps as usize);
-        let mut pool: Vec<usize> = (0..n).collect();
-        for r in 0..self.reps {
-            let mut s = Stream::new(self.seed, r);
-            pool.iter_mut().enumerate().for_each(|(i, p)| *p = i);
-            // Partial Fisher–Yates: the first nt entries are a uniform draw without replacement.
-            for i in 0..nt {
-                let j = i + ((s.uniform() * (n - i) as f64) as usize).min(n - i - 1);
-                pool.swap(i, j);
-            }
-            sums.push(pool[..nt].iter().map(|&i| changes[i]).sum());
-            overlap.push(pool[..nt].iter().filter(|&&i| treated[i]).count() as u16);
-        }
-        Assignments { sums, overlap, exact: false }
+        let exact = binomial(n as u64, nt as u64) <= self.max_exact as f64;
+        // Each task returns its assignments' sums grouped by overlap: all assignments whose
+        // smallest unit is i0 (exact), or one block of draws (Monte Carlo).
+        let tasks: Vec<Vec<Vec<f64>>> = if exact {
+            (0..=n - nt)
+                .into_par_iter()
+                .map(|i0| {
+                    let mut groups = vec![Vec::new(); nt + 1];
+                    let mut idx: Vec<usize> = (i0..i0 + nt).collect();
+                    loop {
+                        let sum: f64 = idx.iter().map(|&i| changes[i]).sum();
+                        groups[idx.iter().filter(|&&i| treated[i]).count()].push(sum);
+                        // Next combination of the units after i0, in lexicographic order.
+                        let Some(pos) = (1..nt).rev().find(|&p| idx[p] < n - nt + p) else { break };
+                        idx[pos] += 1;
+                        for q in pos + 1..nt {
+                            idx[q] = idx[q - 1] + 1;
+                        }
+                    }
+                    groups
+                })
+                .collect()
+        } else {
+            const BLOCK: u64 = 1024;
+            (0..self.reps.div_ceil(BLOCK))
+                .into_par_iter()
+                .map(|b| {
+                    let mut groups = vec![Vec::new(); nt + 1];
+                    let mut pool: Vec<usize> = (0..n).collect();
+                    for r in b * BLOCK..((b + 1) * BLOCK).min(self.reps) {
+                        let mut s = Stream::new(self.seed, r);
+                        pool.iter_mut().enumerate().for_each(|(i, p)| *p = i);
+                        // Partial Fisher–Yates: the first nt entries are a uniform draw without replacement.
+                        for i in 0..nt {
+                            let j = i + ((s.uniform() * (n - i) as f64) as usize).min(n - i - 1);
+                            pool.swap(i, j);
+                        }
+                        let sum: f64 = pool[..nt].iter().map(|&i| changes[i]).sum();
+                        groups[pool[..nt].iter().filter(|&&i| treated[i]).count()].push(sum);
+                    }
+                    groups
+                })
+                .collect()
+        };
+        let mut groups: Vec<Vec<f64>> = (0..=nt)
+            .map(|k| {
+                let mut g = Vec::with_capacity(tasks.iter().map(|t| t[k].len()).sum());
+                tasks.iter().for_each(|t| g.extend_from_slice(&t[k]));
+                g
+            })
+            .collect();
+        drop(tasks);
+        groups.iter_mut().for_each(|g| g.par_sort_unstable_by(f64::total_cmp));
+        let count = groups.iter().map(Vec::len).sum();
+        Assignments { groups, count, exact }
     }
 }
 

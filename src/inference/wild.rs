@@ -14,6 +14,7 @@
 //! fwildclusterboot and wildboottest do); otherwise draw r comes from ChaCha stream r.
 
 use faer::Mat;
+use rayon::prelude::*;
 
 use crate::rng::Stream;
 
@@ -59,60 +60,74 @@ impl WildBootstrap {
     pub fn test(
         &self,
         data: &Demeaned,
-        demean: &dyn Fn(&mut [f64]) -> Result<(), String>,
+        demean: &(dyn Fn(&mut [f64]) -> Result<(), String> + Sync),
     ) -> Result<WildResult, String> {
         let g = data.clusters;
         if g < 2 {
             return Err("the wild bootstrap needs at least two clusters".into());
         }
         let sxx: f64 = data.d.iter().map(|x| x * x).sum();
-        // C_y and C_d: G demeanings each.
-        let mut cy = Mat::<f64>::zeros(g, g);
-        let mut cd = Mat::<f64>::zeros(g, g);
+        // C_y and C_d: G demeanings each, one cluster's column per task.
         let mut dg = vec![0.0; g];
         for (i, &c) in data.cluster.iter().enumerate() {
             dg[c as usize] += data.d[i] * data.d[i];
         }
-        let mut buf = vec![0.0; data.y.len()];
-        for h in 0..g {
-            for (source, target) in [(data.y, &mut cy), (data.d, &mut cd)] {
-                for (i, b) in buf.iter_mut().enumerate() {
-                    *b = if data.cluster[i] as usize == h { source[i] } else { 0.0 };
+        let columns: Vec<(Vec<f64>, Vec<f64>)> = (0..g)
+            .into_par_iter()
+            .map(|h| {
+                let mut out = (vec![0.0; g], vec![0.0; g]);
+                let mut buf = vec![0.0; data.y.len()];
+                for (source, target) in [(data.y, &mut out.0), (data.d, &mut out.1)] {
+                    for (i, b) in buf.iter_mut().enumerate() {
+                        *b = if data.cluster[i] as usize == h { source[i] } else { 0.0 };
+                    }
+                    demean(&mut buf)?;
+                    for (i, b) in buf.iter().enumerate() {
+                        target[data.cluster[i] as usize] += data.d[i] * b;
+                    }
                 }
-                demean(&mut buf)?;
-                for (i, b) in buf.iter().enumerate() {
-                    target[(data.cluster[i] as usize, h)] += data.d[i] * b;
-                }
-            }
-        }
-        let v = self.draws(g);
-        let n_draws = v.nrows();
-        let exact = self.weights == Weights::Rademacher && n_draws as u64 == 1u64 << g.min(63);
-        let vy = &v * cy.transpose();
-        let vd = &v * cd.transpose();
-        let ay: Vec<f64> = (0..g).map(|h| (0..g).map(|k| cy[(k, h)]).sum()).collect();
-        let ad: Vec<f64> = (0..g).map(|h| (0..g).map(|k| cd[(k, h)]).sum()).collect();
+                Ok(out)
+            })
+            .collect::<Result<_, String>>()?;
+        // Cᵀ as one g × 2g matrix [C_yᵀ | C_dᵀ]: row h holds column h of C_y, then of C_d.
+        let ct = Mat::<f64>::from_fn(g, 2 * g, |h, k| if k < g { columns[h].0[k] } else { columns[h].1[k - g] });
+        let ay: Vec<f64> = columns.iter().map(|c| c.0.iter().sum()).collect();
+        let ad: Vec<f64> = columns.iter().map(|c| c.1.iter().sum()).collect();
+        let (n_draws, exact) = self.draw_count(g);
         // Per draw, the scores are A_k − β0·B_k − shift·D_k (A = V·C_yᵀ, B = V·C_dᵀ), so Σ s² is a
         // quadratic in (β0, shift) whose coefficients are computed once; each β0 then costs O(draws).
-        let mut q = vec![[0.0f64; 8]; n_draws];
-        for (r, qr) in q.iter_mut().enumerate() {
-            let (mut ny, mut nd) = (0.0, 0.0);
-            for h in 0..g {
-                ny += v[(r, h)] * ay[h];
-                nd += v[(r, h)] * ad[h];
-            }
-            let (mut saa, mut sbb, mut sdd, mut sab, mut sad, mut sbd) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-            for k in 0..g {
-                let (a, b, d) = (vy[(r, k)], vd[(r, k)], dg[k]);
-                saa += a * a;
-                sbb += b * b;
-                sdd += d * d;
-                sab += a * b;
-                sad += a * d;
-                sbd += b * d;
-            }
-            *qr = [ny, nd, saa, sbb, sdd, sab, sad, sbd];
-        }
+        // Draws are made and reduced in blocks, in parallel; draw r is always the same.
+        const BLOCK: usize = 512;
+        let blocks: Vec<Vec<[f64; 8]>> = (0..n_draws.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let rows = (b * BLOCK..((b + 1) * BLOCK).min(n_draws)).collect::<Vec<_>>();
+                let v = self.draws(&rows, g, exact);
+                let prod = &v * &ct;
+                rows.iter()
+                    .enumerate()
+                    .map(|(r, _)| {
+                        let (mut ny, mut nd) = (0.0, 0.0);
+                        for h in 0..g {
+                            ny += v[(r, h)] * ay[h];
+                            nd += v[(r, h)] * ad[h];
+                        }
+                        let (mut saa, mut sbb, mut sdd, mut sab, mut sad, mut sbd) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+                        for k in 0..g {
+                            let (a, b, d) = (prod[(r, k)], prod[(r, g + k)], dg[k]);
+                            saa += a * a;
+                            sbb += b * b;
+                            sdd += d * d;
+                            sab += a * b;
+                            sad += a * d;
+                            sbd += b * d;
+                        }
+                        [ny, nd, saa, sbb, sdd, sab, sad, sbd]
+                    })
+                    .collect()
+            })
+            .collect();
+        let q: Vec<[f64; 8]> = blocks.into_iter().flatten().collect();
         let p_at = |beta0: f64| -> f64 {
             let t_obs = ((data.beta - beta0) / data.se).abs() - 1e-10;
             let hits = q
@@ -135,18 +150,28 @@ impl WildBootstrap {
         Ok(WildResult { t_stat, p_value: p_at(0.0), ci_low, ci_high, draws: n_draws as u64, exact })
     }
 
-    fn draws(&self, g: usize) -> Mat<f64> {
+    /// How many draws, and whether they are every Rademacher sign vector.
+    fn draw_count(&self, g: usize) -> (usize, bool) {
         if self.weights == Weights::Rademacher && g < 63 && (1u64 << g) <= self.reps {
-            let n = 1usize << g;
-            return Mat::from_fn(n, g, |r, h| if (r >> h) & 1 == 1 { -1.0 } else { 1.0 });
+            (1usize << g, true)
+        } else {
+            (self.reps as usize, false)
+        }
+    }
+
+    /// The weight vectors of the given draws, one row each: sign vector r when enumerating,
+    /// otherwise ChaCha stream r.
+    fn draws(&self, rows: &[usize], g: usize, exact: bool) -> Mat<f64> {
+        if exact {
+            return Mat::from_fn(rows.len(), g, |i, h| if (rows[i] >> h) & 1 == 1 { -1.0 } else { 1.0 });
         }
         let webb = [-(1.5f64).sqrt(), -1.0, -(0.5f64).sqrt(), (0.5f64).sqrt(), 1.0, (1.5f64).sqrt()];
-        let mut m = Mat::<f64>::zeros(self.reps as usize, g);
-        for r in 0..self.reps as usize {
+        let mut m = Mat::<f64>::zeros(rows.len(), g);
+        for (i, &r) in rows.iter().enumerate() {
             let mut s = Stream::new(self.seed, r as u64);
             for h in 0..g {
                 let u = s.uniform();
-                m[(r, h)] = match self.weights {
+                m[(i, h)] = match self.weights {
                     Weights::Rademacher => {
                         if u < 0.5 {
                             -1.0

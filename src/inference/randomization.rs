@@ -1,7 +1,7 @@
 //! Randomization (permutation) inference for a difference in mean changes.
 //!
 //! With a handful of treated municipalities, cluster-robust intervals are too narrow (see
-//! `tests/coverage.rs`). Randomization inference asks instead: had the same number of
+//! `docs/montecarlo.md`). Randomization inference asks instead: had the same number of
 //! municipalities been picked from the eligible ones, how often would the difference in mean
 //! changes be at least as large as the one observed? (Fisher's sharp null of a constant effect
 //! τ; Imbens & Rubin 2015, ch. 5; MacKinnon & Webb 2020 for DiD with few treated clusters.)

@@ -203,6 +203,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Streger: {level} %-konfidensinterval (CR1). Ens udvikling før start: {test} = {stat}, {p}. Åbne punkter samler månederne uden for vinduet.",
         "Bars: {level}% confidence interval (CR1). Parallel pre-trends: {test} = {stat}, {p}. Open markers collect the months beyond the window.",
     ),
+    (
+        "placebo_footnote",
+        "Placebo i førperioden (randomiseringsinferens): {p}.",
+        "Placebo in the pre-period (randomization inference): {p}.",
+    ),
     ("evaluated_through", "Evalueret til og med", "Evaluated through"),
     ("events", "Begivenheder på figurerne", "Events on the charts"),
     ("no_estimate", "Intet estimat", "No estimate"),

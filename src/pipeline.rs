@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::charts::{Chart, EventChart, TrendChart, render_png, render_svg};
 use crate::design::Design;
 use crate::error::{Error, Result};
-use crate::estimate::cs::{CallawaySantAnna, Control};
+use crate::estimate::cs::CallawaySantAnna;
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::EventStudy;
 use crate::estimate::twfe::Twfe;
@@ -166,6 +166,25 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("did2x2 (randomization inference): {e}")),
     }
+    let placebo = match did.placebo(&sample) {
+        Ok((placebo, shifted)) => match placebo.fit_randomization(&shifted, &ri) {
+            Ok(mut e) => {
+                e.estimand = format!(
+                    "placebo: the 2×2 with every start moved {} months back, inside the pre-period (no effect possible)",
+                    placebo.pre_months
+                );
+                Some(e)
+            }
+            Err(e) => {
+                problems.push(format!("placebo pre-trend test: {e}"));
+                None
+            }
+        },
+        Err(e) => {
+            problems.push(format!("placebo pre-trend test: {e}"));
+            None
+        }
+    };
     let twfe =
         Twfe { first: design.window.first, last: design.window.last, conf_level: study.conf_level, ssc: study.ssc };
     match twfe.fit(&sample) {
@@ -201,9 +220,10 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
             None
         }
     };
-    // Callaway–Sant'Anna with the design's comparison municipalities, which are never treated.
+    // Callaway–Sant'Anna: the design's comparison municipalities are never treated; with
+    // `cs_control = "notyet"` later-starting participants also serve until their start.
     let cs = CallawaySantAnna {
-        control: Control::Never,
+        control: study.cs_control,
         conf_level: study.conf_level,
         bootstrap: Some(Multiplier { reps: study.band_reps, seed: study.seed }),
     };
@@ -242,6 +262,7 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         problems,
         event_study,
         cs,
+        placebo,
         trend: trend(study, panel, design),
         chart: None,
         event_chart: None,
@@ -365,7 +386,7 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
     let unit =
         results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
     let level = locale::number(results.study.conf_level * 100.0, 0, lang);
-    let footnote = match &es.pretrend {
+    let mut footnote = match &es.pretrend {
         Some(w) => t("event_footnote", lang)
             .replace("{level}", &level)
             .replace("{test}", &w.reference)
@@ -373,6 +394,10 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
             .replace("{p}", &locale::p_equals(w.p_value, lang)),
         None => String::new(),
     };
+    if let Some(p) = &a.placebo {
+        footnote.push(' ');
+        footnote.push_str(&t("placebo_footnote", lang).replace("{p}", &locale::p_equals(p.interval.p_value, lang)));
+    }
     let alt = match lang {
         Lang::Da => format!(
             "Punktdiagram: event study for {outcome} ({comp}), {} måneder før til {} måneder efter start, med konfidensintervaller. {footnote}",

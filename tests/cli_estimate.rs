@@ -209,3 +209,46 @@ fn small_sample_corrections_are_selectable() {
     assert!((se(&g_only).powi(2) / se(&cr0).powi(2) - g / (g - 1.0)).abs() < 1e-9);
     assert_eq!(cr1["estimate"], cr0["estimate"]);
 }
+
+/// A Parquet panel (typed columns: integers, floats) gives the same numbers as the CSV it came from.
+#[test]
+fn parquet_input_matches_csv() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = fixture("mpdta.csv");
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(csv.clone().into()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(df.column("lemp").unwrap().dtype(), &DataType::Float64, "typed columns in the Parquet file");
+    let path = dir.path().join("mpdta.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
+    let run = |data: &str| {
+        let o = estimate(&[
+            "--data",
+            data,
+            "--unit",
+            "countyreal",
+            "--time",
+            "year",
+            "--outcome",
+            "lemp",
+            "--cohort",
+            "first.treat",
+            "--method",
+            "cs",
+            "--reps",
+            "199",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let (a, b) = (run(&csv), run(path.to_str().unwrap()));
+    assert_eq!(a["estimate"], b["estimate"]);
+    assert_eq!(a["se"], b["se"]);
+    assert_eq!(a["att_gt"][0]["group"], b["att_gt"][0]["group"]);
+}

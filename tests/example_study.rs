@@ -139,6 +139,10 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         // group-time effects; staggered participants give several cohorts.
         let es = a.event_study.as_ref().unwrap_or_else(|| panic!("{}: no event study", a.id));
         assert!(es.pretrend.is_some() && es.rows.iter().any(|r| r.reference), "{}", a.id);
+        let placebo = a.placebo.as_ref().unwrap_or_else(|| panic!("{}: no placebo pre-trend test", a.id));
+        assert_eq!(placebo.inference.name, "RI");
+        // The synthetic data have parallel pre-trends: the level-holding test does not reject.
+        assert!(placebo.interval.p_value > 0.05, "{}: placebo p = {}", a.id, placebo.interval.p_value);
         let cs = a.cs.as_ref().unwrap_or_else(|| panic!("{}: no Callaway–Sant'Anna", a.id));
         let cohorts: std::collections::BTreeSet<_> = cs.cells.iter().map(|c| c.group).collect();
         let starts: std::collections::BTreeSet<_> = a.design.treated.iter().map(|t| t.start).collect();

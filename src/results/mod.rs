@@ -119,6 +119,9 @@ pub struct Analysis {
     pub event_study: Option<EventStudyResult>,
     /// Callaway–Sant'Anna ATT(g,t) and its aggregations.
     pub cs: Option<CsFit>,
+    /// Placebo 2×2 inside the pre-period with randomization inference: the pre-trend test that
+    /// holds its level with few treated municipalities.
+    pub placebo: Option<Estimate>,
     pub trend: Vec<TrendPoint>,
     pub chart: Option<ChartFiles>,
     pub event_chart: Option<ChartFiles>,

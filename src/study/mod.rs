@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::estimate::cs::Control;
 use crate::inference::cluster::SmallSample;
 
 use crate::period::{Month, parse_date};
@@ -259,6 +260,8 @@ pub struct Study {
     pub band_reps: u64,
     /// Small-sample correction of every cluster-robust variance.
     pub ssc: SmallSample,
+    /// Comparison units of Callaway–Sant'Anna.
+    pub cs_control: Control,
     pub min_cell: u32,
     pub covid: Covid,
     pub events: Vec<Event>,
@@ -507,6 +510,14 @@ impl Validator<'_> {
                     format!("expected \"fixest\", \"cluster\" or \"none\", found \"{other}\""),
                 );
                 SmallSample::Fixest
+            }
+        };
+        let cs_control = match file.inference.cs_control.as_ref().map(|s| (s, s.get_ref().as_str())) {
+            None | Some((_, "never")) => Control::Never,
+            Some((_, "notyet")) => Control::NotYet,
+            Some((s, other)) => {
+                self.report(s, "inference.cs_control", format!("expected \"never\" or \"notyet\", found \"{other}\""));
+                Control::Never
             }
         };
         let min_cell = match &file.confidentiality.min_cell {
@@ -771,6 +782,7 @@ impl Validator<'_> {
             event_lags,
             band_reps: band_reps as u64,
             ssc,
+            cs_control,
             min_cell,
             covid: Covid { handling: handling?, windows },
             events,

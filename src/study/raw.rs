@@ -69,6 +69,8 @@ pub struct InferenceSection {
     pub band_reps: Option<Spanned<i64>>,
     /// Small-sample correction of cluster-robust variances: "fixest" (CR1), "cluster", "none".
     pub ssc: Option<Spanned<String>>,
+    /// Callaway–Sant'Anna comparison units: "never" (treated) or "notyet" (treated).
+    pub cs_control: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -12,6 +12,10 @@
 //!   and TWFE estimate that effect (the mean over the post window); the event study and
 //!   Callaway–Sant'Anna average differently and get no coverage figure.
 //!
+//! The two pre-trend tests (the joint CR1 test of the event-study leads, and the placebo 2×2
+//! inside the pre-period with randomization inference) get a size from the placebo trials: a
+//! rejection there is a false alarm about pre-trends.
+//!
 //! Resampling inference inside each replication uses `draws` draws (randomization inference
 //! still enumerates every assignment when there are at most `max_exact`).
 
@@ -73,7 +77,7 @@ pub struct Report {
 }
 
 /// (method, inference) of every interval a replication produces, in table order.
-const METHODS: [(&str, &str); 7] = [
+const METHODS: [(&str, &str); 9] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("twfe", "CR1"),
@@ -81,6 +85,8 @@ const METHODS: [(&str, &str); 7] = [
     ("twfe", "WCR Webb"),
     ("event", "CR1"),
     ("cs", "IF"),
+    ("pre-trend test", "event-study leads, F (CR1)"),
+    ("pre-trend test", "placebo 2×2, RI"),
 ];
 
 type Outcome = Vec<Option<Estimate>>;
@@ -246,14 +252,30 @@ fn intervals(study: &Study, design: &Design, sample: &Sample, s: &Settings, r: u
         ssc: study.ssc,
     };
     let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
+    let event = es.fit(sample).ok();
+    // A pre-trend test enters the table as its p-value (no interval).
+    let as_test = |mut e: Estimate, p: f64| {
+        e.interval.p_value = p;
+        e.interval.ci_low = f64::NAN;
+        e.interval.ci_high = f64::NAN;
+        e
+    };
+    let event_pretrend =
+        event.as_ref().and_then(|f| f.pretrend.as_ref().map(|w| as_test(f.estimate.clone(), w.p_value)));
+    let placebo = did.placebo(sample).ok().and_then(|(p, shifted)| p.fit_randomization(&shifted, &ri).ok());
     vec![
         did.fit(sample).ok(),
         did.fit_randomization(sample, &ri).ok(),
         twfe.fit(sample).ok(),
         twfe.fit_wild(sample, &wild(Weights::Rademacher)).ok(),
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
-        es.fit(sample).ok().map(|f| f.estimate),
+        event.map(|f| f.estimate),
         cs.fit(sample).ok().map(|f| f.headline()),
+        event_pretrend,
+        placebo.map(|e| {
+            let p = e.interval.p_value;
+            as_test(e, p)
+        }),
     ]
 }
 

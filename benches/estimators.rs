@@ -53,7 +53,7 @@ fn synthetic_panel(units: usize, periods: usize, seed: u64, drop: f64) -> Sample
                     obs.push((m, y));
                 }
             }
-            SampleUnit { code: i as u16, start, obs, cluster: None }
+            SampleUnit { code: i as u32, start, obs, cluster: None }
         })
         .collect();
     Sample { units }
@@ -93,7 +93,7 @@ fn mpdta() -> Sample {
         let f: Vec<&str> = line.split(',').collect();
         let id: i64 = f[0].parse().expect("id");
         let first: i64 = f[3].parse().expect("cohort");
-        let code = units.len() as u16;
+        let code = units.len() as u32;
         let u = units.entry(id).or_insert(SampleUnit {
             code,
             start: (first > 0).then(|| period(first)),

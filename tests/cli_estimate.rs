@@ -19,6 +19,32 @@ fn estimate_json(data: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
+/// Callaway–Sant'Anna on an mpdta file (CSV or Parquet) with the given comparison units.
+fn mpdta_cs(data: &str, control: &str) -> serde_json::Value {
+    let o = estimate(&[
+        "--data",
+        data,
+        "--unit",
+        "countyreal",
+        "--time",
+        "year",
+        "--outcome",
+        "lemp",
+        "--cohort",
+        "first.treat",
+        "--method",
+        "cs",
+        "--control",
+        control,
+        "--reps",
+        "999",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 #[test]
 fn twfe_json_matches_pyfixest() {
     let reference: serde_json::Value =
@@ -86,28 +112,7 @@ fn callaway_santanna_json_matches_csdid() {
         serde_json::from_str(&std::fs::read_to_string(fixture("cs_reference.json")).unwrap()).unwrap();
     let path = fixture("mpdta.csv");
     for (control, key) in [("never", "never"), ("notyet", "notyet")] {
-        let o = estimate(&[
-            "--data",
-            &path,
-            "--unit",
-            "countyreal",
-            "--time",
-            "year",
-            "--outcome",
-            "lemp",
-            "--cohort",
-            "first.treat",
-            "--method",
-            "cs",
-            "--control",
-            control,
-            "--reps",
-            "999",
-            "--format",
-            "json",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let got = mpdta_cs(&path, control);
         let r = &reference[key];
         let close =
             |a: &serde_json::Value, b: &serde_json::Value| (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-9;
@@ -225,30 +230,44 @@ fn parquet_input_matches_csv() {
     assert_eq!(df.column("lemp").unwrap().dtype(), &DataType::Float64, "typed columns in the Parquet file");
     let path = dir.path().join("mpdta.parquet");
     ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
-    let run = |data: &str| {
-        let o = estimate(&[
-            "--data",
-            data,
-            "--unit",
-            "countyreal",
-            "--time",
-            "year",
-            "--outcome",
-            "lemp",
-            "--cohort",
-            "first.treat",
-            "--method",
-            "cs",
-            "--reps",
-            "199",
-            "--format",
-            "json",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
-    };
-    let (a, b) = (run(&csv), run(path.to_str().unwrap()));
+    let (a, b) = (mpdta_cs(&csv, "never"), mpdta_cs(path.to_str().unwrap(), "never"));
     assert_eq!(a["estimate"], b["estimate"]);
     assert_eq!(a["se"], b["se"]);
     assert_eq!(a["att_gt"][0]["group"], b["att_gt"][0]["group"]);
+}
+
+/// Ad hoc panels are not limited to municipalities: 70,000 units (more than a 16-bit id holds).
+#[test]
+fn many_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = String::from("id,t,y,d\n");
+    for i in 0..70_000u32 {
+        for t in 1..=2u32 {
+            let d = u32::from(i < 500 && t == 2);
+            let y = (i % 97) as f64 * 0.01 + t as f64 + 2.0 * d as f64 + ((i * 7 + t) % 13) as f64 * 0.001;
+            out.push_str(&format!("{i},{t},{y},{d}\n"));
+        }
+    }
+    let path = dir.path().join("many.csv");
+    std::fs::write(&path, out).unwrap();
+    let o = estimate(&[
+        "--data",
+        path.to_str().unwrap(),
+        "--unit",
+        "id",
+        "--time",
+        "t",
+        "--outcome",
+        "y",
+        "--treat",
+        "d",
+        "--method",
+        "twfe",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got["n_units"], 70_000);
+    assert!((got["estimate"].as_f64().unwrap() - 2.0).abs() < 0.01, "{}", got["estimate"]);
 }

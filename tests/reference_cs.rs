@@ -35,7 +35,7 @@ fn mpdta() -> Sample {
         let id: i64 = rec[0].parse().unwrap();
         let y: f64 = rec[2].parse().unwrap();
         let first: i64 = rec[3].parse().unwrap();
-        let code = units.len() as u16;
+        let code = units.len() as u32;
         let u = units.entry(id).or_insert(SampleUnit {
             code,
             start: (first > 0).then(|| period(first)),

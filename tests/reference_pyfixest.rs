@@ -23,10 +23,10 @@ fn month(period: i64) -> Month {
 fn sample(csv_name: &str) -> Sample {
     let text = fixture(csv_name);
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let mut units: BTreeMap<u16, SampleUnit> = BTreeMap::new();
+    let mut units: BTreeMap<u32, SampleUnit> = BTreeMap::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
-        let unit: u16 = rec[0].parse().unwrap();
+        let unit: u32 = rec[0].parse().unwrap();
         let period: i64 = rec[1].parse().unwrap();
         let y: f64 = rec[2].parse().unwrap();
         let treat: u8 = rec[3].parse().unwrap();
@@ -129,10 +129,10 @@ fn event_study_matches_pyfixest() {
     use frikommune::estimate::event::EventStudy;
     let text = fixture("event_panel.csv");
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let mut units: BTreeMap<u16, SampleUnit> = BTreeMap::new();
+    let mut units: BTreeMap<u32, SampleUnit> = BTreeMap::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
-        let unit: u16 = rec[0].parse().unwrap();
+        let unit: u32 = rec[0].parse().unwrap();
         let first: i64 = rec[3].parse().unwrap();
         let u = units.entry(unit).or_insert(SampleUnit {
             code: unit,

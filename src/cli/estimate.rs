@@ -253,16 +253,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     } else if args.cohort.is_none() && args.treat.is_none() {
         return Err(bad("say who is treated: --cohort COL, --treat COL, or --treated LIST --start PERIOD"));
     }
-    if by_unit.len() > u16::MAX as usize {
-        return Err(bad(format!("{path}: more than {} units", u16::MAX)));
-    }
     let sample = Sample {
         units: by_unit
             .into_values()
             .enumerate()
             .map(|(i, (start, mut obs, cluster))| {
                 obs.sort_by_key(|(m, _)| *m);
-                SampleUnit { code: i as u16, start, obs, cluster }
+                SampleUnit { code: i as u32, start, obs, cluster }
             })
             .collect(),
     };

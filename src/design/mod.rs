@@ -150,7 +150,7 @@ impl Design {
                 .filter(|m| !self.dropped.contains(m))
                 .filter_map(|m| u.and_then(|u| panel.value(&self.outcome, u, m)).map(|v| (m, v)))
                 .collect();
-            SampleUnit { code, start, obs, cluster: None }
+            SampleUnit { code: code as u32, start, obs, cluster: None }
         };
         let mut units: Vec<SampleUnit> = self.treated.iter().map(|t| unit(t.code, Some(t.start))).collect();
         units.extend(self.comparison.iter().map(|&c| unit(c, None)));

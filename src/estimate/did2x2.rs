@@ -260,7 +260,7 @@ mod tests {
     use super::*;
     use crate::estimate::SampleUnit;
 
-    fn unit(code: u16, start: Option<Month>, values: &[f64]) -> SampleUnit {
+    fn unit(code: u32, start: Option<Month>, values: &[f64]) -> SampleUnit {
         let m0 = Month::new(2020, 1).unwrap();
         SampleUnit {
             code,

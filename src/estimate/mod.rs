@@ -16,12 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::inference::{Inference, Interval};
 use crate::period::Month;
-use crate::registry::Code;
 
 /// One municipality's data in a design.
 #[derive(Clone, Debug)]
 pub struct SampleUnit {
-    pub code: Code,
+    /// The unit's identifier: the municipality code for study data, a row number for ad hoc panels.
+    pub code: u32,
     /// First treated month; `None` for comparison units.
     pub start: Option<Month>,
     /// Observations in month order, missing months left out.

@@ -386,25 +386,28 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
     let unit =
         results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
     let level = locale::number(results.study.conf_level * 100.0, 0, lang);
-    let mut footnote = match &es.pretrend {
-        Some(w) => t("event_footnote", lang)
-            .replace("{level}", &level)
-            .replace("{test}", &w.reference)
-            .replace("{stat}", &locale::number(w.stat, 2, lang))
-            .replace("{p}", &locale::p_equals(w.p_value, lang)),
-        None => String::new(),
-    };
+    let mut footnote: Vec<String> = es
+        .pretrend
+        .iter()
+        .map(|w| {
+            t("event_footnote", lang)
+                .replace("{level}", &level)
+                .replace("{test}", &w.reference)
+                .replace("{stat}", &locale::number(w.stat, 2, lang))
+                .replace("{p}", &locale::p_equals(w.p_value, lang))
+        })
+        .collect();
     if let Some(p) = &a.placebo {
-        footnote.push(' ');
-        footnote.push_str(&t("placebo_footnote", lang).replace("{p}", &locale::p_equals(p.interval.p_value, lang)));
+        footnote.push(t("placebo_footnote", lang).replace("{p}", &locale::p_equals(p.interval.p_value, lang)));
     }
+    let footnote_text = footnote.join(" ");
     let alt = match lang {
         Lang::Da => format!(
-            "Punktdiagram: event study for {outcome} ({comp}), {} måneder før til {} måneder efter start, med konfidensintervaller. {footnote}",
+            "Punktdiagram: event study for {outcome} ({comp}), {} måneder før til {} måneder efter start, med konfidensintervaller. {footnote_text}",
             es.leads, es.lags
         ),
         Lang::En => format!(
-            "Dot plot: event study of {outcome} ({comp}), {} months before to {} months after the start, with confidence intervals. {footnote}",
+            "Dot plot: event study of {outcome} ({comp}), {} months before to {} months after the start, with confidence intervals. {footnote_text}",
             es.leads, es.lags
         ),
     };

@@ -19,8 +19,8 @@ pub struct EventChart {
     /// Legend entries: leads, effects, interval.
     pub lead_label: String,
     pub effect_label: String,
-    /// One line under the chart, e.g. the pre-trend test.
-    pub footnote: String,
+    /// Lines under the chart, e.g. the pre-trend tests.
+    pub footnote: Vec<String>,
     pub notice: Option<String>,
     pub points: Vec<EventPoint>,
     pub lang: crate::study::Lang,
@@ -48,8 +48,8 @@ impl Chart for EventChart {
             _ => 2,
         };
         let body = header(root, &self.title, &self.subtitle)?;
-        // Room below the plot for the footnote and, under it, the synthetic-data notice.
-        let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 56);
+        // Room below the plot for two footnote lines and, under them, the synthetic-data notice.
+        let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 72);
         let mut c = ChartBuilder::on(&plot)
             .margin_left(16)
             .margin_right(28)
@@ -106,8 +106,10 @@ impl Chart for EventChart {
             .label_font((FONT, 16))
             .draw()
             .map_err(err)?;
-        foot.draw(&Text::new(self.footnote.clone(), (24, 6), (FONT, 15).into_font().color(&palette::TEXT)))
-            .map_err(err)?;
+        for (i, line) in self.footnote.iter().take(2).enumerate() {
+            foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
+                .map_err(err)?;
+        }
         notice(root, &self.notice)
     }
 }

@@ -181,7 +181,15 @@ fn main() {
     let treated: Vec<bool> = (0..98).map(|i| i < 4).collect();
     let ri = Randomization::default();
     if wanted("ri_exact_4_of_98") {
-        results.insert("ri_exact_4_of_98", (median_seconds(5, || drop(ri.test(&changes, &treated).expect("ri"))), 98));
+        results.insert(
+            "ri_exact_4_of_98",
+            (
+                median_seconds(5, || {
+                    std::hint::black_box(ri.test(&changes, &treated).expect("ri"));
+                }),
+                98,
+            ),
+        );
     }
     // Callaway–Sant'Anna on mpdta: ATT(g,t), analytic SEs and the four aggregations.
     let mp = mpdta();

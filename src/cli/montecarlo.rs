@@ -72,6 +72,6 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if let Some(path) = &args.out {
         write_atomic(path, text.as_bytes())?;
     }
-    out.say(text.trim_end().to_string());
+    out.say(text.trim_end());
     Ok(())
 }

@@ -393,7 +393,8 @@ impl CallawaySantAnna {
         let index: BTreeMap<Month, usize> = periods.iter().enumerate().map(|(i, &m)| (m, i)).collect();
         let mut dropped = 0;
         // (start, outcomes, cluster key: the declared cluster, or the unit itself)
-        let mut rows: Vec<(Option<Month>, Vec<f64>, (bool, u32))> = Vec::new();
+        type Row = (Option<Month>, Vec<f64>, (bool, u32));
+        let mut rows: Vec<Row> = Vec::new();
         for (position, u) in sample.units.iter().enumerate() {
             let mut y = vec![f64::NAN; periods.len()];
             for &(m, v) in &u.obs {

@@ -145,7 +145,9 @@ impl Randomization {
         let totals = |m: &[Vec<f64>]| -> Vec<f64> { (0..cohorts).map(|c| m.iter().map(|r| r[c]).sum()).collect() };
         let (td, tw) = (totals(d), totals(w));
         // The statistic of an assignment given as (unit, cohort) pairs, for one matrix.
-        let stat = |m: &[Vec<f64>], tot: &[f64], assigned: &dyn Fn(&mut dyn FnMut(usize, usize))| -> f64 {
+        // An assignment calls its argument once per (unit, cohort) pair.
+        type Assignment<'a> = &'a dyn Fn(&mut dyn FnMut(usize, usize));
+        let stat = |m: &[Vec<f64>], tot: &[f64], assigned: Assignment| -> f64 {
             let mut own = vec![0.0; cohorts];
             let mut all = vec![0.0; cohorts];
             assigned(&mut |i, c| {

@@ -16,6 +16,8 @@ use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Sample, SampleUnit};
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wild::{Weights, WildBootstrap};
+use frikommune::ingest::long::{LongSpec, Treatment, long_sample};
+use frikommune::ingest::polars_io::read_text_table;
 use frikommune::ingest::read_panel;
 use frikommune::period::Month;
 use frikommune::pipeline::{Silent, analyse};
@@ -83,26 +85,18 @@ fn peak_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// mpdta from the reference fixtures, years as consecutive periods.
+/// mpdta from the reference fixtures, read as the estimate command reads it.
 fn mpdta() -> Sample {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mpdta.csv"))
-        .expect("mpdta fixture");
-    let period = |y: i64| Month::new(2003, 1).expect("valid").plus((y - 2003) as i32);
-    let mut units: BTreeMap<i64, SampleUnit> = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let id: i64 = f[0].parse().expect("id");
-        let first: i64 = f[3].parse().expect("cohort");
-        let code = units.len() as u32;
-        let u = units.entry(id).or_insert(SampleUnit {
-            code,
-            start: (first > 0).then(|| period(first)),
-            obs: Vec::new(),
-            cluster: None,
-        });
-        u.obs.push((period(f[1].parse().expect("year")), f[2].parse().expect("lemp")));
-    }
-    Sample { units: units.into_values().collect() }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mpdta.csv");
+    let table = read_text_table(&path, b',').expect("mpdta fixture");
+    let spec = LongSpec {
+        unit: "countyreal",
+        time: "year",
+        outcome: "lemp",
+        treatment: Treatment::Cohort("first.treat"),
+        cluster: None,
+    };
+    long_sample(&table, "mpdta.csv", &spec).expect("mpdta panel").sample
 }
 
 fn main() {

@@ -18,6 +18,11 @@ impl Month {
         (1..=12).contains(&month).then(|| Month(year * 12 + month as i32 - 1))
     }
 
+    /// January of `year`, usable in constants.
+    pub const fn january(year: i32) -> Month {
+        Month(year * 12)
+    }
+
     pub fn of(date: NaiveDate) -> Month {
         Month(date.year() * 12 + date.month0() as i32)
     }

@@ -2,11 +2,12 @@
 //! `tests/reference/make_cs_fixtures.py`: ATT(g,t), analytic standard errors, the pre-trend
 //! Wald test and the four aggregations, with never-treated and not-yet-treated comparisons.
 
-use std::collections::BTreeMap;
+use std::path::Path;
 
 use frikommune::estimate::cs::{Aggregation, CallawaySantAnna, Control, CsFit};
-use frikommune::estimate::{Sample, SampleUnit};
 use frikommune::inference::multiplier::Multiplier;
+use frikommune::ingest::long::{LongSample, LongSpec, Treatment, long_sample};
+use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
 use serde_json::Value;
 
@@ -17,34 +18,22 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Years 2003… as consecutive periods (months from January 2003), as the estimate command ranks them.
-fn period(year: i64) -> Month {
-    Month::new(2003, 1).unwrap().plus((year - 2003) as i32)
+/// mpdta as the estimate command reads it: years ranked as consecutive periods.
+fn mpdta() -> LongSample {
+    let path = format!("{}/tests/fixtures/mpdta.csv", env!("CARGO_MANIFEST_DIR"));
+    let table = read_text_table(Path::new(&path), b',').unwrap();
+    let spec = LongSpec {
+        unit: "countyreal",
+        time: "year",
+        outcome: "lemp",
+        treatment: Treatment::Cohort("first.treat"),
+        cluster: None,
+    };
+    long_sample(&table, &path, &spec).unwrap()
 }
 
-fn year(m: Month) -> i64 {
-    2003 + m.since(Month::new(2003, 1).unwrap()) as i64
-}
-
-fn mpdta() -> Sample {
-    let text = fixture("mpdta.csv");
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let mut units: BTreeMap<i64, SampleUnit> = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        let id: i64 = rec[0].parse().unwrap();
-        let y: f64 = rec[2].parse().unwrap();
-        let first: i64 = rec[3].parse().unwrap();
-        let code = units.len() as u32;
-        let u = units.entry(id).or_insert(SampleUnit {
-            code,
-            start: (first > 0).then(|| period(first)),
-            obs: Vec::new(),
-            cluster: None,
-        });
-        u.obs.push((period(rec[1].parse().unwrap()), y));
-    }
-    Sample { units: units.into_values().collect() }
+fn year(long: &LongSample, m: Month) -> i64 {
+    long.label(m).parse().unwrap()
 }
 
 fn close(what: &str, ours: f64, theirs: &Value) {
@@ -53,7 +42,7 @@ fn close(what: &str, ours: f64, theirs: &Value) {
 }
 
 fn fit(control: Control, bootstrap: Option<Multiplier>) -> CsFit {
-    CallawaySantAnna { control, conf_level: 0.95, bootstrap }.fit(&mpdta()).unwrap()
+    CallawaySantAnna { control, conf_level: 0.95, bootstrap }.fit(&mpdta().sample).unwrap()
 }
 
 fn check_rows(kind: &str, ours: &Aggregation, theirs: &Value, label: impl Fn(i64) -> i64) {
@@ -72,6 +61,8 @@ fn check(control: Control, key: &str) {
     let reference: Value = serde_json::from_str(&fixture("cs_reference.json")).unwrap();
     let r = &reference[key];
     let f = fit(control, None);
+    let long = mpdta();
+    let year = |m: Month| year(&long, m);
     let cells = r["att_gt"].as_array().unwrap();
     assert_eq!(f.cells.len(), cells.len(), "number of ATT(g,t)");
     for (o, t) in f.cells.iter().zip(cells) {

@@ -1,27 +1,28 @@
 //! `frikommune estimate`: one estimator on any long panel, like a `feols` one-liner.
 //!
-//! The panel is read as text (columns may have dots in their names), units are mapped to dense
-//! ids and periods to their rank, so any ordered period (years, months, quarters as numbers or
-//! ISO months) works. Treatment comes from a cohort column (first treated period, 0 or empty =
-//! never), a 0/1 treatment column, or a list of treated units with one start.
+//! The panel is read as text (columns may have dots in their names) and turned into a sample by
+//! [`frikommune::ingest::long`]: units get dense ids and periods their rank, so any ordered period
+//! (years, months, quarters as numbers or ISO months) works. Treatment comes from a cohort column
+//! (first treated period, 0 or empty = never), a 0/1 treatment column, or a list of treated units
+//! with one start.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
 use serde_json::json;
 
 use frikommune::error::Error;
+use frikommune::estimate::Estimate;
 use frikommune::estimate::cs::{self, CallawaySantAnna, Control, CsFit};
 use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::event::{EventFit, EventStudy};
 use frikommune::estimate::twfe::Twfe;
-use frikommune::estimate::{Estimate, Sample, SampleUnit};
 use frikommune::inference::cluster::SmallSample;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wald::WaldTest;
 use frikommune::inference::wild::{Weights, WildBootstrap};
+use frikommune::ingest::long::{LongSpec, Treatment, long_sample};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
 
@@ -131,9 +132,6 @@ pub struct Args {
     format: Format,
 }
 
-/// A unit's first treated period and its observations, as read.
-type UnitRows = (Option<Month>, Vec<(Month, f64)>, Option<u32>);
-
 fn bad(message: impl Into<String>) -> Error {
     Error::Usage(message.into())
 }
@@ -151,120 +149,22 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
     let table = read_text_table(&args.data, sep).map_err(|m| bad(format!("could not read {path}: {m}")))?;
-    let column = |name: &str| {
-        table
-            .column(name)
-            .ok_or_else(|| bad(format!("{path}: no column `{name}` (the header has: {})", table.names().join(", "))))
+    let treatment = match (&args.cohort, &args.treat, &args.treated) {
+        (Some(c), _, _) => Treatment::Cohort(c),
+        (_, Some(t), _) => Treatment::Indicator(t),
+        (_, _, Some(list)) => Treatment::Listed { units: list, start: args.start.as_deref().unwrap_or_default() },
+        _ => return Err(bad("say who is treated: --cohort COL, --treat COL, or --treated LIST --start PERIOD")),
     };
-    let units = column(&args.unit)?;
-    let times = column(&args.time)?;
-    let ys = column(&args.outcome)?;
-    let clusters = match &args.cluster {
-        Some(c) if c != &args.unit => Some((c.as_str(), column(c)?)),
-        _ => None,
+    let spec = LongSpec {
+        unit: &args.unit,
+        time: &args.time,
+        outcome: &args.outcome,
+        treatment,
+        cluster: args.cluster.as_deref(),
     };
-    let mut cluster_ids: BTreeMap<String, u32> = BTreeMap::new();
-
-    // Periods in their natural order: numbers numerically, otherwise months, otherwise text.
-    let text = |c: &Option<String>| c.as_deref().unwrap_or("").trim().to_string();
-    let period_key = |s: &str| -> (u8, f64, String) {
-        if let Ok(v) = s.parse::<f64>() {
-            (0, v, String::new())
-        } else if let Some(m) = Month::parse(s) {
-            (1, m.since(Month::new(0, 1).expect("valid")) as f64, String::new())
-        } else {
-            (2, 0.0, s.to_string())
-        }
-    };
-    let mut periods: Vec<String> = times.iter().map(text).collect::<BTreeSet<_>>().into_iter().collect();
-    periods.sort_by(|a, b| {
-        let (ka, kb) = (period_key(a), period_key(b));
-        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.cmp(&kb.2))
-    });
-    let origin = Month::new(2000, 1).expect("valid");
-    let rank: BTreeMap<String, Month> =
-        periods.iter().enumerate().map(|(i, p)| (p.clone(), origin.plus(i as i32))).collect();
-    let month_of = |p: &str| -> Option<Month> {
-        rank.get(p.trim()).copied().or_else(|| {
-            // Cohort values such as "2004" match the period "2004" also when written "2004.0".
-            let v = p.trim().parse::<f64>().ok()?;
-            periods.iter().find(|q| q.parse::<f64>().ok() == Some(v)).and_then(|q| rank.get(q).copied())
-        })
-    };
-
-    let mut by_unit: BTreeMap<String, UnitRows> = BTreeMap::new();
-    for r in 0..table.rows {
-        let line = r + 2;
-        let u = text(&units[r]);
-        let t = month_of(&text(&times[r])).expect("every period is ranked");
-        let y_text = text(&ys[r]);
-        if y_text.is_empty() || y_text == "NA" || y_text == ".." {
-            continue;
-        }
-        let y: f64 = y_text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-            bad(format!("{path}: row {line}, column `{}`: expected a number, found `{y_text}`", args.outcome))
-        })?;
-        let entry = by_unit.entry(u.clone()).or_default();
-        entry.1.push((t, y));
-        if let Some((col, values)) = &clusters {
-            let c = text(&values[r]);
-            let next = cluster_ids.len() as u32;
-            let id = *cluster_ids.entry(c.clone()).or_insert(next);
-            match entry.2 {
-                Some(prev) if prev != id => {
-                    return Err(bad(format!(
-                        "{path}: row {line}, column `{col}`: unit `{u}` changes cluster to `{c}`; a cluster must be constant within a unit"
-                    )));
-                }
-                _ => entry.2 = Some(id),
-            }
-        }
-        if let Some(col) = &args.cohort {
-            let c = text(&column(col)?[r]);
-            let start = if c.is_empty() || c.parse::<f64>().ok() == Some(0.0) {
-                None
-            } else {
-                Some(month_of(&c).ok_or_else(|| {
-                    bad(format!(
-                        "{path}: row {line}, column `{col}`: `{c}` is not one of the periods in `{}`",
-                        args.time
-                    ))
-                })?)
-            };
-            entry.0 = start.or(entry.0);
-        }
-        if let Some(col) = &args.treat {
-            let d = text(&column(col)?[r]);
-            match d.as_str() {
-                "1" | "1.0" | "true" | "TRUE" => entry.0 = Some(entry.0.map_or(t, |s| s.min(t))),
-                "0" | "0.0" | "false" | "FALSE" => {}
-                _ => return Err(bad(format!("{path}: row {line}, column `{col}`: expected 0 or 1, found `{d}`"))),
-            }
-        }
-    }
-    if let Some(list) = &args.treated {
-        let start_text = args.start.clone().unwrap_or_default();
-        let start = month_of(&start_text)
-            .ok_or_else(|| bad(format!("--start `{start_text}` is not one of the periods in `{}`", args.time)))?;
-        for u in list {
-            let entry = by_unit.get_mut(u.trim()).ok_or_else(|| bad(format!("--treated: no unit `{u}` in {path}")))?;
-            entry.0 = Some(start);
-        }
-    } else if args.cohort.is_none() && args.treat.is_none() {
-        return Err(bad("say who is treated: --cohort COL, --treat COL, or --treated LIST --start PERIOD"));
-    }
-    let sample = Sample {
-        units: by_unit
-            .into_values()
-            .enumerate()
-            .map(|(i, (start, mut obs, cluster))| {
-                obs.sort_by_key(|(m, _)| *m);
-                SampleUnit { code: i as u32, start, obs, cluster }
-            })
-            .collect(),
-    };
-    let first = origin;
-    let last = origin.plus(periods.len() as i32 - 1);
+    let long = long_sample(&table, &path, &spec).map_err(bad)?;
+    let sample = &long.sample;
+    let (first, last) = (long.first(), long.last());
     let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
     let fail = |e: frikommune::estimate::EstimateError| bad(e.0);
     let ssc = match args.ssc {
@@ -276,23 +176,23 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level, ssc };
     // Periods back to the input's labels: numbers stay numbers in JSON.
     let label = |m: Month| -> serde_json::Value {
-        let p = &periods[m.since(origin).clamp(0, periods.len() as i32 - 1) as usize];
-        p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.clone().into())
+        let p = long.label(m);
+        p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.into())
     };
     let mut extra = serde_json::Map::new();
     let mut table_rows: Vec<String> = Vec::new();
     let estimate: Estimate = match (args.method, args.inference) {
         (MethodArg::Twfe, None | Some(InferenceArg::Cr1)) => {
-            Twfe { first, last, conf_level: args.conf_level, ssc }.fit(&sample).map_err(fail)?
+            Twfe { first, last, conf_level: args.conf_level, ssc }.fit(sample).map_err(fail)?
         }
-        (MethodArg::Did2x2, None | Some(InferenceArg::Cr1)) => did.fit(&sample).map_err(fail)?,
+        (MethodArg::Did2x2, None | Some(InferenceArg::Cr1)) => did.fit(sample).map_err(fail)?,
         (MethodArg::Did2x2, Some(InferenceArg::Ri)) => {
             if args.cluster.as_ref().is_some_and(|c| c != &args.unit) {
                 return Err(bad("randomization inference permutes units; --cluster does not apply"));
             }
             let ri =
                 Randomization { reps: args.reps, seed: args.seed, conf_level: args.conf_level, ..Default::default() };
-            did.fit_randomization(&sample, &ri).map_err(fail)?
+            did.fit_randomization(sample, &ri).map_err(fail)?
         }
         (MethodArg::Twfe, Some(InferenceArg::Wild)) => {
             let weights = match args.weights {
@@ -300,11 +200,11 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 WeightsArg::Webb => Weights::Webb,
             };
             let wb = WildBootstrap { reps: args.reps, seed: args.seed, weights, conf_level: args.conf_level };
-            Twfe { first, last, conf_level: args.conf_level, ssc }.fit_wild(&sample, &wb).map_err(fail)?
+            Twfe { first, last, conf_level: args.conf_level, ssc }.fit_wild(sample, &wb).map_err(fail)?
         }
         (MethodArg::Event, None | Some(InferenceArg::Cr1)) => {
             let es = EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level, ssc };
-            let fit = es.fit(&sample).map_err(fail)?;
+            let fit = es.fit(sample).map_err(fail)?;
             event_output(&fit, &mut extra, &mut table_rows);
             fit.estimate
         }
@@ -315,7 +215,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             };
             let boot = Multiplier { reps: args.reps, seed: args.seed };
             let fit = CallawaySantAnna { control, conf_level: args.conf_level, bootstrap: Some(boot) }
-                .fit(&sample)
+                .fit(sample)
                 .map_err(fail)?;
             cs_output(&fit, &label, &mut extra, &mut table_rows);
             fit.headline()

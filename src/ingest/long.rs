@@ -1,0 +1,178 @@
+//! Any long panel (one row per unit and period) → an estimation [`Sample`], for ad hoc use
+//! (`frikommune estimate`) and for reference checks on published data such as mpdta.
+//!
+//! Units get dense ids in sorted order and periods are ranked: numbers numerically, then ISO or
+//! `YYYYMmm` months, then text; rank r becomes the month `ORIGIN + r`, so any ordered period
+//! (years, quarters as numbers, months) works and event times count periods. [`LongSample::label`]
+//! maps a month back to the input's period label.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::polars_io::TextTable;
+use crate::estimate::{Sample, SampleUnit};
+use crate::period::Month;
+
+/// Who is treated.
+pub enum Treatment<'a> {
+    /// A column holding each unit's first treated period (0 or empty = never treated).
+    Cohort(&'a str),
+    /// A 0/1 treatment column; the first period with 1 is the start.
+    Indicator(&'a str),
+    /// Listed units, all starting in one period.
+    Listed { units: &'a [String], start: &'a str },
+}
+
+/// Column names of a long panel.
+pub struct LongSpec<'a> {
+    pub unit: &'a str,
+    pub time: &'a str,
+    pub outcome: &'a str,
+    pub treatment: Treatment<'a>,
+    /// A cluster column, constant within each unit (default: every unit its own cluster).
+    pub cluster: Option<&'a str>,
+}
+
+pub struct LongSample {
+    pub sample: Sample,
+    /// Period labels in rank order.
+    pub periods: Vec<String>,
+}
+
+/// The month standing for period rank 0.
+pub const ORIGIN: Month = Month::january(2000);
+
+impl LongSample {
+    pub fn first(&self) -> Month {
+        ORIGIN
+    }
+
+    pub fn last(&self) -> Month {
+        ORIGIN.plus(self.periods.len() as i32 - 1)
+    }
+
+    /// The input's label of a period.
+    pub fn label(&self, m: Month) -> &str {
+        &self.periods[m.since(ORIGIN).clamp(0, self.periods.len() as i32 - 1) as usize]
+    }
+}
+
+/// Builds the sample; `path` names the file in error messages, which give row and column.
+pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<LongSample, String> {
+    let column = |name: &str| {
+        table
+            .column(name)
+            .ok_or_else(|| format!("{path}: no column `{name}` (the header has: {})", table.names().join(", ")))
+    };
+    let units = column(spec.unit)?;
+    let times = column(spec.time)?;
+    let ys = column(spec.outcome)?;
+    let clusters = match spec.cluster {
+        Some(c) if c != spec.unit => Some((c, column(c)?)),
+        _ => None,
+    };
+    let treatment_column = match &spec.treatment {
+        Treatment::Cohort(c) | Treatment::Indicator(c) => Some(column(c)?),
+        Treatment::Listed { .. } => None,
+    };
+    let text = |c: &Option<String>| c.as_deref().unwrap_or("").trim().to_string();
+
+    // Periods in their natural order: numbers numerically, otherwise months, otherwise text.
+    let period_key = |s: &str| -> (u8, f64, String) {
+        if let Ok(v) = s.parse::<f64>() {
+            (0, v, String::new())
+        } else if let Some(m) = Month::parse(s) {
+            (1, m.since(ORIGIN) as f64, String::new())
+        } else {
+            (2, 0.0, s.to_string())
+        }
+    };
+    let mut periods: Vec<String> = times.iter().map(text).collect::<BTreeSet<_>>().into_iter().collect();
+    periods.sort_by(|a, b| {
+        let (ka, kb) = (period_key(a), period_key(b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.cmp(&kb.2))
+    });
+    let rank: BTreeMap<String, Month> =
+        periods.iter().enumerate().map(|(i, p)| (p.clone(), ORIGIN.plus(i as i32))).collect();
+    let month_of = |p: &str| -> Option<Month> {
+        rank.get(p.trim()).copied().or_else(|| {
+            // Cohort values such as "2004" match the period "2004" also when written "2004.0".
+            let v = p.trim().parse::<f64>().ok()?;
+            periods.iter().find(|q| q.parse::<f64>().ok() == Some(v)).and_then(|q| rank.get(q).copied())
+        })
+    };
+
+    type UnitRows = (Option<Month>, Vec<(Month, f64)>, Option<u32>);
+    let mut by_unit: BTreeMap<String, UnitRows> = BTreeMap::new();
+    let mut cluster_ids: BTreeMap<String, u32> = BTreeMap::new();
+    for r in 0..table.rows {
+        let line = r + 2;
+        let u = text(&units[r]);
+        let t = month_of(&text(&times[r])).expect("every period is ranked");
+        let y_text = text(&ys[r]);
+        if y_text.is_empty() || y_text == "NA" || y_text == ".." {
+            continue;
+        }
+        let y: f64 = y_text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+            format!("{path}: row {line}, column `{}`: expected a number, found `{y_text}`", spec.outcome)
+        })?;
+        let entry = by_unit.entry(u.clone()).or_default();
+        entry.1.push((t, y));
+        if let Some((col, values)) = &clusters {
+            let c = text(&values[r]);
+            let next = cluster_ids.len() as u32;
+            let id = *cluster_ids.entry(c.clone()).or_insert(next);
+            match entry.2 {
+                Some(prev) if prev != id => {
+                    return Err(format!(
+                        "{path}: row {line}, column `{col}`: unit `{u}` changes cluster to `{c}`; a cluster must be constant within a unit"
+                    ));
+                }
+                _ => entry.2 = Some(id),
+            }
+        }
+        match (&spec.treatment, treatment_column) {
+            (Treatment::Cohort(col), Some(values)) => {
+                let c = text(&values[r]);
+                let start = if c.is_empty() || c.parse::<f64>().ok() == Some(0.0) {
+                    None
+                } else {
+                    Some(month_of(&c).ok_or_else(|| {
+                        format!(
+                            "{path}: row {line}, column `{col}`: `{c}` is not one of the periods in `{}`",
+                            spec.time
+                        )
+                    })?)
+                };
+                entry.0 = start.or(entry.0);
+            }
+            (Treatment::Indicator(col), Some(values)) => {
+                let d = text(&values[r]);
+                match d.as_str() {
+                    "1" | "1.0" | "true" | "TRUE" => entry.0 = Some(entry.0.map_or(t, |s| s.min(t))),
+                    "0" | "0.0" | "false" | "FALSE" => {}
+                    _ => return Err(format!("{path}: row {line}, column `{col}`: expected 0 or 1, found `{d}`")),
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Treatment::Listed { units, start } = &spec.treatment {
+        let m =
+            month_of(start).ok_or_else(|| format!("--start `{start}` is not one of the periods in `{}`", spec.time))?;
+        for u in units.iter() {
+            let entry = by_unit.get_mut(u.trim()).ok_or_else(|| format!("--treated: no unit `{u}` in {path}"))?;
+            entry.0 = Some(m);
+        }
+    }
+    let sample = Sample {
+        units: by_unit
+            .into_values()
+            .enumerate()
+            .map(|(i, (start, mut obs, cluster))| {
+                obs.sort_by_key(|(m, _)| *m);
+                SampleUnit { code: i as u32, start, obs, cluster }
+            })
+            .collect(),
+    };
+    Ok(LongSample { sample, periods })
+}

@@ -1,0 +1,47 @@
+//! Synthetic-control weights (W given V) against pysyncon on California's Proposition 99, from
+//! fixtures made by `tests/reference/make_synth_fixtures.py`.
+
+use frikommune::estimate::synth::synth_weights;
+use serde_json::Value;
+
+#[test]
+fn weights_and_fit_match_pysyncon() {
+    let path = format!("{}/tests/fixtures/synth_reference.json", env!("CARGO_MANIFEST_DIR"));
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let donors: Vec<&str> = reference["donors"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    let floats = |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
+    for case in reference["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let x1 = floats(&case["x1"]);
+        let x0: Vec<Vec<f64>> = (0..donors.len())
+            .map(|j| case["x0"].as_array().unwrap().iter().map(|row| row[j].as_f64().unwrap()).collect())
+            .collect();
+        let v = floats(&case["v"]);
+        let fit = synth_weights(&x1, &x0, &v);
+        let theirs = case["fit"].as_f64().unwrap();
+        // Fit errors are compared on the scale of the problem, x₁′Vx₁ (about 10⁴ here): inside the
+        // donors' hull both optimisers stop a hair above zero.
+        let scale: f64 = x1.iter().zip(&v).map(|(x, w)| x * x * w).sum();
+        assert!(fit.fit <= theirs + 1e-11 * scale, "{name}: fit {} vs pysyncon {theirs}", fit.fit);
+        assert!((fit.fit - theirs).abs() <= 1e-9 * scale, "{name}: fit {} vs pysyncon {theirs}", fit.fit);
+        assert!((fit.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12 && fit.weights.iter().all(|w| *w >= 0.0));
+        if theirs > 1e-6 {
+            // Outside the donors' hull the weights are unique: compare them donor by donor with
+            // pysyncon's (SLSQP, within its tolerance) and with the exact optimum on its support.
+            for (j, d) in donors.iter().enumerate() {
+                let w = case["weights"][*d].as_f64().unwrap();
+                assert!((fit.weights[j] - w).abs() < 1e-5, "{name}: {d} {} vs pysyncon {w}", fit.weights[j]);
+                let exact = case["weights_exact"][*d].as_f64().unwrap();
+                assert!((fit.weights[j] - exact).abs() < 1e-9, "{name}: {d} {} vs exact {exact}", fit.weights[j]);
+            }
+        }
+    }
+}
+
+#[test]
+fn same_input_same_weights() {
+    let x0 = vec![vec![1.0, 3.0, 2.0], vec![4.0, 1.0, 0.5], vec![2.0, 2.0, 2.0], vec![0.0, 5.0, 1.0]];
+    let a = synth_weights(&[6.0, 0.0, 3.0], &x0, &[1.0, 2.0, 0.5]);
+    let b = synth_weights(&[6.0, 0.0, 3.0], &x0, &[1.0, 2.0, 0.5]);
+    assert_eq!(a, b);
+}

@@ -106,3 +106,17 @@ def cs():
 
 
 emit("cs_mpdta", median_seconds(5, cs), len(mp))
+
+# Synthetic control weights for given V (pysyncon, SLSQP as shipped), 90 donors x 100 predictors.
+from pysyncon.base import VanillaOptimMixin
+
+sw = pd.read_csv(d / "synth_w_90x100.csv").pivot(index="t", columns="unit", values="value").to_numpy()
+x0, x1 = sw[:, :90], sw[:, 90]
+emit("synth_w_90x100", median_seconds(5, lambda: VanillaOptimMixin.w_optimize(np.eye(100), x0, x1)), 9100)
+
+# SDID on Proposition 99 (synthdid-py, the port of R synthdid).
+from synthdid import load_california_prop99, panel_matrices, synthdid_estimate
+
+setup = panel_matrices(load_california_prop99())
+Yp = np.asarray(setup.Y, dtype=float)
+emit("sdid_prop99", median_seconds(5, lambda: synthdid_estimate(Yp, int(setup.N0), int(setup.T0))), Yp.size)

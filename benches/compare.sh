@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid
+"$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py
 cargo bench --bench estimators -- "$work/data" > "$work/rust.jsonl"
 "$work/venv/bin/python" benches/compare.py "$work/data" > "$work/python.jsonl"
-versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid)==' | tr '\n' ' ')"
+versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid|pysyncon|synthdid-py)==' | tr '\n' ' ')"
 python3 - "$work/rust.jsonl" "$work/python.jsonl" "$versions" <<'PY' > BENCHMARKS.md
 import json, sys, platform, os
 rust = {r["case"]: r for r in map(json.loads, open(sys.argv[1]))}
@@ -46,6 +46,10 @@ print("""
   (wildboottest on a statsmodels fit with unit and period dummies, fit included) gives the p-value only.
 - `ri_exact_4_of_98`: randomization inference over all C(98, 4) = 3,612,280 assignments of 4
   treated municipalities, p-value and interval by test inversion; no Python package does this.
+- `synth_w_90x100`: synthetic-control donor weights for a given V, 90 donors and 100 predictors
+  (pysyncon's `w_optimize`, SLSQP as shipped; frikommune solves to the exact optimum).
+- `sdid_prop99`: synthetic difference in differences on Proposition 99, unit and time weights and
+  the estimate (synthdid-py, the port of R synthdid).
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and
   the simple, group, dynamic and calendar aggregations on mpdta (csdid `bstrap=False`).
 - `example_*`: the example study (98 municipalities × 132 months × 5 outcomes) — reading the

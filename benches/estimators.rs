@@ -12,6 +12,8 @@ use std::time::Instant;
 
 use frikommune::estimate::cs::{CallawaySantAnna, Control};
 use frikommune::estimate::event::EventStudy;
+use frikommune::estimate::sdid;
+use frikommune::estimate::synth::synth_weights;
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Sample, SampleUnit};
 use frikommune::inference::randomization::Randomization;
@@ -188,6 +190,40 @@ fn main() {
     // Callaway–Sant'Anna on mpdta: ATT(g,t), analytic SEs and the four aggregations.
     let mp = mpdta();
     let cs = CallawaySantAnna { control: Control::Never, conf_level: 0.95, bootstrap: None };
+    // Synthetic control weights for one treated unit: 90 donors, 100 pre-period predictors.
+    if wanted("synth_w_90x100") {
+        let mut s = Stream::new(5, 1);
+        let x0: Vec<Vec<f64>> =
+            (0..90).map(|_| (0..100).map(|t| 10.0 + 0.05 * t as f64 + s.normal()).collect()).collect();
+        let x1: Vec<f64> = (0..100).map(|t| 10.5 + 0.05 * t as f64 + 0.5 * s.normal()).collect();
+        let v = vec![1.0; 100];
+        results.insert("synth_w_90x100", (median_seconds(20, || drop(synth_weights(&x1, &x0, &v))), 9_100));
+        if let Some(dir) = &out_dir {
+            let mut text = String::from("unit,t,value\n");
+            for (j, d) in x0.iter().chain(std::iter::once(&x1)).enumerate() {
+                for (t, x) in d.iter().enumerate() {
+                    let _ = writeln!(text, "{j},{t},{x:.17}");
+                }
+            }
+            std::fs::write(dir.join("synth_w_90x100.csv"), text).expect("write bench data");
+        }
+    }
+    // SDID on Proposition 99 (the fixture's matrix).
+    if wanted("sdid_prop99") {
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sdid_reference.json"))
+                .expect("sdid fixture");
+        let r: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let y: Vec<Vec<f64>> = r["Y"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| row.as_array().expect("row").iter().map(|v| v.as_f64().expect("number")).collect())
+            .collect();
+        let (n0, t0) = (r["N0"].as_u64().expect("N0") as usize, r["T0"].as_u64().expect("T0") as usize);
+        let rows = y.len() * y[0].len();
+        results.insert("sdid_prop99", (median_seconds(50, || drop(sdid::fit(&y, n0, t0, sdid::Kind::Sdid))), rows));
+    }
     if wanted("cs_mpdta") {
         results.insert("cs_mpdta", (median_seconds(50, || drop(cs.fit(&mp).expect("cs"))), 2500));
     }

@@ -39,7 +39,6 @@ pub fn synth_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
         let pw = mat_vec(&p, w, n);
         w.iter().zip(&pw).map(|(a, b)| a * b).sum::<f64>() - 2.0 * dot(&q, w) + c
     };
-    let gradient = |w: &[f64]| -> Vec<f64> { mat_vec(&p, w, n).iter().zip(&q).map(|(a, b)| 2.0 * (a - b)).collect() };
 
     // Step 1/L with L the largest eigenvalue of 2P (power iteration from a fixed start).
     let mut e = vec![1.0 / (n as f64).sqrt(); n];
@@ -58,24 +57,33 @@ pub fn synth_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
     let mut w = vec![1.0 / n as f64; n];
     let mut y = w.clone();
     let mut t = 1.0f64;
-    let mut f_prev = objective(&w);
+    // P·w and P·y are carried along: y is a combination of iterates, so P·y is the same
+    // combination of their products and each iteration needs one matrix–vector product.
+    let mut pw = mat_vec(&p, &w, n);
+    let mut py = pw.clone();
+    let value = |w: &[f64], pw: &[f64]| dot(w, pw) - 2.0 * dot(&q, w) + c;
+    let mut f_prev = value(&w, &pw);
     let mut iterations = 0;
     for it in 1..=50_000 {
         iterations = it;
-        let g = gradient(&y);
-        let mut next: Vec<f64> = y.iter().zip(&g).map(|(a, b)| a - step * b).collect();
+        let mut next: Vec<f64> = y.iter().zip(&py).zip(&q).map(|((a, pa), qa)| a - step * 2.0 * (pa - qa)).collect();
         project_simplex(&mut next);
-        let f = objective(&next);
+        let p_next = mat_vec(&p, &next, n);
+        let f = value(&next, &p_next);
         if f > f_prev {
             // Adaptive restart: drop the momentum when the objective goes up.
             t = 1.0;
             y = w.clone();
+            py = pw.clone();
             continue;
         }
         let t_next = (1.0 + (1.0 + 4.0 * t * t).sqrt()) / 2.0;
+        let beta = (t - 1.0) / t_next;
         let moved: f64 = next.iter().zip(&w).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        y = next.iter().zip(&w).map(|(a, b)| a + (t - 1.0) / t_next * (a - b)).collect();
+        y = next.iter().zip(&w).map(|(a, b)| a + beta * (a - b)).collect();
+        py = p_next.iter().zip(&pw).map(|(a, b)| a + beta * (a - b)).collect();
         w = next;
+        pw = p_next;
         t = t_next;
         let done = moved < 1e-14 || (f_prev - f).abs() <= 1e-16 * (1.0 + f.abs());
         f_prev = f;

@@ -15,6 +15,8 @@
 use faer::Mat;
 use faer::linalg::solvers::Solve;
 
+use super::ols::dot;
+
 /// Donor weights and the fit error they reach.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimplexFit {
@@ -128,10 +130,6 @@ fn polish(p: &[f64], q: &[f64], w: &[f64], n: usize) -> Option<Vec<f64>> {
     let tolerance = 1e-9 * (1.0 + mu.abs());
     let optimal = (0..n).filter(|j| !support.contains(j)).all(|j| 2.0 * (pw[j] - q[j]) + mu >= -tolerance);
     optimal.then_some(out)
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn mat_vec(m: &[f64], x: &[f64], n: usize) -> Vec<f64> {

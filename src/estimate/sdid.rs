@@ -35,6 +35,12 @@ pub struct SdidFit {
 
 /// `y[i][t]`: unit i (comparison units first) in period t (pre-periods first).
 pub fn fit(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind) -> Result<SdidFit, String> {
+    fit_with_noise(y, n0, t0, kind, None)
+}
+
+/// As [`fit`], with the noise level σ (which sets the penalties and the stopping rule) given
+/// rather than estimated from `y`, as the placebo replications reuse the original one.
+fn fit_with_noise(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, noise: Option<f64>) -> Result<SdidFit, String> {
     let n = y.len();
     let t = y.first().map_or(0, Vec::len);
     if n0 == 0 || n0 >= n || t0 < 2 || t0 >= t || y.iter().any(|r| r.len() != t) {
@@ -46,7 +52,9 @@ pub fn fit(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind) -> Result<SdidFit, 
     // σ: standard deviation (n − 1) of the comparison units' pre-period changes.
     let diffs: Vec<f64> = y[..n0].iter().flat_map(|r| r[..t0].windows(2).map(|w| w[1] - w[0])).collect();
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
-    let noise = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64).sqrt();
+    let noise = noise.unwrap_or_else(|| {
+        (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64).sqrt()
+    });
     let min_decrease = 1e-5 * noise;
     // Collapsed form: (N0 + 1) × (T0 + 1), treated rows and post columns averaged.
     let row = |r: &[f64]| -> Vec<f64> {
@@ -84,6 +92,43 @@ pub fn fit(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind) -> Result<SdidFit, 
     let time: Vec<f64> = lambda.iter().map(|w| -w).chain(std::iter::repeat_n(1.0 / t1 as f64, t1)).collect();
     let estimate = y.iter().zip(&unit).map(|(r, u)| u * r.iter().zip(&time).map(|(v, w)| v * w).sum::<f64>()).sum();
     Ok(SdidFit { estimate, omega, lambda, noise_level: noise })
+}
+
+/// The placebo standard error (Arkhangelsky et al. 2021, Algorithm 4; R synthdid's
+/// `vcov(method = "placebo")`): in each of `reps` replications the comparison units are put in
+/// a random order, the last N1 of them play the treated units and the estimate is recomputed on
+/// the comparison units alone, with the original noise level; the standard error is
+/// √((B−1)/B) times the standard deviation of the B placebo estimates. Replication b draws from
+/// ChaCha stream (seed, b), so the result does not depend on the thread count. Needs more
+/// comparison than treated units.
+pub fn placebo_se(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, reps: usize, seed: u64) -> Result<(f64, Vec<f64>), String> {
+    use rayon::prelude::*;
+    let n1 = y.len().saturating_sub(n0);
+    if n1 == 0 || n0 <= n1 {
+        return Err(format!(
+            "placebo standard errors need more comparison units than treated units ({n0} comparison, {n1} treated)"
+        ));
+    }
+    if reps < 2 {
+        return Err("placebo standard errors need at least 2 replications".into());
+    }
+    let noise = fit(y, n0, t0, kind)?.noise_level;
+    let estimates: Vec<f64> = (0..reps)
+        .into_par_iter()
+        .map(|b| {
+            let mut stream = crate::rng::Stream::new(seed, b as u64);
+            let mut order: Vec<usize> = (0..n0).collect();
+            for i in (1..n0).rev() {
+                let j = ((stream.uniform() * (i + 1) as f64) as usize).min(i);
+                order.swap(i, j);
+            }
+            let rows: Vec<Vec<f64>> = order.iter().map(|&i| y[i].clone()).collect();
+            fit_with_noise(&rows, n0 - n1, t0, kind, Some(noise)).map(|f| f.estimate)
+        })
+        .collect::<Result<_, _>>()?;
+    let mean = estimates.iter().sum::<f64>() / reps as f64;
+    let var = estimates.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (reps - 1) as f64;
+    Ok((((reps - 1) as f64 / reps as f64).sqrt() * var.sqrt(), estimates))
 }
 
 /// Weights on the simplex for the first columns of `m` (rows = observations) that best predict its

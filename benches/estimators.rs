@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use frikommune::estimate::cs::{CallawaySantAnna, Control};
 use frikommune::estimate::event::EventStudy;
+use frikommune::estimate::scm::{SyntheticControl, VChoice, default_predictors};
 use frikommune::estimate::sdid;
 use frikommune::estimate::synth::synth_weights;
 use frikommune::estimate::twfe::Twfe;
@@ -206,6 +207,51 @@ fn main() {
                 }
             }
             std::fs::write(dir.join("synth_w_90x100.csv"), text).expect("write bench data");
+        }
+    }
+    // Synthetic control with the predictor-weight search (6 pre-period blocks and the last
+    // month), one treated unit against 90 donors over 100 pre- and 32 post-periods; and the full
+    // placebo-in-space over a 98-municipality panel (every unit against the other 97).
+    if wanted("synth_fit_90x100") || wanted("synth_placebo_98") {
+        let sc = SyntheticControl { predictors: default_predictors(), v: VChoice::Search };
+        let panel = |units: usize, seed: u64| -> Vec<Vec<f64>> {
+            (0..units)
+                .map(|i| {
+                    let mut s = Stream::new(seed, i as u64);
+                    let (level, slope) = (70.0 + 5.0 * s.normal(), 0.02 * s.normal());
+                    let mut ar = 0.0;
+                    (0..132)
+                        .map(|t| {
+                            ar = 0.7 * ar + 0.3 * s.normal();
+                            level + slope * t as f64 + 0.5 * (t as f64 / 6.0).sin() + ar
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        if wanted("synth_fit_90x100") {
+            let y = panel(91, 21);
+            let y0: Vec<&[f64]> = y[1..].iter().map(Vec::as_slice).collect();
+            let c0: Vec<&[f64]> = vec![&[]; 90];
+            results.insert(
+                "synth_fit_90x100",
+                (median_seconds(10, || drop(sc.fit(&y[0], &[], &y0, &c0, 100).expect("fit"))), 91 * 132),
+            );
+            if let Some(dir) = &out_dir {
+                let mut text = String::from("unit,t,value\n");
+                for (j, row) in y.iter().enumerate() {
+                    for (t, x) in row.iter().enumerate() {
+                        let _ = writeln!(text, "{j},{t},{x:.17}");
+                    }
+                }
+                std::fs::write(dir.join("synth_fit_90x100.csv"), text).expect("write bench data");
+            }
+        }
+        if wanted("synth_placebo_98") {
+            let y = panel(98, 22);
+            let y0: Vec<&[f64]> = y.iter().map(Vec::as_slice).collect();
+            let c0: Vec<&[f64]> = vec![&[]; 98];
+            results.insert("synth_placebo_98", (median_seconds(3, || drop(sc.placebos(&y0, &c0, 100))), 98 * 132));
         }
     }
     // SDID on Proposition 99 (the fixture's matrix).

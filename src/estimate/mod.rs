@@ -57,6 +57,10 @@ pub enum Method {
     Event,
     /// Callaway–Sant'Anna group-time effects, aggregated.
     Cs,
+    /// Synthetic control (pooled over the treated municipalities).
+    Synth,
+    /// Synthetic difference in differences.
+    Sdid,
 }
 
 impl Method {
@@ -66,6 +70,8 @@ impl Method {
             Method::Twfe => "twfe",
             Method::Event => "event",
             Method::Cs => "cs",
+            Method::Synth => "synth",
+            Method::Sdid => "sdid",
         }
     }
 }

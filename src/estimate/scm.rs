@@ -307,7 +307,8 @@ fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], step: f64, budget: usize) 
             break;
         }
         let centroid: Vec<f64> = (0..k).map(|d| simplex[..k].iter().map(|p| p.1[d]).sum::<f64>() / k as f64).collect();
-        let towards = |c: f64| -> Vec<f64> { (0..k).map(|d| centroid[d] + c * (simplex[k].1[d] - centroid[d])).collect() };
+        let towards =
+            |c: f64| -> Vec<f64> { (0..k).map(|d| centroid[d] + c * (simplex[k].1[d] - centroid[d])).collect() };
         let reflected = towards(-1.0);
         let fr = f(&reflected);
         evaluations += 1;
@@ -412,9 +413,8 @@ mod tests {
         let donors: Vec<Vec<f64>> = (0..6)
             .map(|j| (0..t).map(|s| (j as f64 + 1.0) * (s as f64 * 0.1 + 1.0) + ((s * (j + 3)) % 7) as f64).collect())
             .collect();
-        let treated: Vec<f64> = (0..t)
-            .map(|s| 0.3 * donors[1][s] + 0.7 * donors[4][s] + if s >= t0 { 2.5 } else { 0.0 })
-            .collect();
+        let treated: Vec<f64> =
+            (0..t).map(|s| 0.3 * donors[1][s] + 0.7 * donors[4][s] + if s >= t0 { 2.5 } else { 0.0 }).collect();
         let y0: Vec<&[f64]> = donors.iter().map(|d| d.as_slice()).collect();
         let c0: Vec<&[f64]> = vec![&[]; 6];
         let sc = SyntheticControl { predictors: vec![Predictor::Blocks(5), Predictor::Last], v: VChoice::Search };

@@ -52,9 +52,8 @@ fn fit_with_noise(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, noise: Optio
     // σ: standard deviation (n − 1) of the comparison units' pre-period changes.
     let diffs: Vec<f64> = y[..n0].iter().flat_map(|r| r[..t0].windows(2).map(|w| w[1] - w[0])).collect();
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
-    let noise = noise.unwrap_or_else(|| {
-        (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64).sqrt()
-    });
+    let noise = noise
+        .unwrap_or_else(|| (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64).sqrt());
     let min_decrease = 1e-5 * noise;
     // Collapsed form: (N0 + 1) × (T0 + 1), treated rows and post columns averaged.
     let row = |r: &[f64]| -> Vec<f64> {
@@ -101,7 +100,14 @@ fn fit_with_noise(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, noise: Optio
 /// √((B−1)/B) times the standard deviation of the B placebo estimates. Replication b draws from
 /// ChaCha stream (seed, b), so the result does not depend on the thread count. Needs more
 /// comparison than treated units.
-pub fn placebo_se(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, reps: usize, seed: u64) -> Result<(f64, Vec<f64>), String> {
+pub fn placebo_se(
+    y: &[Vec<f64>],
+    n0: usize,
+    t0: usize,
+    kind: Kind,
+    reps: usize,
+    seed: u64,
+) -> Result<(f64, Vec<f64>), String> {
     use rayon::prelude::*;
     let n1 = y.len().saturating_sub(n0);
     if n1 == 0 || n0 <= n1 {
@@ -151,37 +157,58 @@ fn frank_wolfe(
         }
     }
     let eta = rows as f64 * zeta * zeta;
+    // Column-major copies: a[i] is column i (length rows), b the target column.
+    let a: Vec<Vec<f64>> = (0..k).map(|i| y.iter().map(|r| r[i]).collect()).collect();
+    let b: Vec<f64> = y.iter().map(|r| r[k]).collect();
+    // The Gram matrix G = A′A and A′b make every iteration O(k + rows): with Aw carried along,
+    // the gradient A′(Aw − b) moves to (1 − s)·itself + s·(Gᵢ − A′b) when w moves to
+    // (1 − s)w + s·eᵢ.
+    let gram: Vec<Vec<f64>> = (0..k).map(|i| (0..k).map(|j| dot(&a[i], &a[j])).collect()).collect();
+    let ab: Vec<f64> = (0..k).map(|i| dot(&a[i], &b)).collect();
+    let mut ax: Vec<f64> = (0..rows).map(|r| (0..k).map(|i| a[i][r] * w[i]).sum()).collect();
+    let mut core: Vec<f64> = (0..k).map(|i| dot(&gram[i], &w) - ab[i]).collect();
+    let mut derr = vec![0.0; rows];
     let mut vals: Vec<f64> = Vec::new();
     while vals.len() < max_iter
         && (vals.len() < 2 || vals[vals.len() - 2] - vals[vals.len() - 1] > min_decrease * min_decrease)
     {
         // One step with exact line search towards the best vertex.
-        let ax: Vec<f64> = y.iter().map(|r| r[..k].iter().zip(&w).map(|(a, b)| a * b).sum()).collect();
-        let resid: Vec<f64> = ax.iter().zip(&y).map(|(a, r)| a - r[k]).collect();
-        let half_grad: Vec<f64> =
-            (0..k).map(|j| resid.iter().zip(&y).map(|(e, r)| e * r[j]).sum::<f64>() + eta * w[j]).collect();
-        let i = (0..k).fold(0, |best, j| if half_grad[j] < half_grad[best] { j } else { best });
-        let mut dx: Vec<f64> = w.iter().map(|v| -v).collect();
-        dx[i] = 1.0 - w[i];
-        if dx.iter().any(|d| *d != 0.0) {
-            let derr: Vec<f64> = y.iter().zip(&ax).map(|(r, a)| r[i] - a).collect();
-            let denominator = derr.iter().map(|d| d * d).sum::<f64>() + eta * dx.iter().map(|d| d * d).sum::<f64>();
-            if denominator > 0.0 {
-                let step = -half_grad.iter().zip(&dx).map(|(g, d)| g * d).sum::<f64>() / denominator;
-                let step = step.clamp(0.0, 1.0);
-                w.iter_mut().zip(&dx).for_each(|(v, d)| *v += step * d);
+        let mut i = 0;
+        let mut best = f64::INFINITY;
+        for j in 0..k {
+            let g = core[j] + eta * w[j];
+            if g < best {
+                best = g;
+                i = j;
             }
         }
-        let err: f64 = y
-            .iter()
-            .map(|r| {
-                let e = r[..k].iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() - r[k];
-                e * e
-            })
-            .sum();
-        vals.push(zeta * zeta * w.iter().map(|v| v * v).sum::<f64>() + err / rows as f64);
+        let ww = dot(&w, &w);
+        let moves = w.iter().enumerate().any(|(j, v)| if j == i { *v != 1.0 } else { *v != 0.0 });
+        if moves {
+            // half_grad · dx = half_grad_i − half_grad · w, ‖dx‖² = ‖w‖² − 2wᵢ + 1.
+            let grad_w = dot(&core, &w) + eta * ww;
+            let dx2 = ww - 2.0 * w[i] + 1.0;
+            derr.iter_mut().zip(&a[i]).zip(&ax).for_each(|((d, ai), x)| *d = ai - x);
+            let denominator = dot(&derr, &derr) + eta * dx2;
+            if denominator > 0.0 {
+                let step = (-(best - grad_w) / denominator).clamp(0.0, 1.0);
+                w.iter_mut().for_each(|v| *v *= 1.0 - step);
+                w[i] += step;
+                ax.iter_mut().zip(&derr).for_each(|(x, d)| *x += step * d);
+                core.iter_mut()
+                    .zip(&gram[i])
+                    .zip(&ab)
+                    .for_each(|((c, g), ab)| *c = (1.0 - step) * *c + step * (g - ab));
+            }
+        }
+        let err: f64 = ax.iter().zip(&b).map(|(x, t)| (x - t) * (x - t)).sum();
+        vals.push(zeta * zeta * dot(&w, &w) + err / rows as f64);
     }
     w
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    super::ols::dot(a, b)
 }
 
 /// Weights at or below a quarter of the largest set to zero, the rest renormalised.

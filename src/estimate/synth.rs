@@ -124,36 +124,49 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
     if n == 0 {
         return SimplexFit { weights: Vec::new(), fit: f64::NAN, iterations: 0 };
     }
-    let root: Vec<f64> = v.iter().map(|x| x.max(0.0).sqrt()).collect();
-    let points: Vec<Vec<f64>> = x0.iter().map(|d| (0..k).map(|r| root[r] * (d[r] - x1[r])).collect()).collect();
-    let norms: Vec<f64> = points.iter().map(|p| dot(p, p)).collect();
-    let scale = norms.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
-    let first = (0..n).fold(0, |best, j| if norms[j] < norms[best] { j } else { best });
+    // Donor j's point is points[j·k .. (j+1)·k].
+    let mut points = Vec::with_capacity(n * k);
+    for d in x0 {
+        points.extend((0..k).map(|r| v[r].max(0.0).sqrt() * (d[r] - x1[r])));
+    }
+    let point = |j: usize| &points[j * k..(j + 1) * k];
+    let mut first = 0;
+    let mut scale = 0.0f64;
+    let mut smallest = f64::INFINITY;
+    for j in 0..n {
+        let norm = dot(point(j), point(j));
+        scale = scale.max(norm);
+        if norm < smallest {
+            smallest = norm;
+            first = j;
+        }
+    }
+    let scale = scale.max(f64::MIN_POSITIVE);
     let mut corral = vec![first];
     let mut lambda = vec![1.0];
-    let mut x = points[first].clone();
+    let mut x = point(first).to_vec();
     let mut iterations = 0;
-    let combine = |corral: &[usize], lambda: &[f64]| -> Vec<f64> {
-        let mut x = vec![0.0; k];
-        for (&j, &l) in corral.iter().zip(lambda) {
-            x.iter_mut().zip(&points[j]).for_each(|(a, b)| *a += l * b);
-        }
-        x
-    };
     'major: while iterations < 100 * (k + 1) + n {
         iterations += 1;
         let xx = dot(&x, &x);
         if xx <= 1e-30 * scale {
             break;
         }
-        let j = (0..n).fold(0, |best, j| if dot(&x, &points[j]) < dot(&x, &points[best]) { j } else { best });
-        if xx - dot(&x, &points[j]) <= 1e-13 * scale || corral.contains(&j) {
+        let (mut j, mut lowest) = (0, f64::INFINITY);
+        for i in 0..n {
+            let d = dot(&x, point(i));
+            if d < lowest {
+                lowest = d;
+                j = i;
+            }
+        }
+        if xx - lowest <= 1e-13 * scale || corral.contains(&j) {
             break;
         }
         corral.push(j);
         lambda.push(0.0);
         loop {
-            let Some(alpha) = affine_minimizer(&points, &corral) else {
+            let Some(alpha) = affine_minimizer(&point, &corral) else {
                 // Numerically dependent corral: keep the last feasible point.
                 corral.pop();
                 lambda.pop();
@@ -173,13 +186,22 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
             lambda.iter_mut().zip(&alpha).for_each(|(l, a)| *l = (1.0 - theta) * *l + theta * a);
             let smallest = (0..lambda.len()).fold(0, |best, i| if lambda[i] < lambda[best] { i } else { best });
             lambda[smallest] = 0.0;
-            let keep: Vec<usize> = (0..lambda.len()).filter(|&i| lambda[i] > 1e-14).collect();
-            corral = keep.iter().map(|&i| corral[i]).collect();
-            lambda = keep.iter().map(|&i| lambda[i]).collect();
+            let mut i = 0;
+            while i < lambda.len() {
+                if lambda[i] > 1e-14 {
+                    i += 1;
+                } else {
+                    lambda.remove(i);
+                    corral.remove(i);
+                }
+            }
             let total: f64 = lambda.iter().sum();
             lambda.iter_mut().for_each(|l| *l /= total);
         }
-        x = combine(&corral, &lambda);
+        x.iter_mut().for_each(|a| *a = 0.0);
+        for (&j, &l) in corral.iter().zip(&lambda) {
+            x.iter_mut().zip(point(j)).for_each(|(a, b)| *a += l * b);
+        }
     }
     let mut weights = vec![0.0; n];
     for (&j, &l) in corral.iter().zip(&lambda) {
@@ -191,13 +213,13 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
 
 /// Coefficients α (Σα = 1) of the point of the corral's affine hull nearest the origin:
 /// [G 1; 1′ 0][α; μ] = [0; 1] with G the corral's Gram matrix. `None` when singular.
-fn affine_minimizer(points: &[Vec<f64>], corral: &[usize]) -> Option<Vec<f64>> {
+fn affine_minimizer<'a>(point: &impl Fn(usize) -> &'a [f64], corral: &[usize]) -> Option<Vec<f64>> {
     let s = corral.len();
     let m = s + 1;
     let mut a = vec![0.0; m * m];
     for i in 0..s {
         for j in 0..=i {
-            let g = dot(&points[corral[i]], &points[corral[j]]);
+            let g = dot(point(corral[i]), point(corral[j]));
             a[i * m + j] = g;
             a[j * m + i] = g;
         }

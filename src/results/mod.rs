@@ -9,16 +9,16 @@ pub mod csv;
 
 use serde::{Deserialize, Serialize};
 
-use crate::design::{Exclusion, TreatedUnit};
+use crate::design::{BalanceRow, Exclusion, MatchPair, TreatedUnit};
 use crate::estimate::Estimate;
 use crate::estimate::cs::CsFit;
 use crate::estimate::event::EventRow;
 use crate::inference::wald::WaldTest;
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
-use crate::study::{Better, CovidHandling, Lang, Unit};
+use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -122,9 +122,16 @@ pub struct Analysis {
     /// Placebo 2×2 inside the pre-period with randomization inference: the pre-trend test that
     /// holds its level with few treated municipalities.
     pub placebo: Option<Estimate>,
+    /// Synthetic control (design `synth`).
+    pub synth: Option<SynthResult>,
+    /// Synthetic difference in differences (design `sdid`).
+    pub sdid: Option<SdidResult>,
     pub trend: Vec<TrendPoint>,
     pub chart: Option<ChartFiles>,
     pub event_chart: Option<ChartFiles>,
+    pub synth_chart: Option<ChartFiles>,
+    pub gap_chart: Option<ChartFiles>,
+    pub weights_chart: Option<ChartFiles>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -138,14 +145,132 @@ pub struct EventStudyResult {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DesignInfo {
-    pub comparison: String,
+    /// The comparison design: `all`, `list`, `matching`, `synth` or `sdid`.
+    pub comparison: ComparisonDesign,
     pub treated: Vec<TreatedUnit>,
+    /// Eligible comparison municipalities (the donor pool of synthetic designs).
+    pub n_pool: usize,
+    pub pool_units: Vec<Code>,
+    /// The municipalities the DiD estimators compare with.
     pub n_comparison: usize,
     pub comparison_units: Vec<Code>,
     pub excluded: Vec<Exclusion>,
+    /// `matching`: treated–comparison pairs.
+    pub matches: Vec<MatchPair>,
+    /// The comparison weights behind the balance table's "after" column: equal for `all`,
+    /// `list` and `matching`, the pooled synthetic control's for `synth`, SDID's unit weights
+    /// for `sdid`. Only positive weights are listed.
+    pub weights: Vec<UnitWeight>,
+    pub balance: Vec<BalanceRow>,
+    pub notes: Vec<String>,
     pub pre: MonthRange,
     pub post: MonthRange,
     pub dropped_months: Vec<Month>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitWeight {
+    pub unit: Code,
+    pub name: String,
+    pub weight: f64,
+}
+
+/// Synthetic control for one treated municipality, or pooled for the trial group (the mean of
+/// the treated municipalities' series, started at the earliest start).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SynthUnit {
+    /// `None` for the pooled synthetic control.
+    pub unit: Option<Code>,
+    pub name: String,
+    pub start: Month,
+    /// Donor weights (positive ones).
+    pub weights: Vec<UnitWeight>,
+    /// Predictor weights, in the order of [`SynthResult::predictors`].
+    pub v: Vec<f64>,
+    /// Pre-period MSPE the predictor weights minimise, and the search effort behind it.
+    pub loss: f64,
+    pub evaluations: usize,
+    pub pre_rmspe: f64,
+    pub post_rmspe: f64,
+    pub post_pre_ratio: f64,
+    /// Mean post-period gap, with the placebo-in-space rank p-value and the interval from
+    /// inverting that test (bounds are `null` when the placebos are too few for the level).
+    pub estimate: f64,
+    pub p_value: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub n_placebos: usize,
+    /// The treated series (`null` where suppressed) and its synthetic counterpart.
+    pub treated: Vec<Option<f64>>,
+    pub synthetic: Vec<f64>,
+}
+
+/// A placebo run: a donor as if treated at the pooled start.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlaceboGap {
+    pub unit: Code,
+    pub pre_rmspe: f64,
+    pub post_pre_ratio: f64,
+    /// Gap per period (`null` where the donor's value is suppressed).
+    pub gap: Vec<Option<f64>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LeaveOneOut {
+    pub dropped: Code,
+    pub name: String,
+    pub estimate: f64,
+    pub pre_rmspe: f64,
+}
+
+/// The pooled synthetic control with its start moved back into the pre-period.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlaceboInTime {
+    pub start: Month,
+    pub estimate: f64,
+    pub pre_rmspe: f64,
+    pub post_pre_ratio: f64,
+    /// Its rank among the donors' ratios at the same placebo start.
+    pub p_value: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SynthResult {
+    /// Expanded predictor rows (blocks, last month, covariates).
+    pub predictors: Vec<String>,
+    /// The months of every series (the window, dropped months left out).
+    pub periods: Vec<Month>,
+    /// Donors: pool municipalities with data in every month of the window.
+    pub donors: Vec<Code>,
+    pub pooled: SynthUnit,
+    pub units: Vec<SynthUnit>,
+    /// The pooled start's placebo runs, for the gap chart.
+    pub placebos: Vec<PlaceboGap>,
+    pub placebo_in_time: Option<PlaceboInTime>,
+    pub leave_one_out: Vec<LeaveOneOut>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TimeWeight {
+    pub period: Month,
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SdidResult {
+    pub start: Month,
+    pub estimate: f64,
+    /// Placebo standard error and its number of replications.
+    pub se: f64,
+    pub reps: usize,
+    pub weights: Vec<UnitWeight>,
+    /// Pre-period weights (positive ones).
+    pub time_weights: Vec<TimeWeight>,
+    pub periods: Vec<Month>,
+    /// Mean of the treated series (`null` where suppressed) and the SDID-weighted comparison
+    /// series shifted by the weighted pre-period difference (the parallel counterfactual).
+    pub treated: Vec<Option<f64>>,
+    pub counterfactual: Vec<f64>,
 }
 
 /// Group means in one month. A mean is `None` (shown as `..`) when no unit has data or when the

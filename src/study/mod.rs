@@ -126,6 +126,80 @@ impl Component {
     }
 }
 
+/// Who a trial's participants are compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ComparisonDesign {
+    /// Every eligible non-participant.
+    All,
+    /// A named list of "sammenlignelige kommuner".
+    List,
+    /// Nearest neighbours on pre-period outcome and structure.
+    Matching,
+    /// Synthetic control per treated municipality and pooled, over all eligible donors.
+    Synth,
+    /// Synthetic difference in differences over all eligible donors.
+    Sdid,
+}
+
+impl ComparisonDesign {
+    pub fn key(self) -> &'static str {
+        match self {
+            ComparisonDesign::All => "all",
+            ComparisonDesign::List => "list",
+            ComparisonDesign::Matching => "matching",
+            ComparisonDesign::Synth => "synth",
+            ComparisonDesign::Sdid => "sdid",
+        }
+    }
+}
+
+/// A trial's comparison design, as declared in `[trials.comparison]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub design: ComparisonDesign,
+    /// Leave out municipalities in the study's exposure register whose exposure began before
+    /// the evaluation window ends.
+    pub exclude_exposed: bool,
+    /// `list`: the comparison municipalities.
+    pub units: Vec<Code>,
+    /// `matching`: neighbours per treated municipality, and whether one municipality may be
+    /// the neighbour of several.
+    pub k: usize,
+    pub replace: bool,
+    /// `matching`: `level`, `trend`, `population`, `region` or outcome keys (pre-period means).
+    pub match_on: Vec<String>,
+    /// `synth`: predictors.
+    pub predictors: Vec<crate::estimate::scm::Predictor>,
+    /// `synth`: fixed predictor weights (otherwise searched).
+    pub v: Option<Vec<f64>>,
+}
+
+impl Default for Comparison {
+    fn default() -> Comparison {
+        Comparison {
+            design: ComparisonDesign::All,
+            exclude_exposed: true,
+            units: Vec::new(),
+            k: 3,
+            replace: false,
+            match_on: vec!["level".into(), "trend".into(), "population".into(), "region".into()],
+            predictors: crate::estimate::scm::default_predictors(),
+            v: None,
+        }
+    }
+}
+
+/// An entry of the exposure register: municipalities that took part in another reform or an
+/// earlier trial network.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exposure {
+    pub name: String,
+    pub municipalities: Vec<Code>,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Trial {
     pub key: String,
@@ -137,6 +211,7 @@ pub struct Trial {
     pub evaluation_end: NaiveDate,
     pub pre_months: u32,
     pub note: String,
+    pub comparison: Comparison,
     pub components: Vec<Component>,
 }
 
@@ -262,12 +337,15 @@ pub struct Study {
     pub ssc: SmallSample,
     /// Comparison units of Callaway–Sant'Anna.
     pub cs_control: Control,
+    /// Placebo replications of the SDID standard error.
+    pub sdid_reps: u32,
     pub min_cell: u32,
     pub covid: Covid,
     pub events: Vec<Event>,
     pub outcomes: Vec<Outcome>,
     pub tariffs: BTreeMap<String, Tariff>,
     pub trials: Vec<Trial>,
+    pub exposures: Vec<Exposure>,
     pub simulation: Option<Simulation>,
 }
 
@@ -499,6 +577,7 @@ impl Validator<'_> {
         let event_leads = whole(&file.inference.event_leads, "event_leads", 1..=240, 12);
         let event_lags = whole(&file.inference.event_lags, "event_lags", 0..=240, 24);
         let band_reps = whole(&file.inference.band_reps, "band_reps", 99..=100_000, 999);
+        let sdid_reps = whole(&file.inference.sdid_reps, "sdid_reps", 2..=100_000, 200);
         let ssc = match file.inference.ssc.as_ref().map(|s| (s, s.get_ref().as_str())) {
             None | Some((_, "fixest")) => SmallSample::Fixest,
             Some((_, "cluster")) => SmallSample::Cluster,
@@ -752,6 +831,7 @@ impl Validator<'_> {
                     evaluation_end,
                     pre_months,
                     note: t.note.clone(),
+                    comparison: self.comparison(&t.comparison, &registry, &outcome_keys, &key),
                     components,
                 });
             }
@@ -759,6 +839,21 @@ impl Validator<'_> {
 
         let simulation =
             file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
+        let mut exposures = Vec::new();
+        for (i, e) in file.exposures.iter().enumerate() {
+            let key = format!("exposures[{i}]");
+            let municipalities: Vec<Code> = e
+                .municipalities
+                .iter()
+                .enumerate()
+                .filter_map(|(mi, m)| self.municipality(&registry, m, &format!("{key}.municipalities[{mi}]")))
+                .collect();
+            let start = self.date(&e.start, &format!("{key}.start"));
+            let end = e.end.as_ref().and_then(|d| self.date(d, &format!("{key}.end")));
+            if let Some(start) = start {
+                exposures.push(Exposure { name: e.name.clone(), municipalities, start, end });
+            }
+        }
 
         Some(Study {
             path: path.to_path_buf(),
@@ -783,14 +878,112 @@ impl Validator<'_> {
             band_reps: band_reps as u64,
             ssc,
             cs_control,
+            sdid_reps,
             min_cell,
             covid: Covid { handling: handling?, windows },
             events,
             outcomes,
             tariffs,
             trials,
+            exposures,
             simulation,
         })
+    }
+
+    fn comparison(
+        &mut self,
+        c: &raw::ComparisonSection,
+        registry: &Registry,
+        outcome_keys: &[String],
+        trial_key: &str,
+    ) -> Comparison {
+        let key = format!("{trial_key}.comparison");
+        let mut out = Comparison::default();
+        if let Some(d) = &c.design
+            && let Some(design) = self.choice(
+                d,
+                &format!("{key}.design"),
+                &[
+                    ("all", ComparisonDesign::All),
+                    ("list", ComparisonDesign::List),
+                    ("matching", ComparisonDesign::Matching),
+                    ("synth", ComparisonDesign::Synth),
+                    ("sdid", ComparisonDesign::Sdid),
+                ],
+            )
+        {
+            out.design = design;
+        }
+        out.exclude_exposed = c.exclude_exposed.unwrap_or(true);
+        out.units = c
+            .units
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| self.municipality(registry, u, &format!("{key}.units[{i}]")))
+            .collect();
+        if out.design == ComparisonDesign::List
+            && out.units.len() < 2
+            && let Some(d) = &c.design
+        {
+            self.report(d, format!("{key}.units"), "design = \"list\" needs at least two municipalities in `units`");
+        }
+        if let Some(k) = &c.k {
+            if (1..=20).contains(k.get_ref()) {
+                out.k = *k.get_ref() as usize;
+            } else {
+                self.report(k, format!("{key}.k"), "expected between 1 and 20 neighbours per treated municipality");
+            }
+        }
+        out.replace = c.replace.unwrap_or(false);
+        let mut covariate_names: Vec<String> = vec!["population".into()];
+        covariate_names.extend(outcome_keys.iter().cloned());
+        if !c.match_on.is_empty() {
+            let mut allowed: Vec<String> = vec!["level".into(), "trend".into(), "region".into()];
+            allowed.extend(covariate_names.iter().cloned());
+            out.match_on.clear();
+            for (i, m) in c.match_on.iter().enumerate() {
+                if allowed.contains(m.get_ref()) {
+                    out.match_on.push(m.get_ref().clone());
+                } else {
+                    let hint = nearest(m.get_ref(), &allowed);
+                    self.report(
+                        m,
+                        format!("{key}.match_on[{i}]"),
+                        format!(
+                            "`{}` is not a matching variable: expected level, trend, population, region or an outcome key{hint}",
+                            m.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+        if !c.predictors.is_empty() {
+            out.predictors.clear();
+            for (i, p) in c.predictors.iter().enumerate() {
+                match crate::estimate::scm::Predictor::parse(p.get_ref()) {
+                    Ok(crate::estimate::scm::Predictor::Covariate(name)) if !covariate_names.contains(&name) => {
+                        let hint = nearest(&name, &covariate_names);
+                        self.report(
+                            p,
+                            format!("{key}.predictors[{i}]"),
+                            format!(
+                                "`{name}` is not a predictor: expected blocks:B, mean, last, population or an outcome key{hint}"
+                            ),
+                        );
+                    }
+                    Ok(pred) => out.predictors.push(pred),
+                    Err(e) => self.report(p, format!("{key}.predictors[{i}]"), e),
+                }
+            }
+        }
+        if let Some(v) = &c.v {
+            if v.get_ref().iter().any(|x| !x.is_finite() || *x < 0.0) || v.get_ref().iter().sum::<f64>() <= 0.0 {
+                self.report(v, format!("{key}.v"), "expected non-negative predictor weights, not all zero");
+            } else {
+                out.v = Some(v.get_ref().clone());
+            }
+        }
+        out
     }
 
     fn simulation(

@@ -26,7 +26,43 @@ pub struct StudyFile {
     #[serde(default)]
     pub tariffs: BTreeMap<String, TariffSection>,
     pub trials: Vec<TrialSection>,
+    /// Municipalities exposed to other reforms or earlier trials, left out of comparison groups.
+    #[serde(default)]
+    pub exposures: Vec<ExposureSection>,
     pub simulation: Option<SimulationSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureSection {
+    pub name: String,
+    pub municipalities: Vec<Spanned<String>>,
+    pub start: Spanned<String>,
+    pub end: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonSection {
+    /// all | list | matching | synth | sdid
+    pub design: Option<Spanned<String>>,
+    /// Leave out municipalities in the exposure register (default true).
+    pub exclude_exposed: Option<bool>,
+    /// design = "list": the comparison municipalities.
+    #[serde(default)]
+    pub units: Vec<Spanned<String>>,
+    /// design = "matching": neighbours per treated municipality.
+    pub k: Option<Spanned<i64>>,
+    /// design = "matching": may a municipality match several treated ones.
+    pub replace: Option<bool>,
+    /// design = "matching": level, trend, population, region or outcome keys.
+    #[serde(default)]
+    pub match_on: Vec<Spanned<String>>,
+    /// design = "synth": blocks:B, mean, last, population or outcome keys.
+    #[serde(default)]
+    pub predictors: Vec<Spanned<String>>,
+    /// design = "synth": fixed predictor weights instead of the search.
+    pub v: Option<Spanned<Vec<f64>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +107,8 @@ pub struct InferenceSection {
     pub ssc: Option<Spanned<String>>,
     /// Callaway–Sant'Anna comparison units: "never" (treated) or "notyet" (treated).
     pub cs_control: Option<Spanned<String>>,
+    /// Placebo replications of the SDID standard error.
+    pub sdid_reps: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,6 +185,8 @@ pub struct TrialSection {
     pub pre_months: Option<Spanned<i64>>,
     #[serde(default)]
     pub note: String,
+    #[serde(default)]
+    pub comparison: ComparisonSection,
     pub components: Vec<ComponentSection>,
 }
 

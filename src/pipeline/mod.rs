@@ -25,7 +25,9 @@ use crate::results::{
     Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, EventStudyResult, OutcomeInfo,
     ParticipantInfo, Results, SCHEMA_VERSION, StudyInfo, TrendPoint, TrialInfo,
 };
-use crate::study::{Lang, Study};
+use crate::study::{ComparisonDesign, Lang, Study};
+
+mod synthetic;
 
 /// Receives progress from long steps. Implementations must be cheap.
 pub trait Progress {
@@ -243,17 +245,52 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
             None
         }
     };
+    // Synthetic designs add their estimate and set the comparison weights of the balance table;
+    // the other designs weight their comparison municipalities equally.
+    let equal: Vec<(u16, f64)> = design.comparison.iter().map(|&c| (c, 1.0 / design.comparison.len() as f64)).collect();
+    let (synth, sdid, weights) = match design.design {
+        ComparisonDesign::Synth => {
+            let s = synthetic::synth(study, panel, design);
+            estimates.extend(s.estimate);
+            problems.extend(s.problems);
+            (s.result, None, s.weights)
+        }
+        ComparisonDesign::Sdid => {
+            let s = synthetic::sdid(study, panel, design);
+            estimates.extend(s.estimate);
+            problems.extend(s.problems);
+            (None, s.result, s.weights)
+        }
+        _ => (None, None, equal),
+    };
+    let mut extra: Vec<String> = trial.comparison.match_on.clone();
+    if design.design == ComparisonDesign::Synth {
+        extra.extend(crate::estimate::scm::Predictor::covariates(&trial.comparison.predictors));
+    }
+    let balance = design.balance(study, panel, &design.balance_variables(study, &extra), &weights);
+    let mut shown_weights: Vec<crate::results::UnitWeight> = weights
+        .iter()
+        .filter(|(_, w)| *w > 1e-6)
+        .map(|&(c, w)| crate::results::UnitWeight { unit: c, name: study.registry.name(c).to_string(), weight: w })
+        .collect();
+    shown_weights.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.unit.cmp(&b.unit)));
     Analysis {
         id: format!("{}.{}.{}", trial.key, comp.key, design.outcome),
         trial: trial.key.clone(),
         component: comp.key.clone(),
         outcome: design.outcome.clone(),
         design: DesignInfo {
-            comparison: "non-participants".into(),
+            comparison: design.design,
             treated: design.treated.clone(),
+            n_pool: design.pool.len(),
+            pool_units: design.pool.clone(),
             n_comparison: design.comparison.len(),
             comparison_units: design.comparison.clone(),
             excluded: design.excluded.clone(),
+            matches: design.matches.clone(),
+            weights: shown_weights,
+            balance,
+            notes: design.notes.clone(),
             pre: crate::period::MonthRange { first: design.window.first, last: earliest.plus(-1) },
             post: crate::period::MonthRange { first: earliest, last: design.window.last },
             dropped_months: design.dropped.clone(),
@@ -263,9 +300,14 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         event_study,
         cs,
         placebo,
+        synth,
+        sdid,
         trend: trend(study, panel, design),
         chart: None,
         event_chart: None,
+        synth_chart: None,
+        gap_chart: None,
+        weights_chart: None,
     }
 }
 

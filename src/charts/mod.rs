@@ -5,6 +5,7 @@
 //! looked up. Charts read [`crate::results`] only.
 
 pub mod event;
+pub mod synth;
 pub mod trend;
 
 use std::sync::Once;
@@ -13,6 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use event::EventChart;
+pub use synth::{GapChart, WeightsChart};
 pub use trend::TrendChart;
 
 /// Pixel size of every chart (16:9).

@@ -206,7 +206,7 @@ impl SyntheticControl {
                     let b = (*b).min(t0);
                     for i in 0..b {
                         let (from, to) = (i * t0 / b, (i + 1) * t0 / b);
-                        names.push(format!("block {} of {b} (pre-period months {}–{})", i + 1, from + 1, to));
+                        names.push(format!("block {} of {b} (pre-periods {}–{})", i + 1, from + 1, to));
                         rows.push(Box::new(move |y: &[f64], _: &[f64]| mean(&y[from..to])));
                     }
                 }
@@ -215,7 +215,7 @@ impl SyntheticControl {
                     rows.push(Box::new(move |y: &[f64], _: &[f64]| mean(&y[..t0])));
                 }
                 Predictor::Last => {
-                    names.push("last pre-period month".into());
+                    names.push("last pre-period".into());
                     rows.push(Box::new(move |y: &[f64], _: &[f64]| y[t0 - 1]));
                 }
                 Predictor::Covariate(name) => {

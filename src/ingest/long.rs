@@ -36,6 +36,8 @@ pub struct LongSample {
     pub sample: Sample,
     /// Period labels in rank order.
     pub periods: Vec<String>,
+    /// Unit labels; unit `code` i of the sample is `units[i]`.
+    pub units: Vec<String>,
 }
 
 /// The month standing for period rank 0.
@@ -164,6 +166,7 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
             entry.0 = Some(m);
         }
     }
+    let unit_labels: Vec<String> = by_unit.keys().cloned().collect();
     let sample = Sample {
         units: by_unit
             .into_values()
@@ -174,5 +177,5 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
             })
             .collect(),
     };
-    Ok(LongSample { sample, periods })
+    Ok(LongSample { sample, periods, units: unit_labels })
 }

@@ -396,8 +396,26 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
             }
             None => None,
         };
+        let mut synth_chart = None;
+        let mut gap_chart = None;
+        let mut weights_chart = None;
+        if let Some((spec, alt)) = synthetic_chart(results, a, lang) {
+            let (png, svg) = draw(&format!("{base}-synth"), &|p| both(&spec, p))?;
+            synth_chart = Some(ChartRef { png, svg, alt });
+        }
+        if let Some((spec, alt)) = gap_chart_spec(results, a, lang) {
+            let (png, svg) = draw(&format!("{base}-gap"), &|p| both(&spec, p))?;
+            gap_chart = Some(ChartRef { png, svg, alt });
+        }
+        if let Some((spec, alt)) = weights_chart_spec(results, a, lang) {
+            let (png, svg) = draw(&format!("{base}-weights"), &|p| both(&spec, p))?;
+            weights_chart = Some(ChartRef { png, svg, alt });
+        }
         results.analyses[i].chart = Some(chart);
         results.analyses[i].event_chart = event_chart;
+        results.analyses[i].synth_chart = synth_chart;
+        results.analyses[i].gap_chart = gap_chart;
+        results.analyses[i].weights_chart = weights_chart;
         progress.advance();
     }
     progress.finish();
@@ -471,6 +489,120 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
                 (r.rel_time, i.estimate, ci, r.binned)
             })
             .collect(),
+        lang,
+    };
+    Some((chart, alt))
+}
+
+/// Treated mean vs its synthetic control (or SDID's comparison), on the trend chart's axes.
+fn synthetic_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(TrendChart, String)> {
+    let (periods, treated, other, start, other_label) = match (&a.synth, &a.sdid) {
+        (Some(s), _) => (
+            &s.periods,
+            &s.pooled.treated,
+            &s.pooled.synthetic,
+            s.pooled.start,
+            t("synthetic_control", lang).to_string(),
+        ),
+        (None, Some(d)) => {
+            (&d.periods, &d.treated, &d.counterfactual, d.start, t("sdid_counterfactual", lang).to_string())
+        }
+        _ => return None,
+    };
+    let mut chart = trend_chart(results, a, lang);
+    chart.treated_label = format!("{} (n = {})", t("treated_mean", lang), a.design.treated.len());
+    chart.comparison_label = other_label.clone();
+    chart.start = start;
+    chart.points = periods.iter().zip(treated).zip(other).map(|((m, y), s)| (*m, *y, Some(*s))).collect();
+    let (_, comp, outcome) = names(results, a, lang);
+    let alt = match lang {
+        Lang::Da => format!(
+            "Linjediagram: {outcome} ({comp}) i gennemsnit for {} forsøgskommuner og {}, {} – {}.",
+            a.design.treated.len(),
+            other_label.to_lowercase(),
+            locale::month(periods[0], lang),
+            locale::month(periods[periods.len() - 1], lang)
+        ),
+        Lang::En => format!(
+            "Line chart: mean {outcome} ({comp}) of {} trial municipalities and the {}, {} – {}.",
+            a.design.treated.len(),
+            other_label.to_lowercase(),
+            locale::month(periods[0], lang),
+            locale::month(periods[periods.len() - 1], lang)
+        ),
+    };
+    Some((chart, alt))
+}
+
+fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate::charts::GapChart, String)> {
+    let s = a.synth.as_ref()?;
+    let (trial, comp, outcome) = names(results, a, lang);
+    let unit =
+        results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    let p = &s.pooled;
+    let treated: Vec<(Month, f64)> = s
+        .periods
+        .iter()
+        .zip(&p.treated)
+        .zip(&p.synthetic)
+        .filter_map(|((m, y), syn)| y.map(|y| (*m, y - syn)))
+        .collect();
+    let limit = 5.0 * p.pre_rmspe;
+    let placebos: Vec<Vec<(Month, Option<f64>)>> = s
+        .placebos
+        .iter()
+        .filter(|g| g.pre_rmspe <= limit)
+        .map(|g| s.periods.iter().copied().zip(g.gap.iter().copied()).collect())
+        .collect();
+    let footnote = t("gap_footnote", lang)
+        .replace("{p}", &locale::p_equals(p.p_value, lang))
+        .replace("{n}", &p.n_placebos.to_string());
+    let alt = match lang {
+        Lang::Da => format!(
+            "Linjediagram: forskellen mellem forsøgskommunerne og deres syntetiske kontrol i {outcome} ({comp}), med {} placeboforskelle i gråt. {footnote}",
+            placebos.len()
+        ),
+        Lang::En => format!(
+            "Line chart: the gap between the trial municipalities and their synthetic control in {outcome} ({comp}), with {} placebo gaps in grey. {footnote}",
+            placebos.len()
+        ),
+    };
+    let chart = crate::charts::GapChart {
+        title: trial,
+        subtitle: format!("{comp} · {outcome} · {}", t("gap", lang).to_lowercase()),
+        y_label: format!("{} ({})", t("difference", lang), locale::difference_unit(unit, lang)),
+        treated_label: t("treated_mean", lang).to_string(),
+        placebo_label: t("placebo_gaps", lang).to_string(),
+        start_label: format!("{} {}", t("trial_start", lang), locale::month(p.start, lang)),
+        footnote: vec![footnote],
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        start: p.start,
+        treated,
+        placebos,
+        lang,
+    };
+    Some((chart, alt))
+}
+
+fn weights_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate::charts::WeightsChart, String)> {
+    let weights = match (&a.synth, &a.sdid) {
+        (Some(s), _) => &s.pooled.weights,
+        (None, Some(d)) => &d.weights,
+        _ => return None,
+    };
+    let (trial, comp, outcome) = names(results, a, lang);
+    let footnote = t("weights_footnote", lang).replace("{n}", &weights.len().to_string());
+    let listed: Vec<String> =
+        weights.iter().take(15).map(|w| format!("{} {}", w.name, locale::number(w.weight, 3, lang))).collect();
+    let alt = format!("{}: {}. {footnote}", t("figure_weights", lang), listed.join(", "));
+    let method = if a.synth.is_some() { t("synthetic_control", lang) } else { t("sdid", lang) };
+    let chart = crate::charts::WeightsChart {
+        title: trial,
+        subtitle: format!("{comp} · {outcome} · {method}"),
+        x_label: t("weight", lang).to_string(),
+        footnote: vec![footnote],
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        weights: weights.iter().map(|w| (w.name.clone(), w.weight)).collect(),
         lang,
     };
     Some((chart, alt))

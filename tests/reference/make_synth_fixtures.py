@@ -67,5 +67,26 @@ for name, years, average in [("three_years", [1975, 1980, 1988], False), ("years
             "loss": float(loss),
             "fit": fit,
         })
-(OUT / "synth_reference.json").write_text(json.dumps({"source": "pysyncon VanillaOptimMixin.w_optimize", "donors": donors, "cases": cases}, indent=1) + "\n")
+# The full synthetic control with the predictor-weight search (pysyncon's Synth.fit: predictors
+# scaled by their standard deviation over all states, V by Nelder-Mead over the pre-period MSPE
+# of the outcome). Predictors as frikommune builds them from `blocks:4,last`: the means of the
+# pre-period years in 4 blocks [i*19//4, (i+1)*19//4) and the last pre-period year. The search
+# is not convex, so the Rust test asks for a loss at least as low as pysyncon's best start; with
+# pysyncon's V fixed, the loss must agree (same predictors, scaling and W given V).
+from pysyncon import Synth
+
+pre_years = list(range(1970, 1989))
+blocks = [pre_years[i * 19 // 4:(i + 1) * 19 // 4] for i in range(4)]
+rows = [wide[b].mean(axis=1) for b in blocks] + [wide[1988]]
+X = pd.concat(rows, axis=1).T
+X.index = [f"block{i}" for i in range(5)]
+Z = wide[pre_years].T
+search = []
+for start in ["equal", "ols"]:
+    synth = Synth()
+    synth.fit(X0=X[donors], X1=X["California"], Z0=Z[donors], Z1=Z["California"], optim_initial=start,
+              optim_options={"maxiter": 5000, "xatol": 1e-10, "fatol": 1e-12})
+    search.append({"start": start, "loss_v": float(synth.loss_V), "v": [float(x) for x in synth.V],
+                   "weights": dict(zip(donors, map(float, synth.W)))})
+(OUT / "synth_reference.json").write_text(json.dumps({"source": "pysyncon VanillaOptimMixin.w_optimize and Synth.fit", "donors": donors, "cases": cases, "search": search}, indent=1) + "\n")
 print("wrote", OUT / "synth_reference.json")

@@ -1,0 +1,201 @@
+//! Synthetic-control charts: the treated gap drawn over the placebo gaps ("spaghetti"), and the
+//! donor weights as horizontal bars. Treated vs synthetic uses [`super::TrendChart`].
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{Chart, FONT, header, notice, palette};
+use crate::period::Month;
+
+fn x_of(m: Month) -> f64 {
+    m.year() as f64 + (m.month() as f64 - 1.0) / 12.0
+}
+
+/// The treated gap (bold) over the placebo gaps (light grey), with the start and zero lines.
+pub struct GapChart {
+    pub title: String,
+    pub subtitle: String,
+    pub y_label: String,
+    pub treated_label: String,
+    pub placebo_label: String,
+    pub start_label: String,
+    pub footnote: Vec<String>,
+    pub notice: Option<String>,
+    pub start: Month,
+    /// The treated gap per period.
+    pub treated: Vec<(Month, f64)>,
+    /// Placebo gaps (a `None` value breaks the line: suppressed).
+    pub placebos: Vec<Vec<(Month, Option<f64>)>>,
+    pub lang: crate::study::Lang,
+}
+
+impl Chart for GapChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        if self.treated.is_empty() {
+            return Err("no gap to draw".into());
+        }
+        let values = self.treated.iter().map(|p| p.1).chain(self.placebos.iter().flatten().filter_map(|p| p.1));
+        let (lo, hi) =
+            values.fold((0.0f64, 0.0f64), |(l, h), v| if v.is_finite() { (l.min(v), h.max(v)) } else { (l, h) });
+        let pad = ((hi - lo) * 0.08).max(1e-9);
+        let (y0, y1) = (lo - pad, hi + pad);
+        let (x0, x1) = (x_of(self.treated[0].0), x_of(self.treated[self.treated.len() - 1].0) + 1.0 / 12.0);
+        let y_decimals = match y1 - y0 {
+            r if r >= 50.0 => 0,
+            r if r >= 2.0 => 1,
+            _ => 2,
+        };
+        let body = header(root, &self.title, &self.subtitle)?;
+        let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 72);
+        let mut c = ChartBuilder::on(&plot)
+            .margin_left(16)
+            .margin_right(28)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        c.configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(230, 230, 230))
+            .x_labels(((x1 - x0).round() as usize + 1).min(20))
+            .x_label_formatter(&|x| format!("{:.0}", x.floor()))
+            .y_label_formatter(&|y| crate::locale::number(*y, y_decimals, self.lang))
+            .y_desc(self.y_label.clone())
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
+            .draw()
+            .map_err(err)?;
+        let grey = RGBColor(185, 185, 185);
+        for (k, placebo) in self.placebos.iter().enumerate() {
+            let mut segment: Vec<(f64, f64)> = Vec::new();
+            let mut first = k == 0;
+            for (m, v) in placebo.iter().map(|(m, v)| (*m, *v)).chain(std::iter::once((self.start, None))) {
+                match v {
+                    Some(v) => segment.push((x_of(m), v)),
+                    None if !segment.is_empty() => {
+                        let s = c
+                            .draw_series(LineSeries::new(std::mem::take(&mut segment), grey.stroke_width(1)))
+                            .map_err(err)?;
+                        if first {
+                            s.label(self.placebo_label.clone()).legend(move |(x, y)| {
+                                PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(2))
+                            });
+                            first = false;
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        c.draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1))))
+            .map_err(err)?;
+        let sx = x_of(self.start);
+        c.draw_series(DashedLineSeries::new([(sx, y0), (sx, y1)], 6, 4, BLACK.stroke_width(2))).map_err(err)?;
+        c.draw_series(std::iter::once(Text::new(
+            format!(" {}", self.start_label),
+            (sx, y0 + (y1 - y0) * 0.04),
+            (FONT, 15).into_font().style(FontStyle::Bold).color(&BLACK),
+        )))
+        .map_err(err)?;
+        c.draw_series(LineSeries::new(
+            self.treated.iter().map(|(m, v)| (x_of(*m), *v)),
+            palette::TREATED.stroke_width(3),
+        ))
+        .map_err(err)?
+        .label(self.treated_label.clone())
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::TREATED.stroke_width(3)));
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(err)?;
+        for (i, line) in self.footnote.iter().take(2).enumerate() {
+            foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
+                .map_err(err)?;
+        }
+        notice(root, &self.notice)
+    }
+}
+
+/// Donor weights as horizontal bars, largest first.
+pub struct WeightsChart {
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub footnote: Vec<String>,
+    pub notice: Option<String>,
+    /// (name, weight), largest first; at most 15 are drawn.
+    pub weights: Vec<(String, f64)>,
+    pub lang: crate::study::Lang,
+}
+
+impl Chart for WeightsChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let bars: Vec<&(String, f64)> = self.weights.iter().take(15).collect();
+        if bars.is_empty() {
+            return Err("no weights to draw".into());
+        }
+        let n = bars.len() as f64;
+        let top = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.15;
+        let body = header(root, &self.title, &self.subtitle)?;
+        let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 50);
+        let (names, bars_area) = plot.split_horizontally(260);
+        let mut c = ChartBuilder::on(&bars_area)
+            .margin_right(28)
+            .margin_top(8)
+            .x_label_area_size(44)
+            .y_label_area_size(0)
+            .build_cartesian_2d(0.0..top, -0.5..n - 0.5)
+            .map_err(err)?;
+        c.configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(230, 230, 230))
+            .x_labels(6)
+            .x_label_formatter(&|x| crate::locale::number(*x, 2, self.lang))
+            .x_desc(self.x_label.clone())
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
+            .draw()
+            .map_err(err)?;
+        let row = |i: usize| n - 1.0 - i as f64;
+        c.draw_series(
+            bars.iter().enumerate().map(|(i, b)| {
+                Rectangle::new([(0.0, row(i) - 0.35), (b.1, row(i) + 0.35)], palette::COMPARISON.filled())
+            }),
+        )
+        .map_err(err)?;
+        c.draw_series(bars.iter().enumerate().map(|(i, b)| {
+            Text::new(
+                format!(" {}", crate::locale::number(b.1, 3, self.lang)),
+                (b.1, row(i)),
+                (FONT, 15).into_font().color(&palette::TEXT).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+        }))
+        .map_err(err)?;
+        // Names right-aligned against the plot, at each bar's pixel height.
+        let (names_w, _) = names.dim_in_pixel();
+        for (i, b) in bars.iter().enumerate() {
+            let (_, py) = c.backend_coord(&(0.0, row(i)));
+            names
+                .draw(&Text::new(
+                    b.0.clone(),
+                    (names_w as i32 - 10, py - names.get_base_pixel().1),
+                    (FONT, 16).into_font().color(&palette::TEXT).pos(Pos::new(HPos::Right, VPos::Center)),
+                ))
+                .map_err(err)?;
+        }
+        for (i, line) in self.footnote.iter().take(1).enumerate() {
+            foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
+                .map_err(err)?;
+        }
+        notice(root, &self.notice)
+    }
+}

@@ -220,6 +220,12 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Placebo: each comparison municipality as if in the trial",
     ),
     ("weight", "Vægt", "Weight"),
+    ("balance_variable", "Balance: variabel", "Balance: variable"),
+    ("balance_before", "Alle mulige", "All eligible"),
+    ("balance_after", "Sammenligning", "Comparison"),
+    ("smd_before", "Std. forskel før", "Std. diff. before"),
+    ("smd_after", "Std. forskel efter", "Std. diff. after"),
+    ("ratio", "Efter/før", "Post/pre"),
     (
         "figure_synth",
         "Forsøgskommunerne og deres syntetiske kontrol",

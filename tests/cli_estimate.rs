@@ -271,3 +271,80 @@ fn many_units() {
     assert_eq!(got["n_units"], 70_000);
     assert!((got["estimate"].as_f64().unwrap() - 2.0).abs() < 0.01, "{}", got["estimate"]);
 }
+
+fn prop99(args: &[&str]) -> serde_json::Value {
+    let path = fixture("prop99.csv");
+    let base =
+        ["--data", path.as_str(), "--unit", "state", "--time", "year", "--outcome", "packs", "--treat", "treated"];
+    let o = estimate(&[&base[..], args, &["--format", "json"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn synth_json_has_weights_fit_and_placebo_p_value() {
+    let j = prop99(&["--method", "synth", "--predictors", "blocks:4,last"]);
+    assert_eq!(j["method"], "synth");
+    let weights = j["weights"].as_array().unwrap();
+    let total: f64 = weights.iter().map(|w| w["weight"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-6 && weights.iter().all(|w| w["unit"].is_string()));
+    let (pre, post, ratio) =
+        (j["pre_rmspe"].as_f64().unwrap(), j["post_rmspe"].as_f64().unwrap(), j["post_pre_ratio"].as_f64().unwrap());
+    assert!(pre > 0.0 && (ratio - post / pre).abs() < 1e-9);
+    assert_eq!(j["n_placebos"], 38);
+    // Rank p-value among 38 placebos.
+    let k = j["p_value"].as_f64().unwrap() * 39.0 - 1.0;
+    assert!((k - k.round()).abs() < 1e-9);
+    // The estimate is the mean gap from 1989 on.
+    let post_gaps: Vec<f64> = j["gap"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["period"].as_i64().unwrap() >= 1989)
+        .map(|g| g["gap"].as_f64().unwrap())
+        .collect();
+    assert_eq!(post_gaps.len(), 12);
+    let mean = post_gaps.iter().sum::<f64>() / 12.0;
+    assert!((j["estimate"].as_f64().unwrap() - mean).abs() < 1e-9);
+    assert!(j["ci_low"].as_f64().unwrap() < mean && mean < j["ci_high"].as_f64().unwrap());
+    // --pre-window keeps only the last 10 pre-periods: a different fit.
+    let short = prop99(&["--method", "synth", "--pre-window", "10"]);
+    assert_ne!(short["pre_rmspe"], j["pre_rmspe"]);
+}
+
+#[test]
+fn sdid_json_matches_synthdid_weights() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("sdid_reference.json")).unwrap()).unwrap();
+    let j = prop99(&["--method", "sdid", "--reps", "100"]);
+    let theirs = reference["sdid"]["estimate"].as_f64().unwrap();
+    assert!((j["estimate"].as_f64().unwrap() - theirs).abs() < 1e-6, "{} vs {theirs}", j["estimate"]);
+    // Time weights: 1986–1988 carry synthdid's λ (the last pre-periods of 1970–1988).
+    let lambda: Vec<f64> =
+        reference["sdid"]["lambda"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for w in j["time_weights"].as_array().unwrap() {
+        let year = w["period"].as_u64().unwrap() as usize;
+        assert!((w["weight"].as_f64().unwrap() - lambda[year - 1970]).abs() < 1e-6);
+    }
+    let total: f64 = j["weights"].as_array().unwrap().iter().map(|w| w["weight"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-5);
+    assert!(j["se"].as_f64().unwrap() > 0.0 && j["placebo_reps"] == 100);
+}
+
+#[test]
+fn synthetic_methods_refuse_flags_that_do_not_apply() {
+    let path = fixture("prop99.csv");
+    let base =
+        ["--data", path.as_str(), "--unit", "state", "--time", "year", "--outcome", "packs", "--treat", "treated"];
+    for extra in [
+        &["--method", "twfe", "--predictors", "last"][..],
+        &["--method", "synth", "--inference", "ri"][..],
+        &["--method", "did2x2", "--pre-window", "5"][..],
+        &["--method", "synth", "--predictors", "blocks:x"][..],
+        &["--method", "synth", "--predictors", "income"][..],
+    ] {
+        let o = estimate(&[&base[..], extra].concat());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(!o.stderr.is_empty());
+    }
+}

@@ -17,11 +17,17 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The example analysed once and shared by the tests of this file.
 fn example() -> (Study, Results) {
-    let study = Study::load(&repo().join("data/study.toml")).unwrap();
-    let panel = read_panel(&study).unwrap();
-    let results = analyse(&study, &panel, &Silent).unwrap();
-    (study, results)
+    static EXAMPLE: std::sync::OnceLock<(Study, Results)> = std::sync::OnceLock::new();
+    EXAMPLE
+        .get_or_init(|| {
+            let study = Study::load(&repo().join("data/study.toml")).unwrap();
+            let panel = read_panel(&study).unwrap();
+            let results = analyse(&study, &panel, &Silent).unwrap();
+            (study, results)
+        })
+        .clone()
 }
 
 #[test]
@@ -40,8 +46,14 @@ fn estimates_recover_the_truth_within_their_intervals() {
         // The truth is the average effect over the post window, the estimand of the 2×2 and of
         // TWFE. The event study (equal weight per event time) and Callaway–Sant'Anna (changes
         // from the single month before the start) answer other questions; their coverage is
-        // measured by the Monte Carlo study (`frikommune montecarlo`), not asserted here.
-        for e in a.estimates.iter().filter(|e| matches!(e.method, Method::Did2x2 | Method::Twfe)) {
+        // measured by the Monte Carlo study (`frikommune montecarlo`), not asserted here. The
+        // synthetic control (mean post-window gap of the treated mean) and SDID (block design,
+        // common start) estimate the same average where the example declares them.
+        for e in a
+            .estimates
+            .iter()
+            .filter(|e| matches!(e.method, Method::Did2x2 | Method::Twfe | Method::Synth | Method::Sdid))
+        {
             checked += 1;
             let i = &e.interval;
             if !(i.ci_low <= t.att && t.att <= i.ci_high) {
@@ -53,6 +65,13 @@ fn estimates_recover_the_truth_within_their_intervals() {
         }
     }
     assert!(checked >= 20, "only {checked} estimates checked");
+    let synthetic =
+        results.analyses.iter().flat_map(|a| &a.estimates).filter(|e| matches!(e.method, Method::Synth | Method::Sdid));
+    assert_eq!(
+        synthetic.count(),
+        4,
+        "the example declares synth for velfaerd2023 and sdid for ressource (2 outcomes each)"
+    );
     assert!(misses.is_empty(), "{} of {checked} intervals miss the truth:\n{}", misses.len(), misses.join("\n"));
 }
 

@@ -491,6 +491,12 @@ fn cs_output(
     }
 }
 
+/// A period label as JSON: numbers stay numbers.
+fn period_json(long: &frikommune::ingest::long::LongSample, m: Month) -> serde_json::Value {
+    let p = long.label(m);
+    p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.into())
+}
+
 /// A balanced matrix for the synthetic designs: treated units and donors (never-treated units
 /// observed in every used period), over the periods from the pre-window's start to the end.
 struct SyntheticPanel {
@@ -639,7 +645,7 @@ impl SyntheticPanel {
             self.periods
                 .iter()
                 .zip(&fit.gap)
-                .map(|(m, g)| json!({"period": long.label(*m), "gap": g}))
+                .map(|(m, g)| json!({"period": period_json(long, *m), "gap": g}))
                 .collect::<Vec<_>>()
                 .into(),
         );
@@ -719,7 +725,7 @@ impl SyntheticPanel {
             .iter()
             .zip(&fit.lambda)
             .filter(|(_, w)| **w > 1e-6)
-            .map(|(m, w)| json!({"period": long.label(*m), "weight": w}))
+            .map(|(m, w)| json!({"period": period_json(long, *m), "weight": w}))
             .collect();
         extra.insert("weights".into(), weights.clone().into());
         extra.insert("time_weights".into(), time_weights.clone().into());

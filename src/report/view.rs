@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::locale::{self, t};
 use crate::period::{Month, parse_date};
 use crate::results::{Analysis, OutcomeInfo, Results};
-use crate::study::{CovidHandling, Lang};
+use crate::study::{ComparisonDesign, CovidHandling, Lang};
 
 fn date_text(iso: &str, lang: Lang) -> String {
     parse_date(iso).map(|d| locale::date(d, lang)).unwrap_or_else(|| iso.to_string())
@@ -53,6 +53,273 @@ fn month_span(first: Month, last: Month, lang: Lang) -> String {
     format!("{} – {}", locale::month(first, lang), locale::month(last, lang))
 }
 
+/// The comparison design in words.
+fn comparison_text(r: &Results, a: &Analysis, lang: Lang) -> String {
+    let d = &a.design;
+    let (excluded, pool, n) = (d.excluded.len(), d.n_pool, d.n_comparison);
+    let exposed = d.excluded.iter().filter(|e| e.reason.starts_with("exposure:")).count();
+    let name = |code: u16| {
+        r.trials
+            .iter()
+            .flat_map(|t| t.components.iter().flat_map(|c| c.participants.iter()))
+            .find(|p| p.code == code)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut text = match (d.comparison, lang) {
+        (ComparisonDesign::All, Lang::Da) => format!("Sammenligningsgruppe: alle {n} kommuner, der kan sammenlignes."),
+        (ComparisonDesign::All, Lang::En) => format!("Comparison group: all {n} eligible municipalities."),
+        (ComparisonDesign::List, Lang::Da) => {
+            format!("Sammenligningsgruppe: {n} navngivne sammenlignelige kommuner (af {pool} mulige).")
+        }
+        (ComparisonDesign::List, Lang::En) => {
+            format!("Comparison group: {n} named comparable municipalities (of {pool} eligible).")
+        }
+        (ComparisonDesign::Matching, Lang::Da) => format!(
+            "Sammenligningsgruppe: de nærmeste naboer til hver forsøgskommune på førperiodens niveau og udvikling og strukturelle forhold – {n} kommuner af {pool} mulige."
+        ),
+        (ComparisonDesign::Matching, Lang::En) => format!(
+            "Comparison group: each trial municipality's nearest neighbours on pre-period level and trend and structure – {n} municipalities of {pool} eligible."
+        ),
+        (ComparisonDesign::Synth, Lang::Da) => format!(
+            "Sammenligning: syntetisk kontrol – et vægtet gennemsnit af de {pool} mulige kommuner, der følger forsøgskommunerne før start; DiD-metoderne bruger alle {n}."
+        ),
+        (ComparisonDesign::Synth, Lang::En) => format!(
+            "Comparison: synthetic control – a weighted average of the {pool} eligible municipalities that tracks the trial municipalities before the start; the DiD methods use all {n}."
+        ),
+        (ComparisonDesign::Sdid, Lang::Da) => format!(
+            "Sammenligning: syntetisk difference-in-differences – kommune- og månedsvægte over de {pool} mulige kommuner; DiD-metoderne bruger alle {n}."
+        ),
+        (ComparisonDesign::Sdid, Lang::En) => format!(
+            "Comparison: synthetic difference in differences – municipality and month weights over the {pool} eligible municipalities; the DiD methods use all {n}."
+        ),
+    };
+    text.push(' ');
+    text.push_str(&match lang {
+        Lang::Da => format!(
+            "{excluded} kommuner er udeladt, fordi de deltager i et andet forsøg med samme udfald i perioden{}, mangler data eller er fravalgt i studiefilen.",
+            if exposed > 0 { format!(", står i eksponeringsregistret ({exposed})") } else { String::new() }
+        ),
+        Lang::En => format!(
+            "{excluded} municipalities are left out because they take part in another trial on the same outcome in the period{}, lack data or are excluded in the study file.",
+            if exposed > 0 { format!(", are in the exposure register ({exposed})") } else { String::new() }
+        ),
+    });
+    if !d.matches.is_empty() {
+        let mut by_treated: Vec<(u16, Vec<String>)> = Vec::new();
+        for m in &d.matches {
+            match by_treated.iter_mut().find(|(t, _)| *t == m.treated) {
+                Some((_, v)) => v.push(name_of(r, m.control)),
+                None => by_treated.push((m.treated, vec![name_of(r, m.control)])),
+            }
+        }
+        let pairs: Vec<String> = by_treated.iter().map(|(t, v)| format!("{}: {}", name(*t), v.join(", "))).collect();
+        text.push_str(&format!(" {}: {}.", if lang == Lang::Da { "Matchet" } else { "Matched" }, pairs.join("; ")));
+    }
+    for note in &d.notes {
+        text.push_str(&format!(" {note}."));
+    }
+    text
+}
+
+fn name_of(r: &Results, code: u16) -> String {
+    r.analyses
+        .iter()
+        .flat_map(|a| a.design.weights.iter())
+        .find(|w| w.unit == code)
+        .map(|w| w.name.clone())
+        .unwrap_or_else(|| crate::registry::Registry::embedded().name(code).to_string())
+}
+
+fn variable_label(r: &Results, a: &Analysis, v: &str, lang: Lang) -> String {
+    match (v, lang) {
+        ("level", Lang::Da) => "Niveau i førperioden".into(),
+        ("level", Lang::En) => "Pre-period level".into(),
+        ("trend", Lang::Da) => "Udvikling i førperioden (pr. år)".into(),
+        ("trend", Lang::En) => "Pre-period trend (per year)".into(),
+        ("population", Lang::Da) => "Indbyggertal".into(),
+        ("population", Lang::En) => "Population".into(),
+        _ => match v.strip_prefix("region:") {
+            Some(region) => format!("{region} ({})", if lang == Lang::Da { "andel" } else { "share" }),
+            None => {
+                let label = outcome_label(outcome(r, v), v, lang);
+                let _ = a;
+                format!("{label} ({})", if lang == Lang::Da { "førperiode" } else { "pre-period" })
+            }
+        },
+    }
+}
+
+/// The balance table: treated, comparison before and after, standardised differences.
+fn balance_rows(r: &Results, a: &Analysis, lang: Lang) -> Vec<Value> {
+    let unit = outcome(r, &a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    a.design
+        .balance
+        .iter()
+        .map(|b| {
+            let d = match b.variable.as_str() {
+                "population" => 0,
+                v if v.starts_with("region:") => 2,
+                "level" | "trend" => locale::decimals(unit) + 1,
+                _ => 2,
+            };
+            let smd = |x: Option<f64>| x.map(|x| locale::signed(x, 2, lang)).unwrap_or_else(|| "–".into());
+            json!({
+                "variable": variable_label(r, a, &b.variable, lang),
+                "treated": locale::number(b.treated, d, lang),
+                "before": locale::number(b.before, d, lang),
+                "after": locale::number(b.after, d, lang),
+                "smd_before": smd(b.smd_before),
+                "smd_after": smd(b.smd_after),
+            })
+        })
+        .collect()
+}
+
+/// The comparison weights in one sentence (largest first, at most 10 named).
+fn weights_text(a: &Analysis, lang: Lang) -> Option<String> {
+    if !matches!(a.design.comparison, ComparisonDesign::Synth | ComparisonDesign::Sdid) {
+        return None;
+    }
+    let w = &a.design.weights;
+    let named: Vec<String> =
+        w.iter().take(10).map(|x| format!("{} {}", x.name, locale::number(x.weight, 3, lang))).collect();
+    let more = w.len().saturating_sub(10);
+    Some(match lang {
+        Lang::Da => format!(
+            "Vægte: {}{}.",
+            named.join(", "),
+            if more > 0 { format!(" og {more} kommuner med mindre vægt") } else { String::new() }
+        ),
+        Lang::En => format!(
+            "Weights: {}{}.",
+            named.join(", "),
+            if more > 0 { format!(" and {more} municipalities with smaller weights") } else { String::new() }
+        ),
+    })
+}
+
+fn synth_view(r: &Results, a: &Analysis, lang: Lang) -> Option<Value> {
+    let s = a.synth.as_ref()?;
+    let unit = outcome(r, &a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    let d = locale::decimals(unit);
+    let du = locale::difference_unit(unit, lang);
+    let ci = |l: Option<f64>, h: Option<f64>| match (l, h) {
+        (Some(l), Some(h)) => format!("[{}; {}]", locale::signed(l, d, lang), locale::signed(h, d, lang)),
+        _ => "–".into(),
+    };
+    let row = |u: &crate::results::SynthUnit| {
+        json!({
+            "name": u.name,
+            "estimate": format!("{} {du}", locale::signed(u.estimate, d, lang)),
+            "ci": ci(u.ci_low, u.ci_high),
+            "p": locale::p_value(u.p_value, lang),
+            "pre_rmspe": locale::number(u.pre_rmspe, d + 1, lang),
+            "ratio": locale::number(u.post_pre_ratio, 1, lang),
+        })
+    };
+    let mut rows = vec![row(&s.pooled)];
+    rows.extend(s.units.iter().map(row));
+    let p = &s.pooled;
+    let mut notes = Vec::new();
+    let blocks = s.predictors.iter().filter(|p| p.starts_with("block ")).count();
+    let mut predictors: Vec<String> = Vec::new();
+    if blocks > 0 {
+        predictors.push(match lang {
+            Lang::Da => format!("førperiodens gennemsnit i {blocks} blokke"),
+            Lang::En => format!("the pre-period mean in {blocks} blocks"),
+        });
+    }
+    for p in s.predictors.iter().filter(|p| !p.starts_with("block ")) {
+        predictors.push(match (p.as_str(), lang) {
+            ("last pre-period", Lang::Da) => "sidste måned før start".into(),
+            ("last pre-period", Lang::En) => "the last month before the start".into(),
+            ("pre-period mean", Lang::Da) => "førperiodens gennemsnit".into(),
+            ("pre-period mean", Lang::En) => "the pre-period mean".into(),
+            (other, _) => variable_label(r, a, other, lang),
+        });
+    }
+    notes.push(match lang {
+        Lang::Da => format!(
+            "Prædiktorer: {}. Prædiktorvægtene er valgt, så den syntetiske kontrol rammer førperioden bedst (middelkvadratfejl {} efter {} beregninger).",
+            predictors.join(", "),
+            locale::number(p.loss, 4, lang),
+            p.evaluations
+        ),
+        Lang::En => format!(
+            "Predictors: {}. Predictor weights chosen so that the synthetic control fits the pre-period best (mean squared error {} after {} evaluations).",
+            predictors.join(", "),
+            locale::number(p.loss, 4, lang),
+            p.evaluations
+        ),
+    });
+    if let Some(pit) = &s.placebo_in_time {
+        notes.push(match lang {
+            Lang::Da => format!(
+                "Placebo i tid (start flyttet til {}, kun data før den rigtige start): {} {du}, {}.",
+                locale::month(pit.start, lang),
+                locale::signed(pit.estimate, d, lang),
+                locale::p_equals(pit.p_value, lang)
+            ),
+            Lang::En => format!(
+                "Placebo in time (start moved to {}, only data before the real start): {} {du}, {}.",
+                locale::month(pit.start, lang),
+                locale::signed(pit.estimate, d, lang),
+                locale::p_equals(pit.p_value, lang)
+            ),
+        });
+    }
+    if !s.leave_one_out.is_empty() {
+        let lo = s.leave_one_out.iter().map(|l| l.estimate).fold(f64::INFINITY, f64::min);
+        let hi = s.leave_one_out.iter().map(|l| l.estimate).fold(f64::NEG_INFINITY, f64::max);
+        notes.push(match lang {
+            Lang::Da => format!(
+                "Udeladt én ad gangen ({} kommuner med vægt): estimatet ligger mellem {} og {} {du}.",
+                s.leave_one_out.len(),
+                locale::signed(lo, d, lang),
+                locale::signed(hi, d, lang)
+            ),
+            Lang::En => format!(
+                "Leaving out one donor at a time ({} municipalities with weight): the estimate stays between {} and {} {du}.",
+                s.leave_one_out.len(),
+                locale::signed(lo, d, lang),
+                locale::signed(hi, d, lang)
+            ),
+        });
+    }
+    Some(json!({ "rows": rows, "notes": notes }))
+}
+
+fn sdid_text(r: &Results, a: &Analysis, lang: Lang) -> Option<String> {
+    let s = a.sdid.as_ref()?;
+    let unit = outcome(r, &a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    let d = locale::decimals(unit);
+    let months: Vec<String> = s
+        .time_weights
+        .iter()
+        .filter(|w| w.weight >= 0.05)
+        .map(|w| format!("{} {}", locale::month(w.period, lang), locale::number(w.weight, 2, lang)))
+        .collect();
+    Some(match lang {
+        Lang::Da => format!(
+            "Syntetisk DiD: {} {} (placebo-standardfejl {} fra {} gentagelser). Månedsvægte i førperioden (de største): {}.",
+            locale::signed(s.estimate, d, lang),
+            locale::difference_unit(unit, lang),
+            locale::number(s.se, d + 1, lang),
+            s.reps,
+            months.join(", ")
+        ),
+        Lang::En => format!(
+            "Synthetic DiD: {} {} (placebo standard error {} from {} replications). Pre-period month weights (the largest): {}.",
+            locale::signed(s.estimate, d, lang),
+            locale::difference_unit(unit, lang),
+            locale::number(s.se, d + 1, lang),
+            s.reps,
+            months.join(", ")
+        ),
+    })
+}
+
 /// The data the PDF template reads.
 pub fn report(r: &Results, lang: Lang) -> Value {
     let s = &r.study;
@@ -87,17 +354,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                 for row in &rows {
                     trial_rows.push(json!({ "label": format!("{} · {}", comp.name, label), "row": row }));
                 }
-                let excluded = a.design.excluded.len();
-                let comparison = match lang {
-                    Lang::Da => format!(
-                        "Alle kommuner, der ikke deltager i denne del af forsøget ({} kommuner). {} kommuner er udeladt, fordi de deltager i et andet forsøg med samme udfald i perioden eller er fravalgt i studiefilen.",
-                        a.design.n_comparison, excluded
-                    ),
-                    Lang::En => format!(
-                        "All municipalities that do not take part in this component ({} municipalities). {} municipalities are left out because they take part in another trial on the same outcome in the period or are excluded in the study file.",
-                        a.design.n_comparison, excluded
-                    ),
-                };
+                let comparison = comparison_text(r, a, lang);
                 let windows = format!(
                     "{}: {}. {}: {}.",
                     t("pre", lang),
@@ -130,6 +387,16 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                     "comparison": comparison,
                     "windows": windows,
                     "dropped": dropped,
+                    "balance": balance_rows(r, a, lang),
+                    "weights_text": weights_text(a, lang),
+                    "synth": synth_view(r, a, lang),
+                    "sdid_text": sdid_text(r, a, lang),
+                    "synth_chart": a.synth_chart.as_ref().map(|c| format!("/{}", c.png)),
+                    "synth_alt": a.synth_chart.as_ref().map(|c| c.alt.clone()),
+                    "gap_chart": a.gap_chart.as_ref().map(|c| format!("/{}", c.png)),
+                    "gap_alt": a.gap_chart.as_ref().map(|c| c.alt.clone()),
+                    "weights_chart": a.weights_chart.as_ref().map(|c| format!("/{}", c.png)),
+                    "weights_alt": a.weights_chart.as_ref().map(|c| c.alt.clone()),
                 }));
             }
             components.push(json!({
@@ -183,7 +450,9 @@ pub fn report(r: &Results, lang: Lang) -> Value {
             "Randomiseringsinferens (RI): Forsøgskommunernes startdatoer tildeles i stedet alle mulige (eller, når de er for mange, et stort antal seedede tilfældige) sæt af lige så mange kommuner blandt de sammenlignelige – ved forskudte starter med samme antal kommuner pr. startdato; p-værdien er andelen af tildelinger med en mindst lige så stor forskel, og intervallet er de effekter, testen ikke afviser (konstant effekt). RI kræver ikke mange forsøgskommuner.".to_string(),
             "Event study: Forskellen mellem forsøgs- og sammenligningskommuner måned for måned før og efter start, målt i forhold til måneden før start, i en regression med faste effekter for kommune og måned (CR1). Måneder uden for vinduet samles i endepunkterne. Tabellens tal er gennemsnittet af koefficienterne fra start. Test for ens udvikling før start: samlet Wald-test af koefficienterne før start (F med G − 1 frihedsgrader som fixest) – med få forsøgskommuner afviser den for ofte, så den suppleres af en placebo-DiD i førperioden (alle starter rykket et halvt førvindue tilbage) testet med randomiseringsinferens.".to_string(),
             "Callaway–Sant'Anna: En effekt pr. startkohorte og måned (ATT(g,t)) i forhold til måneden før kohortens start, sammenlignet med kommuner, der (endnu) ikke er i forsøg; tabellens tal er gennemsnittet efter start vægtet med kohorternes størrelse. Standardfejl fra influensfunktionen uden småstikprøvekorrektion, normalfordelt interval (som R-pakken did). Kommuner, der mangler data i en måned, indgår ikke.".to_string(),
-            format!("Sammenligningsgruppe: alle kommuner, der ikke deltager i forsøgsdelen, undtagen kommuner, der deltager i et andet forsøg med samme udfald i evalueringsperioden, og kommuner fravalgt i studiefilen. Data: {}.", s.panel_file),
+            format!("Sammenligningsgruppe: alle kommuner, der ikke deltager i forsøgsdelen, undtagen kommuner, der deltager i et andet forsøg med samme udfald i evalueringsperioden, kommuner i eksponeringsregistret (tidligere eller andre frisættelser) og kommuner fravalgt i studiefilen. Forsøget kan i stedet bruge en navngiven liste, matchning (de k nærmeste naboer på standardiserede variable: førperiodens niveau og udvikling, log-indbyggertal, region) eller syntetisk kontrol. Balancetabellen viser standardiserede forskelle (forskel i gennemsnit delt med √((s²_forsøg + s²_alle)/2)) før og efter valget og vægtningen; under ±0,1 regnes som god balance, over ±0,25 som dårlig. Data: {}.", s.panel_file),
+            "Syntetisk kontrol (Abadie, Diamond og Hainmueller): et vægtet gennemsnit af sammenlignelige kommuner (ikke-negative vægte, der summerer til 1), der rammer forsøgskommunernes niveau i førperioden – opdelt i blokke – bedst muligt. Prædiktorvægtene vælges ved en deterministisk søgning med flere startpunkter, så den syntetiske kontrol rammer udfaldet i hele førperioden bedst; samme data giver altid samme vægte. Der laves en syntetisk kontrol for hver forsøgskommune og en samlet for gennemsnittet. Effekten er den gennemsnitlige forskel efter start. Usikkerhed: hver sammenligningskommune behandles i tur som om den var i forsøget (placebo i rum); p-værdien er rangen af forholdet mellem forskellens størrelse (RMSPE) efter og før start, og intervallet er de konstante effekter, den test ikke afviser (Firpo og Possebom). Robusthed: placebo i tid og udeladelse af én vægtet kommune ad gangen.".to_string(),
+            "Syntetisk difference-in-differences (Arkhangelsky m.fl. 2021): kommunevægte, der får sammenligningskommunerne til at følge forsøgskommunernes udvikling før start, og månedsvægte, der vælger de førperiodemåneder, der ligner forsøgsperioden mest; effekten er den vægtede dobbelte forskel. Standardfejl fra placebo-gentagelser (sammenligningskommuner som forsøgskommuner), normalfordelt interval; forskudte starter behandles som startet ved den første start.".to_string(),
             format!("COVID-19: {covid} Vinduer: {}.", covid_windows.join("; ")),
             format!("Diskretionering: Gennemsnit bag færre end {} personer vises ikke (..).", s.min_cell),
         ],
@@ -195,7 +464,9 @@ pub fn report(r: &Results, lang: Lang) -> Value {
             "Randomization inference (RI): the trial municipalities' start dates are reassigned to every possible set (or, when there are too many, to many seeded random sets) of as many municipalities among the eligible ones – with staggered starts, as many per start date; the p-value is the share of assignments with a difference at least as large, and the interval holds the effects the test does not reject (constant effect). RI does not need many treated municipalities.".to_string(),
             "Event study: the difference between trial and comparison municipalities month by month before and after the start, relative to the month before the start, in a regression with municipality and month fixed effects (CR1). Months beyond the window are collected in the end points. The table shows the mean of the coefficients from the start on. Parallel pre-trends: the joint Wald test of the coefficients before the start (F with G − 1 degrees of freedom, as fixest) – with few trial municipalities it rejects too often, so it is accompanied by a placebo DiD inside the pre-period (every start moved back by half the pre-window) tested by randomization inference.".to_string(),
             "Callaway–Sant'Anna: one effect per start cohort and month (ATT(g,t)) relative to the month before the cohort's start, compared with municipalities not (yet) in a trial; the table shows the mean after the start weighted by cohort size. Standard errors from the influence function without small-sample correction, normal interval (as the R package did). Municipalities lacking data in some month are left out.".to_string(),
-            format!("Comparison group: every municipality that does not take part in the trial component, except those taking part in another trial on the same outcome during the evaluation window and those excluded in the study file. Data: {}.", s.panel_file),
+            format!("Comparison group: every municipality that does not take part in the trial component, except those taking part in another trial on the same outcome during the evaluation window, those in the exposure register (earlier or other free-municipality schemes) and those excluded in the study file. A trial can instead use a named list, matching (the k nearest neighbours on standardised variables: pre-period level and trend, log population, region) or synthetic control. The balance table shows standardised mean differences (difference in means divided by √((s²_trial + s²_pool)/2)) before and after the selection and weighting; within ±0.1 counts as good balance, beyond ±0.25 as poor. Data: {}.", s.panel_file),
+            "Synthetic control (Abadie, Diamond and Hainmueller): a weighted average of comparison municipalities (non-negative weights summing to 1) that best reproduces the trial municipalities' pre-period level, in blocks. Predictor weights come from a deterministic multi-start search for the best fit of the outcome over the whole pre-period; the same data always give the same weights. There is one synthetic control per trial municipality and a pooled one for their mean. The effect is the mean gap after the start. Uncertainty: each comparison municipality in turn is treated as if it were in the trial (placebo in space); the p-value is the rank of the ratio of the gap's size (RMSPE) after and before the start, and the interval holds the constant effects that test does not reject (Firpo and Possebom). Robustness: placebo in time and leaving out one weighted municipality at a time.".to_string(),
+            "Synthetic difference in differences (Arkhangelsky et al. 2021): municipality weights that make the comparison municipalities track the trial municipalities' development before the start, and month weights that pick the pre-period months most like the trial period; the effect is the weighted double difference. Standard error from placebo replications (comparison municipalities as trial municipalities), normal interval; staggered starts are treated as starting at the first start.".to_string(),
             format!("COVID-19: {covid} Windows: {}.", covid_windows.join("; ")),
             format!("Confidentiality: means behind fewer than {} persons are not shown (..).", s.min_cell),
         ],

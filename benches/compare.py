@@ -120,3 +120,25 @@ from synthdid import load_california_prop99, panel_matrices, synthdid_estimate
 setup = panel_matrices(load_california_prop99())
 Yp = np.asarray(setup.Y, dtype=float)
 emit("sdid_prop99", median_seconds(5, lambda: synthdid_estimate(Yp, int(setup.N0), int(setup.T0))), Yp.size)
+
+# The whole synthetic control with the predictor-weight search (pysyncon Synth.fit, Nelder-Mead
+# from equal weights as shipped): one treated unit, 90 donors, 100 pre- and 32 post-periods,
+# predictors as frikommune's `blocks:6,last`. One timed run: each takes tens of seconds.
+from pysyncon import Synth
+import time
+
+sf = pd.read_csv(d / "synth_fit_90x100.csv").pivot(index="t", columns="unit", values="value")
+pre = sf.iloc[:100]
+blocks = [pre.iloc[i * 100 // 6:(i + 1) * 100 // 6].mean() for i in range(6)] + [pre.iloc[99]]
+X = pd.concat(blocks, axis=1).T
+X.index = [f"p{i}" for i in range(7)]
+donors_f = [c for c in sf.columns if c != 0]
+
+
+def synth_fit():
+    Synth().fit(X0=X[donors_f], X1=X[0], Z0=pre[donors_f], Z1=pre[0])
+
+
+start = time.perf_counter()
+synth_fit()
+emit("synth_fit_90x100", time.perf_counter() - start, sf.size)

@@ -48,6 +48,15 @@ print("""
   treated municipalities, p-value and interval by test inversion; no Python package does this.
 - `synth_w_90x100`: synthetic-control donor weights for a given V, 90 donors and 100 predictors
   (pysyncon's `w_optimize`, SLSQP as shipped; frikommune solves to the exact optimum).
+- `synth_fit_90x100`: one whole synthetic control with the predictor-weight search — 90 donors,
+  100 pre- and 32 post-periods, predictors the pre-period in 6 blocks and its last period
+  (pysyncon `Synth.fit`, Nelder–Mead from equal weights as shipped, one timed run; frikommune runs
+  a multi-start search from equal weights and from each predictor weighted up, with the W-given-V
+  problem solved exactly by Wolfe's algorithm).
+- `synth_placebo_98`: placebo-in-space over a 98-municipality panel (132 months, 100 before the
+  start): every municipality in turn gets its own synthetic control with the predictor-weight
+  search from the other 97 (target: under 5 s on 2 cores). No Python package does this in one
+  call; pysyncon would need 98 `Synth.fit` runs.
 - `sdid_prop99`: synthetic difference in differences on Proposition 99, unit and time weights and
   the estimate (synthdid-py, the port of R synthdid).
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and

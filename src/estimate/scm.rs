@@ -99,6 +99,8 @@ pub struct SyntheticControl {
 pub struct ScFit {
     /// Donor weights, in the donors' order.
     pub weights: Vec<f64>,
+    /// The W-given-V fit error (x₁ − X₀w)′V(x₁ − X₀w) on the standardised predictors.
+    pub w_fit: f64,
     /// Predictor weights (sum 1), one per expanded predictor row.
     pub v: Vec<f64>,
     /// Names of the expanded predictor rows (`block 1 of 6`, `last`, covariates).
@@ -134,18 +136,17 @@ impl SyntheticControl {
         }
         let (names, x1, x0) = self.predictor_matrix(y1, c1, y0, c0, t0)?;
         let k = names.len();
-        let loss_of = |v: &[f64]| -> (f64, Vec<f64>) {
-            let w = synth_weights(&x1, &x0, v).weights;
+        let outcome_loss = |w: &[f64]| -> f64 {
             let support: Vec<usize> = (0..w.len()).filter(|&j| w[j] > 0.0).collect();
-            let mse = (0..t0)
+            (0..t0)
                 .map(|s| {
                     let synthetic: f64 = support.iter().map(|&j| w[j] * y0[j][s]).sum();
                     (y1[s] - synthetic).powi(2)
                 })
                 .sum::<f64>()
-                / t0 as f64;
-            (mse, w)
+                / t0 as f64
         };
+        let loss_of = |v: &[f64]| -> f64 { outcome_loss(&synth_weights(&x1, &x0, v).weights) };
         let (v, starts, evaluations) = match &self.v {
             VChoice::Fixed(v) => {
                 if v.len() != k || v.iter().any(|x| !x.is_finite() || *x < 0.0) || v.iter().sum::<f64>() <= 0.0 {
@@ -159,9 +160,11 @@ impl SyntheticControl {
                 (v.iter().map(|x| x / total).collect(), 0, 0)
             }
             VChoice::Search if k == 1 => (vec![1.0], 0, 0),
-            VChoice::Search => search_v(k, &|v: &[f64]| loss_of(v).0),
+            VChoice::Search => search_v(k, &loss_of),
         };
-        let (loss, weights) = loss_of(&v);
+        let solved = synth_weights(&x1, &x0, &v);
+        let (w_fit, weights) = (solved.fit, solved.weights);
+        let loss = outcome_loss(&weights);
         let synthetic: Vec<f64> = (0..t).map(|s| weights.iter().zip(y0).map(|(w, r)| w * r[s]).sum()).collect();
         let gap: Vec<f64> = y1.iter().zip(&synthetic).map(|(a, b)| a - b).collect();
         let pre_rmspe = rms(&gap[..t0]);
@@ -169,6 +172,7 @@ impl SyntheticControl {
         let estimate = gap[t0..].iter().sum::<f64>() / (t - t0) as f64;
         Ok(ScFit {
             weights,
+            w_fit,
             v,
             predictor_names: names,
             loss,
@@ -183,9 +187,10 @@ impl SyntheticControl {
         })
     }
 
-    /// Expanded predictor rows, standardised by their standard deviation over all units.
+    /// Expanded predictor rows (names, the treated unit's values, each donor's values),
+    /// standardised by their standard deviation (n − 1) over the treated unit and the donors.
     #[allow(clippy::type_complexity)]
-    fn predictor_matrix(
+    pub fn predictor_matrix(
         &self,
         y1: &[f64],
         c1: &[f64],

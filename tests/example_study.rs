@@ -195,6 +195,24 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         let svg = std::fs::read_to_string(da.join(&chart.svg)).unwrap();
         assert!(svg.contains("<svg") && svg.contains("Forsøgsstart"), "{} lacks the start label", chart.svg);
     }
+    // Synthetic designs draw the treated mean against its synthetic control (or SDID's
+    // comparison), the gap over the placebo gaps (synthetic control only) and the weights.
+    let mut synthetic_charts = 0;
+    for a in results.analyses.iter().filter(|a| a.synth.is_some() || a.sdid.is_some()) {
+        let svg = |c: &Option<frikommune::results::ChartFiles>| {
+            std::fs::read_to_string(da.join(&c.as_ref().unwrap_or_else(|| panic!("{}: chart missing", a.id)).svg)).unwrap()
+        };
+        let versus = if a.synth.is_some() { "Syntetisk kontrol" } else { "Syntetisk DiD" };
+        assert!(svg(&a.synth_chart).contains(versus), "{}", a.id);
+        assert!(svg(&a.weights_chart).contains("Vægt"), "{}", a.id);
+        if a.synth.is_some() {
+            assert!(svg(&a.gap_chart).contains("Placebo"), "{}", a.id);
+        } else {
+            assert!(a.gap_chart.is_none());
+        }
+        synthetic_charts += 1;
+    }
+    assert_eq!(synthetic_charts, 4);
     let leftovers: Vec<_> = std::fs::read_dir(a.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "only the study folder is left in the output root");
 

@@ -25,7 +25,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
     let mut charts: ChartFiles = Vec::new();
     for a in &results.analyses {
-        for c in a.chart.iter().chain(&a.event_chart) {
+        for c in a.charts() {
             let bytes = std::fs::read(dir.join(&c.png)).map_err(|e| bad(format!("chart {}: {e}", c.png)))?;
             charts.push((c.png.clone(), bytes));
         }

@@ -134,6 +134,15 @@ pub struct Analysis {
     pub weights_chart: Option<ChartFiles>,
 }
 
+impl Analysis {
+    /// Every chart of the analysis.
+    pub fn charts(&self) -> impl Iterator<Item = &ChartFiles> {
+        [&self.chart, &self.event_chart, &self.synth_chart, &self.gap_chart, &self.weights_chart]
+            .into_iter()
+            .flatten()
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventStudyResult {
     /// Event times before −leads and after lags are binned into the end points.
@@ -188,14 +197,20 @@ pub struct SynthUnit {
     /// Predictor weights, in the order of [`SynthResult::predictors`].
     pub v: Vec<f64>,
     /// Pre-period MSPE the predictor weights minimise, and the search effort behind it.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub loss: f64,
     pub evaluations: usize,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub pre_rmspe: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub post_rmspe: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub post_pre_ratio: f64,
     /// Mean post-period gap, with the placebo-in-space rank p-value and the interval from
     /// inverting that test (bounds are `null` when the placebos are too few for the level).
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub estimate: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub p_value: f64,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
@@ -209,7 +224,9 @@ pub struct SynthUnit {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PlaceboGap {
     pub unit: Code,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub pre_rmspe: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub post_pre_ratio: f64,
     /// Gap per period (`null` where the donor's value is suppressed).
     pub gap: Vec<Option<f64>>,
@@ -219,7 +236,9 @@ pub struct PlaceboGap {
 pub struct LeaveOneOut {
     pub dropped: Code,
     pub name: String,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub estimate: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub pre_rmspe: f64,
 }
 
@@ -227,10 +246,14 @@ pub struct LeaveOneOut {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PlaceboInTime {
     pub start: Month,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub estimate: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub pre_rmspe: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub post_pre_ratio: f64,
     /// Its rank among the donors' ratios at the same placebo start.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub p_value: f64,
 }
 
@@ -259,8 +282,10 @@ pub struct TimeWeight {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SdidResult {
     pub start: Month,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub estimate: f64,
     /// Placebo standard error and its number of replications.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub se: f64,
     pub reps: usize,
     pub weights: Vec<UnitWeight>,

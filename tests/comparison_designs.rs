@@ -204,6 +204,7 @@ fn synthetic_control_and_sdid_end_to_end() {
     assert!(s.placebo_in_time.is_some() && !s.leave_one_out.is_empty());
     let est = a.estimates.iter().find(|e| e.method == Method::Synth).unwrap();
     assert_eq!(est.interval.estimate, p.estimate);
+    assert_eq!(a.design.pre_rmspe, Some(p.pre_rmspe));
     // The balance table's "after" is the synthetic control: the pre-period level matches far
     // better than the unweighted pool.
     let level = a.design.balance.iter().find(|b| b.variable == "level").unwrap();
@@ -217,6 +218,14 @@ fn synthetic_control_and_sdid_end_to_end() {
     assert!((time_total - 1.0).abs() < 1e-6 && d.se > 0.0 && d.reps == 50);
     let est = a.estimates.iter().find(|e| e.method == Method::Sdid).unwrap();
     assert!(est.interval.ci_low < est.interval.estimate && est.interval.estimate < est.interval.ci_high);
+    assert!(a.design.pre_rmspe.is_some_and(|f| f > 0.0));
+
+    // The pre-period fit of a DiD design is the spread of the treated-minus-comparison gap
+    // around its mean; the synthetic control, fitted to the pre-period, tracks it more closely.
+    let (study, panel) = load(r#"design = "all""#, "");
+    let results = analyse(&study, &panel, &Silent).unwrap();
+    let all = results.analyses[0].design.pre_rmspe.unwrap();
+    assert!(all > 0.0 && all.is_finite());
 }
 
 #[test]

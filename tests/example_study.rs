@@ -200,7 +200,8 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     let mut synthetic_charts = 0;
     for a in results.analyses.iter().filter(|a| a.synth.is_some() || a.sdid.is_some()) {
         let svg = |c: &Option<frikommune::results::ChartFiles>| {
-            std::fs::read_to_string(da.join(&c.as_ref().unwrap_or_else(|| panic!("{}: chart missing", a.id)).svg)).unwrap()
+            std::fs::read_to_string(da.join(&c.as_ref().unwrap_or_else(|| panic!("{}: chart missing", a.id)).svg))
+                .unwrap()
         };
         let versus = if a.synth.is_some() { "Syntetisk kontrol" } else { "Syntetisk DiD" };
         assert!(svg(&a.synth_chart).contains(versus), "{}", a.id);

@@ -74,19 +74,36 @@ pub fn gradient_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
     let value = |w: &[f64], pw: &[f64]| dot(w, pw) - 2.0 * dot(&q, w) + c;
     let mut f_prev = value(&w, &pw);
     let mut iterations = 0;
+    let mut restarted = false;
     for it in 1..=50_000 {
         iterations = it;
+        // Every 100 iterations, try the exact solution on the current support: when it is
+        // feasible and passes the KKT check it is the optimum, and iterating further only
+        // chases rounding.
+        if it % 100 == 0
+            && let Some(polished) = polish(&p, &q, &w, n)
+            && objective(&polished) <= objective(&w) + 1e-15 * (1.0 + objective(&w).abs())
+        {
+            w = polished;
+            break;
+        }
         let mut next: Vec<f64> = y.iter().zip(&py).zip(&q).map(|((a, pa), qa)| a - step * 2.0 * (pa - qa)).collect();
         project_simplex(&mut next);
         let p_next = mat_vec(&p, &next, n);
         let f = value(&next, &p_next);
         if f > f_prev {
-            // Adaptive restart: drop the momentum when the objective goes up.
+            // Adaptive restart: drop the momentum when the objective goes up. A plain gradient
+            // step that still goes up is rounding at the optimum: stop.
+            if restarted {
+                break;
+            }
+            restarted = true;
             t = 1.0;
             y = w.clone();
             py = pw.clone();
             continue;
         }
+        restarted = false;
         let t_next = (1.0 + (1.0 + 4.0 * t * t).sqrt()) / 2.0;
         let beta = (t - 1.0) / t_next;
         let moved: f64 = next.iter().zip(&w).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);

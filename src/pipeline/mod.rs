@@ -268,6 +268,21 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         extra.extend(crate::estimate::scm::Predictor::covariates(&trial.comparison.predictors));
     }
     let balance = design.balance(study, panel, &design.balance_variables(study, &extra), &weights);
+    let pre_rmspe = match (&synth, &sdid) {
+        (Some(s), _) => Some(s.pooled.pre_rmspe),
+        (None, Some(d)) => {
+            let pre: Vec<f64> = d
+                .periods
+                .iter()
+                .zip(&d.treated)
+                .zip(&d.counterfactual)
+                .filter(|((m, _), _)| **m < d.start)
+                .filter_map(|((_, y), c)| y.map(|y| y - c))
+                .collect();
+            (!pre.is_empty()).then(|| (pre.iter().map(|g| g * g).sum::<f64>() / pre.len() as f64).sqrt())
+        }
+        _ => parallel_fit(panel, design, &weights),
+    };
     let mut shown_weights: Vec<crate::results::UnitWeight> = weights
         .iter()
         .filter(|(_, w)| *w > 1e-6)
@@ -290,6 +305,7 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
             matches: design.matches.clone(),
             weights: shown_weights,
             balance,
+            pre_rmspe,
             notes: design.notes.clone(),
             pre: crate::period::MonthRange { first: design.window.first, last: earliest.plus(-1) },
             post: crate::period::MonthRange { first: earliest, last: design.window.last },
@@ -309,6 +325,29 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         gap_chart: None,
         weights_chart: None,
     }
+}
+
+/// Root mean squared pre-period gap between the treated mean and the weighted comparison mean,
+/// after removing the mean gap (the level difference a DiD allows).
+fn parallel_fit(panel: &Panel, design: &Design, weights: &[(u16, f64)]) -> Option<f64> {
+    let gaps: Vec<f64> = design
+        .pre_months_list()
+        .iter()
+        .filter_map(|&m| {
+            let value = |c: u16| panel.unit_index(c).and_then(|u| panel.value(&design.outcome, u, m));
+            let t: Vec<f64> = design.treated.iter().filter_map(|t| value(t.code)).collect();
+            let (sw, swy) = weights
+                .iter()
+                .filter_map(|&(c, w)| value(c).map(|y| (w, w * y)))
+                .fold((0.0, 0.0), |(a, b), (w, wy)| (a + w, b + wy));
+            (!t.is_empty() && sw > 0.0).then(|| t.iter().sum::<f64>() / t.len() as f64 - swy / sw)
+        })
+        .collect();
+    if gaps.len() < 2 {
+        return None;
+    }
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    Some((gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt())
 }
 
 /// Monthly unweighted means of the treated and the comparison municipalities over the whole data

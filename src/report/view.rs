@@ -116,6 +116,24 @@ fn comparison_text(r: &Results, a: &Analysis, lang: Lang) -> String {
         let pairs: Vec<String> = by_treated.iter().map(|(t, v)| format!("{}: {}", name(*t), v.join(", "))).collect();
         text.push_str(&format!(" {}: {}.", if lang == Lang::Da { "Matchet" } else { "Matched" }, pairs.join("; ")));
     }
+    if let Some(fit) = d.pre_rmspe {
+        let unit = outcome(r, &a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+        let value = format!(
+            "{} {}",
+            locale::number(fit, locale::decimals(unit) + 1, lang),
+            locale::difference_unit(unit, lang)
+        );
+        text.push_str(&match (d.comparison, lang) {
+            (ComparisonDesign::Synth | ComparisonDesign::Sdid, Lang::Da) => {
+                format!(" Førperiodens fit (RMSPE): {value}.")
+            }
+            (ComparisonDesign::Synth | ComparisonDesign::Sdid, Lang::En) => {
+                format!(" Pre-period fit (RMSPE): {value}.")
+            }
+            (_, Lang::Da) => format!(" Førperiodens fit (RMSPE efter niveauforskel): {value}."),
+            (_, Lang::En) => format!(" Pre-period fit (RMSPE after the level difference): {value}."),
+        });
+    }
     for note in &d.notes {
         text.push_str(&format!(" {note}."));
     }

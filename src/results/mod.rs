@@ -137,9 +137,7 @@ pub struct Analysis {
 impl Analysis {
     /// Every chart of the analysis.
     pub fn charts(&self) -> impl Iterator<Item = &ChartFiles> {
-        [&self.chart, &self.event_chart, &self.synth_chart, &self.gap_chart, &self.weights_chart]
-            .into_iter()
-            .flatten()
+        [&self.chart, &self.event_chart, &self.synth_chart, &self.gap_chart, &self.weights_chart].into_iter().flatten()
     }
 }
 
@@ -171,6 +169,11 @@ pub struct DesignInfo {
     /// for `sdid`. Only positive weights are listed.
     pub weights: Vec<UnitWeight>,
     pub balance: Vec<BalanceRow>,
+    /// Pre-period fit: the root mean squared gap over the pre-period months between the treated
+    /// mean and the comparison — for DiD designs the equally weighted comparison mean shifted by
+    /// the mean pre-period gap (what parallel trends needs), for `synth` the pooled synthetic
+    /// control (levels), for `sdid` its time-weight-shifted comparison.
+    pub pre_rmspe: Option<f64>,
     pub notes: Vec<String>,
     pub pre: MonthRange,
     pub post: MonthRange,

@@ -4,8 +4,8 @@
 use frikommune::estimate::sdid::{Kind, fit};
 use serde_json::Value;
 
-#[test]
-fn prop99_matches_synthdid() {
+/// The fixture, the outcome matrix (comparison states first) and N0, T0.
+fn prop99() -> (Value, Vec<Vec<f64>>, usize, usize) {
     let path = format!("{}/tests/fixtures/sdid_reference.json", env!("CARGO_MANIFEST_DIR"));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let y: Vec<Vec<f64>> = r["Y"]
@@ -15,6 +15,12 @@ fn prop99_matches_synthdid() {
         .map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
         .collect();
     let (n0, t0) = (r["N0"].as_u64().unwrap() as usize, r["T0"].as_u64().unwrap() as usize);
+    (r, y, n0, t0)
+}
+
+#[test]
+fn prop99_matches_synthdid() {
+    let (r, y, n0, t0) = prop99();
     for (key, kind) in [("sdid", Kind::Sdid), ("sc", Kind::Sc), ("did", Kind::Did)] {
         let f = fit(&y, n0, t0, kind).unwrap();
         let theirs = &r[key];
@@ -37,15 +43,7 @@ fn prop99_matches_synthdid() {
 /// is about three standard errors of the difference). Same seed, same standard error.
 #[test]
 fn prop99_placebo_se_agrees_with_synthdid() {
-    let path = format!("{}/tests/fixtures/sdid_reference.json", env!("CARGO_MANIFEST_DIR"));
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let y: Vec<Vec<f64>> = r["Y"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
-        .collect();
-    let (n0, t0) = (r["N0"].as_u64().unwrap() as usize, r["T0"].as_u64().unwrap() as usize);
+    let (r, y, n0, t0) = prop99();
     let theirs = r["sdid"]["placebo_se"].as_f64().unwrap();
     let (se, draws) = frikommune::estimate::sdid::placebo_se(&y, n0, t0, Kind::Sdid, 1000, 7).unwrap();
     assert_eq!(draws.len(), 1000);

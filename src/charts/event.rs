@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, header, notice, palette};
+use super::{Chart, FONT, axis_decimals, header, notice, palette};
 
 /// One coefficient: event time, estimate, interval (absent for the reference), binned end point.
 pub type EventPoint = (i32, f64, Option<(f64, f64)>, bool);
@@ -42,11 +42,7 @@ impl Chart for EventChart {
         let (y0, y1) = (lo - pad, hi + pad);
         let x0 = self.points.iter().map(|p| p.0).min().unwrap_or(-1) as f64 - 0.8;
         let x1 = self.points.iter().map(|p| p.0).max().unwrap_or(0) as f64 + 0.8;
-        let y_decimals = match y1 - y0 {
-            r if r >= 50.0 => 0,
-            r if r >= 2.0 => 1,
-            _ => 2,
-        };
+        let y_decimals = axis_decimals(y1 - y0);
         let body = header(root, &self.title, &self.subtitle)?;
         // Room below the plot for two footnote lines and, under them, the synthetic-data notice.
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 72);

@@ -78,6 +78,15 @@ fn notice<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, notice: &Option<Str
     Ok(())
 }
 
+/// Decimals on a value axis spanning `span`: none from 50, one from 2, otherwise two.
+fn axis_decimals(span: f64) -> usize {
+    match span {
+        r if r >= 50.0 => 0,
+        r if r >= 2.0 => 1,
+        _ => 2,
+    }
+}
+
 /// The font family name charts use.
 pub const FONT: &str = "sans-serif";
 

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, FONT, header, notice, palette};
+use super::{Chart, FONT, axis_decimals, header, notice, palette};
 use crate::period::Month;
 
 fn x_of(m: Month) -> f64 {
@@ -42,11 +42,7 @@ impl Chart for GapChart {
         let pad = ((hi - lo) * 0.08).max(1e-9);
         let (y0, y1) = (lo - pad, hi + pad);
         let (x0, x1) = (x_of(self.treated[0].0), x_of(self.treated[self.treated.len() - 1].0) + 1.0 / 12.0);
-        let y_decimals = match y1 - y0 {
-            r if r >= 50.0 => 0,
-            r if r >= 2.0 => 1,
-            _ => 2,
-        };
+        let y_decimals = axis_decimals(y1 - y0);
         let body = header(root, &self.title, &self.subtitle)?;
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 72);
         let mut c = ChartBuilder::on(&plot)

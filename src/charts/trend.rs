@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, header, notice, palette};
+use super::{Chart, FONT, axis_decimals, header, notice, palette};
 use crate::period::Month;
 
 /// Everything one trend chart shows, already worded in the report language.
@@ -70,11 +70,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
     let (x0, x1) = (x_of(chart.points[0].0), x_of(chart.points[chart.points.len() - 1].0) + 1.0 / 12.0);
     let (y0, y1) = (lo - pad * 3.0, hi + pad * 2.5);
 
-    let y_decimals = match y1 - y0 {
-        r if r >= 50.0 => 0,
-        r if r >= 2.0 => 1,
-        _ => 2,
-    };
+    let y_decimals = axis_decimals(y1 - y0);
     let body = header(root, &chart.title, &chart.subtitle)?;
 
     let mut c = ChartBuilder::on(&body)

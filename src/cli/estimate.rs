@@ -22,12 +22,12 @@ use frikommune::estimate::scm::{
 };
 use frikommune::estimate::sdid::{self, Kind};
 use frikommune::estimate::twfe::Twfe;
+use frikommune::inference::Interval;
 use frikommune::inference::cluster::SmallSample;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wald::WaldTest;
 use frikommune::inference::wild::{Weights, WildBootstrap};
-use frikommune::inference::{Inference, Interval};
 use frikommune::ingest::long::{LongSpec, Treatment, long_sample};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
@@ -689,16 +689,7 @@ impl SyntheticPanel {
                 conf_level,
                 p_value,
             },
-            inference: Inference {
-                name: "placebo".into(),
-                description: format!(
-                    "placebo-in-space: the post/pre RMSPE ratio ranked among {} donors each fitted as if treated (rank p-value); interval by inverting that test for a constant effect (Firpo and Possebom 2018)",
-                    ratios.len()
-                ),
-                clusters: ratios.len() + 1,
-                df: f64::NAN,
-                adjustment: f64::NAN,
-            },
+            inference: frikommune::estimate::scm::placebo_inference(ratios.len()),
             n_obs: self.periods.len() * (self.donors.len() + self.treated.len()),
             n_units: self.donors.len() + self.treated.len(),
             n_treated: self.treated.len(),
@@ -749,15 +740,7 @@ impl SyntheticPanel {
             method: Method::Sdid,
             estimand: format!("synthetic difference in differences from {}", long.label(self.start)),
             interval: Interval::normal(fit.estimate, se, conf_level),
-            inference: Inference {
-                name: "placebo SE".into(),
-                description: format!(
-                    "placebo standard error (Arkhangelsky et al. 2021, Algorithm 4): {reps} replications in which {n1} of the {n0} never-treated units play the treated (seed {seed}), scaled by √((B−1)/B); normal interval"
-                ),
-                clusters: n0 + n1,
-                df: f64::NAN,
-                adjustment: ((reps - 1) as f64 / reps as f64).sqrt(),
-            },
+            inference: sdid::placebo_inference(reps, n0, n1, seed),
             n_obs: self.periods.len() * (n0 + n1),
             n_units: n0 + n1,
             n_treated: n1,

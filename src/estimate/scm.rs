@@ -380,6 +380,19 @@ impl SyntheticControl {
     }
 }
 
+/// The inference record of a placebo-in-space p-value and its inverted interval.
+pub fn placebo_inference(n_placebos: usize) -> crate::inference::Inference {
+    crate::inference::Inference {
+        name: "placebo".into(),
+        description: format!(
+            "placebo-in-space: the post/pre RMSPE ratio ranked among {n_placebos} donors each fitted as if treated (rank p-value); interval by inverting that test for a constant effect (Firpo and Possebom 2018)"
+        ),
+        clusters: n_placebos + 1,
+        df: f64::NAN,
+        adjustment: f64::NAN,
+    }
+}
+
 /// Rank p-value of a post/pre RMSPE ratio among placebo ratios: (1 + #{placebo ≥ it}) / (1 + J).
 pub fn placebo_p_value(ratio: f64, placebo_ratios: &[f64]) -> f64 {
     let at_least = placebo_ratios.iter().filter(|r| **r >= ratio * (1.0 - 1e-12)).count();

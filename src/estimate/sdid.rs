@@ -137,6 +137,20 @@ pub fn placebo_se(
     Ok((((reps - 1) as f64 / reps as f64).sqrt() * var.sqrt(), estimates))
 }
 
+/// The inference record of a placebo standard error from `reps` replications with `n1` of the
+/// `n0` comparison units as pseudo-treated.
+pub fn placebo_inference(reps: usize, n0: usize, n1: usize, seed: u64) -> crate::inference::Inference {
+    crate::inference::Inference {
+        name: "placebo SE".into(),
+        description: format!(
+            "placebo standard error (Arkhangelsky et al. 2021, Algorithm 4): {reps} replications in which {n1} of the {n0} comparison units play the treated (seed {seed}), scaled by √((B−1)/B); normal interval"
+        ),
+        clusters: n0 + n1,
+        df: f64::NAN,
+        adjustment: ((reps.max(2) - 1) as f64 / reps.max(2) as f64).sqrt(),
+    }
+}
+
 /// Weights on the simplex for the first columns of `m` (rows = observations) that best predict its
 /// last column, penalised by ζ²‖w‖²; columns centred first when `intercept`.
 fn frank_wolfe(

@@ -12,7 +12,7 @@ use crate::design::Design;
 use crate::estimate::scm::{PlaceboRun, Predictor, SyntheticControl, VChoice, placebo_interval, placebo_p_value};
 use crate::estimate::sdid::{self, Kind};
 use crate::estimate::{Estimate, Method};
-use crate::inference::{Inference, Interval};
+use crate::inference::Interval;
 use crate::ingest::Panel;
 use crate::period::Month;
 use crate::registry::Code;
@@ -282,16 +282,7 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
             conf_level: conf,
             p_value: pooled.p_value,
         },
-        inference: Inference {
-            name: "placebo".into(),
-            description: format!(
-                "placebo-in-space: the post/pre RMSPE ratio ranked among {} donors each fitted as if treated (rank p-value); interval by inverting that test for a constant effect (Firpo and Possebom 2018)",
-                pooled.n_placebos
-            ),
-            clusters: pooled.n_placebos + 1,
-            df: f64::NAN,
-            adjustment: f64::NAN,
-        },
+        inference: crate::estimate::scm::placebo_inference(pooled.n_placebos),
         n_obs: m.periods.len() * (m.donors.len() + m.treated.len()),
         n_units: m.donors.len() + m.treated.len(),
         n_treated: m.treated.len(),
@@ -364,16 +355,7 @@ pub(super) fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<S
             start
         ),
         interval,
-        inference: Inference {
-            name: "placebo SE".into(),
-            description: format!(
-                "placebo standard error (Arkhangelsky et al. 2021, Algorithm 4): {reps} replications in which {n1} of the {n0} comparison municipalities play the treated (seed {}), scaled by √((B−1)/B); normal interval",
-                study.seed
-            ),
-            clusters: n0 + n1,
-            df: f64::NAN,
-            adjustment: ((reps - 1) as f64 / reps as f64).sqrt(),
-        },
+        inference: sdid::placebo_inference(reps, n0, n1, study.seed),
         n_obs: m.periods.len() * (n0 + n1),
         n_units: n0 + n1,
         n_treated: n1,

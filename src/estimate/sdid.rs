@@ -35,12 +35,20 @@ pub struct SdidFit {
 
 /// `y[i][t]`: unit i (comparison units first) in period t (pre-periods first).
 pub fn fit(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind) -> Result<SdidFit, String> {
-    fit_with_noise(y, n0, t0, kind, None)
+    fit_with_noise(y, n0, t0, kind, None, None)
 }
 
 /// As [`fit`], with the noise level σ (which sets the penalties and the stopping rule) given
-/// rather than estimated from `y`, as the placebo replications reuse the original one.
-fn fit_with_noise(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, noise: Option<f64>) -> Result<SdidFit, String> {
+/// rather than estimated from `y`, and Frank–Wolfe's starting unit and time weights given, as
+/// R synthdid's placebo replications reuse the original ones.
+fn fit_with_noise(
+    y: &[Vec<f64>],
+    n0: usize,
+    t0: usize,
+    kind: Kind,
+    noise: Option<f64>,
+    start: Option<(Vec<f64>, Vec<f64>)>,
+) -> Result<SdidFit, String> {
     let n = y.len();
     let t = y.first().map_or(0, Vec::len);
     if n0 == 0 || n0 >= n || t0 < 2 || t0 >= t || y.iter().any(|r| r.len() != t) {
@@ -78,12 +86,11 @@ fn fit_with_noise(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, noise: Optio
                 Kind::Sdid => (((n1 * t1) as f64).powf(0.25) * noise, true),
                 _ => (1e-6 * noise, false),
             };
-            let omega = two_stage(&by_period, zeta_omega, intercept, vec![1.0 / n0 as f64; n0]);
-            let lambda = if kind == Kind::Sdid {
-                two_stage(&yc[..n0], 1e-6 * noise, true, vec![1.0 / t0 as f64; t0])
-            } else {
-                vec![0.0; t0]
-            };
+            let (omega_start, lambda_start) =
+                start.unwrap_or_else(|| (vec![1.0 / n0 as f64; n0], vec![1.0 / t0 as f64; t0]));
+            let omega = two_stage(&by_period, zeta_omega, intercept, omega_start);
+            let lambda =
+                if kind == Kind::Sdid { two_stage(&yc[..n0], 1e-6 * noise, true, lambda_start) } else { vec![0.0; t0] };
             (omega, lambda)
         }
     };
@@ -96,7 +103,8 @@ fn fit_with_noise(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind, noise: Optio
 /// The placebo standard error (Arkhangelsky et al. 2021, Algorithm 4; R synthdid's
 /// `vcov(method = "placebo")`): in each of `reps` replications the comparison units are put in
 /// a random order, the last N1 of them play the treated units and the estimate is recomputed on
-/// the comparison units alone, with the original noise level; the standard error is
+/// the comparison units alone, with the original noise level and Frank–Wolfe started from the
+/// original weights; the standard error is
 /// √((B−1)/B) times the standard deviation of the B placebo estimates. Replication b draws from
 /// ChaCha stream (seed, b), so the result does not depend on the thread count. Needs more
 /// comparison than treated units.
@@ -118,7 +126,7 @@ pub fn placebo_se(
     if reps < 2 {
         return Err("placebo standard errors need at least 2 replications".into());
     }
-    let noise = fit(y, n0, t0, kind)?.noise_level;
+    let SdidFit { noise_level: noise, omega, lambda, .. } = fit(y, n0, t0, kind)?;
     let estimates: Vec<f64> = (0..reps)
         .into_par_iter()
         .map(|b| {
@@ -129,7 +137,17 @@ pub fn placebo_se(
                 order.swap(i, j);
             }
             let rows: Vec<Vec<f64>> = order.iter().map(|&i| y[i].clone()).collect();
-            fit_with_noise(&rows, n0 - n1, t0, kind, Some(noise)).map(|f| f.estimate)
+            // Frank–Wolfe starts from the original weights of the units kept (renormalised) and
+            // the original time weights, as R synthdid's placebo replications do.
+            let kept: Vec<f64> = order[..n0 - n1].iter().map(|&i| omega[i]).collect();
+            let total: f64 = kept.iter().sum();
+            let omega_start = if total > 0.0 {
+                kept.iter().map(|w| w / total).collect()
+            } else {
+                vec![1.0 / (n0 - n1) as f64; n0 - n1]
+            };
+            fit_with_noise(&rows, n0 - n1, t0, kind, Some(noise), Some((omega_start, lambda.clone())))
+                .map(|f| f.estimate)
         })
         .collect::<Result<_, _>>()?;
     let mean = estimates.iter().sum::<f64>() / reps as f64;

@@ -12,6 +12,7 @@ pub mod event;
 pub mod ols;
 pub mod scm;
 pub mod sdid;
+pub mod survival;
 pub mod synth;
 pub mod twfe;
 

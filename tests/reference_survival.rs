@@ -1,0 +1,92 @@
+//! Kaplan–Meier curves, medians, restricted means and log-rank tests against lifelines, from
+//! fixtures made by `tests/reference/make_survival_fixtures.py` (lifelines' waltons and rossi data).
+
+use std::collections::BTreeMap;
+
+use frikommune::estimate::survival::{EventTable, kaplan_meier, logrank};
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// Event tables per group from a CSV with duration, event (0/1) and group columns.
+fn groups(csv: &str, duration: &str, event: &str, group: &str) -> BTreeMap<String, EventTable> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (d, e, g) = (col(duration), col(event), col(group));
+    let mut spells: BTreeMap<String, (Vec<f64>, Vec<bool>)> = BTreeMap::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let entry = spells.entry(f[g].to_string()).or_default();
+        entry.0.push(f[d].parse().unwrap());
+        entry.1.push(f[e].parse::<f64>().unwrap() == 1.0);
+    }
+    spells.into_iter().map(|(k, (d, e))| (k, EventTable::from_spells(&d, &e).unwrap())).collect()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + b.abs())
+}
+
+#[test]
+fn kaplan_meier_matches_lifelines() {
+    let reference: Value = serde_json::from_str(&fixture("survival_reference.json")).unwrap();
+    let data = [
+        ("waltons", groups(&fixture("waltons.csv"), "T", "E", "group")),
+        ("rossi", groups(&fixture("rossi.csv"), "week", "arrest", "group")),
+    ];
+    let mut checked = 0;
+    for (name, tables) in &data {
+        for (group, table) in tables {
+            let r = &reference[*name][group];
+            let km = kaplan_meier(table, 0.95).unwrap();
+            assert_eq!(km.n, r["n"].as_u64().unwrap(), "{name} {group}");
+            assert_eq!(km.time, floats(&r["time"]), "{name} {group}: timeline");
+            let at_risk: Vec<u64> = r["at_risk"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+            assert_eq!(km.at_risk, at_risk, "{name} {group}: at risk");
+            for (what, ours, theirs) in [
+                ("survival", &km.survival, floats(&r["survival"])),
+                ("ci_low", &km.ci_low, floats(&r["ci_low"])),
+                ("ci_high", &km.ci_high, floats(&r["ci_high"])),
+            ] {
+                for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                    assert!(close(*a, *b), "{name} {group} {what}[{k}] (t = {}): {a} vs lifelines {b}", km.time[k]);
+                }
+            }
+            let finite = |v: &Value| v.as_f64().unwrap_or(f64::INFINITY);
+            assert_eq!(km.median(), finite(&r["median"]), "{name} {group}: median");
+            let (lo, hi) = km.median_ci();
+            assert_eq!(
+                (lo, hi),
+                (finite(&r["median_ci_low"]), finite(&r["median_ci_high"])),
+                "{name} {group}: median CI"
+            );
+            let horizon = r["horizon"].as_f64().unwrap();
+            assert!(close(km.restricted_mean(horizon), r["restricted_mean"].as_f64().unwrap()), "{name} {group}: RMST");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6);
+}
+
+#[test]
+fn logrank_matches_lifelines() {
+    let reference: Value = serde_json::from_str(&fixture("survival_reference.json")).unwrap();
+    for (data, key) in [
+        (groups(&fixture("waltons.csv"), "T", "E", "group"), "waltons_logrank"),
+        (groups(&fixture("rossi.csv"), "week", "arrest", "group"), "rossi_logrank"),
+    ] {
+        let tables: Vec<EventTable> = data.into_values().collect();
+        let test = logrank(&tables).unwrap();
+        let r = &reference[key];
+        assert_eq!(test.df as u64, r["df"].as_u64().unwrap(), "{key}");
+        assert!(close(test.stat, r["stat"].as_f64().unwrap()), "{key}: {} vs {}", test.stat, r["stat"]);
+        assert!((test.p_value - r["p_value"].as_f64().unwrap()).abs() < 1e-9, "{key}: p {}", test.p_value);
+    }
+}

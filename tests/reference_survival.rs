@@ -90,3 +90,48 @@ fn logrank_matches_lifelines() {
         assert!((test.p_value - r["p_value"].as_f64().unwrap()).abs() < 1e-9, "{key}: p {}", test.p_value);
     }
 }
+
+/// Columns of a CSV as numbers.
+fn columns(csv: &str, names: &[&str]) -> Vec<Vec<f64>> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let idx: Vec<usize> = names.iter().map(|n| header.iter().position(|h| h == n).unwrap()).collect();
+    let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()).collect()).collect();
+    idx.iter().map(|&i| rows.iter().map(|r| r[i]).collect()).collect()
+}
+
+fn check_cox(fit: &frikommune::estimate::survival::CoxFit, r: &Value, name: &str) {
+    for (what, ours, theirs) in [
+        ("beta", &fit.beta, floats(&r["beta"])),
+        ("se", &fit.se, floats(&r["se"])),
+        ("p", &fit.p_value, floats(&r["p_value"])),
+    ] {
+        for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!((a - b).abs() < 1e-6 * (1.0 + b.abs()), "{name} {what}[{k}]: {a} vs lifelines {b}");
+        }
+    }
+    let ll = r["log_likelihood"].as_f64().unwrap();
+    assert!((fit.log_likelihood - ll).abs() < 1e-6 * ll.abs(), "{name}: log-likelihood {} vs {ll}", fit.log_likelihood);
+}
+
+#[test]
+fn cox_with_efron_ties_matches_lifelines() {
+    let reference: Value = serde_json::from_str(&fixture("survival_reference.json")).unwrap();
+    let full = columns(&fixture("rossi_cox.csv"), &["week", "arrest", "fin", "age", "prio", "wexp"]);
+    let x: Vec<Vec<f64>> = (0..full[0].len()).map(|i| (2..6).map(|k| full[k][i]).collect()).collect();
+    let ended: Vec<bool> = full[1].iter().map(|e| *e == 1.0).collect();
+    let fit = frikommune::estimate::survival::cox(&full[0], &ended, &x, None).unwrap();
+    check_cox(&fit, &reference["cox_rossi"], "rossi");
+}
+
+#[test]
+fn cox_cluster_robust_matches_lifelines() {
+    let reference: Value = serde_json::from_str(&fixture("survival_reference.json")).unwrap();
+    let c = columns(&fixture("cox_clustered.csv"), &["T", "E", "x1", "x2", "cl"]);
+    let x: Vec<Vec<f64>> = (0..c[0].len()).map(|i| vec![c[2][i], c[3][i]]).collect();
+    let ended: Vec<bool> = c[1].iter().map(|e| *e == 1.0).collect();
+    let cluster: Vec<u32> = c[4].iter().map(|v| *v as u32).collect();
+    let fit = frikommune::estimate::survival::cox(&c[0], &ended, &x, Some(&cluster)).unwrap();
+    assert_eq!(fit.clusters, 25);
+    check_cox(&fit, &reference["cox_clustered"], "clustered");
+}

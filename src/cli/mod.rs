@@ -6,6 +6,7 @@ mod progress;
 mod report;
 mod run;
 mod simulate;
+mod survival;
 mod validate;
 
 use std::io::Write;
@@ -34,6 +35,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Run one estimator on any long panel (CSV) and print the estimate.
     Estimate(estimate::Args),
+    /// Kaplan–Meier curves, medians, the log-rank test and Cox regression on a file of spells.
+    Survival(survival::Args),
     /// Re-render report.pdf from a results.json (no re-estimation).
     Report(report::Args),
     /// Size and coverage of every interval on placebo and simulated trials of one analysis.
@@ -74,6 +77,7 @@ pub fn main() -> i32 {
         Command::Simulate(a) => simulate::run(a, &out),
         Command::Report(a) => report::run(a, &out),
         Command::Estimate(a) => estimate::run(a, &out),
+        Command::Survival(a) => survival::run(a, &out),
         Command::Montecarlo(a) => montecarlo::run(a, &out),
     };
     match result {

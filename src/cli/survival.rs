@@ -1,0 +1,248 @@
+//! `frikommune survival`: Kaplan–Meier curves by group with medians, the log-rank test and Cox
+//! regression on any file of spells (one row per case), like a lifelines one-liner.
+//!
+//! Confidentiality: a curve row (a distinct duration) with fewer than `--min-cell` spells ending
+//! or censored at it is shown as suppressed (`null` values, `"suppressed": true`), and a median or
+//! median bound that falls on a suppressed row is not shown. Differencing across rows (secondary
+//! suppression) is not handled yet.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use serde_json::json;
+
+use frikommune::error::Error;
+use frikommune::estimate::survival::{EventTable, KmCurve, cox, kaplan_meier, logrank};
+use frikommune::ingest::polars_io::read_text_table;
+
+use super::Output;
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A file of spells (CSV, or Parquet when it ends in `.parquet`): one row per case.
+    #[arg(long)]
+    data: PathBuf,
+    /// Column with each spell's duration (a non-negative number).
+    #[arg(long)]
+    duration: String,
+    /// Column with 1 (the spell ended) or 0 (censored, still ongoing).
+    #[arg(long)]
+    event: String,
+    /// Column with the group (curves per group and the log-rank test across groups).
+    #[arg(long)]
+    group: Option<String>,
+    /// Cox regression on these numeric columns, comma-separated (Efron ties).
+    #[arg(long, value_delimiter = ',')]
+    cox: Option<Vec<String>>,
+    /// Cluster column for cluster-robust Cox standard errors (e.g. the municipality).
+    #[arg(long, requires = "cox")]
+    cluster: Option<String>,
+    #[arg(long, default_value_t = 0.95)]
+    conf_level: f64,
+    /// Curve rows and medians resting on fewer spells than this are suppressed.
+    #[arg(long, default_value_t = 5)]
+    min_cell: u64,
+    #[arg(long, default_value = ",")]
+    separator: char,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Usage(message.into())
+}
+
+pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
+    if !(0.5..1.0).contains(&args.conf_level) {
+        return Err(bad("--conf-level must be between 0.5 and 1"));
+    }
+    let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
+    let path = args.data.display().to_string();
+    let table = read_text_table(&args.data, sep).map_err(|m| bad(format!("could not read {path}: {m}")))?;
+    let column = |name: &str| {
+        table
+            .column(name)
+            .ok_or_else(|| bad(format!("{path}: no column `{name}` (the header has: {})", table.names().join(", "))))
+    };
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    let number = |col: &str, r: usize, v: &Option<String>| -> frikommune::Result<f64> {
+        let t = text(v);
+        t.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| bad(format!("{path}: row {}, column `{col}`: expected a number, found `{t}`", r + 2)))
+    };
+    let durations_col = column(&args.duration)?;
+    let events_col = column(&args.event)?;
+    let mut durations = Vec::with_capacity(table.rows);
+    let mut ended = Vec::with_capacity(table.rows);
+    for r in 0..table.rows {
+        let d = number(&args.duration, r, &durations_col[r])?;
+        if d < 0.0 {
+            return Err(bad(format!(
+                "{path}: row {}, column `{}`: a duration cannot be negative, found {d}",
+                r + 2,
+                args.duration
+            )));
+        }
+        durations.push(d);
+        ended.push(match text(&events_col[r]).as_str() {
+            "1" | "1.0" | "true" | "TRUE" => true,
+            "0" | "0.0" | "false" | "FALSE" => false,
+            other => {
+                return Err(bad(format!(
+                    "{path}: row {}, column `{}`: expected 1 (ended) or 0 (censored), found `{other}`",
+                    r + 2,
+                    args.event
+                )));
+            }
+        });
+    }
+    if durations.is_empty() {
+        return Err(bad(format!("{path}: no spells")));
+    }
+    // Groups in sorted order; without --group, one group "all".
+    let labels: Vec<String> = match &args.group {
+        Some(g) => column(g)?.iter().map(text).collect(),
+        None => vec!["all".into(); durations.len()],
+    };
+    let mut by_group: BTreeMap<String, (Vec<f64>, Vec<bool>)> = BTreeMap::new();
+    for ((d, e), g) in durations.iter().zip(&ended).zip(&labels) {
+        let entry = by_group.entry(g.clone()).or_default();
+        entry.0.push(*d);
+        entry.1.push(*e);
+    }
+    let mut tables = Vec::new();
+    let mut groups_json = Vec::new();
+    let mut lines = vec![format!(
+        "{:<20} {:>8} {:>8} {:>10} {:>22}",
+        "group",
+        "n",
+        "events",
+        "median",
+        format!("{:.0}% CI", args.conf_level * 100.0)
+    )];
+    for (name, (d, e)) in &by_group {
+        let t = EventTable::from_spells(d, e).map_err(bad)?;
+        let km = kaplan_meier(&t, args.conf_level).map_err(bad)?;
+        let shown = |time: f64| -> Option<f64> {
+            if !time.is_finite() {
+                return None;
+            }
+            let k = km.time.iter().position(|x| *x == time)?;
+            (km.observed[k] + km.censored[k] >= args.min_cell || time == 0.0).then_some(time)
+        };
+        let (lo, hi) = km.median_ci();
+        let (median, median_lo, median_hi) = (shown(km.median()), shown(lo), shown(hi));
+        let show = |v: Option<f64>, raw: f64| match v {
+            Some(x) => format!("{x}"),
+            None if raw.is_finite() => "..".into(),
+            None => "not reached".into(),
+        };
+        lines.push(format!(
+            "{name:<20} {:>8} {:>8} {:>10} {:>22}",
+            km.n,
+            km.events,
+            show(median, km.median()),
+            format!("[{}, {}]", show(median_lo, lo), show(median_hi, hi))
+        ));
+        groups_json.push(json!({
+            "group": name,
+            "n": km.n,
+            "events": km.events,
+            "median": median,
+            "median_ci_low": median_lo,
+            "median_ci_high": median_hi,
+            "curve": curve_json(&km, args.min_cell),
+        }));
+        tables.push(t);
+    }
+    let mut object = json!({ "conf_level": args.conf_level, "min_cell": args.min_cell, "groups": groups_json });
+    if tables.len() > 1 {
+        let test = logrank(&tables).map_err(bad)?;
+        lines.push(format!("log-rank    χ²({}) = {:.4}, p = {:.4}", test.df, test.stat, test.p_value));
+        object["logrank"] = json!({"stat": test.stat, "df": test.df, "p_value": test.p_value});
+    }
+    if let Some(covariates) = &args.cox {
+        let cols: Vec<_> = covariates.iter().map(|c| column(c)).collect::<Result<_, _>>()?;
+        let x: Vec<Vec<f64>> = (0..table.rows)
+            .map(|r| covariates.iter().zip(&cols).map(|(name, col)| number(name, r, &col[r])).collect())
+            .collect::<Result<_, _>>()?;
+        let clusters: Option<Vec<u32>> = match &args.cluster {
+            Some(c) => {
+                let mut ids: BTreeMap<String, u32> = BTreeMap::new();
+                Some(
+                    column(c)?
+                        .iter()
+                        .map(|v| {
+                            let next = ids.len() as u32;
+                            *ids.entry(text(v)).or_insert(next)
+                        })
+                        .collect(),
+                )
+            }
+            None => None,
+        };
+        let fit = cox(&durations, &ended, &x, clusters.as_deref()).map_err(bad)?;
+        let se_kind = if fit.clusters > 0 {
+            format!("cluster-robust (Lin–Wei sandwich, {} clusters, no small-sample factor)", fit.clusters)
+        } else {
+            "model-based (inverse information)".to_string()
+        };
+        lines.push(String::new());
+        lines.push(format!("Cox proportional hazards (Efron ties); standard errors {se_kind}"));
+        lines.push(format!("{:<20} {:>12} {:>10} {:>10}", "covariate", "log HR", "se", "p-value"));
+        let rows: Vec<_> = covariates
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                lines.push(format!("{name:<20} {:>12.6} {:>10.6} {:>10.4}", fit.beta[k], fit.se[k], fit.p_value[k]));
+                json!({"name": name, "estimate": fit.beta[k], "se": fit.se[k], "p_value": fit.p_value[k]})
+            })
+            .collect();
+        object["cox"] = json!({
+            "ties": "efron",
+            "se": se_kind,
+            "clusters": fit.clusters,
+            "log_likelihood": fit.log_likelihood,
+            "rows": rows,
+        });
+    }
+    match args.format {
+        Format::Json => out.say(object.to_string()),
+        Format::Table => {
+            for l in lines {
+                out.say(l);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn curve_json(km: &KmCurve, min_cell: u64) -> Vec<serde_json::Value> {
+    (0..km.time.len())
+        .map(|k| {
+            let suppressed = k > 0 && km.observed[k] + km.censored[k] < min_cell;
+            if suppressed {
+                json!({"time": km.time[k], "suppressed": true, "at_risk": null, "survival": null, "ci_low": null, "ci_high": null})
+            } else {
+                json!({
+                    "time": km.time[k],
+                    "suppressed": false,
+                    "at_risk": km.at_risk[k],
+                    "events": km.observed[k],
+                    "survival": km.survival[k],
+                    "ci_low": km.ci_low[k],
+                    "ci_high": km.ci_high[k],
+                })
+            }
+        })
+        .collect()
+}

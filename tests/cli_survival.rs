@@ -1,0 +1,108 @@
+//! `frikommune survival`: Kaplan–Meier medians, the log-rank test and Cox regression on a file of
+//! spells agree with lifelines (the fixtures of `tests/reference/make_survival_fixtures.py`), small
+//! cells are suppressed, and bad input is named.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn survival(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_frikommune")).arg("survival").args(args).output().unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = survival(&[args, &["--format", "json"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn reference() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("survival_reference.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn groups_medians_and_logrank_match_lifelines() {
+    let r = reference();
+    let path = fixture("waltons.csv");
+    let j = json(&["--data", &path, "--duration", "T", "--event", "E", "--group", "group", "--min-cell", "1"]);
+    let groups = j["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    for g in groups {
+        let name = g["group"].as_str().unwrap();
+        let theirs = &r["waltons"][name];
+        assert_eq!(g["n"], theirs["n"]);
+        for key in ["median", "median_ci_low", "median_ci_high"] {
+            assert_eq!(g[key].as_f64(), theirs[key].as_f64(), "{name} {key}");
+        }
+        let curve = g["curve"].as_array().unwrap();
+        assert_eq!(curve.len(), theirs["time"].as_array().unwrap().len());
+        let last = curve.last().unwrap();
+        let s = theirs["survival"].as_array().unwrap().last().unwrap().as_f64().unwrap();
+        assert!((last["survival"].as_f64().unwrap() - s).abs() < 1e-9);
+    }
+    let stat = j["logrank"]["stat"].as_f64().unwrap();
+    assert!((stat - r["waltons_logrank"]["stat"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(j["logrank"]["df"], 1);
+}
+
+#[test]
+fn cox_rows_match_lifelines_with_and_without_clusters() {
+    let r = reference();
+    let path = fixture("rossi_cox.csv");
+    let j = json(&["--data", &path, "--duration", "week", "--event", "arrest", "--cox", "fin,age,prio,wexp"]);
+    let rows = j["cox"]["rows"].as_array().unwrap();
+    for (k, row) in rows.iter().enumerate() {
+        let (b, se) = (r["cox_rossi"]["beta"][k].as_f64().unwrap(), r["cox_rossi"]["se"][k].as_f64().unwrap());
+        assert!((row["estimate"].as_f64().unwrap() - b).abs() < 1e-6, "{}", row["name"]);
+        assert!((row["se"].as_f64().unwrap() - se).abs() < 1e-6, "{}", row["name"]);
+    }
+    assert_eq!(j["cox"]["ties"], "efron");
+    let path = fixture("cox_clustered.csv");
+    let j = json(&["--data", &path, "--duration", "T", "--event", "E", "--cox", "x1,x2", "--cluster", "cl"]);
+    assert_eq!(j["cox"]["clusters"], 25);
+    let se = j["cox"]["rows"][0]["se"].as_f64().unwrap();
+    assert!((se - r["cox_clustered"]["se"][0].as_f64().unwrap()).abs() < 1e-6);
+}
+
+#[test]
+fn rows_behind_fewer_spells_than_min_cell_are_suppressed() {
+    let path = fixture("waltons.csv");
+    let j = json(&["--data", &path, "--duration", "T", "--event", "E", "--min-cell", "5"]);
+    let curve = j["groups"][0]["curve"].as_array().unwrap();
+    let suppressed: Vec<&Value> = curve.iter().filter(|c| c["suppressed"] == true).collect();
+    assert!(!suppressed.is_empty() && suppressed.len() < curve.len());
+    for row in &suppressed {
+        assert!(row["survival"].is_null() && row["at_risk"].is_null());
+    }
+    // Every shown row rests on at least 5 spells ending or censored at its time (time 0 aside).
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let times: Vec<f64> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    for row in curve.iter().filter(|c| c["suppressed"] == false && c["time"].as_f64().unwrap() > 0.0) {
+        let t = row["time"].as_f64().unwrap();
+        assert!(times.iter().filter(|x| **x == t).count() >= 5, "time {t}");
+    }
+}
+
+#[test]
+fn bad_spells_are_named_with_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (body, expected) in [
+        ("d,e\n3,1\n-2,0\n", "row 3, column `d`"),
+        ("d,e\n3,1\n4,2\n", "row 3, column `e`"),
+        ("d,e\n3,1\nabc,0\n", "row 3, column `d`"),
+    ] {
+        let path = dir.path().join("spells.csv");
+        std::fs::write(&path, body).unwrap();
+        let o = survival(&["--data", path.to_str().unwrap(), "--duration", "d", "--event", "e"]);
+        assert_eq!(o.status.code(), Some(2), "{body}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(expected) && err.contains("spells.csv"), "{body}: {err}");
+    }
+    let o = survival(&["--data", &fixture("waltons.csv"), "--duration", "weeks", "--event", "E"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no column `weeks`"));
+}

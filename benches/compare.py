@@ -142,3 +142,19 @@ def synth_fit():
 start = time.perf_counter()
 synth_fit()
 emit("synth_fit_90x100", time.perf_counter() - start, sf.size)
+
+# Kaplan-Meier per group and the log-rank test on 10^6 spells (lifelines).
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test
+
+km = pd.read_csv(d / "km_logrank_1e6.csv")
+
+
+def km_logrank():
+    a, b = km[km.group == 0], km[km.group == 1]
+    KaplanMeierFitter().fit(a["duration"], a["event"])
+    KaplanMeierFitter().fit(b["duration"], b["event"])
+    logrank_test(a["duration"], b["duration"], a["event"], b["event"])
+
+
+emit("km_logrank_1e6", median_seconds(3, km_logrank), len(km))

@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py
+"$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py lifelines
 cargo bench --bench estimators -- "$work/data" > "$work/rust.jsonl"
 "$work/venv/bin/python" benches/compare.py "$work/data" > "$work/python.jsonl"
-versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid|pysyncon|synthdid-py)==' | tr '\n' ' ')"
+versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid|pysyncon|synthdid-py|lifelines)==' | tr '\n' ' ')"
 python3 - "$work/rust.jsonl" "$work/python.jsonl" "$versions" <<'PY' > BENCHMARKS.md
 import json, sys, platform, os
 rust = {r["case"]: r for r in map(json.loads, open(sys.argv[1]))}
@@ -57,6 +57,9 @@ print("""
   start): every municipality in turn gets its own synthetic control with the predictor-weight
   search from the other 97 (target: under 5 s on 2 cores). No Python package does this in one
   call; pysyncon would need 98 `Synth.fit` runs.
+- `km_logrank_1e6`: Kaplan–Meier curves with exponential Greenwood intervals for two groups and
+  the log-rank test on 10⁶ spells (durations in whole weeks, a fifth censored), from raw spells
+  (lifelines `KaplanMeierFitter` twice and `logrank_test`).
 - `sdid_prop99`: synthetic difference in differences on Proposition 99, unit and time weights and
   the estimate (synthdid-py, the port of R synthdid).
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and

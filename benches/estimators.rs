@@ -14,6 +14,7 @@ use frikommune::estimate::cs::{CallawaySantAnna, Control};
 use frikommune::estimate::event::EventStudy;
 use frikommune::estimate::scm::{SyntheticControl, VChoice, default_predictors};
 use frikommune::estimate::sdid;
+use frikommune::estimate::survival::{EventTable, kaplan_meier, logrank};
 use frikommune::estimate::synth::synth_weights;
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Sample, SampleUnit};
@@ -252,6 +253,38 @@ fn main() {
             let y0: Vec<&[f64]> = y.iter().map(Vec::as_slice).collect();
             let c0: Vec<&[f64]> = vec![&[]; 98];
             results.insert("synth_placebo_98", (median_seconds(3, || drop(sc.placebos(&y0, &c0, 100))), 98 * 132));
+        }
+    }
+    // Kaplan–Meier per group and the log-rank test on 10⁶ spells (durations in whole weeks, so
+    // heavily tied as register data are; a fifth censored), from raw spells.
+    if wanted("km_logrank_1e6") {
+        let n = 1_000_000;
+        let mut s = Stream::new(31, 0);
+        let spells: Vec<(f64, bool, bool)> = (0..n)
+            .map(|_| {
+                let group = s.uniform() < 0.5;
+                let weeks = (-(1.0 - s.uniform()).ln() * if group { 40.0 } else { 44.0 }).ceil().min(400.0);
+                (weeks, s.uniform() >= 0.2, group)
+            })
+            .collect();
+        let fit = || {
+            let tables: Vec<EventTable> = [false, true]
+                .iter()
+                .map(|g| {
+                    let (d, e): (Vec<f64>, Vec<bool>) = spells.iter().filter(|x| x.2 == *g).map(|x| (x.0, x.1)).unzip();
+                    EventTable::from_spells(&d, &e).expect("spells")
+                })
+                .collect();
+            let curves: Vec<_> = tables.iter().map(|t| kaplan_meier(t, 0.95).expect("km")).collect();
+            (curves, logrank(&tables).expect("log-rank"))
+        };
+        results.insert("km_logrank_1e6", (median_seconds(5, || drop(fit())), n));
+        if let Some(dir) = &out_dir {
+            let mut text = String::from("duration,event,group\n");
+            for (d, e, g) in &spells {
+                let _ = writeln!(text, "{d},{},{}", *e as u8, *g as u8);
+            }
+            std::fs::write(dir.join("km_logrank_1e6.csv"), text).expect("write bench data");
         }
     }
     // SDID on Proposition 99 (the fixture's matrix).

@@ -275,7 +275,7 @@ fn search_v(k: usize, loss: &dyn Fn(&[f64]) -> f64) -> (Vec<f64>, usize, usize) 
         s[i] = 10f64.ln();
         starts.push(s);
     }
-    let budget = 40 * k;
+    let budget = 30 * k;
     let mut evaluations = 0;
     let mut best: Option<(f64, Vec<f64>)> = None;
     for s in &starts {

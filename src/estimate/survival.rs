@@ -34,17 +34,21 @@ impl EventTable {
         if let Some(i) = durations.iter().position(|d| !d.is_finite() || *d < 0.0) {
             return Err(format!("duration {} (spell {}) is not a non-negative number", durations[i], i + 1));
         }
-        let mut order: Vec<usize> = (0..durations.len()).collect();
-        order.sort_by(|&a, &b| durations[a].total_cmp(&durations[b]));
+        // Non-negative doubles order like their bit patterns (−0 is made +0): sort the bits with
+        // an LSD radix sort on 16-bit digits, skipping digits every key shares.
+        let mut pairs: Vec<(u64, bool)> =
+            durations.iter().map(|d| (d + 0.0).to_bits()).zip(ended.iter().copied()).collect();
+        radix_sort(&mut pairs);
         let mut t = EventTable::default();
-        for i in order {
-            if t.time.last() != Some(&durations[i]) {
-                t.time.push(durations[i]);
+        for (bits, e) in pairs {
+            let d = f64::from_bits(bits);
+            if t.time.last() != Some(&d) {
+                t.time.push(d);
                 t.events.push(0);
                 t.censored.push(0);
             }
             let k = t.time.len() - 1;
-            if ended[i] {
+            if e {
                 t.events[k] += 1;
             } else {
                 t.censored[k] += 1;
@@ -55,6 +59,35 @@ impl EventTable {
 
     pub fn n(&self) -> u64 {
         self.events.iter().sum::<u64>() + self.censored.iter().sum::<u64>()
+    }
+}
+
+/// LSD radix sort of (key, flag) pairs by key, 16 bits per pass; passes whose digit is the same
+/// for every key are skipped. Stable, so equal keys keep their order.
+fn radix_sort(pairs: &mut Vec<(u64, bool)>) {
+    let (or, and) = pairs.iter().fold((0u64, u64::MAX), |(o, a), p| (o | p.0, a & p.0));
+    let varying = or ^ and;
+    let mut buffer = vec![(0u64, false); pairs.len()];
+    for shift in (0..64).step_by(16) {
+        if (varying >> shift) & 0xFFFF == 0 {
+            continue;
+        }
+        let mut counts = vec![0usize; 1 << 16];
+        for p in pairs.iter() {
+            counts[((p.0 >> shift) & 0xFFFF) as usize] += 1;
+        }
+        let mut total = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = total;
+            total += n;
+        }
+        for p in pairs.iter() {
+            let digit = ((p.0 >> shift) & 0xFFFF) as usize;
+            buffer[counts[digit]] = *p;
+            counts[digit] += 1;
+        }
+        std::mem::swap(pairs, &mut buffer);
     }
 }
 

@@ -23,8 +23,8 @@ pub struct GapChart {
     pub footnote: Vec<String>,
     pub notice: Option<String>,
     pub start: Month,
-    /// The treated gap per period.
-    pub treated: Vec<(Month, f64)>,
+    /// The treated gap per month (`None` breaks the line: a month left out or suppressed).
+    pub treated: Vec<(Month, Option<f64>)>,
     /// Placebo gaps (a `None` value breaks the line: suppressed).
     pub placebos: Vec<Vec<(Month, Option<f64>)>>,
     pub lang: crate::study::Lang,
@@ -36,7 +36,7 @@ impl Chart for GapChart {
         if self.treated.is_empty() {
             return Err("no gap to draw".into());
         }
-        let values = self.treated.iter().map(|p| p.1).chain(self.placebos.iter().flatten().filter_map(|p| p.1));
+        let values = self.treated.iter().filter_map(|p| p.1).chain(self.placebos.iter().flatten().filter_map(|p| p.1));
         let (lo, hi) =
             values.fold((0.0f64, 0.0f64), |(l, h), v| if v.is_finite() { (l.min(v), h.max(v)) } else { (l, h) });
         let pad = ((hi - lo) * 0.08).max(1e-9);
@@ -96,13 +96,22 @@ impl Chart for GapChart {
             (FONT, 15).into_font().style(FontStyle::Bold).color(&BLACK),
         )))
         .map_err(err)?;
-        c.draw_series(LineSeries::new(
-            self.treated.iter().map(|(m, v)| (x_of(*m), *v)),
-            palette::TREATED.stroke_width(3),
-        ))
-        .map_err(err)?
-        .label(self.treated_label.clone())
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::TREATED.stroke_width(3)));
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (m, v) in &self.treated {
+            match v {
+                Some(v) => runs.last_mut().expect("non-empty").push((x_of(*m), *v)),
+                None if !runs.last().expect("non-empty").is_empty() => runs.push(Vec::new()),
+                None => {}
+            }
+        }
+        runs.retain(|r| !r.is_empty());
+        for (k, run) in runs.into_iter().enumerate() {
+            let s = c.draw_series(LineSeries::new(run, palette::TREATED.stroke_width(3))).map_err(err)?;
+            if k == 0 {
+                s.label(self.treated_label.clone())
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::TREATED.stroke_width(3)));
+            }
+        }
         c.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))

@@ -552,7 +552,16 @@ fn synthetic_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(Trend
     chart.treated_label = format!("{} (n = {})", t("treated_mean", lang), a.design.treated.len());
     chart.comparison_label = other_label.clone();
     chart.start = start;
-    chart.points = periods.iter().zip(treated).zip(other).map(|((m, y), s)| (*m, *y, Some(*s))).collect();
+    // Months left out of estimation (COVID windows) break both lines instead of bridging them.
+    let by_month: std::collections::BTreeMap<Month, (Option<f64>, f64)> =
+        periods.iter().zip(treated).zip(other).map(|((m, y), s)| (*m, (*y, *s))).collect();
+    chart.points = periods[0]
+        .through(periods[periods.len() - 1])
+        .map(|m| match by_month.get(&m) {
+            Some((y, s)) => (m, *y, Some(*s)),
+            None => (m, None, None),
+        })
+        .collect();
     let (_, comp, outcome) = names(results, a, lang);
     let alt = match lang {
         Lang::Da => format!(
@@ -579,20 +588,16 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate:
     let unit =
         results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
     let p = &s.pooled;
-    let treated: Vec<(Month, f64)> = s
-        .periods
-        .iter()
-        .zip(&p.treated)
-        .zip(&p.synthetic)
-        .filter_map(|((m, y), syn)| y.map(|y| (*m, y - syn)))
-        .collect();
+    // Every month from the first to the last period; months left out (COVID windows) are gaps.
+    let months: Vec<Month> = s.periods[0].through(s.periods[s.periods.len() - 1]).collect();
+    let over_months = |values: Vec<Option<f64>>| -> Vec<(Month, Option<f64>)> {
+        let by_month: std::collections::BTreeMap<Month, Option<f64>> = s.periods.iter().copied().zip(values).collect();
+        months.iter().map(|m| (*m, by_month.get(m).copied().flatten())).collect()
+    };
+    let treated = over_months(p.treated.iter().zip(&p.synthetic).map(|(y, syn)| y.map(|y| y - syn)).collect());
     let limit = 5.0 * p.pre_rmspe;
-    let placebos: Vec<Vec<(Month, Option<f64>)>> = s
-        .placebos
-        .iter()
-        .filter(|g| g.pre_rmspe <= limit)
-        .map(|g| s.periods.iter().copied().zip(g.gap.iter().copied()).collect())
-        .collect();
+    let placebos: Vec<Vec<(Month, Option<f64>)>> =
+        s.placebos.iter().filter(|g| g.pre_rmspe <= limit).map(|g| over_months(g.gap.clone())).collect();
     let footnote = t("gap_footnote", lang)
         .replace("{p}", &locale::p_equals(p.p_value, lang))
         .replace("{n}", &p.n_placebos.to_string());

@@ -272,31 +272,10 @@ pub fn logrank(groups: &[EventTable]) -> Result<ChiTest, String> {
     Ok(ChiTest { stat, df: m, p_value: 1.0 - chi.cdf(stat) })
 }
 
-/// Gaussian elimination with partial pivoting; the solution, or `None` when singular.
+/// The solution of a small dense system (row-major `a`), or `None` when singular.
 fn solve(a: &mut [f64], b: &mut [f64], m: usize) -> Option<Vec<f64>> {
-    for c in 0..m {
-        let p = (c..m).max_by(|&x, &y| a[x * m + c].abs().total_cmp(&a[y * m + c].abs()))?;
-        if a[p * m + c].abs() < 1e-300 {
-            return None;
-        }
-        for j in 0..m {
-            a.swap(c * m + j, p * m + j);
-        }
-        b.swap(c, p);
-        for r in c + 1..m {
-            let f = a[r * m + c] / a[c * m + c];
-            for j in c..m {
-                a[r * m + j] -= f * a[c * m + j];
-            }
-            b[r] -= f * b[c];
-        }
-    }
-    let mut x = vec![0.0; m];
-    for c in (0..m).rev() {
-        let s: f64 = (c + 1..m).map(|j| a[c * m + j] * x[j]).sum();
-        x[c] = (b[c] - s) / a[c * m + c];
-    }
-    Some(x)
+    super::synth::solve_dense(a, b, m)?;
+    Some(b.to_vec())
 }
 
 #[cfg(test)]

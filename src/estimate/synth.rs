@@ -251,7 +251,7 @@ fn affine_minimizer<'a>(point: &impl Fn(usize) -> &'a [f64], corral: &[usize]) -
 
 /// Gaussian elimination with partial pivoting on a small dense system (row-major `a`, solution
 /// left in `b`); `None` when a pivot vanishes relative to the matrix's scale.
-fn solve_dense(a: &mut [f64], b: &mut [f64], m: usize) -> Option<()> {
+pub(crate) fn solve_dense(a: &mut [f64], b: &mut [f64], m: usize) -> Option<()> {
     let scale = a.iter().fold(0.0f64, |s, x| s.max(x.abs())).max(f64::MIN_POSITIVE);
     for c in 0..m {
         let p = (c..m).fold(c, |best, r| if a[r * m + c].abs() > a[best * m + c].abs() { r } else { best });

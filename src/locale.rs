@@ -140,6 +140,16 @@ pub fn date(d: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// "jul. 2018" / "Jul 2018": for table cells. Danish "maj" and "juni"/"juli" keep enough letters.
+pub fn month_short(m: Month, lang: Lang) -> String {
+    let i = m.month() as usize - 1;
+    match lang {
+        Lang::Da if MONTHS_DA[i].chars().count() <= 4 => format!("{} {}", MONTHS_DA[i], m.year()),
+        Lang::Da => format!("{}. {}", MONTHS_DA[i].chars().take(3).collect::<String>(), m.year()),
+        Lang::En => format!("{} {}", MONTHS_EN[i].chars().take(3).collect::<String>(), m.year()),
+    }
+}
+
 /// "juli 2018" / "July 2018".
 pub fn month(m: Month, lang: Lang) -> String {
     let names = match lang {
@@ -246,6 +256,30 @@ const TABLE: &[(&str, &str, &str)] = &[
         "weights_footnote",
         "{n} kommuner har positiv vægt; vægtene summerer til 1.",
         "{n} municipalities have positive weight; the weights sum to 1.",
+    ),
+    ("savings", "Besparelser", "Savings"),
+    ("savings_actual", "Faktiske udgifter", "Actual spending"),
+    ("savings_counterfactual", "Udgifter uden forsøget (skøn)", "Spending without the trial (estimate)"),
+    ("savings_total", "I alt", "Total"),
+    ("savings_saved", "Besparelse", "Saving"),
+    ("savings_share", "Andel sparet", "Share saved"),
+    ("savings_window", "Periode", "Period"),
+    ("savings_per_month", "mio. kr. pr. måned", "DKK million per month"),
+    ("savings_mio", "Besparelse (mio. kr.)", "Saving (DKK million)"),
+    (
+        "figure_spending",
+        "Faktiske udgifter og skønnede udgifter uden forsøget, summeret over forsøgskommunerne",
+        "Actual spending and estimated spending without the trial, summed over the trial municipalities",
+    ),
+    (
+        "figure_savings_units",
+        "Besparelse pr. kommune med konfidensinterval",
+        "Saving per municipality with confidence interval",
+    ),
+    (
+        "savings_footnote",
+        "Streger: {level} %-konfidensinterval (støj fra sammenligningskommunernes placeboforskelle, t med {df} frihedsgrader).",
+        "Bars: {level}% confidence interval (noise from the comparison municipalities' placebo gaps, t with {df} degrees of freedom).",
     ),
     ("evaluated_through", "Evalueret til og med", "Evaluated through"),
     ("events", "Begivenheder på figurerne", "Events on the charts"),

@@ -88,6 +88,42 @@ fn the_simulated_certificate_saving_is_12_2_million() {
 }
 
 #[test]
+fn the_estimated_certificate_saving_recovers_12_2_million_inside_its_interval() {
+    let (study, results) = example();
+    let truth: Truth =
+        serde_json::from_str(&std::fs::read_to_string(study.data.truth.as_ref().unwrap()).unwrap()).unwrap();
+    let s = results.savings.iter().find(|s| s.key == "certificates").expect("the example declares certificate savings");
+    let total = s.total.as_ref().unwrap_or_else(|| panic!("no total: {:?}", s.notes));
+    for target in [truth.certificate_savings_dkk, 12_200_000.0] {
+        assert!(
+            total.ci_low <= target && target <= total.ci_high,
+            "saving {:.0} [{:.0}, {:.0}] misses {target:.0}",
+            total.savings,
+            total.ci_low,
+            total.ci_high
+        );
+    }
+    // The interval says something: narrower than ±40 % of the saving, and away from zero.
+    assert!(total.ci_low > 0.0 && total.ci_high - total.ci_low < 0.8 * total.savings);
+    // Per municipality: the same participants as the truth, rows add up to the total, and most
+    // intervals contain each municipality's own true saving.
+    let codes: Vec<_> = s.units.iter().filter_map(|u| u.unit).collect();
+    let truth_codes: Vec<_> = truth.certificate_savings_by_municipality.keys().copied().collect();
+    assert_eq!(codes, truth_codes);
+    let sum: f64 = s.units.iter().map(|u| u.savings).sum();
+    assert!((sum - total.savings).abs() < 1e-6 * total.savings.abs());
+    let covered = s
+        .units
+        .iter()
+        .filter(|u| {
+            let t = truth.certificate_savings_by_municipality[&u.unit.unwrap()];
+            u.ci_low <= t && t <= u.ci_high
+        })
+        .count();
+    assert!(covered * 10 >= s.units.len() * 8, "{covered} of {} municipality intervals cover", s.units.len());
+}
+
+#[test]
 fn the_committed_example_data_are_what_the_simulator_makes() {
     // Re-simulate in memory and compare with the committed panel: the data are reproducible
     // from the seed in data/study.toml.

@@ -14,7 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use event::EventChart;
-pub use synth::{GapChart, WeightsChart};
+pub use synth::{Bar, BarChart, GapChart};
 pub use trend::TrendChart;
 
 /// Pixel size of every chart (16:9).

@@ -127,27 +127,39 @@ impl Chart for GapChart {
     }
 }
 
-/// Donor weights as horizontal bars, largest first.
-pub struct WeightsChart {
+/// Horizontal bars with optional interval whiskers, in the given order (at most 15 drawn):
+/// donor weights, savings per municipality.
+pub struct BarChart {
     pub title: String,
     pub subtitle: String,
     pub x_label: String,
     pub footnote: Vec<String>,
     pub notice: Option<String>,
-    /// (name, weight), largest first; at most 15 are drawn.
-    pub weights: Vec<(String, f64)>,
+    pub bars: Vec<Bar>,
+    /// Decimals of the value labels and the axis.
+    pub decimals: usize,
     pub lang: crate::study::Lang,
 }
 
-impl Chart for WeightsChart {
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub interval: Option<(f64, f64)>,
+}
+
+impl Chart for BarChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let bars: Vec<&(String, f64)> = self.weights.iter().take(15).collect();
+        let bars: Vec<&Bar> = self.bars.iter().take(15).collect();
         if bars.is_empty() {
-            return Err("no weights to draw".into());
+            return Err("no bars to draw".into());
         }
         let n = bars.len() as f64;
-        let top = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.15;
+        let ends =
+            bars.iter().flat_map(|b| [Some(b.value), b.interval.map(|i| i.0), b.interval.map(|i| i.1)]).flatten();
+        let (lo, hi) = ends.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let span = (hi - lo).max(1e-9);
+        let (lo, hi) = (if lo < 0.0 { lo - 0.03 * span } else { 0.0 }, hi + 0.15 * span);
         let body = header(root, &self.title, &self.subtitle)?;
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 50);
         let (names, bars_area) = plot.split_horizontally(260);
@@ -156,7 +168,7 @@ impl Chart for WeightsChart {
             .margin_top(8)
             .x_label_area_size(44)
             .y_label_area_size(0)
-            .build_cartesian_2d(0.0..top, -0.5..n - 0.5)
+            .build_cartesian_2d(lo..hi, -0.5..n - 0.5)
             .map_err(err)?;
         c.configure_mesh()
             .disable_y_mesh()
@@ -164,23 +176,39 @@ impl Chart for WeightsChart {
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(230, 230, 230))
             .x_labels(6)
-            .x_label_formatter(&|x| crate::locale::number(*x, 2, self.lang))
+            .x_label_formatter(&|x| crate::locale::number(*x, self.decimals.min(axis_decimals(hi - lo)), self.lang))
             .x_desc(self.x_label.clone())
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 17))
             .draw()
             .map_err(err)?;
         let row = |i: usize| n - 1.0 - i as f64;
+        let colour = if bars.iter().any(|b| b.interval.is_some()) { palette::TREATED } else { palette::COMPARISON };
         c.draw_series(
             bars.iter().enumerate().map(|(i, b)| {
-                Rectangle::new([(0.0, row(i) - 0.35), (b.1, row(i) + 0.35)], palette::COMPARISON.filled())
+                Rectangle::new([(0.0, row(i) - 0.35), (b.value, row(i) + 0.35)], colour.mix(0.85).filled())
             }),
         )
         .map_err(err)?;
+        if lo < 0.0 {
+            c.draw_series(LineSeries::new([(0.0, -0.5), (0.0, n - 0.5)], palette::TEXT.stroke_width(1)))
+                .map_err(err)?;
+        }
+        for (i, b) in bars.iter().enumerate() {
+            if let Some((l, h)) = b.interval {
+                let y = row(i);
+                let style = palette::TEXT.stroke_width(2);
+                c.draw_series(LineSeries::new([(l, y), (h, y)], style)).map_err(err)?;
+                for x in [l, h] {
+                    c.draw_series(LineSeries::new([(x, y - 0.18), (x, y + 0.18)], style)).map_err(err)?;
+                }
+            }
+        }
         c.draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let right = b.interval.map_or(b.value, |(_, h)| h.max(b.value)).max(0.0);
             Text::new(
-                format!(" {}", crate::locale::number(b.1, 3, self.lang)),
-                (b.1, row(i)),
+                format!(" {}", crate::locale::number(b.value, self.decimals, self.lang)),
+                (right, row(i) + if b.interval.is_some() { 0.3 } else { 0.0 }),
                 (FONT, 15).into_font().color(&palette::TEXT).pos(Pos::new(HPos::Left, VPos::Center)),
             )
         }))
@@ -191,13 +219,13 @@ impl Chart for WeightsChart {
             let (_, py) = c.backend_coord(&(0.0, row(i)));
             names
                 .draw(&Text::new(
-                    b.0.clone(),
+                    b.label.clone(),
                     (names_w as i32 - 10, py - names.get_base_pixel().1),
                     (FONT, 16).into_font().color(&palette::TEXT).pos(Pos::new(HPos::Right, VPos::Center)),
                 ))
                 .map_err(err)?;
         }
-        for (i, line) in self.footnote.iter().take(1).enumerate() {
+        for (i, line) in self.footnote.iter().take(2).enumerate() {
             foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
                 .map_err(err)?;
         }

@@ -24,11 +24,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
     let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
     let mut charts: ChartFiles = Vec::new();
-    for a in &results.analyses {
-        for c in a.charts() {
-            let bytes = std::fs::read(dir.join(&c.png)).map_err(|e| bad(format!("chart {}: {e}", c.png)))?;
-            charts.push((c.png.clone(), bytes));
-        }
+    for c in results.charts() {
+        let bytes = std::fs::read(dir.join(&c.png)).map_err(|e| bad(format!("chart {}: {e}", c.png)))?;
+        charts.push((c.png.clone(), bytes));
     }
     let lang = args.lang.map(Into::into).unwrap_or(results.study.language);
     let pdf = PdfReport { lang };

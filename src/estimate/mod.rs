@@ -10,6 +10,7 @@ pub mod demean;
 pub mod did2x2;
 pub mod event;
 pub mod ols;
+pub mod savings;
 pub mod scm;
 pub mod sdid;
 pub mod survival;

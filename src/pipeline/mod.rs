@@ -23,10 +23,11 @@ use crate::period::Month;
 use crate::report::{ChartFiles, exporters};
 use crate::results::{
     Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, EventStudyResult, OutcomeInfo,
-    ParticipantInfo, Results, SCHEMA_VERSION, StudyInfo, TrendPoint, TrialInfo,
+    ParticipantInfo, Results, SCHEMA_VERSION, SavingsResult, StudyInfo, TrendPoint, TrialInfo,
 };
 use crate::study::{ComparisonDesign, Lang, Study};
 
+mod savings;
 mod synthetic;
 
 /// Receives progress from long steps. Implementations must be cheap.
@@ -112,6 +113,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             })
             .collect(),
         analyses,
+        savings: study.savings.iter().map(|s| savings::savings(study, panel, s)).collect(),
     })
 }
 
@@ -409,22 +411,22 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
     let mut files = Vec::new();
     let mut chart_files: ChartFiles = Vec::new();
     progress.stage("drawing charts", results.analyses.len() as u64);
+    let mut draw =
+        |base: &str, chart: &dyn Fn(&Path) -> std::result::Result<String, String>| -> Result<(String, String)> {
+            let png = format!("{base}.png");
+            let svg = format!("{base}.svg");
+            let render = |m: String| Error::Render { what: format!("chart {base}"), message: m };
+            let text = chart(&stage.path(&png)?).map_err(render)?;
+            stage.write(&svg, text.as_bytes())?;
+            let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
+            chart_files.push((png.clone(), bytes));
+            files.push(png.clone());
+            files.push(svg.clone());
+            Ok((png, svg))
+        };
     for i in 0..results.analyses.len() {
         let a = &results.analyses[i];
         let base = format!("charts/{}", a.id.replace('.', "-"));
-        let mut draw =
-            |base: &str, chart: &dyn Fn(&Path) -> std::result::Result<String, String>| -> Result<(String, String)> {
-                let png = format!("{base}.png");
-                let svg = format!("{base}.svg");
-                let render = |m: String| Error::Render { what: format!("chart {base}"), message: m };
-                let text = chart(&stage.path(&png)?).map_err(render)?;
-                stage.write(&svg, text.as_bytes())?;
-                let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
-                chart_files.push((png.clone(), bytes));
-                files.push(png.clone());
-                files.push(svg.clone());
-                Ok((png, svg))
-            };
         let trend = trend_chart(results, a, lang);
         let (png, svg) = draw(&base, &|p| both(&trend, p))?;
         let chart = ChartRef { png, svg, alt: alt_text(results, a, lang) };
@@ -456,6 +458,22 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
         results.analyses[i].gap_chart = gap_chart;
         results.analyses[i].weights_chart = weights_chart;
         progress.advance();
+    }
+    for i in 0..results.savings.len() {
+        let s = &results.savings[i];
+        let base = format!("charts/savings-{}", s.key);
+        let mut chart = None;
+        let mut units_chart = None;
+        if let Some((spec, alt)) = spending_chart(results, s, lang) {
+            let (png, svg) = draw(&base, &|p| both(&spec, p))?;
+            chart = Some(ChartRef { png, svg, alt });
+        }
+        if let Some((spec, alt)) = savings_units_chart(results, s, lang) {
+            let (png, svg) = draw(&format!("{base}-units"), &|p| both(&spec, p))?;
+            units_chart = Some(ChartRef { png, svg, alt });
+        }
+        results.savings[i].chart = chart;
+        results.savings[i].units_chart = units_chart;
     }
     progress.finish();
     let exporters = exporters(lang);
@@ -628,7 +646,7 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate:
     Some((chart, alt))
 }
 
-fn weights_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate::charts::WeightsChart, String)> {
+fn weights_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate::charts::BarChart, String)> {
     let weights = match (&a.synth, &a.sdid) {
         (Some(s), _) => &s.pooled.weights,
         (None, Some(d)) => &d.weights,
@@ -640,13 +658,103 @@ fn weights_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(cr
         weights.iter().take(15).map(|w| format!("{} {}", w.name, locale::number(w.weight, 3, lang))).collect();
     let alt = format!("{}: {}. {footnote}", t("figure_weights", lang), listed.join(", "));
     let method = if a.synth.is_some() { t("synthetic_control", lang) } else { t("sdid", lang) };
-    let chart = crate::charts::WeightsChart {
+    let chart = crate::charts::BarChart {
         title: trial,
         subtitle: format!("{comp} · {outcome} · {method}"),
         x_label: t("weight", lang).to_string(),
         footnote: vec![footnote],
         notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
-        weights: weights.iter().map(|w| (w.name.clone(), w.weight)).collect(),
+        bars: weights
+            .iter()
+            .map(|w| crate::charts::Bar { label: w.name.clone(), value: w.weight, interval: None })
+            .collect(),
+        decimals: 3,
+        lang,
+    };
+    Some((chart, alt))
+}
+
+/// Actual and counterfactual spending summed over the participants, in mio. kr. per month.
+fn spending_chart(results: &Results, s: &SavingsResult, lang: Lang) -> Option<(TrendChart, String)> {
+    let total = s.total.as_ref()?;
+    let frac = |iso: &str| crate::period::parse_date(iso).map(crate::charts::trend::year_fraction);
+    let name = if lang == Lang::Da { &s.name } else { &s.name_en };
+    let footnote_total = format!(
+        "{}: {} [{}; {}]",
+        t("savings_saved", lang),
+        locale::money(total.savings, lang),
+        locale::money(total.ci_low, lang),
+        locale::money(total.ci_high, lang)
+    );
+    let chart = TrendChart {
+        title: name.clone(),
+        subtitle: format!(
+            "{} · {} {} – {}",
+            footnote_total,
+            t("savings_window", lang).to_lowercase(),
+            locale::month(total.start, lang),
+            locale::month(total.last, lang)
+        ),
+        y_label: t("savings_per_month", lang).to_string(),
+        treated_label: format!("{} (n = {})", t("savings_actual", lang), s.units.len()),
+        comparison_label: t("savings_counterfactual", lang).to_string(),
+        start_label: format!("{} {}", t("trial_start", lang), locale::month(total.start, lang)),
+        covid_label: t("covid", lang).to_string(),
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        points: s.monthly.iter().map(|p| (p.period, Some(p.actual / 1e6), Some(p.counterfactual / 1e6))).collect(),
+        start: total.start,
+        covid: results
+            .study
+            .covid_windows
+            .iter()
+            .filter_map(|w| Some((frac(&w.start)?, frac(&w.end)? + 1.0 / 365.25)))
+            .collect(),
+        events: results
+            .study
+            .events
+            .iter()
+            .filter_map(|e| Some((frac(&e.date)?, if lang == Lang::Da { e.label.clone() } else { e.label_en.clone() })))
+            .collect(),
+        lang,
+    };
+    let alt = match lang {
+        Lang::Da => format!(
+            "Linjediagram: faktiske udgifter og skønnede udgifter uden forsøget pr. måned, summeret over {} forsøgskommuner. {footnote_total}.",
+            s.units.len()
+        ),
+        Lang::En => format!(
+            "Line chart: actual spending and estimated spending without the trial per month, summed over {} trial municipalities. {footnote_total}.",
+            s.units.len()
+        ),
+    };
+    Some((chart, alt))
+}
+
+/// Savings per municipality with their intervals, largest first.
+fn savings_units_chart(results: &Results, s: &SavingsResult, lang: Lang) -> Option<(crate::charts::BarChart, String)> {
+    s.total.as_ref()?;
+    let mut rows: Vec<&crate::results::SavingsRow> = s.units.iter().collect();
+    rows.sort_by(|a, b| b.savings.total_cmp(&a.savings));
+    let level = locale::number(s.conf_level * 100.0, 0, lang);
+    let footnote =
+        t("savings_footnote", lang).replace("{level}", &level).replace("{df}", &locale::number(s.df, 0, lang));
+    let listed: Vec<String> = rows.iter().map(|r| format!("{} {}", r.name, locale::money(r.savings, lang))).collect();
+    let alt = format!("{}: {}. {footnote}", t("figure_savings_units", lang), listed.join(", "));
+    let chart = crate::charts::BarChart {
+        title: if lang == Lang::Da { s.name.clone() } else { s.name_en.clone() },
+        subtitle: t("figure_savings_units", lang).to_string(),
+        x_label: t("savings_mio", lang).to_string(),
+        footnote: vec![footnote],
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        bars: rows
+            .iter()
+            .map(|r| crate::charts::Bar {
+                label: r.name.clone(),
+                value: r.savings / 1e6,
+                interval: Some((r.ci_low / 1e6, r.ci_high / 1e6)),
+            })
+            .collect(),
+        decimals: 2,
         lang,
     };
     Some((chart, alt))

@@ -339,6 +339,96 @@ fn sdid_text(r: &Results, a: &Analysis, lang: Lang) -> Option<String> {
 }
 
 /// The data the PDF template reads.
+fn savings_view(r: &Results, lang: Lang) -> Vec<Value> {
+    let level = locale::number(r.study.conf_level * 100.0, 0, lang);
+    r.savings
+        .iter()
+        .map(|s| {
+            let thousands = |x: f64| locale::number(x / 1000.0, 0, lang);
+            let row = |x: &crate::results::SavingsRow| {
+                json!({
+                    "name": if x.unit.is_none() { t("savings_total", lang).to_string() } else { x.name.clone() },
+                    "period": format!("{}–{}", locale::month_short(x.start, lang), locale::month_short(x.last, lang)),
+                    "actual": thousands(x.actual),
+                    "counterfactual": thousands(x.counterfactual),
+                    "savings": thousands(x.savings),
+                    "ci": format!("{}; {}", thousands(x.ci_low), thousands(x.ci_high)),
+                    "share": format!("{} %", locale::number(100.0 * x.share, 1, lang)),
+                    "total": x.unit.is_none(),
+                })
+            };
+            let mut rows: Vec<Value> = s.units.iter().map(row).collect();
+            rows.extend(s.total.iter().map(row));
+            let components = s
+                .components
+                .iter()
+                .filter_map(|key| {
+                    let (tk, ck) = key.split_once('.')?;
+                    let trial = r.trials.iter().find(|x| x.key == tk)?;
+                    let comp = trial.components.iter().find(|c| c.key == ck)?;
+                    Some(format!("{} ({})", comp.name, if lang == Lang::Da { &trial.name } else { &trial.name_en }))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let price = s
+                .tariff
+                .as_ref()
+                .map(|tf| {
+                    let prices: Vec<String> =
+                        tf.prices.iter().map(|(y, p)| format!("{y}: {}", locale::money(*p, lang))).collect();
+                    match lang {
+                        Lang::Da => format!(" Antallet er prissat med taksten for {} ({}).", tf.label, prices.join(", ")),
+                        Lang::En => format!(" Counts are priced at the {} tariff ({}).", tf.label, prices.join(", ")),
+                    }
+                })
+                .unwrap_or_default();
+            let outcome = outcome_label(outcome(r, &s.outcome), &s.outcome, lang);
+            let intro = match (lang, &s.total) {
+                (Lang::Da, Some(total)) => format!(
+                    "Forsøgsdele: {components}. Udfald: {outcome}.{price} Forsøgskommunerne brugte {} mod skønnet {} uden forsøgene: en besparelse på {} ({level} %-konfidensinterval {} til {}), {} % af udgifterne uden forsøg. Skønnet følger {} sammenligningskommuners udvikling fra hver forsøgskommunes eget niveau i de {} måneder før dens første start.",
+                    locale::money(total.actual, lang),
+                    locale::money(total.counterfactual, lang),
+                    locale::money(total.savings, lang),
+                    locale::money(total.ci_low, lang),
+                    locale::money(total.ci_high, lang),
+                    locale::number(100.0 * total.share, 1, lang),
+                    s.n_comparison,
+                    s.pre_months
+                ),
+                (Lang::En, Some(total)) => format!(
+                    "Components: {components}. Outcome: {outcome}.{price} The trial municipalities spent {} against an estimated {} without the trials: a saving of {} ({level}% confidence interval {} to {}), {}% of the spending without the trials. The estimate follows {} comparison municipalities' development from each trial municipality's own level in the {} months before its first start.",
+                    locale::money(total.actual, lang),
+                    locale::money(total.counterfactual, lang),
+                    locale::money(total.savings, lang),
+                    locale::money(total.ci_low, lang),
+                    locale::money(total.ci_high, lang),
+                    locale::number(100.0 * total.share, 1, lang),
+                    s.n_comparison,
+                    s.pre_months
+                ),
+                (Lang::Da, None) => format!("Forsøgsdele: {components}. Besparelsen kunne ikke beregnes."),
+                (Lang::En, None) => format!("Components: {components}. The saving could not be computed."),
+            };
+            let covid = match (r.study.covid_handling, lang) {
+                (CovidHandling::Exclude, Lang::Da) => " COVID-måneder indgår ikke i førperiodens niveau, men tælles med i vinduet: skønnet følger sammenligningskommunerne gennem dem.",
+                (CovidHandling::Exclude, Lang::En) => " COVID months are left out of the pre-period level but counted in the window: the estimate follows the comparison municipalities through them.",
+                _ => "",
+            };
+            json!({
+                "name": if lang == Lang::Da { &s.name } else { &s.name_en },
+                "intro": format!("{intro}{covid}"),
+                "unit_note": if lang == Lang::Da { "Beløb i 1.000 kr." } else { "Amounts in DKK 1,000." },
+                "rows": rows,
+                "notes": s.notes,
+                "chart": s.chart.as_ref().map(|c| format!("/{}", c.png)),
+                "alt": s.chart.as_ref().map(|c| c.alt.clone()),
+                "units_chart": s.units_chart.as_ref().map(|c| format!("/{}", c.png)),
+                "units_alt": s.units_chart.as_ref().map(|c| c.alt.clone()),
+            })
+        })
+        .collect()
+}
+
 pub fn report(r: &Results, lang: Lang) -> Value {
     let s = &r.study;
     let title = if lang == Lang::Da { &s.title } else { &s.title_en };
@@ -471,6 +561,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
             format!("Sammenligningsgruppe: alle kommuner, der ikke deltager i forsøgsdelen, undtagen kommuner, der deltager i et andet forsøg med samme udfald i evalueringsperioden, kommuner i eksponeringsregistret (tidligere eller andre frisættelser) og kommuner fravalgt i studiefilen. Forsøget kan i stedet bruge en navngiven liste, matchning (de k nærmeste naboer på standardiserede variable: førperiodens niveau og udvikling, log-indbyggertal, region) eller syntetisk kontrol. Balancetabellen viser standardiserede forskelle (forskel i gennemsnit delt med √((s²_forsøg + s²_alle)/2)) før og efter valget og vægtningen; under ±0,1 regnes som god balance, over ±0,25 som dårlig. Data: {}.", s.panel_file),
             "Syntetisk kontrol (Abadie, Diamond og Hainmueller): et vægtet gennemsnit af sammenlignelige kommuner (ikke-negative vægte, der summerer til 1), der rammer forsøgskommunernes niveau i førperioden – opdelt i blokke – bedst muligt. Prædiktorvægtene vælges ved en deterministisk søgning med flere startpunkter, så den syntetiske kontrol rammer udfaldet i hele førperioden bedst; samme data giver altid samme vægte. Der laves en syntetisk kontrol for hver forsøgskommune og en samlet for gennemsnittet. Effekten er den gennemsnitlige forskel efter start. Usikkerhed: hver sammenligningskommune behandles i tur som om den var i forsøget (placebo i rum); p-værdien er rangen af forholdet mellem forskellens størrelse (RMSPE) efter og før start, og intervallet er de konstante effekter, den test ikke afviser (Firpo og Possebom). Robusthed: placebo i tid og udeladelse af én vægtet kommune ad gangen.".to_string(),
             "Syntetisk difference-in-differences (Arkhangelsky m.fl. 2021): kommunevægte, der får sammenligningskommunerne til at følge forsøgskommunernes udvikling før start, og månedsvægte, der vælger de førperiodemåneder, der ligner forsøgsperioden mest; effekten er den vægtede dobbelte forskel. Standardfejl fra placebo-gentagelser (sammenligningskommuner som forsøgskommuner), normalfordelt interval; forskudte starter behandles som startet ved den første start.".to_string(),
+            "Besparelser: For hver forsøgskommune skønnes udgifterne uden forsøget som kommunens gennemsnitlige udgift i førperioden ganget med sammenligningskommunernes samlede udgift i måneden i forhold til deres gennemsnit i samme førperiode (en forholdsvis, ikke additiv, dobbelt forskel, fordi udgifter vokser med kommunens størrelse, og sæson- og COVID-udsving er forholdsmæssige). Samme beregning for hver sammenligningskommune, med den selv udeladt, giver en placeboforskel; deres gennemsnit trækkes fra, og deres spredning står for forsøgskommunernes støj (Conley og Taber): standardfejl fra spredningen (divisor n − 1) via deltametoden, t-fordeling med n − 1 frihedsgrader, n = antal sammenligningskommuner. Intervallerne er forsigtige for store kommuner. Besparelsen tæller alle måneder i vinduet, også COVID-måneder.".to_string(),
             format!("COVID-19: {covid} Vinduer: {}.", covid_windows.join("; ")),
             format!("Diskretionering: Gennemsnit bag færre end {} personer vises ikke (..).", s.min_cell),
         ],
@@ -485,6 +576,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
             format!("Comparison group: every municipality that does not take part in the trial component, except those taking part in another trial on the same outcome during the evaluation window, those in the exposure register (earlier or other free-municipality schemes) and those excluded in the study file. A trial can instead use a named list, matching (the k nearest neighbours on standardised variables: pre-period level and trend, log population, region) or synthetic control. The balance table shows standardised mean differences (difference in means divided by √((s²_trial + s²_pool)/2)) before and after the selection and weighting; within ±0.1 counts as good balance, beyond ±0.25 as poor. Data: {}.", s.panel_file),
             "Synthetic control (Abadie, Diamond and Hainmueller): a weighted average of comparison municipalities (non-negative weights summing to 1) that best reproduces the trial municipalities' pre-period level, in blocks. Predictor weights come from a deterministic multi-start search for the best fit of the outcome over the whole pre-period; the same data always give the same weights. There is one synthetic control per trial municipality and a pooled one for their mean. The effect is the mean gap after the start. Uncertainty: each comparison municipality in turn is treated as if it were in the trial (placebo in space); the p-value is the rank of the ratio of the gap's size (RMSPE) after and before the start, and the interval holds the constant effects that test does not reject (Firpo and Possebom). Robustness: placebo in time and leaving out one weighted municipality at a time.".to_string(),
             "Synthetic difference in differences (Arkhangelsky et al. 2021): municipality weights that make the comparison municipalities track the trial municipalities' development before the start, and month weights that pick the pre-period months most like the trial period; the effect is the weighted double difference. Standard error from placebo replications (comparison municipalities as trial municipalities), normal interval; staggered starts are treated as starting at the first start.".to_string(),
+            "Savings: for each trial municipality, spending without the trial is estimated as its mean spending in the pre-period times the comparison municipalities' total spending in the month relative to their mean over the same pre-period (a ratio, not an additive, double difference, because spending grows with a municipality's size and seasonal and COVID swings are proportional). The same computation for each comparison municipality, itself left out, gives a placebo gap; their mean is subtracted and their spread stands in for the trial municipalities' noise (Conley and Taber): standard errors from that spread (divisor n − 1) by the delta method, t distribution with n − 1 degrees of freedom, n = number of comparison municipalities. The intervals are conservative for large municipalities. Savings count every month of the window, COVID months included.".to_string(),
             format!("COVID-19: {covid} Windows: {}.", covid_windows.join("; ")),
             format!("Confidentiality: means behind fewer than {} persons are not shown (..).", s.min_cell),
         ],
@@ -506,6 +598,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
         "t": strings,
         "summary": summary,
         "trials": trials,
+        "savings": savings_view(r, lang),
         "methods": methods,
         "events": events,
     })

@@ -18,7 +18,7 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -29,6 +29,9 @@ pub struct Results {
     pub outcomes: Vec<OutcomeInfo>,
     pub trials: Vec<TrialInfo>,
     pub analyses: Vec<Analysis>,
+    /// Savings analyses (`[[savings]]` in the study), in study order.
+    #[serde(default)]
+    pub savings: Vec<SavingsResult>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -132,6 +135,16 @@ pub struct Analysis {
     pub synth_chart: Option<ChartFiles>,
     pub gap_chart: Option<ChartFiles>,
     pub weights_chart: Option<ChartFiles>,
+}
+
+impl Results {
+    /// Every chart of the run: the analyses' and the savings'.
+    pub fn charts(&self) -> impl Iterator<Item = &ChartFiles> {
+        self.analyses
+            .iter()
+            .flat_map(|a| a.charts())
+            .chain(self.savings.iter().flat_map(|s| [&s.chart, &s.units_chart].into_iter().flatten()))
+    }
 }
 
 impl Analysis {
@@ -299,6 +312,75 @@ pub struct SdidResult {
     /// series shifted by the weighted pre-period difference (the parallel counterfactual).
     pub treated: Vec<Option<f64>>,
     pub counterfactual: Vec<f64>,
+}
+
+/// Spending avoided by a set of trial components (see [`crate::estimate::savings`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SavingsResult {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    pub outcome: String,
+    /// The tariff that priced a count outcome, with its prices per year of the windows.
+    pub tariff: Option<TariffInfo>,
+    /// `trial.component` keys.
+    pub components: Vec<String>,
+    pub pre_months: u32,
+    pub conf_level: f64,
+    pub n_comparison: usize,
+    pub comparison_units: Vec<Code>,
+    pub excluded: Vec<Exclusion>,
+    /// Per participating municipality, in registry order.
+    pub units: Vec<SavingsRow>,
+    /// All participants together.
+    pub total: Option<SavingsRow>,
+    /// Standard deviation of the comparison municipalities' placebo gaps (log scale) and the
+    /// t distribution's degrees of freedom.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub placebo_sd: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub df: f64,
+    /// The small-sample convention of the standard errors, in words.
+    pub se_convention: String,
+    /// Summed over participants per month: actual and counterfactual spending.
+    pub monthly: Vec<SpendingPoint>,
+    /// Participants left out, months not counted, failures; `total` is `None` when it failed.
+    pub notes: Vec<String>,
+    pub chart: Option<ChartFiles>,
+    pub units_chart: Option<ChartFiles>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TariffInfo {
+    pub key: String,
+    pub label: String,
+    /// (year, price in DKK) for every year the windows touch.
+    pub prices: Vec<(i32, f64)>,
+}
+
+/// One row of a savings table, in DKK. `unit` is `None` (and `name` empty) for the total.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SavingsRow {
+    pub unit: Option<Code>,
+    pub name: String,
+    /// First and last month summed.
+    pub start: Month,
+    pub last: Month,
+    pub actual: f64,
+    pub counterfactual: f64,
+    pub savings: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// savings / counterfactual.
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SpendingPoint {
+    pub period: Month,
+    pub actual: f64,
+    pub counterfactual: f64,
 }
 
 /// Group means in one month. A mean is `None` (shown as `..`) when no unit has data or when the

@@ -174,6 +174,7 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
         None => 1.0,
     };
     let mut savings = 0.0;
+    let mut savings_by_municipality = std::collections::BTreeMap::new();
 
     let mut case_id = 0u64;
     for (u, m) in units.iter().enumerate() {
@@ -284,7 +285,9 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
             counter[4][u * nm + t] = round(y0 * price, 0);
             factual[4][u * nm + t] = round(y1 * price, 0);
             if effects.in_certificate_window(m.code, month) {
-                savings += counter[4][u * nm + t] - factual[4][u * nm + t];
+                let saved = counter[4][u * nm + t] - factual[4][u * nm + t];
+                savings += saved;
+                *savings_by_municipality.entry(m.code).or_insert(0.0) += saved;
             }
         }
     }
@@ -299,7 +302,7 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
     };
     let panel = make_panel(factual, jaf_n);
     let counterfactual = make_panel(counter, jaf_n0);
-    let truth = truth::compute(study, sim, &panel, &counterfactual, kappa, savings)?;
+    let truth = truth::compute(study, sim, &panel, &counterfactual, kappa, savings, savings_by_municipality)?;
     Ok(Simulated { panel, counterfactual, spells, truth })
 }
 

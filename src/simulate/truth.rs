@@ -32,6 +32,9 @@ pub struct Truth {
     /// windows, summed over participants: Σ (cost without trial − cost with trial).
     pub certificate_savings_dkk: f64,
     pub certificate_savings_target_dkk: Option<f64>,
+    /// The realised saving per participating municipality (code → DKK).
+    #[serde(default)]
+    pub certificate_savings_by_municipality: std::collections::BTreeMap<crate::registry::Code, f64>,
     /// Scale applied to the declared relative certificate effects to hit the target.
     pub certificate_effect_scale: f64,
     pub effects: Vec<TrueEffect>,
@@ -44,6 +47,7 @@ pub fn compute(
     counterfactual: &Panel,
     kappa: f64,
     savings: f64,
+    savings_by_municipality: std::collections::BTreeMap<crate::registry::Code, f64>,
 ) -> Result<Truth, String> {
     let mut effects = Vec::new();
     for (ti, trial) in study.trials.iter().enumerate() {
@@ -83,6 +87,7 @@ pub fn compute(
         seed: sim.seed,
         certificate_savings_dkk: savings,
         certificate_savings_target_dkk: sim.certificate_savings_dkk,
+        certificate_savings_by_municipality: savings_by_municipality,
         certificate_effect_scale: kappa,
         effects,
     })

@@ -313,6 +313,21 @@ pub struct Simulation {
     pub jaf_inflow_per_1000: f64,
 }
 
+/// A savings analysis: the spending that a set of trial components avoided, per participating
+/// municipality and in total, against a counterfactual from the comparison group's development.
+#[derive(Clone, Debug, Serialize)]
+pub struct Savings {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    /// The outcome whose monthly values are spending in DKK, or counts priced by `tariff`.
+    pub outcome: String,
+    pub tariff: Option<String>,
+    /// (trial, component) indices.
+    pub components: Vec<(usize, usize)>,
+    pub pre_months: u32,
+}
+
 /// A validated study.
 #[derive(Clone, Debug)]
 pub struct Study {
@@ -346,6 +361,7 @@ pub struct Study {
     pub tariffs: BTreeMap<String, Tariff>,
     pub trials: Vec<Trial>,
     pub exposures: Vec<Exposure>,
+    pub savings: Vec<Savings>,
     pub simulation: Option<Simulation>,
 }
 
@@ -839,6 +855,7 @@ impl Validator<'_> {
 
         let simulation =
             file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
+        let savings = self.savings(&file.savings, &file.trials, &trials, &outcomes, &tariffs);
         let mut exposures = Vec::new();
         for (i, e) in file.exposures.iter().enumerate() {
             let key = format!("exposures[{i}]");
@@ -886,6 +903,7 @@ impl Validator<'_> {
             tariffs,
             trials,
             exposures,
+            savings,
             simulation,
         })
     }
@@ -986,6 +1004,115 @@ impl Validator<'_> {
         out
     }
 
+    /// Resolves `trial.component` to indices, reporting an unknown one with the nearest valid key.
+    fn component_ref(
+        &mut self,
+        spec: &Spanned<String>,
+        key: &str,
+        raw_trials: &[raw::TrialSection],
+        trials: &[Trial],
+    ) -> Option<(usize, usize)> {
+        let (tk, ck) = spec.get_ref().split_once('.').unwrap_or((spec.get_ref(), ""));
+        let found = trials
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.key == tk)
+            .and_then(|(ti, t)| t.components.iter().position(|c| c.key == ck).map(|ci| (ti, ci)));
+        if found.is_none() {
+            let all: Vec<String> = raw_trials
+                .iter()
+                .flat_map(|t| t.components.iter().map(move |c| format!("{}.{}", t.key.get_ref(), c.key.get_ref())))
+                .collect();
+            let hint = nearest(spec.get_ref(), &all);
+            self.report(spec, key, format!("no component `{}` (expected `trial.component`){hint}", spec.get_ref()));
+        }
+        found
+    }
+
+    fn savings(
+        &mut self,
+        sections: &[raw::SavingsSection],
+        raw_trials: &[raw::TrialSection],
+        trials: &[Trial],
+        outcomes: &[Outcome],
+        tariffs: &BTreeMap<String, Tariff>,
+    ) -> Vec<Savings> {
+        let mut out = Vec::new();
+        for (i, s) in sections.iter().enumerate() {
+            let key = format!("savings[{i}]");
+            if out.iter().any(|o: &Savings| &o.key == s.key.get_ref()) {
+                self.report(&s.key, format!("{key}.key"), format!("savings key `{}` is used twice", s.key.get_ref()));
+            }
+            let outcome = outcomes.iter().find(|o| &o.key == s.outcome.get_ref());
+            let Some(outcome) = outcome else {
+                let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
+                let hint = nearest(s.outcome.get_ref(), &keys);
+                self.report(
+                    &s.outcome,
+                    format!("{key}.outcome"),
+                    format!("no outcome `{}` is declared{hint}", s.outcome.get_ref()),
+                );
+                continue;
+            };
+            let tariff = match (&s.tariff, outcome.unit) {
+                (None, Unit::Dkk) => None,
+                (None, _) => {
+                    self.report(
+                        &s.outcome,
+                        format!("{key}.tariff"),
+                        format!(
+                            "outcome `{}` is not in kr.: name the tariff that prices it (`tariff = \"…\"`)",
+                            outcome.key
+                        ),
+                    );
+                    None
+                }
+                (Some(t), Unit::Dkk) => {
+                    self.report(
+                        t,
+                        format!("{key}.tariff"),
+                        format!("outcome `{}` is already in kr.; leave out `tariff`", outcome.key),
+                    );
+                    None
+                }
+                (Some(t), _) if !tariffs.contains_key(t.get_ref()) => {
+                    let keys: Vec<String> = tariffs.keys().cloned().collect();
+                    let hint = nearest(t.get_ref(), &keys);
+                    self.report(t, format!("{key}.tariff"), format!("no tariff `{}` in [tariffs]{hint}", t.get_ref()));
+                    None
+                }
+                (Some(t), _) => Some(t.get_ref().clone()),
+            };
+            let mut components = Vec::new();
+            for (j, c) in s.components.iter().enumerate() {
+                if let Some(tc) = self.component_ref(c, &format!("{key}.components[{j}]"), raw_trials, trials) {
+                    components.push(tc);
+                }
+            }
+            if s.components.is_empty() {
+                self.report(&s.key, format!("{key}.components"), "name at least one `trial.component`");
+            }
+            let pre_months = match &s.pre_months {
+                Some(n) if !(6..=120).contains(n.get_ref()) => {
+                    self.report(n, format!("{key}.pre_months"), "expected a number of months from 6 to 120");
+                    36
+                }
+                Some(n) => *n.get_ref() as u32,
+                None => components.iter().map(|&(t, _)| trials[t].pre_months).max().unwrap_or(36),
+            };
+            out.push(Savings {
+                key: s.key.get_ref().clone(),
+                name: s.name.clone(),
+                name_en: s.name_en.clone().unwrap_or_else(|| s.name.clone()),
+                outcome: outcome.key.clone(),
+                tariff,
+                components,
+                pre_months,
+            });
+        }
+        out
+    }
+
     fn simulation(
         &mut self,
         s: &raw::SimulationSection,
@@ -995,23 +1122,7 @@ impl Validator<'_> {
     ) -> Option<Simulation> {
         let first = self.month(&s.first, "simulation.first");
         let last = self.month(&s.last, "simulation.last");
-        let find = |v: &mut Self, spec: &Spanned<String>, key: &str| -> Option<(usize, usize)> {
-            let (tk, ck) = spec.get_ref().split_once('.').unwrap_or((spec.get_ref(), ""));
-            let found = trials
-                .iter()
-                .enumerate()
-                .find(|(_, t)| t.key == tk)
-                .and_then(|(ti, t)| t.components.iter().position(|c| c.key == ck).map(|ci| (ti, ci)));
-            if found.is_none() {
-                let all: Vec<String> = raw_trials
-                    .iter()
-                    .flat_map(|t| t.components.iter().map(move |c| format!("{}.{}", t.key.get_ref(), c.key.get_ref())))
-                    .collect();
-                let hint = nearest(spec.get_ref(), &all);
-                v.report(spec, key, format!("no component `{}` (expected `trial.component`){hint}", spec.get_ref()));
-            }
-            found
-        };
+        let find = |v: &mut Self, spec: &Spanned<String>, key: &str| v.component_ref(spec, key, raw_trials, trials);
         let mut certificate_components = Vec::new();
         for (i, c) in s.certificate_components.iter().enumerate() {
             if let Some(tc) = find(self, c, &format!("simulation.certificate_components[{i}]")) {

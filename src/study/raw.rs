@@ -29,7 +29,26 @@ pub struct StudyFile {
     /// Municipalities exposed to other reforms or earlier trials, left out of comparison groups.
     #[serde(default)]
     pub exposures: Vec<ExposureSection>,
+    /// Savings analyses: spending avoided by a set of trial components, in DKK.
+    #[serde(default)]
+    pub savings: Vec<SavingsSection>,
     pub simulation: Option<SimulationSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavingsSection {
+    pub key: Spanned<String>,
+    pub name: String,
+    pub name_en: Option<String>,
+    /// A spending outcome (unit `dkk`), or a count outcome priced by `tariff`.
+    pub outcome: Spanned<String>,
+    pub tariff: Option<Spanned<String>>,
+    /// `trial.component` keys whose participants' spending is compared with its counterfactual.
+    pub components: Vec<Spanned<String>>,
+    /// Months before each municipality's start that set its spending level (default: the
+    /// largest `pre_months` of the components' trials).
+    pub pre_months: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

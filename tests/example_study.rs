@@ -7,7 +7,7 @@ use std::process::Command;
 
 use frikommune::estimate::Method;
 use frikommune::ingest::read_panel;
-use frikommune::pipeline::{Silent, analyse};
+use frikommune::pipeline::{Silent, analyse, analyse_cases};
 use frikommune::report::PdfReport;
 use frikommune::results::Results;
 use frikommune::simulate::Truth;
@@ -24,7 +24,8 @@ fn example() -> (Study, Results) {
         .get_or_init(|| {
             let study = Study::load(&repo().join("data/study.toml")).unwrap();
             let panel = read_panel(&study).unwrap();
-            let results = analyse(&study, &panel, &Silent).unwrap();
+            let mut results = analyse(&study, &panel, &Silent).unwrap();
+            results.durations = analyse_cases(&study, &Silent).unwrap();
             (study, results)
         })
         .clone()
@@ -121,6 +122,49 @@ fn the_estimated_certificate_saving_recovers_12_2_million_inside_its_interval() 
         })
         .count();
     assert!(covered * 10 >= s.units.len() * 8, "{covered} of {} municipality intervals cover", s.units.len());
+}
+
+#[test]
+fn jaf_durations_recover_the_spell_level_truth() {
+    let (study, results) = example();
+    let truth: Truth =
+        serde_json::from_str(&std::fs::read_to_string(study.data.truth.as_ref().unwrap()).unwrap()).unwrap();
+    let d = results.durations.iter().find(|d| d.key == "jaf").expect("the example declares JAF durations");
+    assert_eq!(d.treated_units.len(), 10);
+    let group = |g: &str, p: &str| d.groups.iter().find(|x| x.group == g && x.period == p).unwrap();
+    let (tb, td, cb, cd) = (
+        group("trial", "before"),
+        group("trial", "during"),
+        group("comparison", "before"),
+        group("comparison", "during"),
+    );
+    // Shorter spells in the trial municipalities once the trial started, not in the comparison.
+    let median = |g: &frikommune::results::SurvivalGroup| g.median.expect("median shown");
+    assert!(median(td) < median(tb) - 2.0, "trial medians {} → {}", median(tb), median(td));
+    assert!((median(cd) - median(cb)).abs() < 1.5, "comparison medians {} → {}", median(cb), median(cd));
+    // The completed-spell DiD covers the true mean change of the treated spells.
+    let want = truth.jaf_spell_effect_weeks.expect("truth has the spell effect");
+    let did = d.completed_did.as_ref().expect("completed-spell DiD");
+    assert!(did.ci_low <= want && want <= did.ci_high, "{want} outside [{}, {}]", did.ci_low, did.ci_high);
+    // Shorter spells = a higher hazard of ending: the interaction's hazard ratio is above 1.
+    let cox = d.cox.as_ref().expect("Cox fit");
+    let interaction = &cox.rows[2];
+    assert!(
+        interaction.ci_low > 1.0,
+        "hazard ratio {} [{}, {}]",
+        interaction.hazard_ratio,
+        interaction.ci_low,
+        interaction.ci_high
+    );
+    assert_eq!(cox.clusters, 10 + d.comparison_units.len());
+    // Log-rank: the groups differ during the trial.
+    assert!(d.logrank.iter().any(|l| l.period == "during" && l.p_value < 0.01));
+    // Every curve point shown rests on at least min_cell spells at risk, and curves start at 1.
+    for g in &d.groups {
+        assert_eq!(g.curve.first().map(|p| p.survival), Some(1.0));
+        assert!(g.curve.iter().all(|p| p.at_risk >= d.min_cell as u64));
+        assert!(g.curve.windows(2).all(|w| w[1].survival <= w[0].survival));
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! looked up. Charts read [`crate::results`] only.
 
 pub mod event;
+pub mod survival;
 pub mod synth;
 pub mod trend;
 
@@ -14,6 +15,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use event::EventChart;
+pub use survival::{SurvivalChart, SurvivalCurve};
 pub use synth::{Bar, BarChart, GapChart};
 pub use trend::TrendChart;
 

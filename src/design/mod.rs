@@ -88,6 +88,40 @@ pub struct Design {
 #[error("{0}")]
 pub struct DesignError(pub String);
 
+/// Municipalities eligible to compare with over `span`: not `taking_part`, in no trial
+/// component active during `span`, and not in the exposure register then. Returns them in
+/// registry order with the reasons the others were left out.
+pub fn eligible_pool(
+    study: &Study,
+    span: MonthRange,
+    taking_part: &dyn Fn(Code) -> bool,
+) -> (Vec<Code>, Vec<Exclusion>) {
+    let mut pool = Vec::new();
+    let mut excluded = Vec::new();
+    for m in study.registry.all() {
+        if taking_part(m.code) {
+            continue;
+        }
+        let other = study.trials.iter().find_map(|t| {
+            t.components.iter().find_map(|c| {
+                let active = Month::of(c.start) <= span.last && Month::of(c.end) >= span.first;
+                (active && c.participates(m.code)).then(|| format!("trial:{}.{}", t.key, c.key))
+            })
+        });
+        let exposed = study.exposures.iter().find(|e| {
+            e.municipalities.contains(&m.code)
+                && Month::of(e.start) <= span.last
+                && e.end.is_none_or(|end| Month::of(end) >= span.first)
+        });
+        match (other, exposed) {
+            (Some(reason), _) => excluded.push(Exclusion { code: m.code, reason }),
+            (None, Some(e)) => excluded.push(Exclusion { code: m.code, reason: format!("exposure:{}", e.name) }),
+            _ => pool.push(m.code),
+        }
+    }
+    (pool, excluded)
+}
+
 impl Design {
     pub fn build(study: &Study, panel: &Panel, ti: usize, ci: usize, outcome: &str) -> Result<Design, DesignError> {
         let trial = &study.trials[ti];

@@ -4,6 +4,7 @@
 //! value is reported with its file, row (as a line number in the file, header = line 1), column
 //! and what was expected. All problems are collected and reported together.
 
+pub mod cases;
 pub mod long;
 mod panel;
 pub mod polars_io;

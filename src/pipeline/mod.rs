@@ -27,6 +27,7 @@ use crate::results::{
 };
 use crate::study::{ComparisonDesign, Lang, Study};
 
+mod durations;
 mod savings;
 mod synthetic;
 
@@ -114,6 +115,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             .collect(),
         analyses,
         savings: study.savings.iter().map(|s| savings::savings(study, panel, s)).collect(),
+        durations: Vec::new(),
     })
 }
 
@@ -388,6 +390,28 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
         .collect()
 }
 
+/// Reads the case file (when the study has duration analyses) and runs them.
+pub fn analyse_cases(study: &Study, progress: &dyn Progress) -> Result<Vec<crate::results::DurationResult>> {
+    let Some(path) = study.data.cases.as_ref().filter(|_| !study.durations.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    progress.stage("reading cases", 1);
+    let cases = crate::ingest::cases::read_cases(path, study.data.separator, &study.registry)?;
+    progress.finish();
+    progress.stage("durations", study.durations.len() as u64);
+    let out = study
+        .durations
+        .iter()
+        .map(|d| {
+            let r = durations::durations(study, &cases, d);
+            progress.advance();
+            r
+        })
+        .collect();
+    progress.finish();
+    Ok(out)
+}
+
 /// What a run wrote.
 pub struct RunSummary {
     pub out_dir: PathBuf,
@@ -402,6 +426,7 @@ pub fn run(study: &Study, out_root: &Path, lang: Lang, progress: &dyn Progress) 
     let panel = read_panel(study)?;
     progress.finish();
     let mut results = analyse(study, &panel, progress)?;
+    results.durations = analyse_cases(study, progress)?;
     write_outputs(&mut results, &out_root.join(&study.name), lang, progress)
 }
 
@@ -474,6 +499,13 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
         }
         results.savings[i].chart = chart;
         results.savings[i].units_chart = units_chart;
+    }
+    for i in 0..results.durations.len() {
+        let d = &results.durations[i];
+        if let Some((spec, alt)) = survival_chart(results, d, lang) {
+            let (png, svg) = draw(&format!("charts/durations-{}", d.key), &|p| both(&spec, p))?;
+            results.durations[i].chart = Some(ChartRef { png, svg, alt });
+        }
     }
     progress.finish();
     let exporters = exporters(lang);
@@ -669,6 +701,89 @@ fn weights_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(cr
             .map(|w| crate::charts::Bar { label: w.name.clone(), value: w.weight, interval: None })
             .collect(),
         decimals: 3,
+        lang,
+    };
+    Some((chart, alt))
+}
+
+/// Survival curves of the four groups × periods.
+fn survival_chart(
+    results: &Results,
+    d: &crate::results::DurationResult,
+    lang: Lang,
+) -> Option<(crate::charts::SurvivalChart, String)> {
+    let label = |g: &crate::results::SurvivalGroup| {
+        let who = if g.group == "trial" { t("treated", lang) } else { t("comparison_short", lang) };
+        let when = if g.period == "during" { t("survival_during", lang) } else { t("survival_before", lang) };
+        let n = g.n.map(|n| locale::number(n as f64, 0, lang)).unwrap_or_else(|| "..".into());
+        format!("{who}, {when} (n = {n})")
+    };
+    let curves: Vec<crate::charts::SurvivalCurve> = d
+        .groups
+        .iter()
+        .filter(|g| !g.curve.is_empty())
+        .map(|g| crate::charts::SurvivalCurve {
+            label: label(g),
+            trial: g.group == "trial",
+            during: g.period == "during",
+            points: g.curve.iter().map(|p| (p.weeks, p.survival, p.ci_low, p.ci_high)).collect(),
+        })
+        .collect();
+    if curves.is_empty() {
+        return None;
+    }
+    let level = locale::number(d.conf_level * 100.0, 0, lang);
+    let hr = d.cox.as_ref().and_then(|c| c.rows.get(2)).map(|r| {
+        format!(
+            "{} {} [{}; {}], {}",
+            t("survival_hr", lang),
+            locale::number(r.hazard_ratio, 2, lang),
+            locale::number(r.ci_low, 2, lang),
+            locale::number(r.ci_high, 2, lang),
+            locale::p_equals(r.p_value, lang)
+        )
+    });
+    let mut footnote =
+        vec![t("survival_footnote", lang).replace("{level}", &level).replace("{n}", &d.min_cell.to_string())];
+    footnote.extend(hr.clone());
+    let medians: Vec<String> = d
+        .groups
+        .iter()
+        .map(|g| {
+            format!(
+                "{}: {}",
+                label(g),
+                g.median
+                    .map(|m| format!("{} {}", locale::number(m, 1, lang), t("weeks", lang)))
+                    .unwrap_or_else(|| "..".into())
+            )
+        })
+        .collect();
+    let alt = format!(
+        "{}. {}: {}. {}",
+        t("figure_survival", lang),
+        t("survival_median", lang),
+        medians.join("; "),
+        hr.unwrap_or_default()
+    );
+    let (trial, comp, _) = {
+        let tr = results.trials.iter().find(|x| x.key == d.trial);
+        let c = tr.and_then(|x| x.components.iter().find(|c| c.key == d.component));
+        (
+            tr.map(|x| if lang == Lang::Da { x.name.clone() } else { x.name_en.clone() }).unwrap_or_default(),
+            c.map(|c| c.name.clone()).unwrap_or_default(),
+            (),
+        )
+    };
+    let chart = crate::charts::SurvivalChart {
+        title: if lang == Lang::Da { d.name.clone() } else { d.name_en.clone() },
+        subtitle: format!("{trial} · {comp}"),
+        x_label: t("survival_x", lang).to_string(),
+        y_label: t("survival_y", lang).to_string(),
+        footnote,
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        curves,
+        x_max: Some(1.5 * d.horizon_weeks),
         lang,
     };
     Some((chart, alt))

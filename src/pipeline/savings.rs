@@ -80,34 +80,11 @@ pub fn savings(study: &Study, panel: &Panel, spec: &Savings) -> SavingsResult {
     };
 
     // Comparison municipalities.
-    let mut excluded = Vec::new();
+    let (pool, mut excluded) = crate::design::eligible_pool(study, span, &|c| windows.contains_key(&c));
     let mut comparison = Vec::new();
     let mut comparison_units = Vec::new();
-    for m in study.registry.all() {
-        if windows.contains_key(&m.code) {
-            continue;
-        }
-        let other = study.trials.iter().find_map(|t| {
-            t.components.iter().find_map(|c| {
-                let active = Month::of(c.start) <= span.last && Month::of(c.end) >= span.first;
-                (active && c.participates(m.code)).then(|| format!("trial:{}.{}", t.key, c.key))
-            })
-        });
-        let exposed = study.exposures.iter().find(|e| {
-            e.municipalities.contains(&m.code)
-                && Month::of(e.start) <= span.last
-                && e.end.is_none_or(|end| Month::of(end) >= span.first)
-        });
-        let reason = match (other, exposed) {
-            (Some(r), _) => Some(r),
-            (None, Some(e)) => Some(format!("exposure:{}", e.name)),
-            _ => None,
-        };
-        if let Some(reason) = reason {
-            excluded.push(Exclusion { code: m.code, reason });
-            continue;
-        }
-        let series: Option<Vec<f64>> = panel.unit_index(m.code).and_then(|u| {
+    for code in pool {
+        let series: Option<Vec<f64>> = panel.unit_index(code).and_then(|u| {
             panel
                 .months
                 .first
@@ -120,9 +97,9 @@ pub fn savings(study: &Study, panel: &Panel, spec: &Savings) -> SavingsResult {
         match series {
             Some(s) => {
                 comparison.push(s);
-                comparison_units.push(m.code);
+                comparison_units.push(code);
             }
-            None => excluded.push(Exclusion { code: m.code, reason: "no-data".into() }),
+            None => excluded.push(Exclusion { code, reason: "no-data".into() }),
         }
     }
 

@@ -339,6 +339,122 @@ fn sdid_text(r: &Results, a: &Analysis, lang: Lang) -> Option<String> {
 }
 
 /// The data the PDF template reads.
+fn durations_view(r: &Results, lang: Lang) -> Vec<Value> {
+    let level = locale::number(r.study.conf_level * 100.0, 0, lang);
+    let weeks = |x: Option<f64>| x.map(|v| locale::number(v, 1, lang)).unwrap_or_else(|| "..".into());
+    let count = |x: Option<u64>| x.map(|v| locale::number(v as f64, 0, lang)).unwrap_or_else(|| "..".into());
+    r.durations
+        .iter()
+        .map(|d| {
+            let rows: Vec<Value> = d
+                .groups
+                .iter()
+                .map(|g| {
+                    let who = if g.group == "trial" { t("treated", lang) } else { t("comparison_short", lang) };
+                    let when = if g.period == "during" { t("survival_during", lang) } else { t("survival_before", lang) };
+                    json!({
+                        "group": format!("{who}, {when}"),
+                        "period": format!("{}–{}", locale::month_short(g.first, lang), locale::month_short(g.last, lang)),
+                        "n": count(g.n),
+                        "events": count(g.events),
+                        "median": weeks(g.median),
+                        "median_ci": format!("{}; {}", weeks(g.median_ci_low), weeks(g.median_ci_high)),
+                        "rmst": weeks(g.restricted_mean),
+                        "completed_mean": weeks(g.completed_mean),
+                    })
+                })
+                .collect();
+            let logrank: Vec<String> = d
+                .logrank
+                .iter()
+                .map(|l| {
+                    let when = if l.period == "during" { t("survival_during", lang) } else { t("survival_before", lang) };
+                    format!("{when}: χ² = {} ({} df), {}", locale::number(l.stat, 2, lang), l.df, locale::p_equals(l.p_value, lang))
+                })
+                .collect();
+            let cox_rows: Vec<Value> = d
+                .cox
+                .iter()
+                .flat_map(|c| c.rows.iter())
+                .map(|c| {
+                    let name = match (c.name.as_str(), lang) {
+                        ("trial", Lang::Da) => "Forsøgskommune",
+                        ("during", Lang::Da) => "Start i forsøgsperioden",
+                        (_, Lang::Da) => "Forsøgskommune × forsøgsperiode (forskel i forskelle)",
+                        ("trial", Lang::En) => "Trial municipality",
+                        ("during", Lang::En) => "Start during the trial period",
+                        (_, Lang::En) => "Trial municipality × trial period (difference in differences)",
+                    };
+                    json!({
+                        "name": name,
+                        "hr": locale::number(c.hazard_ratio, 3, lang),
+                        "ci": format!("{}; {}", locale::number(c.ci_low, 3, lang), locale::number(c.ci_high, 3, lang)),
+                        "p": locale::p_value(c.p_value, lang),
+                        "se": locale::number(c.se, 3, lang),
+                    })
+                })
+                .collect();
+            let did = d.completed_did.as_ref().map(|i| match lang {
+                Lang::Da => format!(
+                    "Forskel i forskelle på gennemsnitlig varighed af afsluttede forløb: {} uger ({level} %-konfidensinterval {} til {}, {}). Kun afsluttede forløb indgår, som i Jobindsats' varighedsmål; forløb, der stadig er i gang, trækker gennemsnittet mod kortere forløb i den seneste periode.",
+                    locale::signed(i.estimate, 1, lang),
+                    locale::number(i.ci_low, 1, lang),
+                    locale::number(i.ci_high, 1, lang),
+                    locale::p_equals(i.p_value, lang)
+                ),
+                Lang::En => format!(
+                    "Difference in differences on the mean duration of completed spells: {} weeks ({level}% confidence interval {} to {}, {}). Only completed spells count, as in Jobindsats' duration measure; spells still running pull the mean towards shorter spells in the latest period.",
+                    locale::signed(i.estimate, 1, lang),
+                    locale::number(i.ci_low, 1, lang),
+                    locale::number(i.ci_high, 1, lang),
+                    locale::p_equals(i.p_value, lang)
+                ),
+            });
+            let intro = match lang {
+                Lang::Da => format!(
+                    "Forløb i {} forsøgskommuner og {} sammenligningskommuner, efter om de startede i de {} måneder før forsøget eller i forsøgsperioden. Forløb, der ikke var afsluttet {}, er censureret. Begrænset middelvarighed op til {} uger.",
+                    d.treated_units.len(),
+                    d.comparison_units.len(),
+                    d.pre_months,
+                    date_text(&d.observed_until, lang),
+                    locale::number(d.horizon_weeks, 0, lang)
+                ),
+                Lang::En => format!(
+                    "Spells in {} trial and {} comparison municipalities, by whether they started in the {} months before the trial or during it. Spells not ended by {} are censored. Restricted mean duration up to {} weeks.",
+                    d.treated_units.len(),
+                    d.comparison_units.len(),
+                    d.pre_months,
+                    date_text(&d.observed_until, lang),
+                    locale::number(d.horizon_weeks, 0, lang)
+                ),
+            };
+            json!({
+                "name": if lang == Lang::Da { &d.name } else { &d.name_en },
+                "intro": intro,
+                "rows": rows,
+                "logrank": logrank,
+                "cox": cox_rows,
+                "cox_note": d.cox.as_ref().map(|c| match lang {
+                    Lang::Da => format!(
+                        "{} forløb i {} kommuner; standardfejl klyngerobuste pr. kommune (se metodeafsnittet).",
+                        locale::number(c.spells as f64, 0, lang),
+                        c.clusters
+                    ),
+                    Lang::En => format!(
+                        "{} spells in {} municipalities; standard errors clustered by municipality (see the methods).",
+                        locale::number(c.spells as f64, 0, lang),
+                        c.clusters
+                    ),
+                }),
+                "did": did,
+                "notes": d.notes,
+                "chart": d.chart.as_ref().map(|c| format!("/{}", c.png)),
+                "alt": d.chart.as_ref().map(|c| c.alt.clone()),
+            })
+        })
+        .collect()
+}
+
 fn savings_view(r: &Results, lang: Lang) -> Vec<Value> {
     let level = locale::number(r.study.conf_level * 100.0, 0, lang);
     r.savings
@@ -561,6 +677,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
             format!("Sammenligningsgruppe: alle kommuner, der ikke deltager i forsøgsdelen, undtagen kommuner, der deltager i et andet forsøg med samme udfald i evalueringsperioden, kommuner i eksponeringsregistret (tidligere eller andre frisættelser) og kommuner fravalgt i studiefilen. Forsøget kan i stedet bruge en navngiven liste, matchning (de k nærmeste naboer på standardiserede variable: førperiodens niveau og udvikling, log-indbyggertal, region) eller syntetisk kontrol. Balancetabellen viser standardiserede forskelle (forskel i gennemsnit delt med √((s²_forsøg + s²_alle)/2)) før og efter valget og vægtningen; under ±0,1 regnes som god balance, over ±0,25 som dårlig. Data: {}.", s.panel_file),
             "Syntetisk kontrol (Abadie, Diamond og Hainmueller): et vægtet gennemsnit af sammenlignelige kommuner (ikke-negative vægte, der summerer til 1), der rammer forsøgskommunernes niveau i førperioden – opdelt i blokke – bedst muligt. Prædiktorvægtene vælges ved en deterministisk søgning med flere startpunkter, så den syntetiske kontrol rammer udfaldet i hele førperioden bedst; samme data giver altid samme vægte. Der laves en syntetisk kontrol for hver forsøgskommune og en samlet for gennemsnittet. Effekten er den gennemsnitlige forskel efter start. Usikkerhed: hver sammenligningskommune behandles i tur som om den var i forsøget (placebo i rum); p-værdien er rangen af forholdet mellem forskellens størrelse (RMSPE) efter og før start, og intervallet er de konstante effekter, den test ikke afviser (Firpo og Possebom). Robusthed: placebo i tid og udeladelse af én vægtet kommune ad gangen.".to_string(),
             "Syntetisk difference-in-differences (Arkhangelsky m.fl. 2021): kommunevægte, der får sammenligningskommunerne til at følge forsøgskommunernes udvikling før start, og månedsvægte, der vælger de førperiodemåneder, der ligner forsøgsperioden mest; effekten er den vægtede dobbelte forskel. Standardfejl fra placebo-gentagelser (sammenligningskommuner som forsøgskommuner), normalfordelt interval; forskudte starter behandles som startet ved den første start.".to_string(),
+            "Varigheder: Kaplan–Meier-kurver for forløb i forsøgs- og sammenligningskommuner, der startede før og under forsøget; punktvise intervaller efter Greenwood på log(−log)-skala, median med interval (hvor intervalkurverne krydser 50 %) og begrænset middelvarighed (arealet under kurven op til horisonten). Log-rank-test af forsøgs- mod sammenligningskommuner i hver periode. Cox-regression (Efron ved ens tider) på forsøg, periode og deres produkt: produktets hazard ratio er en forskel i forskelle på raten, hvormed forløb afsluttes (over 1: kortere forløb); standardfejl klyngerobuste pr. kommune (Lin–Wei, som lifelines) gange G/(G−1), t med G − 1 frihedsgrader. Forskel i forskelle på gennemsnittet af afsluttede forløb: OLS med CR1 pr. kommune. Diskretionering: antal, medianer, middelværdier og kurvepunkter bag færre end det mindste antal forløb vises ikke (..), og kurverne stopper, hvor for få er i risiko.".to_string(),
             "Besparelser: For hver forsøgskommune skønnes udgifterne uden forsøget som kommunens gennemsnitlige udgift i førperioden ganget med sammenligningskommunernes samlede udgift i måneden i forhold til deres gennemsnit i samme førperiode (en forholdsvis, ikke additiv, dobbelt forskel, fordi udgifter vokser med kommunens størrelse, og sæson- og COVID-udsving er forholdsmæssige). Samme beregning for hver sammenligningskommune, med den selv udeladt, giver en placeboforskel; deres gennemsnit trækkes fra, og deres spredning står for forsøgskommunernes støj (Conley og Taber): standardfejl fra spredningen (divisor n − 1) via deltametoden, t-fordeling med n − 1 frihedsgrader, n = antal sammenligningskommuner. Intervallerne er forsigtige for store kommuner. Besparelsen tæller alle måneder i vinduet, også COVID-måneder.".to_string(),
             format!("COVID-19: {covid} Vinduer: {}.", covid_windows.join("; ")),
             format!("Diskretionering: Gennemsnit bag færre end {} personer vises ikke (..).", s.min_cell),
@@ -576,6 +693,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
             format!("Comparison group: every municipality that does not take part in the trial component, except those taking part in another trial on the same outcome during the evaluation window, those in the exposure register (earlier or other free-municipality schemes) and those excluded in the study file. A trial can instead use a named list, matching (the k nearest neighbours on standardised variables: pre-period level and trend, log population, region) or synthetic control. The balance table shows standardised mean differences (difference in means divided by √((s²_trial + s²_pool)/2)) before and after the selection and weighting; within ±0.1 counts as good balance, beyond ±0.25 as poor. Data: {}.", s.panel_file),
             "Synthetic control (Abadie, Diamond and Hainmueller): a weighted average of comparison municipalities (non-negative weights summing to 1) that best reproduces the trial municipalities' pre-period level, in blocks. Predictor weights come from a deterministic multi-start search for the best fit of the outcome over the whole pre-period; the same data always give the same weights. There is one synthetic control per trial municipality and a pooled one for their mean. The effect is the mean gap after the start. Uncertainty: each comparison municipality in turn is treated as if it were in the trial (placebo in space); the p-value is the rank of the ratio of the gap's size (RMSPE) after and before the start, and the interval holds the constant effects that test does not reject (Firpo and Possebom). Robustness: placebo in time and leaving out one weighted municipality at a time.".to_string(),
             "Synthetic difference in differences (Arkhangelsky et al. 2021): municipality weights that make the comparison municipalities track the trial municipalities' development before the start, and month weights that pick the pre-period months most like the trial period; the effect is the weighted double difference. Standard error from placebo replications (comparison municipalities as trial municipalities), normal interval; staggered starts are treated as starting at the first start.".to_string(),
+            "Durations: Kaplan–Meier curves of spells in trial and comparison municipalities that started before and during the trial; pointwise Greenwood intervals on the log(−log) scale, the median with its interval (where the interval curves cross 50%) and the restricted mean duration (the area under the curve up to the horizon). Log-rank test of trial vs comparison municipalities in each period. Cox regression (Efron ties) on trial, period and their product: the product's hazard ratio is a difference in differences on the rate at which spells end (above 1: shorter spells); standard errors clustered by municipality (Lin–Wei, as lifelines) times G/(G−1), t with G − 1 degrees of freedom. Difference in differences on the mean of completed spells: OLS with CR1 by municipality. Confidentiality: counts, medians, means and curve points behind fewer spells than the minimum cell are not shown (..), and curves stop where too few are at risk.".to_string(),
             "Savings: for each trial municipality, spending without the trial is estimated as its mean spending in the pre-period times the comparison municipalities' total spending in the month relative to their mean over the same pre-period (a ratio, not an additive, double difference, because spending grows with a municipality's size and seasonal and COVID swings are proportional). The same computation for each comparison municipality, itself left out, gives a placebo gap; their mean is subtracted and their spread stands in for the trial municipalities' noise (Conley and Taber): standard errors from that spread (divisor n − 1) by the delta method, t distribution with n − 1 degrees of freedom, n = number of comparison municipalities. The intervals are conservative for large municipalities. Savings count every month of the window, COVID months included.".to_string(),
             format!("COVID-19: {covid} Windows: {}.", covid_windows.join("; ")),
             format!("Confidentiality: means behind fewer than {} persons are not shown (..).", s.min_cell),
@@ -599,6 +717,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
         "summary": summary,
         "trials": trials,
         "savings": savings_view(r, lang),
+        "durations": durations_view(r, lang),
         "methods": methods,
         "events": events,
     })

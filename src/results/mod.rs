@@ -32,6 +32,9 @@ pub struct Results {
     /// Savings analyses (`[[savings]]` in the study), in study order.
     #[serde(default)]
     pub savings: Vec<SavingsResult>,
+    /// Duration analyses on case-level spells (`[[durations]]`), in study order.
+    #[serde(default)]
+    pub durations: Vec<DurationResult>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -144,6 +147,7 @@ impl Results {
             .iter()
             .flat_map(|a| a.charts())
             .chain(self.savings.iter().flat_map(|s| [&s.chart, &s.units_chart].into_iter().flatten()))
+            .chain(self.durations.iter().flat_map(|d| d.chart.iter()))
     }
 }
 
@@ -312,6 +316,102 @@ pub struct SdidResult {
     /// series shifted by the weighted pre-period difference (the parallel counterfactual).
     pub treated: Vec<Option<f64>>,
     pub counterfactual: Vec<f64>,
+}
+
+/// Spell durations in one trial component's municipalities and the comparison municipalities,
+/// before and during the component (see [`crate::pipeline`]'s durations module).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DurationResult {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    pub trial: String,
+    pub component: String,
+    pub conf_level: f64,
+    /// Counts, medians and curve points resting on fewer spells than this are suppressed.
+    pub min_cell: u32,
+    pub horizon_weeks: f64,
+    /// Spells are censored here if still open.
+    pub observed_until: String,
+    pub pre_months: u32,
+    pub treated_units: Vec<Code>,
+    pub comparison_units: Vec<Code>,
+    pub excluded: Vec<Exclusion>,
+    /// Trial and comparison × before and during.
+    pub groups: Vec<SurvivalGroup>,
+    /// Trial vs comparison within each period.
+    pub logrank: Vec<LogrankRow>,
+    /// Cox regression on trial, during and their product; the product's hazard ratio is the
+    /// difference in differences on the hazard of ending a spell.
+    pub cox: Option<CoxResult>,
+    /// Difference in differences on the mean duration of completed spells (weeks).
+    pub completed_did: Option<crate::inference::Interval>,
+    pub completed_did_convention: String,
+    pub notes: Vec<String>,
+    pub chart: Option<ChartFiles>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SurvivalGroup {
+    /// `trial` or `comparison`.
+    pub group: String,
+    /// `before` or `during`.
+    pub period: String,
+    /// Spells starting in these months.
+    pub first: Month,
+    pub last: Month,
+    /// `None` when suppressed (fewer than `min_cell`).
+    pub n: Option<u64>,
+    pub events: Option<u64>,
+    /// Median duration in weeks with its interval (`None` when not reached or suppressed).
+    pub median: Option<f64>,
+    pub median_ci_low: Option<f64>,
+    pub median_ci_high: Option<f64>,
+    /// Restricted mean duration up to the horizon (weeks).
+    pub restricted_mean: Option<f64>,
+    /// Mean duration of the completed spells and their number.
+    pub completed_mean: Option<f64>,
+    pub completed: Option<u64>,
+    /// The curve at whole weeks while at least `min_cell` spells are at risk.
+    pub curve: Vec<CurvePoint>,
+    /// The last week shown: later points rest on fewer than `min_cell` spells.
+    pub curve_ends: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub weeks: f64,
+    pub survival: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub at_risk: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogrankRow {
+    pub period: String,
+    pub stat: f64,
+    pub df: usize,
+    pub p_value: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CoxResult {
+    pub rows: Vec<CoxRow>,
+    pub clusters: usize,
+    pub spells: usize,
+    pub convention: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CoxRow {
+    pub name: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub hazard_ratio: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
 }
 
 /// Spending avoided by a set of trial components (see [`crate::estimate::savings`]).

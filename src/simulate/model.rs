@@ -177,6 +177,20 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
     let mut savings_by_municipality = std::collections::BTreeMap::new();
 
     let mut case_id = 0u64;
+    // Spells of participants in a component with a JAF-duration effect that start inside its
+    // evaluation window: their mean true change in duration (weeks) is the spell-level truth.
+    let jaf_windows: Vec<(Code, Month, Month)> = sim
+        .effects
+        .iter()
+        .filter(|e| e.outcome == keys::JAF_DURATION)
+        .flat_map(|e| {
+            let trial = &study.trials[e.trial];
+            let comp = &trial.components[e.component];
+            let last = Month::of(trial.evaluation_end.min(comp.end));
+            comp.participants.iter().map(move |p| (p.code, Month::of(p.start), last))
+        })
+        .collect();
+    let (mut jaf_change, mut jaf_treated) = (0.0, 0usize);
     for (u, m) in units.iter().enumerate() {
         let pop = m.population as f64;
         let size = (pop / 50_000.0).ln();
@@ -240,6 +254,12 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
                 let end1 = start + Duration::days((d1 * 7.0).round() as i64);
                 let end0 = start + Duration::days((d0 * 7.0).round() as i64);
                 let weeks = |a: NaiveDate, b: NaiveDate| (b - a).num_days() as f64 / 7.0;
+                if Month::of(start) >= months.first
+                    && jaf_windows.iter().any(|&(c, a, b)| c == m.code && month >= a && month <= b)
+                {
+                    jaf_change += weeks(end0, end1);
+                    jaf_treated += 1;
+                }
                 for (end, slot) in [(end1, 0usize), (end0, 1)] {
                     let em = Month::of(end);
                     if months.contains(em) && end <= last_day {
@@ -302,7 +322,8 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
     };
     let panel = make_panel(factual, jaf_n);
     let counterfactual = make_panel(counter, jaf_n0);
-    let truth = truth::compute(study, sim, &panel, &counterfactual, kappa, savings, savings_by_municipality)?;
+    let mut truth = truth::compute(study, sim, &panel, &counterfactual, kappa, savings, savings_by_municipality)?;
+    truth.jaf_spell_effect_weeks = (jaf_treated > 0).then(|| jaf_change / jaf_treated as f64);
     Ok(Simulated { panel, counterfactual, spells, truth })
 }
 

@@ -35,6 +35,11 @@ pub struct Truth {
     /// The realised saving per participating municipality (code → DKK).
     #[serde(default)]
     pub certificate_savings_by_municipality: std::collections::BTreeMap<crate::registry::Code, f64>,
+    /// Mean true change in duration (weeks) of the JAF spells that participants started inside
+    /// the evaluation window of a component with a duration effect: what a spell-level
+    /// difference in differences on durations estimates.
+    #[serde(default)]
+    pub jaf_spell_effect_weeks: Option<f64>,
     /// Scale applied to the declared relative certificate effects to hit the target.
     pub certificate_effect_scale: f64,
     pub effects: Vec<TrueEffect>,
@@ -89,6 +94,7 @@ pub fn compute(
         certificate_savings_target_dkk: sim.certificate_savings_dkk,
         certificate_savings_by_municipality: savings_by_municipality,
         certificate_effect_scale: kappa,
+        jaf_spell_effect_weeks: None,
         effects,
     })
 }

@@ -328,6 +328,18 @@ pub struct Savings {
     pub pre_months: u32,
 }
 
+/// A duration analysis: spells from the case file, by group (the component's participants vs
+/// eligible comparison municipalities) and period (starting before vs during the component).
+#[derive(Clone, Debug, Serialize)]
+pub struct Durations {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    pub trial: usize,
+    pub component: usize,
+    pub horizon_weeks: f64,
+}
+
 /// A validated study.
 #[derive(Clone, Debug)]
 pub struct Study {
@@ -362,6 +374,7 @@ pub struct Study {
     pub trials: Vec<Trial>,
     pub exposures: Vec<Exposure>,
     pub savings: Vec<Savings>,
+    pub durations: Vec<Durations>,
     pub simulation: Option<Simulation>,
 }
 
@@ -856,6 +869,33 @@ impl Validator<'_> {
         let simulation =
             file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
         let savings = self.savings(&file.savings, &file.trials, &trials, &outcomes, &tariffs);
+        let mut durations = Vec::new();
+        for (i, d) in file.durations.iter().enumerate() {
+            let key = format!("durations[{i}]");
+            if file.data.cases.is_none() {
+                self.report(&d.key, &key, "a duration analysis needs a case file: set `cases` in [data]");
+            }
+            let horizon_weeks = match &d.horizon_weeks {
+                Some(h) if !(h.get_ref().is_finite() && *h.get_ref() > 0.0) => {
+                    self.report(h, format!("{key}.horizon_weeks"), "expected a positive number of weeks");
+                    104.0
+                }
+                Some(h) => *h.get_ref(),
+                None => 104.0,
+            };
+            if let Some((trial, component)) =
+                self.component_ref(&d.component, &format!("{key}.component"), &file.trials, &trials)
+            {
+                durations.push(Durations {
+                    key: d.key.get_ref().clone(),
+                    name: d.name.clone(),
+                    name_en: d.name_en.clone().unwrap_or_else(|| d.name.clone()),
+                    trial,
+                    component,
+                    horizon_weeks,
+                });
+            }
+        }
         let mut exposures = Vec::new();
         for (i, e) in file.exposures.iter().enumerate() {
             let key = format!("exposures[{i}]");
@@ -904,6 +944,7 @@ impl Validator<'_> {
             trials,
             exposures,
             savings,
+            durations,
             simulation,
         })
     }

@@ -32,7 +32,23 @@ pub struct StudyFile {
     /// Savings analyses: spending avoided by a set of trial components, in DKK.
     #[serde(default)]
     pub savings: Vec<SavingsSection>,
+    /// Duration analyses on the case file: spells in trial and comparison municipalities, before
+    /// and during a trial component.
+    #[serde(default)]
+    pub durations: Vec<DurationSection>,
     pub simulation: Option<SimulationSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationSection {
+    pub key: Spanned<String>,
+    pub name: String,
+    pub name_en: Option<String>,
+    /// `trial.component` whose participants' spells are compared.
+    pub component: Spanned<String>,
+    /// Restricted mean duration up to this many weeks (default 104).
+    pub horizon_weeks: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

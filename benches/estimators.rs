@@ -267,14 +267,12 @@ fn main() {
                 (weeks, s.uniform() >= 0.2, group)
             })
             .collect();
+        // Columns as a reader delivers them.
+        let durations: Vec<f64> = spells.iter().map(|x| x.0).collect();
+        let ended: Vec<bool> = spells.iter().map(|x| x.1).collect();
+        let groups: Vec<usize> = spells.iter().map(|x| x.2 as usize).collect();
         let fit = || {
-            let tables: Vec<EventTable> = [false, true]
-                .iter()
-                .map(|g| {
-                    let (d, e): (Vec<f64>, Vec<bool>) = spells.iter().filter(|x| x.2 == *g).map(|x| (x.0, x.1)).unzip();
-                    EventTable::from_spells(&d, &e).expect("spells")
-                })
-                .collect();
+            let tables = EventTable::grouped(&durations, &ended, &groups, 2).expect("spells");
             let curves: Vec<_> = tables.iter().map(|t| kaplan_meier(t, 0.95).expect("km")).collect();
             (curves, logrank(&tables).expect("log-rank"))
         };

@@ -113,12 +113,12 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         Some(g) => column(g)?.iter().map(text).collect(),
         None => vec!["all".into(); durations.len()],
     };
-    let mut by_group: BTreeMap<String, (Vec<f64>, Vec<bool>)> = BTreeMap::new();
-    for ((d, e), g) in durations.iter().zip(&ended).zip(&labels) {
-        let entry = by_group.entry(g.clone()).or_default();
-        entry.0.push(*d);
-        entry.1.push(*e);
+    let mut index: BTreeMap<&str, usize> = labels.iter().map(|l| (l.as_str(), 0)).collect();
+    for (i, v) in index.values_mut().enumerate() {
+        *v = i;
     }
+    let group: Vec<usize> = labels.iter().map(|l| index[l.as_str()]).collect();
+    let group_tables = EventTable::grouped(&durations, &ended, &group, index.len()).map_err(bad)?;
     let mut tables = Vec::new();
     let mut groups_json = Vec::new();
     let mut lines = vec![format!(
@@ -129,8 +129,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         "median",
         format!("{:.0}% CI", args.conf_level * 100.0)
     )];
-    for (name, (d, e)) in &by_group {
-        let t = EventTable::from_spells(d, e).map_err(bad)?;
+    for (name, t) in index.keys().zip(group_tables) {
         let km = kaplan_meier(&t, args.conf_level).map_err(bad)?;
         let shown = |time: f64| -> Option<f64> {
             if !time.is_finite() {

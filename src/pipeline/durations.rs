@@ -94,6 +94,11 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
     let suppress = |n: u64| (n >= min_cell).then_some(n);
     let mut groups = Vec::new();
     let mut tables: BTreeMap<(bool, bool), EventTable> = BTreeMap::new();
+    // One pass over the spells: groups 0–3 = trial × 2 + during.
+    let weeks: Vec<f64> = spells.iter().map(|s| s.weeks).collect();
+    let ended: Vec<bool> = spells.iter().map(|s| s.ended).collect();
+    let cell: Vec<usize> = spells.iter().map(|s| 2 * s.treated as usize + s.during as usize).collect();
+    let mut all = EventTable::grouped(&weeks, &ended, &cell, 4).unwrap_or_default();
     for (treated, during) in [(true, false), (true, true), (false, false), (false, true)] {
         let chosen: Vec<&Spell> = spells.iter().filter(|s| s.treated == treated && s.during == during).collect();
         let (first, last) = if during { (comp_start, eval_last) } else { (comp_start.plus(-pre), comp_start.plus(-1)) };
@@ -113,10 +118,8 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
             curve: Vec::new(),
             curve_ends: None,
         };
-        let weeks: Vec<f64> = chosen.iter().map(|s| s.weeks).collect();
-        let ended: Vec<bool> = chosen.iter().map(|s| s.ended).collect();
+        let table = all.get_mut(2 * treated as usize + during as usize).map(std::mem::take).unwrap_or_default();
         if g.n.is_some()
-            && let Ok(table) = EventTable::from_spells(&weeks, &ended)
             && let Ok(km) = kaplan_meier(&table, study.conf_level)
         {
             fill_group(&mut g, &km, min_cell, spec.horizon_weeks);
@@ -149,8 +152,6 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
     }
 
     let clusters = index.len();
-    let weeks: Vec<f64> = spells.iter().map(|s| s.weeks).collect();
-    let ended: Vec<bool> = spells.iter().map(|s| s.ended).collect();
     let treated_n = spells.iter().filter(|s| s.treated).count();
     let cox_result = if treated_n == 0 || treated_n == spells.len() {
         notes.push("Cox regression: needs spells in both groups".into());

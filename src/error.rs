@@ -26,13 +26,16 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("could not render {what}: {message}")]
     Render { what: String, message: String },
+    /// An output would disclose an identifier; nothing is written.
+    #[error("refusing to write {what}: {message}")]
+    Confidential { what: String, message: String },
 }
 
 impl Error {
     /// 2 when the input (study file, data, flags) is at fault, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Study(_) | Error::Ingest(_) | Error::Design(_) | Error::Usage(_) => 2,
+            Error::Study(_) | Error::Ingest(_) | Error::Design(_) | Error::Usage(_) | Error::Confidential { .. } => 2,
             Error::Write { .. } | Error::Render { .. } => 1,
         }
     }

@@ -9,6 +9,59 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// Where `text` holds what looks like a Danish CPR number: ten digits (or six, a hyphen and four)
+/// standing alone, whose first six are a valid day and month (DDMMYY). Digits after a decimal
+/// point or before one, or inside a longer run, are numbers, not identifiers. Returns the byte
+/// offset and the number with its last four digits masked.
+pub fn find_identifier(text: &[u8]) -> Option<(usize, String)> {
+    let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+    let mut i = 0;
+    while i < text.len() {
+        if !digit(i) || (i > 0 && (digit(i - 1) || text[i - 1] == b'.')) {
+            i += 1;
+            continue;
+        }
+        let run = (i..text.len()).take_while(|&j| digit(j)).count();
+        let len = if run == 10 {
+            10
+        } else if run == 6 && text.get(i + 6) == Some(&b'-') && (i + 7..i + 11).all(digit) {
+            11
+        } else {
+            i += run;
+            continue;
+        };
+        let after = text.get(i + len).copied();
+        let standalone = !matches!(after, Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'-'));
+        let two = |k: usize| (text[k] - b'0') as u32 * 10 + (text[k + 1] - b'0') as u32;
+        let (day, month) = (two(i), two(i + 2));
+        if standalone && (1..=31).contains(&day) && (1..=12).contains(&month) {
+            let shown = String::from_utf8_lossy(&text[i..i + 6]).into_owned();
+            return Some((i, format!("{shown}-****")));
+        }
+        i += run;
+    }
+    None
+}
+
+/// Refuses to write `bytes` to `name` when it holds an identifier (see [`find_identifier`]).
+pub fn check_no_identifiers(name: &str, bytes: &[u8]) -> Result<()> {
+    match find_identifier(bytes) {
+        Some((offset, masked)) => Err(Error::Confidential {
+            what: name.to_string(),
+            message: format!(
+                "byte {offset} holds what looks like a CPR number ({masked}); identifiers are never written to outputs. Remove identifying columns or names from the inputs"
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Output files that are text and therefore scanned for identifiers (PNG charts are drawn from
+/// the same results; the PDF is typeset from them).
+fn is_text(relative: &str) -> bool {
+    [".json", ".csv", ".md", ".svg", ".html", ".txt"].iter().any(|e| relative.ends_with(e))
+}
+
 /// Writes `bytes` to `path` via a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -42,8 +95,12 @@ impl StagedDir {
         Ok(StagedDir { target: target.to_path_buf(), staging, committed: false })
     }
 
-    /// Writes a file at `relative` inside the staged folder.
+    /// Writes a file at `relative` inside the staged folder; text files holding an identifier
+    /// are refused (and the whole run with them).
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+        if is_text(relative) {
+            check_no_identifiers(relative, bytes)?;
+        }
         let path = self.staging.join(relative);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
@@ -115,5 +172,49 @@ mod tests {
         stage.commit().unwrap();
         assert_eq!(fs::read_to_string(target.join("a.txt")).unwrap(), "new");
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    use super::find_identifier;
+
+    #[test]
+    fn cpr_numbers_are_found_and_masked() {
+        assert_eq!(find_identifier(b"case 0103851234 ended").map(|f| f.1), Some("010385-****".into()));
+        assert_eq!(find_identifier(b"{\"id\":\"311299-4321\"}").map(|f| f.0), Some(7));
+        assert!(find_identifier(b"x,2402901111\n").is_some());
+    }
+
+    /// A run whose results would hold an identifier writes nothing: the earlier outputs stay.
+    #[test]
+    fn staged_outputs_with_an_identifier_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("study");
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("results.json"), "earlier").unwrap();
+        let stage = super::StagedDir::new(&target).unwrap();
+        stage.write("charts/a.png", b"\x89PNG 0103851234").unwrap(); // binary: not scanned
+        let err = stage.write("results.json", b"{\"name\": \"trial 0103851234\"}").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("010385-****"));
+        drop(stage);
+        assert_eq!(std::fs::read_to_string(target.join("results.json")).unwrap(), "earlier");
+    }
+
+    #[test]
+    fn ordinary_numbers_are_not_identifiers() {
+        for text in [
+            "0.0103851234",    // a fraction
+            "1211850000.0",    // a large float
+            "12125169.823",    // money
+            "01038512345",     // eleven digits
+            "3213851234",      // day 32
+            "0113851234",      // month 13
+            "2018-01-01,1544", // dates and prices
+            "1.0103851234e-5", // scientific notation
+        ] {
+            assert_eq!(find_identifier(text.as_bytes()), None, "{text}");
+        }
     }
 }

@@ -78,12 +78,24 @@ fn rows_behind_fewer_spells_than_min_cell_are_suppressed() {
     for row in &suppressed {
         assert!(row["survival"].is_null() && row["at_risk"].is_null());
     }
-    // Every shown row rests on at least 5 spells ending or censored at its time (time 0 aside).
+    // Between two shown rows (secondary suppression) there are no or at least 5 events, and the
+    // numbers at risk differ by 0 or at least 5: differencing reveals no small count.
     let csv = std::fs::read_to_string(&path).unwrap();
-    let times: Vec<f64> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
-    for row in curve.iter().filter(|c| c["suppressed"] == false && c["time"].as_f64().unwrap() > 0.0) {
-        let t = row["time"].as_f64().unwrap();
-        assert!(times.iter().filter(|x| **x == t).count() >= 5, "time {t}");
+    let spells: Vec<(f64, bool)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap().parse().unwrap(), f.next().unwrap() == "1")
+        })
+        .collect();
+    let shown: Vec<&Value> = curve.iter().filter(|c| c["suppressed"] == false).collect();
+    for w in shown.windows(2) {
+        let (a, b) = (w[0]["time"].as_f64().unwrap(), w[1]["time"].as_f64().unwrap());
+        let events = spells.iter().filter(|(t, e)| *e && *t > a && *t <= b).count();
+        let exits = w[0]["at_risk"].as_u64().unwrap() - w[1]["at_risk"].as_u64().unwrap();
+        assert!(events == 0 || events >= 5, "{events} events in ({a}, {b}]");
+        assert!(exits == 0 || exits >= 5, "{exits} exits in [{a}, {b})");
     }
 }
 
@@ -105,4 +117,34 @@ fn bad_spells_are_named_with_row_and_column() {
     let o = survival(&["--data", &fixture("waltons.csv"), "--duration", "weeks", "--event", "E"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no column `weeks`"));
+}
+
+#[test]
+fn person_identifiers_never_reach_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spells.csv");
+    // Grouping by a CPR-like column would print each person's number as a group label.
+    let mut body = String::from("d,e,cpr\n");
+    for i in 0..12 {
+        body.push_str(&format!("{},1,{}\n", 3 + i, if i < 6 { "0103851234" } else { "1507901111" }));
+    }
+    std::fs::write(&path, body).unwrap();
+    for format in ["table", "json"] {
+        let o = survival(&[
+            "--data",
+            path.to_str().unwrap(),
+            "--duration",
+            "d",
+            "--event",
+            "e",
+            "--group",
+            "cpr",
+            "--format",
+            format,
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(o.stdout.is_empty(), "{}", String::from_utf8_lossy(&o.stdout));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("CPR") && err.contains("010385-****") && !err.contains("0103851234"), "{err}");
+    }
 }

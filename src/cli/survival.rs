@@ -1,10 +1,12 @@
 //! `frikommune survival`: Kaplan–Meier curves by group with medians, the log-rank test and Cox
 //! regression on any file of spells (one row per case), like a lifelines one-liner.
 //!
-//! Confidentiality: a curve row (a distinct duration) with fewer than `--min-cell` spells ending
-//! or censored at it is shown as suppressed (`null` values, `"suppressed": true`), and a median or
-//! median bound that falls on a suppressed row is not shown. Differencing across rows (secondary
-//! suppression) is not handled yet.
+//! Confidentiality (`--min-cell`, default 5): group counts below it are shown as `..` (`null`)
+//! and such a group's curve is left out; a curve row is shown only when the events, censorings
+//! and exits since the last shown row are each none or at least min-cell, so no small count can
+//! be had by differencing rows (hidden rows: `null` values, `"suppressed": true`); a median or
+//! median bound is shown only when at least min-cell spells end exactly there; and output that
+//! holds what looks like a CPR number is refused.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -131,13 +133,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     )];
     for (name, t) in index.keys().zip(group_tables) {
         let km = kaplan_meier(&t, args.conf_level).map_err(bad)?;
-        let shown = |time: f64| -> Option<f64> {
-            if !time.is_finite() {
-                return None;
-            }
-            let k = km.time.iter().position(|x| *x == time)?;
-            (km.observed[k] + km.censored[k] >= args.min_cell || time == 0.0).then_some(time)
-        };
+        // A quantile is shown only when at least min-cell spells end exactly there.
+        let shown = |time: f64| (time.is_finite() && km.events_at(time) >= args.min_cell).then_some(time);
         let (lo, hi) = km.median_ci();
         let (median, median_lo, median_hi) = (shown(km.median()), shown(lo), shown(hi));
         let show = |v: Option<f64>, raw: f64| match v {
@@ -145,21 +142,24 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             None if raw.is_finite() => "..".into(),
             None => "not reached".into(),
         };
+        let count = |v: u64| if v >= args.min_cell { v.to_string() } else { "..".into() };
+        let small = km.n < args.min_cell;
         lines.push(format!(
             "{name:<20} {:>8} {:>8} {:>10} {:>22}",
-            km.n,
-            km.events,
+            count(km.n),
+            count(km.events),
             show(median, km.median()),
             format!("[{}, {}]", show(median_lo, lo), show(median_hi, hi))
         ));
+        let count = |v: u64| (v >= args.min_cell).then_some(v);
         groups_json.push(json!({
             "group": name,
-            "n": km.n,
-            "events": km.events,
+            "n": count(km.n),
+            "events": count(km.events),
             "median": median,
             "median_ci_low": median_lo,
             "median_ci_high": median_hi,
-            "curve": curve_json(&km, args.min_cell),
+            "curve": if small { Vec::new() } else { curve_json(&km, args.min_cell) },
         }));
         tables.push(t);
     }
@@ -214,33 +214,31 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             "rows": rows,
         });
     }
-    match args.format {
-        Format::Json => out.say(object.to_string()),
-        Format::Table => {
-            for l in lines {
-                out.say(l);
-            }
-        }
-    }
+    // Nothing that looks like a CPR number leaves the tool (e.g. a person id used as a group).
+    let text = match args.format {
+        Format::Json => object.to_string(),
+        Format::Table => lines.join("\n"),
+    };
+    frikommune::output::check_no_identifiers("the survival output", text.as_bytes())?;
+    out.say(text);
     Ok(())
 }
 
 fn curve_json(km: &KmCurve, min_cell: u64) -> Vec<serde_json::Value> {
+    let shown = km.disclosable(&km.time, min_cell);
     (0..km.time.len())
         .map(|k| {
-            let suppressed = k > 0 && km.observed[k] + km.censored[k] < min_cell;
-            if suppressed {
-                json!({"time": km.time[k], "suppressed": true, "at_risk": null, "survival": null, "ci_low": null, "ci_high": null})
-            } else {
+            if shown[k] {
                 json!({
                     "time": km.time[k],
                     "suppressed": false,
                     "at_risk": km.at_risk[k],
-                    "events": km.observed[k],
                     "survival": km.survival[k],
                     "ci_low": km.ci_low[k],
                     "ci_high": km.ci_high[k],
                 })
+            } else {
+                json!({"time": km.time[k], "suppressed": true, "at_risk": null, "survival": null, "ci_low": null, "ci_high": null})
             }
         })
         .collect()

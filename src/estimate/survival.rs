@@ -308,6 +308,67 @@ impl KmCurve {
     }
 }
 
+impl KmCurve {
+    /// Spells with duration ≥ `t` (at risk just before `t`).
+    pub fn at_risk_at(&self, t: f64) -> u64 {
+        let k = self.time.partition_point(|x| *x < t);
+        self.at_risk.get(k).copied().unwrap_or(0)
+    }
+
+    /// Events at exactly `t` (a quantile at `t` rests on them).
+    pub fn events_at(&self, t: f64) -> u64 {
+        let k = self.time.partition_point(|x| *x < t);
+        if self.time.get(k) == Some(&t) { self.observed[k] } else { 0 }
+    }
+
+    /// Which points of `grid` (increasing times) a curve may show under a minimum cell size.
+    ///
+    /// A shown point reveals the number at risk and the survival there, so two shown points
+    /// reveal the spells that ended and were censored between them. A point is shown only while
+    /// at least `min_cell` are at risk and when, since the last shown point, the events, the
+    /// censorings and the exits are each either none or at least `min_cell` (secondary
+    /// suppression: no small count can be had by differencing). The first point is always
+    /// shown when enough are at risk. The returned flags stop at the first point with too few
+    /// at risk; later points are all hidden.
+    pub fn disclosable(&self, grid: &[f64], min_cell: u64) -> Vec<bool> {
+        // Prefix sums over rows: events with time ≤ t, exits and censorings with time < t.
+        let cum = |values: &[u64]| -> Vec<u64> {
+            values
+                .iter()
+                .scan(0u64, |acc, v| {
+                    *acc += v;
+                    Some(*acc)
+                })
+                .collect()
+        };
+        let (events, censored) = (cum(&self.observed), cum(&self.censored));
+        let upto = |c: &[u64], t: f64, inclusive: bool| -> u64 {
+            let k =
+                if inclusive { self.time.partition_point(|x| *x <= t) } else { self.time.partition_point(|x| *x < t) };
+            if k == 0 { 0 } else { c[k - 1] }
+        };
+        let ok = |d: u64| d == 0 || d >= min_cell;
+        let mut shown = vec![false; grid.len()];
+        let mut last: Option<(u64, u64, u64)> = None;
+        for (i, &t) in grid.iter().enumerate() {
+            let r = self.at_risk_at(t);
+            if r < min_cell {
+                break;
+            }
+            let (e, c) = (upto(&events, t, true), upto(&censored, t, false));
+            let show = match last {
+                None => true,
+                Some((e0, c0, r0)) => ok(e - e0) && ok(c - c0) && ok(r0 - r),
+            };
+            if show {
+                shown[i] = true;
+                last = Some((e, c, r));
+            }
+        }
+        shown
+    }
+}
+
 /// A χ² test.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChiTest {
@@ -413,6 +474,32 @@ mod tests {
             }
         }
         assert!(EventTable::grouped(&[1.0], &[true], &[2], 2).is_err());
+    }
+
+    /// Differences between shown points never reveal fewer than `min_cell` exits, events or
+    /// censorings.
+    #[test]
+    fn shown_points_cannot_be_differenced_into_small_cells() {
+        let mut s = crate::rng::Stream::new(9, 0);
+        let n = 400;
+        let d: Vec<f64> = (0..n).map(|_| (s.uniform() * 60.0).ceil()).collect();
+        let e: Vec<bool> = (0..n).map(|_| s.uniform() > 0.2).collect();
+        let km = kaplan_meier(&EventTable::from_spells(&d, &e).unwrap(), 0.95).unwrap();
+        let grid: Vec<f64> = (0..=60).map(f64::from).collect();
+        let shown = km.disclosable(&grid, 5);
+        let points: Vec<f64> = grid.iter().zip(&shown).filter(|(_, s)| **s).map(|(t, _)| *t).collect();
+        assert!(points.len() > 3 && points[0] == 0.0);
+        let count = |lo: f64, hi: f64, event: bool| -> usize {
+            d.iter().zip(&e).filter(|(x, ev)| **x > lo && **x <= hi && **ev == event).count()
+        };
+        for w in points.windows(2) {
+            let (events, cens_and_exits) = (count(w[0], w[1], true), km.at_risk_at(w[0]) - km.at_risk_at(w[1]));
+            assert!(events == 0 || events >= 5, "{events} events in ({}, {}]", w[0], w[1]);
+            assert!(cens_and_exits == 0 || cens_and_exits >= 5);
+        }
+        // Hidden points exist: at this size some weeks have fewer than 5 exits.
+        assert!(points.len() < grid.iter().filter(|t| km.at_risk_at(**t) >= 5).count());
+        assert!(points.iter().all(|t| km.at_risk_at(*t) >= 5));
     }
 
     /// Two identical groups: no evidence of a difference.

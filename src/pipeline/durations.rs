@@ -250,31 +250,26 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
 /// spells are at risk.
 fn fill_group(g: &mut SurvivalGroup, km: &KmCurve, min_cell: u64, horizon: f64) {
     g.events = (km.events >= min_cell).then_some(km.events);
-    // At-risk count at time t: spells with duration ≥ t.
-    let at_risk = |t: f64| -> u64 {
-        let k = km.time.partition_point(|x| *x < t);
-        km.at_risk.get(k).copied().unwrap_or(0)
-    };
-    let shown = |t: f64| t.is_finite() && at_risk(t) >= min_cell;
+    // A quantile is shown only when at least `min_cell` spells end exactly there (no
+    // percentile unless enough persons share the value).
+    let shown = |t: f64| t.is_finite() && km.events_at(t) >= min_cell;
     let median = km.median();
     let (lo, hi) = km.median_ci();
     g.median = shown(median).then_some(median);
     g.median_ci_low = shown(lo).then_some(lo);
     g.median_ci_high = shown(hi).then_some(hi);
-    g.restricted_mean = (at_risk(horizon) >= min_cell).then(|| km.restricted_mean(horizon));
+    g.restricted_mean = (km.at_risk_at(horizon) >= min_cell).then(|| km.restricted_mean(horizon));
     let last = km.time.last().copied().unwrap_or(0.0);
-    let mut week = 0.0;
-    while week <= last.ceil() {
-        let n = at_risk(week);
-        if n < min_cell {
-            break;
+    let grid: Vec<f64> = (0..=last.ceil() as usize).map(|w| w as f64).collect();
+    for (&week, show) in grid.iter().zip(km.disclosable(&grid, min_cell)) {
+        if !show {
+            continue;
         }
         // S(t) is the value after the last step at or before t.
         let k = km.time.partition_point(|x| *x <= week);
         let (s, l, h) =
             if k == 0 { (1.0, 1.0, 1.0) } else { (km.survival[k - 1], km.ci_low[k - 1], km.ci_high[k - 1]) };
-        g.curve.push(CurvePoint { weeks: week, survival: s, ci_low: l, ci_high: h, at_risk: n });
-        week += 1.0;
+        g.curve.push(CurvePoint { weeks: week, survival: s, ci_low: l, ci_high: h, at_risk: km.at_risk_at(week) });
     }
     g.curve_ends = g.curve.last().map(|p| p.weeks);
 }

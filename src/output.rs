@@ -75,6 +75,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Streams a file to `path` through `fill`, via a temporary sibling renamed into place only when
+/// `fill` succeeds (a failure leaves any earlier file untouched and no temporary behind).
+pub fn write_atomic_with<T, E: From<Error>>(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut file = fs::File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    let value = match fill(&mut file) {
+        Ok(v) => v,
+        Err(e) => {
+            drop(file);
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    drop(file);
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::write(path, e)
+    })?;
+    Ok(value)
+}
+
 /// A folder being filled; [`StagedDir::commit`] swaps it in for `target`.
 pub struct StagedDir {
     target: PathBuf,

@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each with `run(args) -> Result<()>`.
 
+mod dream;
 mod estimate;
 mod montecarlo;
 mod progress;
@@ -37,6 +38,8 @@ enum Command {
     Estimate(estimate::Args),
     /// Kaplan–Meier curves, medians, the log-rank test and Cox regression on a file of spells.
     Survival(survival::Args),
+    /// Reshape DREAM-style weekly benefit codes (y_YYWW columns) into a case file of spells.
+    Dream(dream::Args),
     /// Re-render report.pdf from a results.json (no re-estimation).
     Report(report::Args),
     /// Size and coverage of every interval on placebo and simulated trials of one analysis.
@@ -78,6 +81,7 @@ pub fn main() -> i32 {
         Command::Report(a) => report::run(a, &out),
         Command::Estimate(a) => estimate::run(a, &out),
         Command::Survival(a) => survival::run(a, &out),
+        Command::Dream(a) => dream::run(a, &out),
         Command::Montecarlo(a) => montecarlo::run(a, &out),
     };
     match result {

@@ -5,6 +5,7 @@
 //! and what was expected. All problems are collected and reported together.
 
 pub mod cases;
+pub mod dream;
 pub mod long;
 mod panel;
 pub mod polars_io;

@@ -62,28 +62,57 @@ fn parse_day(b: &[u8]) -> Option<i32> {
     Some(day_number(d))
 }
 
-/// Reads a case file (CSV with a header; `separator` between fields).
-pub fn read_cases(path: &Path, separator: u8, registry: &Registry) -> Result<Cases, IngestError> {
+/// What a streamed pass over a case file saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CaseStats {
+    pub rows: u64,
+    /// The latest date in `start` or `end` (day number): where open spells are censored.
+    pub observed_until: i32,
+}
+
+/// One chunk's outcome: its accumulator, rows and lines read, problems (with lines counted from
+/// the chunk's start), and the latest date seen.
+struct ChunkResult<A> {
+    acc: A,
+    rows: u64,
+    lines: usize,
+    problems: Vec<CellProblem>,
+    total: usize,
+    observed_until: i32,
+}
+
+/// Streams a case file (CSV with a header) in parallel byte ranges, folding each spell
+/// (municipality, start day, end day or [`OPEN`]) into a per-range accumulator made by `init`.
+/// The accumulators come back in file order, so merging them in order gives the same result
+/// for any number of threads. Memory holds one line per thread plus the accumulators: a file
+/// of any length streams in constant memory when the accumulators are tallies.
+///
+/// Every bad row is reported with its line (header = line 1), column, value and what was
+/// expected: the first [`MAX_LISTED`] in file order, with the total count.
+pub fn fold_cases<A: Send>(
+    path: &Path,
+    separator: u8,
+    registry: &Registry,
+    init: impl Fn() -> A + Sync,
+    fold: impl Fn(&mut A, Code, i32, i32) + Sync,
+) -> Result<(Vec<A>, CaseStats), IngestError> {
+    use rayon::prelude::*;
+    use std::io::{BufRead, Read, Seek, SeekFrom};
+
     let read_err = |m: String| IngestError::Read { path: path.to_path_buf(), message: m };
-    let file = std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .flexible(false)
-        .buffer_capacity(1 << 20)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-    let header = reader.byte_headers().map_err(|e| read_err(e.to_string()))?.clone();
-    let names: Vec<String> =
-        header.iter().map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let open = || std::fs::File::open(path).map_err(|e| read_err(e.to_string()));
+    let size = open()?.metadata().map_err(|e| read_err(e.to_string()))?.len();
+    let mut reader = std::io::BufReader::new(open()?);
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(|e| read_err(e.to_string()))?;
+    let header_text = String::from_utf8_lossy(&header);
+    let names: Vec<String> = header_text
+        .trim_end_matches(['\r', '\n'])
+        .split(separator as char)
+        .map(|h| h.trim().trim_matches('"').trim_start_matches('\u{feff}').to_string())
+        .collect();
     let find = |name: &str| names.iter().position(|n| n == name);
-    let mut missing = Vec::new();
-    let mut col = |name: &str| {
-        let i = find(name);
-        if i.is_none() {
-            missing.push(name.to_string());
-        }
-        i.unwrap_or(0)
-    };
-    let (cm, cs, ce) = (col("municipality"), col("start"), col("end"));
+    let missing: Vec<&str> = ["municipality", "start", "end"].into_iter().filter(|n| find(n).is_none()).collect();
     if !missing.is_empty() {
         return Err(IngestError::Invalid {
             path: path.to_path_buf(),
@@ -91,7 +120,7 @@ pub fn read_cases(path: &Path, separator: u8, registry: &Registry) -> Result<Cas
                 .iter()
                 .map(|m| CellProblem {
                     row: 1,
-                    column: m.clone(),
+                    column: m.to_string(),
                     value: String::new(),
                     expected: format!("a column `{m}` (the header has: {})", names.join(", ")),
                 })
@@ -99,68 +128,179 @@ pub fn read_cases(path: &Path, separator: u8, registry: &Registry) -> Result<Cas
             total: missing.len(),
         });
     }
-    // Municipality codes are looked up once per distinct text.
-    let mut lookup: std::collections::HashMap<Vec<u8>, Option<Code>> = std::collections::HashMap::new();
-    let mut cases = Cases::default();
-    let mut problems = Vec::new();
-    let mut total = 0usize;
-    let mut problem = |row: usize, column: &str, value: &[u8], expected: &str| {
-        total += 1;
-        if problems.len() < MAX_LISTED {
-            problems.push(CellProblem {
-                row,
-                column: column.to_string(),
-                value: String::from_utf8_lossy(value).chars().take(60).collect(),
-                expected: expected.to_string(),
-            });
+    let (cm, cs, ce) = (find("municipality").unwrap_or(0), find("start").unwrap_or(0), find("end").unwrap_or(0));
+    let fields = names.len();
+
+    // Byte ranges that start at line starts: nominal cut points moved to the next line.
+    let body = header.len() as u64;
+    let chunks = (rayon::current_num_threads() * 4).max(1) as u64;
+    let mut cuts = vec![body];
+    for k in 1..chunks {
+        let nominal = body + (size - body) * k / chunks;
+        let mut r = std::io::BufReader::new(open()?);
+        r.seek(SeekFrom::Start(nominal.saturating_sub(1))).map_err(|e| read_err(e.to_string()))?;
+        let mut skip = Vec::new();
+        let n = r.read_until(b'\n', &mut skip).map_err(|e| read_err(e.to_string()))?;
+        let cut = (nominal.saturating_sub(1) + n as u64).min(size);
+        if cut > *cuts.last().expect("non-empty") {
+            cuts.push(cut);
         }
-    };
-    let mut record = csv::ByteRecord::new();
-    let mut line = 1usize;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let row = e.position().map(|p| p.line() as usize).unwrap_or(line + 1);
-                problem(row, "", b"", &format!("a well-formed CSV row ({e})"));
-                break;
-            }
+    }
+    cuts.push(size);
+    cuts.dedup();
+
+    // Municipality codes: three digits looked up directly, names resolved once per chunk.
+    let mut known = vec![false; 1000];
+    for m in registry.all() {
+        if let Some(k) = known.get_mut(m.code as usize) {
+            *k = true;
         }
-        line = record.position().map(|p| p.line() as usize).unwrap_or(line + 1);
-        let m = &record[cm];
-        let code = *lookup
-            .entry(m.to_vec())
-            .or_insert_with(|| std::str::from_utf8(m).ok().and_then(|t| registry.resolve(t.trim()).ok()));
-        let start = parse_day(&record[cs]);
-        let end_text = record[ce].trim_ascii();
-        let end = if end_text.is_empty() { Some(OPEN) } else { parse_day(end_text) };
-        match (code, start, end) {
-            (Some(code), Some(s), Some(e)) if e == OPEN || e >= s => {
-                cases.municipality.push(code);
-                cases.start.push(s);
-                cases.end.push(e);
-                cases.observed_until = cases.observed_until.max(s).max(if e == OPEN { s } else { e });
-            }
-            (code, start, end) => {
-                if code.is_none() {
-                    problem(line, "municipality", m, "a municipality code or name from the registry");
+    }
+    let results: Vec<Result<ChunkResult<A>, IngestError>> = cuts
+        .windows(2)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|w| {
+            let (from, to) = (w[0], w[1]);
+            let mut r = std::io::BufReader::with_capacity(1 << 20, open()?);
+            r.seek(SeekFrom::Start(from)).map_err(|e| read_err(e.to_string()))?;
+            let mut r = r.take(to - from);
+            let mut out = ChunkResult {
+                acc: init(),
+                rows: 0,
+                lines: 0,
+                problems: Vec::new(),
+                total: 0,
+                observed_until: i32::MIN,
+            };
+            let mut names_cache: std::collections::HashMap<Vec<u8>, Option<Code>> = Default::default();
+            let mut line = Vec::with_capacity(256);
+            let mut cells: Vec<(usize, usize)> = Vec::with_capacity(fields);
+            loop {
+                line.clear();
+                let n = r.read_until(b'\n', &mut line).map_err(|e| read_err(e.to_string()))?;
+                if n == 0 {
+                    break;
                 }
-                if start.is_none() {
-                    problem(line, "start", &record[cs], "a date YYYY-MM-DD");
+                out.lines += 1;
+                let row = out.lines; // within the chunk; made absolute later
+                while matches!(line.last(), Some(b'\n' | b'\r')) {
+                    line.pop();
                 }
-                match (start, end) {
-                    (_, None) => problem(line, "end", &record[ce], "a date YYYY-MM-DD, or empty for an open spell"),
-                    (Some(_), Some(_)) if code.is_some() => {
-                        problem(line, "end", &record[ce], "a date on or after the start")
+                if line.is_empty() {
+                    continue;
+                }
+                let mut problem = |column: &str, value: &[u8], expected: &str| {
+                    out.total += 1;
+                    if out.problems.len() < MAX_LISTED {
+                        out.problems.push(CellProblem {
+                            row,
+                            column: column.to_string(),
+                            value: String::from_utf8_lossy(value).chars().take(60).collect(),
+                            expected: expected.to_string(),
+                        });
                     }
-                    _ => {}
+                };
+                // Fields: plain splitting, or a CSV parser for the rare quoted line.
+                let quoted;
+                let record: Vec<&[u8]> = if line.contains(&b'"') {
+                    let mut rd =
+                        csv::ReaderBuilder::new().has_headers(false).delimiter(separator).from_reader(&line[..]);
+                    quoted = rd.byte_records().next().and_then(|r| r.ok()).unwrap_or_default();
+                    quoted.iter().collect()
+                } else {
+                    cells.clear();
+                    let mut a = 0;
+                    for (i, b) in line.iter().enumerate() {
+                        if *b == separator {
+                            cells.push((a, i));
+                            a = i + 1;
+                        }
+                    }
+                    cells.push((a, line.len()));
+                    cells.iter().map(|&(a, b)| &line[a..b]).collect()
+                };
+                if record.len() != fields {
+                    problem(
+                        "",
+                        &line[..line.len().min(60)],
+                        &format!("{fields} fields as in the header, found {}", record.len()),
+                    );
+                    continue;
+                }
+                let m = record[cm].trim_ascii();
+                let code = if m.len() == 3 && m.iter().all(u8::is_ascii_digit) {
+                    let c = (m[0] - b'0') as u16 * 100 + (m[1] - b'0') as u16 * 10 + (m[2] - b'0') as u16;
+                    known[c as usize].then_some(c)
+                } else {
+                    *names_cache
+                        .entry(m.to_vec())
+                        .or_insert_with(|| std::str::from_utf8(m).ok().and_then(|t| registry.resolve(t.trim()).ok()))
+                };
+                let start = parse_day(record[cs]);
+                let end_text = record[ce].trim_ascii();
+                let end = if end_text.is_empty() { Some(OPEN) } else { parse_day(end_text) };
+                match (code, start, end) {
+                    (Some(code), Some(st), Some(en)) if en == OPEN || en >= st => {
+                        fold(&mut out.acc, code, st, en);
+                        out.rows += 1;
+                        out.observed_until = out.observed_until.max(if en == OPEN { st } else { en });
+                    }
+                    (code, start, end) => {
+                        if code.is_none() {
+                            problem("municipality", m, "a municipality code or name from the registry");
+                        }
+                        if start.is_none() {
+                            problem("start", record[cs], "a date YYYY-MM-DD");
+                        }
+                        match (start, end) {
+                            (_, None) => problem("end", record[ce], "a date YYYY-MM-DD, or empty for an open spell"),
+                            (Some(_), Some(_)) if code.is_some() => {
+                                problem("end", record[ce], "a date on or after the start")
+                            }
+                            _ => {}
+                        }
+                    }
                 }
             }
+            Ok(out)
+        })
+        .collect();
+    let mut accs = Vec::with_capacity(results.len());
+    let mut stats = CaseStats { rows: 0, observed_until: i32::MIN };
+    let (mut problems, mut total, mut line_base) = (Vec::new(), 0usize, 1usize);
+    for r in results {
+        let r = r?;
+        for mut p in r.problems {
+            p.row += line_base;
+            if problems.len() < MAX_LISTED {
+                problems.push(p);
+            }
         }
+        total += r.total;
+        line_base += r.lines;
+        stats.rows += r.rows;
+        stats.observed_until = stats.observed_until.max(r.observed_until);
+        accs.push(r.acc);
     }
     if total > 0 {
         return Err(IngestError::Invalid { path: path.to_path_buf(), problems, total });
+    }
+    Ok((accs, stats))
+}
+
+/// Reads a whole case file into columns (see [`fold_cases`] for streaming tallies instead).
+pub fn read_cases(path: &Path, separator: u8, registry: &Registry) -> Result<Cases, IngestError> {
+    let (parts, stats) = fold_cases(path, separator, registry, Cases::default, |c: &mut Cases, m, s, e| {
+        c.municipality.push(m);
+        c.start.push(s);
+        c.end.push(e);
+    })?;
+    let mut cases = Cases { observed_until: stats.observed_until.max(0), ..Cases::default() };
+    for p in parts {
+        cases.municipality.extend(p.municipality);
+        cases.start.extend(p.start);
+        cases.end.extend(p.end);
     }
     Ok(cases)
 }
@@ -193,6 +333,25 @@ mod tests {
         assert!(text.contains("row 2") && text.contains("on or after the start"), "{text}");
         assert!(text.contains("row 3") && text.contains("`Nowhere`"), "{text}");
         assert!(text.contains("2018-13-01") && text.contains("YYYY-MM-DD"), "{text}");
+    }
+
+    /// Many chunks (a file far larger than the chunk count) read in file order with absolute
+    /// line numbers in errors.
+    #[test]
+    fn chunks_keep_file_order_and_line_numbers() {
+        let mut text = String::from("case_id,municipality,start,end\n");
+        for i in 0..5000 {
+            text.push_str(&format!("{i},{},2018-01-{:02},\n", if i % 2 == 0 { "101" } else { "Aalborg" }, 1 + i % 28));
+        }
+        let c = read("".to_string().as_str()).err();
+        assert!(c.is_some());
+        let c = read(&text).unwrap();
+        assert_eq!(c.len(), 5000);
+        assert_eq!(c.municipality[..3], [101, 851, 101]);
+        assert_eq!(c.start[4999] - c.start[0], 4999 % 28);
+        text.push_str("5000,101,2018-02-30,\n");
+        let e = read(&text).unwrap_err().to_string();
+        assert!(e.contains("row 5002") && e.contains("2018-02-30"), "{e}");
     }
 
     #[test]

@@ -12,15 +12,21 @@
 //! is a difference in differences on the hazard of ending a spell, with municipality-clustered
 //! standard errors; and the difference in differences on mean durations of completed spells,
 //! the figure registers such as Jobindsats publish ("varighed"), which ignores open spells.
+//!
+//! Scale: the case file is streamed once in parallel into a tally per analysis — counts by
+//! municipality, group × period and duration in days (ended spells), or start day (open ones)
+//! — so memory does not grow with the number of spells. Every estimate is computed from the
+//! tally: Kaplan–Meier and log-rank from counts per distinct duration, Cox from counted rows
+//! ([`crate::estimate::survival::cox_counted`], equal to the fit on the spells), and the
+//! completed-spell DiD from per-municipality sums.
 
 use std::collections::BTreeMap;
 
 use crate::design::eligible_pool;
-use crate::estimate::ols::cr1;
-use crate::estimate::survival::{EventTable, KmCurve, cox, kaplan_meier, logrank};
+use crate::estimate::survival::{EventTable, KmCurve, cox_counted, kaplan_meier, logrank};
 use crate::inference::Interval;
-use crate::inference::cluster::SmallSample;
-use crate::ingest::cases::{Cases, OPEN, day_number, from_day_number};
+use crate::inference::cluster::cr1_factor;
+use crate::ingest::cases::{OPEN, day_number, from_day_number};
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::results::{CoxResult, CoxRow, CurvePoint, DurationResult, LogrankRow, SurvivalGroup};
@@ -33,55 +39,147 @@ their product; CR1 clustered by municipality (G/(G−1)·(N−1)/(N−K), as fix
 of freedom. Completed spells only: spells still open when the data end are left out, which favours \
 short spells in the later period";
 
-struct Spell {
-    unit: u32,
-    treated: bool,
-    during: bool,
-    weeks: f64,
-    ended: bool,
+/// Who and when one analysis counts: the role of each municipality and the day boundaries.
+pub struct Plan {
+    /// Per municipality code: dense cluster index, treated flag, boundary day (first day of
+    /// its start month), first pre-period day.
+    role: Vec<Option<Role>>,
+    /// Last day of the evaluation window.
+    eval_last_day: i32,
+    /// Earliest first pre-period day: open spells are counted by start day from here.
+    base_day: i32,
+    treated_units: Vec<Code>,
+    pool: Vec<Code>,
+    excluded: Vec<crate::design::Exclusion>,
+    clusters: usize,
+    comp_start: Month,
+    eval_last: Month,
 }
 
-pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResult {
+#[derive(Clone, Copy)]
+struct Role {
+    cluster: u32,
+    treated: bool,
+    boundary: i32,
+    pre_first: i32,
+}
+
+/// Counts of one analysis's spells: per (cluster, cell) — cell = 2·treated + during — ended
+/// spells by duration in days and open spells by start day (from the plan's base day).
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    ended: Vec<Vec<u64>>,
+    open: Vec<Vec<u64>>,
+}
+
+impl Plan {
+    pub fn new(study: &Study, spec: &Durations) -> Plan {
+        let trial = &study.trials[spec.trial];
+        let comp = &trial.components[spec.component];
+        let pre = trial.pre_months as i32;
+        let eval_last = Month::of(trial.evaluation_end.min(comp.end));
+        let start_of: BTreeMap<Code, Month> = comp.participants.iter().map(|p| (p.code, Month::of(p.start))).collect();
+        let comp_start = Month::of(comp.start);
+        let span = MonthRange {
+            first: start_of.values().min().copied().unwrap_or(comp_start).min(comp_start).plus(-pre),
+            last: eval_last,
+        };
+        let (pool, excluded) = eligible_pool(study, span, &|c| start_of.contains_key(&c));
+        let mut role = vec![None; 1000];
+        let mut cluster = 0u32;
+        let day = |m: Month| day_number(m.first_day());
+        for m in study.registry.all() {
+            let (treated, boundary) = match start_of.get(&m.code) {
+                Some(&s) => (true, s),
+                None if pool.contains(&m.code) => (false, comp_start),
+                None => continue,
+            };
+            if let Some(r) = role.get_mut(m.code as usize) {
+                *r = Some(Role { cluster, treated, boundary: day(boundary), pre_first: day(boundary.plus(-pre)) });
+                cluster += 1;
+            }
+        }
+        Plan {
+            role,
+            eval_last_day: day_number(eval_last.last_day()),
+            base_day: day(span.first),
+            treated_units: start_of.keys().copied().collect(),
+            pool,
+            excluded,
+            clusters: cluster as usize,
+            comp_start,
+            eval_last,
+        }
+    }
+
+    /// Adds one spell to `tally` if the analysis counts it.
+    pub fn add(&self, tally: &mut Tally, code: Code, start: i32, end: i32) {
+        let Some(Some(r)) = self.role.get(code as usize) else { return };
+        let during = if start >= r.boundary && start <= self.eval_last_day {
+            true
+        } else if start < r.boundary && start >= r.pre_first {
+            false
+        } else {
+            return;
+        };
+        if tally.ended.is_empty() {
+            tally.ended = vec![Vec::new(); 4 * self.clusters];
+            tally.open = vec![Vec::new(); 4 * self.clusters];
+        }
+        let slot = 4 * r.cluster as usize + 2 * r.treated as usize + during as usize;
+        let (list, at) = if end == OPEN {
+            (&mut tally.open[slot], (start - self.base_day) as usize)
+        } else {
+            (&mut tally.ended[slot], (end - start) as usize)
+        };
+        if list.len() <= at {
+            list.resize(at + 1, 0);
+        }
+        list[at] += 1;
+    }
+}
+
+impl Tally {
+    /// Adds `other` (counts are integers: the order of merging does not matter).
+    pub fn merge(&mut self, other: Tally) {
+        if self.ended.is_empty() {
+            *self = other;
+            return;
+        }
+        for (mine, theirs) in self.ended.iter_mut().zip(other.ended).chain(self.open.iter_mut().zip(other.open)) {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+    }
+}
+
+/// (cluster, cell, duration in days, ended, count) for every non-empty count.
+fn counted_rows(plan: &Plan, tally: &Tally, observed_until: i32) -> Vec<(u32, usize, i32, bool, u64)> {
+    let mut rows = Vec::new();
+    for slot in 0..tally.ended.len() {
+        let (c, cell) = ((slot / 4) as u32, slot % 4);
+        for (days, &n) in tally.ended[slot].iter().enumerate() {
+            if n > 0 {
+                rows.push((c, cell, days as i32, true, n));
+            }
+        }
+        for (offset, &n) in tally.open[slot].iter().enumerate() {
+            if n > 0 {
+                rows.push((c, cell, observed_until - (plan.base_day + offset as i32), false, n));
+            }
+        }
+    }
+    rows
+}
+
+pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32, spec: &Durations) -> DurationResult {
     let trial = &study.trials[spec.trial];
     let comp = &trial.components[spec.component];
     let pre = trial.pre_months as i32;
-    let eval_last = Month::of(trial.evaluation_end.min(comp.end));
-    let start_of: BTreeMap<Code, Month> = comp.participants.iter().map(|p| (p.code, Month::of(p.start))).collect();
-    let comp_start = Month::of(comp.start);
-    let span = MonthRange {
-        first: start_of.values().min().copied().unwrap_or(comp_start).min(comp_start).plus(-pre),
-        last: eval_last,
-    };
-    let (pool, excluded) = eligible_pool(study, span, &|c| start_of.contains_key(&c));
+    let (comp_start, eval_last) = (plan.comp_start, plan.eval_last);
     let mut notes = Vec::new();
-    let observed_until = cases.observed_until;
-
-    // Spells in the analysis, with a dense cluster index per municipality.
-    let mut index: BTreeMap<Code, u32> = BTreeMap::new();
-    let mut spells = Vec::new();
-    let in_pool: std::collections::HashSet<Code> = pool.iter().copied().collect();
-    for i in 0..cases.len() {
-        let code = cases.municipality[i];
-        let (treated, boundary) = match start_of.get(&code) {
-            Some(&s) => (true, s),
-            None if in_pool.contains(&code) => (false, comp_start),
-            None => continue,
-        };
-        let start = from_day_number(cases.start[i]);
-        let m = Month::of(start);
-        let during = if m >= boundary && m <= eval_last {
-            true
-        } else if m < boundary && m >= boundary.plus(-pre) {
-            false
-        } else {
-            continue;
-        };
-        let ended = cases.end[i] != OPEN;
-        let last = if ended { cases.end[i] } else { observed_until };
-        let next = index.len() as u32;
-        let unit = *index.entry(code).or_insert(next);
-        spells.push(Spell { unit, treated, during, weeks: (last - cases.start[i]) as f64 / 7.0, ended });
-    }
     let eval_end_day = day_number(eval_last.last_day());
     if observed_until < eval_end_day {
         notes.push(format!(
@@ -89,25 +187,33 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
             from_day_number(observed_until)
         ));
     }
+    let rows = counted_rows(plan, tally, observed_until);
+    let weeks = |days: i32| days as f64 / 7.0;
 
     let min_cell = study.min_cell as u64;
     let suppress = |n: u64| (n >= min_cell).then_some(n);
+    // Event tables per cell from counts per duration.
+    let mut per_cell: Vec<BTreeMap<i32, (u64, u64)>> = vec![BTreeMap::new(); 4];
+    for &(_, cell, days, ended, n) in &rows {
+        let e = per_cell[cell].entry(days).or_default();
+        if ended { e.0 += n } else { e.1 += n }
+    }
     let mut groups = Vec::new();
     let mut tables: BTreeMap<(bool, bool), EventTable> = BTreeMap::new();
-    // One pass over the spells: groups 0–3 = trial × 2 + during.
-    let weeks: Vec<f64> = spells.iter().map(|s| s.weeks).collect();
-    let ended: Vec<bool> = spells.iter().map(|s| s.ended).collect();
-    let cell: Vec<usize> = spells.iter().map(|s| 2 * s.treated as usize + s.during as usize).collect();
-    let mut all = EventTable::grouped(&weeks, &ended, &cell, 4).unwrap_or_default();
     for (treated, during) in [(true, false), (true, true), (false, false), (false, true)] {
-        let chosen: Vec<&Spell> = spells.iter().filter(|s| s.treated == treated && s.during == during).collect();
+        let cell = &per_cell[2 * treated as usize + during as usize];
+        let table = EventTable {
+            time: cell.keys().map(|d| weeks(*d)).collect(),
+            events: cell.values().map(|v| v.0).collect(),
+            censored: cell.values().map(|v| v.1).collect(),
+        };
         let (first, last) = if during { (comp_start, eval_last) } else { (comp_start.plus(-pre), comp_start.plus(-1)) };
         let mut g = SurvivalGroup {
             group: if treated { "trial" } else { "comparison" }.into(),
             period: if during { "during" } else { "before" }.into(),
             first,
             last,
-            n: suppress(chosen.len() as u64),
+            n: suppress(table.n()),
             events: None,
             median: None,
             median_ci_low: None,
@@ -118,15 +224,15 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
             curve: Vec::new(),
             curve_ends: None,
         };
-        let table = all.get_mut(2 * treated as usize + during as usize).map(std::mem::take).unwrap_or_default();
         if g.n.is_some()
             && let Ok(km) = kaplan_meier(&table, study.conf_level)
         {
             fill_group(&mut g, &km, min_cell, spec.horizon_weeks);
-            let done: Vec<f64> = chosen.iter().filter(|s| s.ended).map(|s| s.weeks).collect();
-            g.completed = suppress(done.len() as u64);
+            let done: u64 = table.events.iter().sum();
+            g.completed = suppress(done);
             if g.completed.is_some() {
-                g.completed_mean = Some(done.iter().sum::<f64>() / done.len() as f64);
+                let sum: f64 = table.time.iter().zip(&table.events).map(|(t, e)| t * *e as f64).sum();
+                g.completed_mean = Some(sum / done as f64);
             }
             tables.insert((treated, during), table);
         }
@@ -151,21 +257,28 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
         }
     }
 
-    let clusters = index.len();
-    let treated_n = spells.iter().filter(|s| s.treated).count();
-    let cox_result = if treated_n == 0 || treated_n == spells.len() {
+    // Municipalities with spells: the clusters of the Cox and DiD variances.
+    let mut used: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    used.sort_unstable();
+    used.dedup();
+    let clusters = used.len();
+    let treated_rows = rows.iter().filter(|r| r.1 >= 2).count();
+    let cox_result = if treated_rows == 0 || treated_rows == rows.len() {
         notes.push("Cox regression: needs spells in both groups".into());
         None
     } else {
-        let x: Vec<Vec<f64>> = spells
+        let x: Vec<Vec<f64>> = rows
             .iter()
-            .map(|s| {
-                let (t, d) = (s.treated as u8 as f64, s.during as u8 as f64);
+            .map(|r| {
+                let (t, d) = ((r.1 >= 2) as u8 as f64, (r.1 % 2) as f64);
                 vec![t, d, t * d]
             })
             .collect();
-        let cluster: Vec<u32> = spells.iter().map(|s| s.unit).collect();
-        match cox(&weeks, &ended, &x, Some(&cluster)) {
+        let durations: Vec<f64> = rows.iter().map(|r| weeks(r.2)).collect();
+        let ended: Vec<bool> = rows.iter().map(|r| r.3).collect();
+        let count: Vec<u64> = rows.iter().map(|r| r.4).collect();
+        let cluster: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        match cox_counted(&durations, &ended, &x, &count, Some(&cluster)) {
             Ok(fit) => {
                 let g = fit.clusters as f64;
                 let factor = (g / (g - 1.0)).sqrt();
@@ -185,41 +298,14 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
                         }
                     })
                     .collect();
-                Some(CoxResult {
-                    rows,
-                    clusters: fit.clusters,
-                    spells: spells.len(),
-                    convention: COX_CONVENTION.into(),
-                })
+                let spells = count.iter().sum::<u64>() as usize;
+                Some(CoxResult { rows, clusters: fit.clusters, spells, convention: COX_CONVENTION.into() })
             }
             Err(e) => {
                 notes.push(format!("Cox regression: {e}"));
                 None
             }
         }
-    };
-
-    // Difference in differences on completed spells, clustered by municipality.
-    let done: Vec<&Spell> = spells.iter().filter(|s| s.ended).collect();
-    let completed_did = if done.iter().any(|s| s.treated) && done.iter().any(|s| !s.treated) {
-        let col = |f: &dyn Fn(&Spell) -> f64| done.iter().map(|s| f(s)).collect::<Vec<f64>>();
-        let x = vec![
-            vec![1.0; done.len()],
-            col(&|s| s.treated as u8 as f64),
-            col(&|s| s.during as u8 as f64),
-            col(&|s| (s.treated && s.during) as u8 as f64),
-        ];
-        let y = col(&|s| s.weeks);
-        let cl: Vec<u32> = done.iter().map(|s| s.unit).collect();
-        match cr1(&x, &y, &cl, clusters, 0, SmallSample::Fixest) {
-            Ok(fit) => Some(Interval::t_based(fit.beta[3], fit.se(3), clusters as f64 - 1.0, study.conf_level)),
-            Err(e) => {
-                notes.push(format!("completed-spell DiD: {}", e.0));
-                None
-            }
-        }
-    } else {
-        None
     };
 
     DurationResult {
@@ -233,17 +319,57 @@ pub fn durations(study: &Study, cases: &Cases, spec: &Durations) -> DurationResu
         horizon_weeks: spec.horizon_weeks,
         observed_until: from_day_number(observed_until).to_string(),
         pre_months: trial.pre_months,
-        treated_units: start_of.keys().copied().collect(),
-        comparison_units: pool,
-        excluded,
+        treated_units: plan.treated_units.clone(),
+        comparison_units: plan.pool.clone(),
+        excluded: plan.excluded.clone(),
         groups,
         logrank: logrank_rows,
         cox: cox_result,
-        completed_did,
+        completed_did: completed_did(&rows, clusters, study.conf_level, &mut notes),
         completed_did_convention: COMPLETED_CONVENTION.into(),
         notes,
         chart: None,
     }
+}
+
+/// The DiD on mean durations of ended spells: OLS of weeks on the four cells (≡ intercept,
+/// trial, during, trial × during), CR1 by municipality, computed from per-municipality sums.
+fn completed_did(
+    rows: &[(u32, usize, i32, bool, u64)],
+    clusters: usize,
+    conf: f64,
+    notes: &mut Vec<String>,
+) -> Option<Interval> {
+    // Per cell: count and sum; per (cluster, cell): count and sum.
+    let mut n = [0f64; 4];
+    let mut sum = [0f64; 4];
+    let mut by_cluster: BTreeMap<u32, [(f64, f64); 4]> = BTreeMap::new();
+    for &(c, cell, days, _, k) in rows.iter().filter(|r| r.3) {
+        let (k, y) = (k as f64, days as f64 / 7.0);
+        n[cell] += k;
+        sum[cell] += k * y;
+        let e = by_cluster.entry(c).or_default();
+        e[cell].0 += k;
+        e[cell].1 += k * y;
+    }
+    if n.contains(&0.0) {
+        notes.push("completed-spell DiD: a group has no ended spells".into());
+        return None;
+    }
+    let mean: Vec<f64> = (0..4).map(|p| sum[p] / n[p]).collect();
+    // Cells: 0 comparison-before, 1 comparison-during, 2 trial-before, 3 trial-during.
+    let a = [1.0, -1.0, -1.0, 1.0];
+    let estimate = a[3] * mean[3] + a[2] * mean[2] + a[1] * mean[1] + a[0] * mean[0];
+    // Cluster scores of the cell means: s_cp = Σ_i∈c,p (y_i − μ_p); β = a′μ, so
+    // var = c · Σ_c (Σ_p a_p s_cp / N_p)².
+    let meat: f64 = by_cluster
+        .values()
+        .map(|cells| (0..4).map(|p| a[p] * (cells[p].1 - cells[p].0 * mean[p]) / n[p]).sum::<f64>().powi(2))
+        .sum();
+    let total: f64 = n.iter().sum();
+    let factor = cr1_factor(clusters, total as usize, 4);
+    let se = (factor * meat).sqrt();
+    Some(Interval::t_based(estimate, se, clusters as f64 - 1.0, conf))
 }
 
 /// Medians, restricted mean and the weekly curve, each shown only where at least `min_cell`
@@ -272,4 +398,49 @@ fn fill_group(g: &mut SurvivalGroup, km: &KmCurve, min_cell: u64, horizon: f64) 
         g.curve.push(CurvePoint { weeks: week, survival: s, ci_low: l, ci_high: h, at_risk: km.at_risk_at(week) });
     }
     g.curve_ends = g.curve.last().map(|p| p.weeks);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::ols::cr1;
+    use crate::inference::cluster::SmallSample;
+
+    /// The DiD from per-municipality sums equals OLS with CR1 on the spells written out.
+    #[test]
+    fn completed_did_from_sums_equals_ols_on_spells() {
+        let mut s = crate::rng::Stream::new(4, 0);
+        let mut rows = Vec::new();
+        for c in 0..12u32 {
+            for cell in 0..4usize {
+                if c < 4 && cell < 2 || c >= 4 && cell >= 2 {
+                    continue; // trial municipalities 0–3, comparison 4–11
+                }
+                for _ in 0..6 {
+                    rows.push((
+                        c,
+                        cell,
+                        (s.uniform() * 300.0) as i32,
+                        s.uniform() < 0.9,
+                        1 + (s.uniform() * 3.0) as u64,
+                    ));
+                }
+            }
+        }
+        let mut notes = Vec::new();
+        let did = completed_did(&rows, 12, 0.95, &mut notes).unwrap();
+        let spells: Vec<_> = rows.iter().filter(|r| r.3).flat_map(|r| std::iter::repeat_n(r, r.4 as usize)).collect();
+        let col = |f: &dyn Fn(usize) -> f64| spells.iter().map(|r| f(r.1)).collect::<Vec<f64>>();
+        let x = vec![
+            col(&|_| 1.0),
+            col(&|p| (p >= 2) as u8 as f64),
+            col(&|p| (p % 2) as f64),
+            col(&|p| (p == 3) as u8 as f64),
+        ];
+        let y: Vec<f64> = spells.iter().map(|r| r.2 as f64 / 7.0).collect();
+        let cl: Vec<u32> = spells.iter().map(|r| r.0).collect();
+        let fit = cr1(&x, &y, &cl, 12, 0, SmallSample::Fixest).unwrap();
+        assert!((did.estimate - fit.beta[3]).abs() < 1e-9, "{} vs {}", did.estimate, fit.beta[3]);
+        assert!((did.se - fit.se(3)).abs() < 1e-9, "{} vs {}", did.se, fit.se(3));
+    }
 }

@@ -390,20 +390,40 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
         .collect()
 }
 
-/// Reads the case file (when the study has duration analyses) and runs them.
+/// Streams the case file once (when the study has duration analyses) into a tally per
+/// analysis and estimates each from its tally.
 pub fn analyse_cases(study: &Study, progress: &dyn Progress) -> Result<Vec<crate::results::DurationResult>> {
     let Some(path) = study.data.cases.as_ref().filter(|_| !study.durations.is_empty()) else {
         return Ok(Vec::new());
     };
+    let plans: Vec<durations::Plan> = study.durations.iter().map(|d| durations::Plan::new(study, d)).collect();
     progress.stage("reading cases", 1);
-    let cases = crate::ingest::cases::read_cases(path, study.data.separator, &study.registry)?;
+    let (parts, stats) = crate::ingest::cases::fold_cases(
+        path,
+        study.data.separator,
+        &study.registry,
+        || vec![durations::Tally::default(); plans.len()],
+        |tallies, code, start, end| {
+            for (plan, tally) in plans.iter().zip(tallies.iter_mut()) {
+                plan.add(tally, code, start, end);
+            }
+        },
+    )?;
+    let mut tallies = vec![durations::Tally::default(); plans.len()];
+    for part in parts {
+        for (mine, theirs) in tallies.iter_mut().zip(part) {
+            mine.merge(theirs);
+        }
+    }
     progress.finish();
     progress.stage("durations", study.durations.len() as u64);
     let out = study
         .durations
         .iter()
-        .map(|d| {
-            let r = durations::durations(study, &cases, d);
+        .zip(&plans)
+        .zip(&tallies)
+        .map(|((d, plan), tally)| {
+            let r = durations::durations(study, plan, tally, stats.observed_until, d);
             progress.advance();
             r
         })

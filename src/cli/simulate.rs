@@ -14,10 +14,26 @@ pub struct Args {
     /// The study file; its [simulation] section sets seed, period and true effects.
     #[arg(default_value = super::DEFAULT_STUDY)]
     study: PathBuf,
+    /// Instead of the example data, write this many synthetic JAF spells (for benchmarks at
+    /// register scale, e.g. 100000000) to --cases-out.
+    #[arg(long, requires = "cases_out")]
+    cases: Option<u64>,
+    /// Where --cases writes its spells (CSV).
+    #[arg(long)]
+    cases_out: Option<PathBuf>,
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let study = Study::load(&args.study)?;
+    if let (Some(n), Some(path)) = (args.cases, &args.cases_out) {
+        frikommune::output::write_atomic_with(path, |file| -> frikommune::Result<()> {
+            let mut w = std::io::BufWriter::with_capacity(1 << 22, file);
+            simulate::write_cases(&study, n, &mut w).map_err(Error::Design)?;
+            Ok(())
+        })?;
+        out.say(format!("wrote {n} synthetic spells to {}", path.display()));
+        return Ok(());
+    }
     let sim = simulate::simulate(&study).map_err(Error::Design)?;
     let written = simulate::write(&study, &sim)?;
     out.say(format!(

@@ -49,17 +49,31 @@ pub fn from_day_number(n: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MIN)
 }
 
-/// `YYYY-MM-DD` from bytes without allocating.
+/// `YYYY-MM-DD` from bytes without allocating, as a day number (days from 1 January of year 1,
+/// day 1 = 0001-01-01 as chrono counts them), by the civil-calendar arithmetic of Howard Hinnant's
+/// `days_from_civil`.
 fn parse_day(b: &[u8]) -> Option<i32> {
     let b = b.trim_ascii();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let digits = |s: &[u8]| -> Option<u32> {
-        s.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+    let digits = |s: &[u8]| -> Option<i32> {
+        s.iter().try_fold(0i32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as i32))
     };
-    let d = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
-    Some(day_number(d))
+    let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    // Days since 1970-01-01, shifted to chrono's day numbers (1970-01-01 = 719163).
+    Some(era * 146_097 + doe - 719_468 + 719_163)
 }
 
 /// What a streamed pass over a case file saw.
@@ -352,6 +366,19 @@ mod tests {
         text.push_str("5000,101,2018-02-30,\n");
         let e = read(&text).unwrap_err().to_string();
         assert!(e.contains("row 5002") && e.contains("2018-02-30"), "{e}");
+    }
+
+    #[test]
+    fn day_numbers_agree_with_chrono() {
+        let mut d = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while d.year() < 2105 {
+            assert_eq!(parse_day(d.to_string().as_bytes()), Some(day_number(d)), "{d}");
+            d += chrono::Duration::days(1);
+        }
+        for bad in ["2019-02-29", "2020-13-01", "2020-00-10", "2020-04-31", "2020/01/01", "20-01-2020"] {
+            assert_eq!(parse_day(bad.as_bytes()), None, "{bad}");
+        }
+        assert!(parse_day(b"2020-02-29").is_some());
     }
 
     #[test]

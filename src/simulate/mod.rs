@@ -13,7 +13,7 @@
 mod model;
 mod truth;
 
-pub use model::{Simulated, simulate};
+pub use model::{Simulated, simulate, write_cases};
 pub use truth::Truth;
 
 /// The outcome keys the simulator writes; an example study must declare them.

@@ -334,19 +334,6 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ramp_reaches_full_strength() {
-        assert_eq!(ramp(-1, 12), 0.0);
-        assert!((ramp(0, 12) - 1.0 / 12.0).abs() < 1e-12);
-        assert_eq!(ramp(11, 12), 1.0);
-        assert_eq!(ramp(40, 12), 1.0);
-    }
-}
-
 /// Spells per generated block: each block draws from its own ChaCha stream, so the file is the
 /// same for any number of threads.
 const CASE_BLOCK: u64 = 1 << 18;
@@ -415,4 +402,17 @@ pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Resu
     }
     out.flush().map_err(write)?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramp_reaches_full_strength() {
+        assert_eq!(ramp(-1, 12), 0.0);
+        assert!((ramp(0, 12) - 1.0 / 12.0).abs() < 1e-12);
+        assert_eq!(ramp(11, 12), 1.0);
+        assert_eq!(ramp(40, 12), 1.0);
+    }
 }

@@ -28,12 +28,23 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             }
         }
     }
+    // The case file, streamed once: every bad row is reported, nothing is kept.
+    let cases = match &study.data.cases {
+        Some(path) if !study.durations.is_empty() => {
+            let (_, stats) =
+                frikommune::ingest::cases::fold_cases(path, study.data.separator, &study.registry, || (), |_, _, _, _| {})?;
+            format!("; {} spells in {}", stats.rows, path.display())
+        }
+        _ => String::new(),
+    };
     out.say(format!(
-        "{} is valid: {} trials, {} outcomes, {} designs; data {} municipalities × {} months ({} – {})",
+        "{} is valid: {} trials, {} outcomes, {} designs, {} duration and {} savings analyses; data {} municipalities × {} months ({} – {}){cases}",
         args.study.display(),
         study.trials.len(),
         study.outcomes.len(),
         designs,
+        study.durations.len(),
+        study.savings.len(),
         panel.units.len(),
         panel.months.len(),
         panel.months.first,

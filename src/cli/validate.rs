@@ -31,8 +31,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     // The case file, streamed once: every bad row is reported, nothing is kept.
     let cases = match &study.data.cases {
         Some(path) if !study.durations.is_empty() => {
-            let (_, stats) =
-                frikommune::ingest::cases::fold_cases(path, study.data.separator, &study.registry, || (), |_, _, _, _| {})?;
+            let (_, stats) = frikommune::ingest::cases::fold_cases(
+                path,
+                study.data.separator,
+                &study.registry,
+                || (),
+                |_, _, _, _| {},
+            )?;
             format!("; {} spells in {}", stats.rows, path.display())
         }
         _ => String::new(),

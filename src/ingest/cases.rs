@@ -95,7 +95,7 @@ struct ChunkResult<A> {
     observed_until: i32,
 }
 
-/// Streams a case file (CSV with a header) in parallel byte ranges, folding each spell
+/// Streams a case file (CSV with a header, or Parquet when the name ends in `.parquet`) in parallel byte ranges, folding each spell
 /// (municipality, start day, end day or [`OPEN`]) into a per-range accumulator made by `init`.
 /// The accumulators come back in file order, so merging them in order gives the same result
 /// for any number of threads. Memory holds one line per thread plus the accumulators: a file
@@ -113,6 +113,9 @@ pub fn fold_cases<A: Send>(
     use rayon::prelude::*;
     use std::io::{BufRead, Read, Seek, SeekFrom};
 
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        return fold_parquet(path, registry, init, fold);
+    }
     let read_err = |m: String| IngestError::Read { path: path.to_path_buf(), message: m };
     let open = || std::fs::File::open(path).map_err(|e| read_err(e.to_string()));
     let size = open()?.metadata().map_err(|e| read_err(e.to_string()))?.len();
@@ -303,6 +306,99 @@ pub fn fold_cases<A: Send>(
     Ok((accs, stats))
 }
 
+/// [`fold_cases`] for a Parquet file: the three case columns are decoded a slice of rows at a
+/// time (typed integer codes and dates, or text parsed as in CSV files). Rows in errors are
+/// record numbers (the first record is row 1).
+fn fold_parquet<A: Send>(
+    path: &Path,
+    registry: &Registry,
+    init: impl Fn() -> A + Sync,
+    fold: impl Fn(&mut A, Code, i32, i32) + Sync,
+) -> Result<(Vec<A>, CaseStats), IngestError> {
+    use super::polars_io::{Cells, parquet_case_slices};
+    let mut known = vec![false; 1000];
+    for m in registry.all() {
+        if let Some(k) = known.get_mut(m.code as usize) {
+            *k = true;
+        }
+    }
+    let mut acc = init();
+    let mut stats = CaseStats { rows: 0, observed_until: i32::MIN };
+    let (mut problems, mut total) = (Vec::new(), 0usize);
+    let mut names: std::collections::HashMap<String, Option<Code>> = Default::default();
+    let mut each = |s: super::polars_io::CaseSlice| -> Result<(), String> {
+        let n = match &s.start {
+            Cells::Typed(v) => v.len(),
+            Cells::Text(v) => v.len(),
+        };
+        for i in 0..n {
+            let row = s.first_row + i + 1;
+            let (code, mtext) = match &s.municipality {
+                Cells::Typed(v) => (
+                    v[i].filter(|c| (0..1000).contains(c) && known[*c as usize]).map(|c| c as Code),
+                    v[i].map(|c| c.to_string()).unwrap_or_default(),
+                ),
+                Cells::Text(v) => {
+                    let t = v[i].clone().unwrap_or_default();
+                    let code = *names.entry(t.clone()).or_insert_with(|| registry.resolve(t.trim()).ok());
+                    (code, t)
+                }
+            };
+            let day = |c: &Cells<i32>, open_ok: bool| -> (Option<i32>, String) {
+                match c {
+                    Cells::Typed(v) => match v[i] {
+                        Some(d) => (Some(d), String::new()),
+                        None => (open_ok.then_some(OPEN), String::new()),
+                    },
+                    Cells::Text(v) => {
+                        let t = v[i].clone().unwrap_or_default();
+                        if t.trim().is_empty() && open_ok { (Some(OPEN), t) } else { (parse_day(t.as_bytes()), t) }
+                    }
+                }
+            };
+            let ((start, stext), (end, etext)) = (day(&s.start, false), day(&s.end, true));
+            let mut problem = |column: &str, value: &str, expected: &str| {
+                total += 1;
+                if problems.len() < MAX_LISTED {
+                    problems.push(CellProblem {
+                        row,
+                        column: column.into(),
+                        value: value.chars().take(60).collect(),
+                        expected: expected.into(),
+                    });
+                }
+            };
+            match (code, start, end) {
+                (Some(code), Some(st), Some(en)) if en == OPEN || en >= st => {
+                    fold(&mut acc, code, st, en);
+                    stats.rows += 1;
+                    stats.observed_until = stats.observed_until.max(if en == OPEN { st } else { en });
+                }
+                _ => {
+                    if code.is_none() {
+                        problem("municipality", &mtext, "a municipality code or name from the registry");
+                    }
+                    if start.is_none() {
+                        problem("start", &stext, "a date");
+                    }
+                    match (start, end) {
+                        (_, None) => problem("end", &etext, "a date, or empty for an open spell"),
+                        (Some(_), Some(_)) if code.is_some() => problem("end", &etext, "a date on or after the start"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    parquet_case_slices(path, 1 << 22, &mut each)
+        .map_err(|m| IngestError::Read { path: path.to_path_buf(), message: m })?;
+    if total > 0 {
+        return Err(IngestError::Invalid { path: path.to_path_buf(), problems, total });
+    }
+    Ok((vec![acc], stats))
+}
+
 /// Reads a whole case file into columns (see [`fold_cases`] for streaming tallies instead).
 pub fn read_cases(path: &Path, separator: u8, registry: &Registry) -> Result<Cases, IngestError> {
     let (parts, stats) = fold_cases(path, separator, registry, Cases::default, |c: &mut Cases, m, s, e| {
@@ -379,6 +475,35 @@ mod tests {
             assert_eq!(parse_day(bad.as_bytes()), None, "{bad}");
         }
         assert!(parse_day(b"2020-02-29").is_some());
+    }
+
+    /// A Parquet case file (integer codes, text dates) reads as the CSV it came from.
+    #[test]
+    fn parquet_cases_read_as_their_csv() {
+        use polars::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("cases.csv");
+        let mut text = String::from("case_id,municipality,start,end\n");
+        for i in 0..3000 {
+            let end = if i % 7 == 0 { String::new() } else { format!("2019-{:02}-{:02}", 1 + i % 12, 1 + i % 28) };
+            text.push_str(&format!("{i},{},2018-{:02}-{:02},{end}\n", [101, 851, 787][i % 3], 1 + i % 12, 1 + i % 28));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let mut df = CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(csv.clone()))
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert!(df.column("municipality").unwrap().dtype().is_integer(), "typed codes in the Parquet file");
+        let parquet = dir.path().join("cases.parquet");
+        ParquetWriter::new(std::fs::File::create(&parquet).unwrap()).finish(&mut df).unwrap();
+        let registry = Registry::embedded();
+        let (a, b) = (read_cases(&csv, b',', &registry).unwrap(), read_cases(&parquet, b',', &registry).unwrap());
+        assert_eq!(
+            (a.municipality, a.start, a.end, a.observed_until),
+            (b.municipality, b.start, b.end, b.observed_until)
+        );
     }
 
     #[test]

@@ -53,3 +53,79 @@ fn read_csv(path: &Path, separator: u8) -> Result<DataFrame, String> {
         .and_then(|r| r.finish())
         .map_err(|e| e.to_string())
 }
+
+/// One column of a slice of a Parquet case file: typed values when the file stores them typed,
+/// otherwise text for our own parser (so errors can name the value).
+pub enum Cells<T> {
+    Typed(Vec<Option<T>>),
+    Text(Vec<Option<String>>),
+}
+
+/// `slice` rows of a Parquet case file: `municipality` as integers (codes) or text, `start` and
+/// `end` as day numbers (days from 1 January of year 1, as chrono counts) or text. Dates stored as
+/// Parquet `DATE` need polars' `dtype-date` feature, which this build leaves out to keep compile
+/// times down: such files are refused with that message; store dates as text `YYYY-MM-DD`.
+pub struct CaseSlice {
+    /// Index of the slice's first row in the file (0-based).
+    pub first_row: usize,
+    pub municipality: Cells<i64>,
+    pub start: Cells<i32>,
+    pub end: Cells<i32>,
+}
+
+/// Days from 1 January of year 1 to 1 January 1970 (Parquet dates count from 1970).
+const EPOCH_DAYS: i32 = 719_163;
+
+/// Reads the case columns of a Parquet file `slice` rows at a time (only those three columns are
+/// decoded; memory holds one slice), handing each slice to `each` in file order.
+pub fn parquet_case_slices(
+    path: &Path,
+    slice: usize,
+    each: &mut dyn FnMut(CaseSlice) -> Result<(), String>,
+) -> Result<(), String> {
+    let open = || std::fs::File::open(path).map_err(|e| e.to_string());
+    let mut reader = ParquetReader::new(open()?);
+    let schema = reader.schema().map_err(|e| e.to_string())?;
+    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    for want in ["municipality", "start", "end"] {
+        if !names.iter().any(|n| n == want) {
+            return Err(format!("no column `{want}` (the file has: {})", names.join(", ")));
+        }
+    }
+    let rows = reader.num_rows().map_err(|e| e.to_string())?;
+    let columns: Vec<String> = ["municipality", "start", "end"].iter().map(|s| s.to_string()).collect();
+    let text = |c: &Column| -> Result<Vec<Option<String>>, String> {
+        let c = c.cast(&DataType::String).map_err(|e| e.to_string())?;
+        Ok(c.str().map_err(|e| e.to_string())?.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let date = |c: &Column| -> Result<Cells<i32>, String> {
+        if c.dtype().is_integer() {
+            // Days since 1970-01-01, as Parquet stores dates physically.
+            let days = c.cast(&DataType::Int32).map_err(|e| e.to_string())?;
+            let days = days.i32().map_err(|e| e.to_string())?;
+            Ok(Cells::Typed(days.iter().map(|d| d.map(|d| d + EPOCH_DAYS)).collect()))
+        } else {
+            Ok(Cells::Text(text(c)?))
+        }
+    };
+    let mut first = 0;
+    while first < rows {
+        let len = slice.max(1).min(rows - first);
+        let df = ParquetReader::new(open()?)
+            .with_columns(Some(columns.clone()))
+            .with_slice(Some((first, len)))
+            .finish()
+            .map_err(|e| e.to_string())?;
+        let get = |name: &str| df.column(name).map_err(|e| format!("column `{name}`: {e}"));
+        let m = get("municipality")?;
+        let municipality = if m.dtype().is_integer() {
+            let codes = m.cast(&DataType::Int64).map_err(|e| e.to_string())?;
+            Cells::Typed(codes.i64().map_err(|e| e.to_string())?.iter().collect())
+        } else {
+            Cells::Text(text(m)?)
+        };
+        each(CaseSlice { first_row: first, municipality, start: date(get("start")?)?, end: date(get("end")?)? })?;
+        first += len;
+    }
+    Ok(())
+}

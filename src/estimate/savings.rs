@@ -68,6 +68,23 @@ pub struct UnitSavings {
     pub months: usize,
 }
 
+impl UnitSavings {
+    /// The saving `counterfactual − actual` with the interval ± `q`·`se`.
+    fn new(actual: f64, counterfactual: f64, se: f64, q: f64, log_ratio: f64, months: usize) -> UnitSavings {
+        let savings = counterfactual - actual;
+        UnitSavings {
+            actual,
+            counterfactual,
+            savings,
+            se,
+            ci_low: savings - q * se,
+            ci_high: savings + q * se,
+            log_ratio,
+            months,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SavingsFit {
     pub units: Vec<UnitSavings>,
@@ -149,17 +166,7 @@ impl SavingsEstimator<'_> {
             let theta = r - bias[i];
             let counterfactual = actual * (-theta).exp();
             let se = s * counterfactual * (1.0 + 1.0 / n_c as f64).sqrt();
-            let savings = counterfactual - actual;
-            units.push(UnitSavings {
-                actual,
-                counterfactual,
-                savings,
-                se,
-                ci_low: savings - q * se,
-                ci_high: savings + q * se,
-                log_ratio: theta,
-                months,
-            });
+            units.push(UnitSavings::new(actual, counterfactual, se, q, theta, months));
             // Monthly counterfactual: the ratio prediction scaled by the placebo bias, so that it
             // sums to C_i over the window.
             let (level, base) = self.baseline(&p.series, &total, p, &idx).expect("checked by gap");
@@ -176,17 +183,8 @@ impl SavingsEstimator<'_> {
         let counterfactual: f64 = units.iter().map(|u| u.counterfactual).sum();
         let squares: f64 = units.iter().map(|u| u.counterfactual * u.counterfactual).sum();
         let se = s * (squares + counterfactual * counterfactual / n_c as f64).sqrt();
-        let savings = counterfactual - actual;
-        let total = UnitSavings {
-            actual,
-            counterfactual,
-            savings,
-            se,
-            ci_low: savings - q * se,
-            ci_high: savings + q * se,
-            log_ratio: (actual / counterfactual).ln(),
-            months: units.iter().map(|u| u.months).sum(),
-        };
+        let months = units.iter().map(|u| u.months).sum();
+        let total = UnitSavings::new(actual, counterfactual, se, q, (actual / counterfactual).ln(), months);
         Ok(SavingsFit {
             units,
             total,

@@ -812,7 +812,6 @@ fn survival_chart(
 /// Actual and counterfactual spending summed over the participants, in mio. kr. per month.
 fn spending_chart(results: &Results, s: &SavingsResult, lang: Lang) -> Option<(TrendChart, String)> {
     let total = s.total.as_ref()?;
-    let frac = |iso: &str| crate::period::parse_date(iso).map(crate::charts::trend::year_fraction);
     let name = if lang == Lang::Da { &s.name } else { &s.name_en };
     let footnote_total = format!(
         "{}: {} [{}; {}]",
@@ -838,18 +837,8 @@ fn spending_chart(results: &Results, s: &SavingsResult, lang: Lang) -> Option<(T
         notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
         points: s.monthly.iter().map(|p| (p.period, Some(p.actual / 1e6), Some(p.counterfactual / 1e6))).collect(),
         start: total.start,
-        covid: results
-            .study
-            .covid_windows
-            .iter()
-            .filter_map(|w| Some((frac(&w.start)?, frac(&w.end)? + 1.0 / 365.25)))
-            .collect(),
-        events: results
-            .study
-            .events
-            .iter()
-            .filter_map(|e| Some((frac(&e.date)?, if lang == Lang::Da { e.label.clone() } else { e.label_en.clone() })))
-            .collect(),
+        covid: covid_spans(results),
+        events: event_marks(results, lang),
         lang,
     };
     let alt = match lang {
@@ -934,7 +923,6 @@ fn trend_chart(results: &Results, a: &Analysis, lang: Lang) -> TrendChart {
         Some(crate::study::Unit::Dkk) => format!("{outcome} (kr.)"),
         _ => outcome.clone(),
     };
-    let frac = |iso: &str| crate::period::parse_date(iso).map(crate::charts::trend::year_fraction);
     TrendChart {
         title: trial,
         subtitle: format!("{comp} · {outcome}"),
@@ -946,18 +934,25 @@ fn trend_chart(results: &Results, a: &Analysis, lang: Lang) -> TrendChart {
         notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
         points: a.trend.iter().map(|p| (p.period, p.treated, p.comparison)).collect(),
         start: a.design.post.first,
-        covid: results
-            .study
-            .covid_windows
-            .iter()
-            .filter_map(|w| Some((frac(&w.start)?, frac(&w.end)? + 1.0 / 365.25)))
-            .collect(),
-        events: results
-            .study
-            .events
-            .iter()
-            .filter_map(|e| Some((frac(&e.date)?, if lang == Lang::Da { e.label.clone() } else { e.label_en.clone() })))
-            .collect(),
+        covid: covid_spans(results),
+        events: event_marks(results, lang),
         lang,
     }
+}
+
+/// COVID windows as fractional years, for the trend-style charts.
+fn covid_spans(results: &Results) -> Vec<(f64, f64)> {
+    let frac = |iso: &str| crate::period::parse_date(iso).map(crate::charts::trend::year_fraction);
+    results.study.covid_windows.iter().filter_map(|w| Some((frac(&w.start)?, frac(&w.end)? + 1.0 / 365.25))).collect()
+}
+
+/// Policy events as (fractional year, label in `lang`), for the trend-style charts.
+fn event_marks(results: &Results, lang: Lang) -> Vec<(f64, String)> {
+    let frac = |iso: &str| crate::period::parse_date(iso).map(crate::charts::trend::year_fraction);
+    results
+        .study
+        .events
+        .iter()
+        .filter_map(|e| Some((frac(&e.date)?, if lang == Lang::Da { e.label.clone() } else { e.label_en.clone() })))
+        .collect()
 }

@@ -193,3 +193,48 @@ fn a_study_without_trials() {
     let o = run(&study, &dir.path().join("out"));
     assert_bad_input(&o, &["at least one [[outcomes]]", "at least one [[trials]]"]);
 }
+
+#[test]
+fn savings_and_durations_sections_are_checked_with_suggestions() {
+    let (_dir, study) = study_copy();
+    edit(&study, "\"reval_grant.lae265\", \"ressource.lae265\"]", "\"reval_grant.lae256\", \"ressource.lae265\"]");
+    edit(&study, "tariff = \"lae265\"", "tariff = \"lae2655\"");
+    edit(&study, "component = \"rehab.jaf\"", "component = \"rehab.jafx\"");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(
+        &o,
+        &[
+            "savings[0].components[2]",
+            "did you mean `reval_grant.lae265`",
+            "savings[0].tariff",
+            "no tariff `lae2655`",
+            "durations[0].component",
+            "did you mean `rehab.jaf`",
+        ],
+    );
+}
+
+#[test]
+fn a_bad_case_row_names_file_row_and_column_and_nothing_is_written() {
+    let (dir, study) = study_copy();
+    let cases = std::fs::read_to_string(repo().join("data/example/cases.csv")).unwrap();
+    let mut lines: Vec<&str> = cases.lines().collect();
+    lines[5000] = "5000,851,2018-02-30,";
+    lines[7000] = "7000,Atlantis,2018-01-05,2018-03-01";
+    std::fs::write(dir.path().join("example/cases.csv"), lines.join("\n") + "\n").unwrap();
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(
+        &o,
+        &[
+            "cases.csv has 2 problem(s)",
+            "row 5001, column `start`",
+            "2018-02-30",
+            "row 7001, column `municipality`",
+            "Atlantis",
+        ],
+    );
+    let out = dir.path().join("out");
+    let o = run(&study, &out);
+    assert_bad_input(&o, &["row 5001"]);
+    assert!(!out.exists());
+}

@@ -445,8 +445,10 @@ pub fn run(study: &Study, out_root: &Path, lang: Lang, progress: &dyn Progress) 
     progress.stage("reading data", 1);
     let panel = read_panel(study)?;
     progress.finish();
+    // The case file first: a bad row fails the run before the long panel analyses.
+    let durations = analyse_cases(study, progress)?;
     let mut results = analyse(study, &panel, progress)?;
-    results.durations = analyse_cases(study, progress)?;
+    results.durations = durations;
     write_outputs(&mut results, &out_root.join(&study.name), lang, progress)
 }
 

@@ -12,13 +12,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A temp folder holding a copy of the example study (with the panel copied beside it) so a test
+/// A temp folder holding a copy of the example study (with its panel and cases beside it) so a test
 /// can break one thing.
 fn study_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("example")).unwrap();
     std::fs::copy(repo().join("data/study.toml"), dir.path().join("study.toml")).unwrap();
     std::fs::copy(repo().join("data/example/panel.csv"), dir.path().join("example/panel.csv")).unwrap();
+    std::fs::copy(repo().join("data/example/cases.csv"), dir.path().join("example/cases.csv")).unwrap();
     let p = dir.path().join("study.toml");
     (dir, p)
 }

@@ -477,7 +477,8 @@ mod tests {
         assert!(parse_day(b"2020-02-29").is_some());
     }
 
-    /// A Parquet case file (integer codes, text dates) reads as the CSV it came from.
+    /// A Parquet case file (integer codes; typed dates, and text dates) reads as the CSV it came
+    /// from.
     #[test]
     fn parquet_cases_read_as_their_csv() {
         use polars::prelude::*;

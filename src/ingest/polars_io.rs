@@ -62,9 +62,8 @@ pub enum Cells<T> {
 }
 
 /// `slice` rows of a Parquet case file: `municipality` as integers (codes) or text, `start` and
-/// `end` as day numbers (days from 1 January of year 1, as chrono counts) or text. Dates stored as
-/// Parquet `DATE` need polars' `dtype-date` feature, which this build leaves out to keep compile
-/// times down: such files are refused with that message; store dates as text `YYYY-MM-DD`.
+/// `end` as day numbers (days from 1 January of year 1, as chrono counts) — from Parquet `DATE`
+/// or timestamp columns, or integers counting days since 1970 — or text.
 pub struct CaseSlice {
     /// Index of the slice's first row in the file (0-based).
     pub first_row: usize,
@@ -99,7 +98,13 @@ pub fn parquet_case_slices(
         Ok(c.str().map_err(|e| e.to_string())?.iter().map(|v| v.map(str::to_string)).collect())
     };
     let date = |c: &Column| -> Result<Cells<i32>, String> {
-        if c.dtype().is_integer() {
+        let typed = match c.dtype() {
+            DataType::Date => Some(c.clone()),
+            DataType::Datetime(_, _) => Some(c.cast(&DataType::Date).map_err(|e| e.to_string())?),
+            dt if dt.is_integer() => Some(c.clone()),
+            _ => None,
+        };
+        if let Some(c) = typed {
             // Days since 1970-01-01, as Parquet stores dates physically.
             let days = c.cast(&DataType::Int32).map_err(|e| e.to_string())?;
             let days = days.i32().map_err(|e| e.to_string())?;

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, axis_decimals, header, notice, palette};
+use super::{Chart, FONT, axis_decimals, footnotes, header, notice, palette};
 
 /// One coefficient: event time, estimate, interval (absent for the reference), binned end point.
 pub type EventPoint = (i32, f64, Option<(f64, f64)>, bool);
@@ -102,10 +102,7 @@ impl Chart for EventChart {
             .label_font((FONT, 16))
             .draw()
             .map_err(err)?;
-        for (i, line) in self.footnote.iter().take(2).enumerate() {
-            foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
-                .map_err(err)?;
-        }
+        footnotes(&foot, &self.footnote, 6)?;
         notice(root, &self.notice)
     }
 }

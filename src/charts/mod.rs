@@ -66,6 +66,15 @@ fn header<DB: DrawingBackend>(
     Ok(body)
 }
 
+/// Up to two footnote lines in `foot`, the first `top` pixels down.
+fn footnotes<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, lines: &[String], top: i32) -> Result<(), String> {
+    for (i, line) in lines.iter().take(2).enumerate() {
+        foot.draw(&Text::new(line.clone(), (24, top + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// The synthetic-data notice in the lower right corner.
 fn notice<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, notice: &Option<String>) -> Result<(), String> {
     if let Some(text) = notice {

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, header, notice, palette};
+use super::{Chart, FONT, footnotes, header, notice, palette};
 
 pub struct SurvivalChart {
     pub title: String,
@@ -91,10 +91,7 @@ impl Chart for SurvivalChart {
             .label_font((FONT, 16))
             .draw()
             .map_err(err)?;
-        for (i, line) in self.footnote.iter().take(2).enumerate() {
-            foot.draw(&Text::new(line.clone(), (24, 4 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
-                .map_err(err)?;
-        }
+        footnotes(&foot, &self.footnote, 4)?;
         notice(root, &self.notice)
     }
 }

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, FONT, axis_decimals, header, notice, palette};
+use super::{Chart, FONT, axis_decimals, footnotes, header, notice, palette};
 use crate::period::Month;
 
 fn x_of(m: Month) -> f64 {
@@ -119,10 +119,7 @@ impl Chart for GapChart {
             .label_font((FONT, 16))
             .draw()
             .map_err(err)?;
-        for (i, line) in self.footnote.iter().take(2).enumerate() {
-            foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
-                .map_err(err)?;
-        }
+        footnotes(&foot, &self.footnote, 6)?;
         notice(root, &self.notice)
     }
 }
@@ -225,10 +222,7 @@ impl Chart for BarChart {
                 ))
                 .map_err(err)?;
         }
-        for (i, line) in self.footnote.iter().take(2).enumerate() {
-            foot.draw(&Text::new(line.clone(), (24, 6 + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
-                .map_err(err)?;
-        }
+        footnotes(&foot, &self.footnote, 6)?;
         notice(root, &self.notice)
     }
 }

@@ -199,16 +199,25 @@ fn a_study_without_trials() {
 fn savings_and_durations_sections_are_checked_with_suggestions() {
     let (_dir, study) = study_copy();
     edit(&study, "\"reval_grant.lae265\", \"ressource.lae265\"]", "\"reval_grant.lae256\", \"ressource.lae265\"]");
-    edit(&study, "tariff = \"lae265\"", "tariff = \"lae2655\"");
     edit(&study, "component = \"rehab.jaf\"", "component = \"rehab.jafx\"");
+    let text = std::fs::read_to_string(&study).unwrap();
+    // A second savings analysis from the panel, pricing by a misspelt tariff, and one from the
+    // cases with a misspelt source.
+    let extra = "\n[[savings]]\nkey = \"panel\"\nname = \"x\"\noutcome = \"lae265_count\"\ntariff = \"lae2655\"\n\
+                 components = [\"rehab.lae265\"]\n\n[[savings]]\nkey = \"typo\"\nname = \"y\"\nsource = \"case\"\n\
+                 count_column = \"certificates\"\ncomponents = [\"rehab.lae265\"]\n";
+    let at = text.find("# ── Exposure register").unwrap();
+    std::fs::write(&study, format!("{}{extra}\n{}", &text[..at], &text[at..])).unwrap();
     let o = bin().arg("validate").arg(&study).output().unwrap();
     assert_bad_input(
         &o,
         &[
             "savings[0].components[2]",
             "did you mean `reval_grant.lae265`",
-            "savings[0].tariff",
+            "savings[1].tariff",
             "no tariff `lae2655`",
+            "savings[2].source",
+            "did you mean `cases`",
             "durations[0].component",
             "did you mean `rehab.jaf`",
         ],
@@ -216,22 +225,56 @@ fn savings_and_durations_sections_are_checked_with_suggestions() {
 }
 
 #[test]
+fn case_savings_settings_are_checked() {
+    let (_dir, study) = study_copy();
+    edit(
+        &study,
+        "type_column = \"certificate_type\"",
+        "type_column = \"certificate_type\"\ntypes = { \"LÆ 265\" = \"lae256\" }",
+    );
+    edit(&study, "source = \"cases\"", "source = \"cases\"\ndate = \"middle\"");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(
+        &o,
+        &[
+            "savings[0].types.LÆ 265",
+            "no tariff `lae256`",
+            "did you mean `lae265`",
+            "savings[0].date",
+            "`start` or `end`",
+        ],
+    );
+    let (_dir, study) = study_copy();
+    edit(&study, "count_column = \"certificates\"", "count_column = \"attester\"");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["cases.csv", "column `attester`", "certificate_type"]);
+}
+
+#[test]
 fn a_bad_case_row_names_file_row_and_column_and_nothing_is_written() {
     let (dir, study) = study_copy();
     let cases = std::fs::read_to_string(repo().join("data/example/cases.csv")).unwrap();
     let mut lines: Vec<&str> = cases.lines().collect();
-    lines[5000] = "5000,851,2018-02-30,";
-    lines[7000] = "7000,Atlantis,2018-01-05,2018-03-01";
+    lines[5000] = "5000,851,jaf,2018-02-30,,,";
+    lines[7000] = "7000,Atlantis,jaf,2018-01-05,2018-03-01,,";
+    lines[9000] = "9000,851,rehabilitering,2018-01-05,2018-03-01,two,LÆ 265";
+    lines[11000] = "11000,851,rehabilitering,2018-01-05,2018-03-01,2,LÆ 999";
+    lines[13000] = "13000,851,rehabilitering,2018-01-05,2018-03-01,2,";
     std::fs::write(dir.path().join("example/cases.csv"), lines.join("\n") + "\n").unwrap();
     let o = bin().arg("validate").arg(&study).output().unwrap();
     assert_bad_input(
         &o,
         &[
-            "cases.csv has 2 problem(s)",
+            "cases.csv has 5 problem(s)",
             "row 5001, column `start`",
             "2018-02-30",
             "row 7001, column `municipality`",
             "Atlantis",
+            "row 9001, column `certificates`: expected a whole number",
+            "row 11001, column `certificate_type`",
+            "LÆ 999",
+            "lae265 = \"LÆ 265\", lae285 = \"LÆ 285\"",
+            "row 13001, column `certificate_type`",
         ],
     );
     let out = dir.path().join("out");

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use frikommune::estimate::Method;
 use frikommune::ingest::read_panel;
-use frikommune::pipeline::{Silent, analyse, analyse_cases};
+use frikommune::pipeline::{Silent, analyse, analyse_cases, panel_savings};
 use frikommune::report::PdfReport;
 use frikommune::results::Results;
 use frikommune::simulate::Truth;
@@ -25,7 +25,7 @@ fn example() -> (Study, Results) {
             let study = Study::load(&repo().join("data/study.toml")).unwrap();
             let panel = read_panel(&study).unwrap();
             let mut results = analyse(&study, &panel, &Silent).unwrap();
-            results.durations = analyse_cases(&study, &Silent).unwrap();
+            analyse_cases(&study, &Silent).unwrap().merge_into(&study, &mut results);
             (study, results)
         })
         .clone()
@@ -122,6 +122,29 @@ fn the_estimated_certificate_saving_recovers_12_2_million_inside_its_interval() 
         })
         .count();
     assert!(covered * 10 >= s.units.len() * 8, "{covered} of {} municipality intervals cover", s.units.len());
+}
+
+/// The example's certificates case by case add up to the panel's monthly counts, so the saving
+/// from the streamed case file equals the saving from the panel: the same participants,
+/// comparison municipalities, spending and interval.
+#[test]
+fn savings_from_the_case_file_equal_savings_from_the_panel_counts() {
+    let (study, results) = example();
+    let from_cases = results.savings.iter().find(|s| s.key == "certificates").unwrap();
+    assert_eq!(from_cases.source, "cases");
+    let mut spec = study.savings.iter().find(|s| s.key == "certificates").unwrap().clone();
+    spec.source =
+        frikommune::study::SavingsSource::Panel { outcome: "lae265_count".into(), tariff: Some("lae265".into()) };
+    let panel = read_panel(&study).unwrap();
+    let from_panel = panel_savings(&study, &panel, &spec);
+    assert_eq!(from_panel.comparison_units, from_cases.comparison_units);
+    let (a, b) = (from_cases.total.as_ref().unwrap(), from_panel.total.as_ref().unwrap());
+    for (x, y) in
+        [(a.actual, b.actual), (a.counterfactual, b.counterfactual), (a.ci_low, b.ci_low), (a.ci_high, b.ci_high)]
+    {
+        assert!((x - y).abs() <= 1e-6 * y.abs(), "{x} vs {y}");
+    }
+    assert_eq!(from_cases.units.len(), from_panel.units.len());
 }
 
 #[test]

@@ -29,18 +29,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         }
     }
     // The case file, streamed once: every bad row is reported, nothing is kept.
+    // The case file, streamed once: every bad row is reported, only tallies are kept.
     let cases = match &study.data.cases {
-        Some(path) if !study.durations.is_empty() => {
-            let (_, stats) = frikommune::ingest::cases::fold_cases(
-                path,
-                study.data.separator,
-                &study.registry,
-                || (),
-                |_, _, _, _| {},
-            )?;
-            format!("; {} spells in {}", stats.rows, path.display())
+        Some(path) => {
+            let read = frikommune::pipeline::analyse_cases(&study, &frikommune::pipeline::Silent)?;
+            if read.rows > 0 { format!("; {} cases in {}", read.rows, path.display()) } else { String::new() }
         }
-        _ => String::new(),
+        None => String::new(),
     };
     out.say(format!(
         "{} is valid: {} trials, {} outcomes, {} designs, {} duration and {} savings analyses; data {} municipalities × {} months ({} – {}){cases}",

@@ -76,6 +76,26 @@ fn parse_day(b: &[u8]) -> Option<i32> {
     Some(era * 146_097 + doe - 719_468 + 719_163)
 }
 
+/// Most extra columns one pass can hand to its fold.
+pub const MAX_EXTRA: usize = 16;
+
+/// One valid spell as a fold sees it: municipality, start day, end day or [`OPEN`], and the raw
+/// cells of the extra columns the caller asked for, in that order (trimmed; empty when blank).
+pub struct CaseRow<'a> {
+    pub municipality: Code,
+    pub start: i32,
+    pub end: i32,
+    pub extra: &'a [&'a [u8]],
+}
+
+/// A fold's objection to one extra cell: the index of the column in the caller's list and what
+/// was expected there. The reader reports it with the row and the value.
+#[derive(Clone, Debug)]
+pub struct Reject {
+    pub column: usize,
+    pub expected: String,
+}
+
 /// What a streamed pass over a case file saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CaseStats {
@@ -101,20 +121,25 @@ struct ChunkResult<A> {
 /// for any number of threads. Memory holds one line per thread plus the accumulators: a file
 /// of any length streams in constant memory when the accumulators are tallies.
 ///
+/// `extra` names further columns (a case type, certificate counts, …) whose raw cells reach
+/// the fold; the fold may reject a cell, which is reported like any other bad cell.
+///
 /// Every bad row is reported with its line (header = line 1), column, value and what was
 /// expected: the first [`MAX_LISTED`] in file order, with the total count.
 pub fn fold_cases<A: Send>(
     path: &Path,
     separator: u8,
     registry: &Registry,
+    extra: &[&str],
     init: impl Fn() -> A + Sync,
-    fold: impl Fn(&mut A, Code, i32, i32) + Sync,
+    fold: impl Fn(&mut A, &CaseRow) -> Result<(), Reject> + Sync,
 ) -> Result<(Vec<A>, CaseStats), IngestError> {
     use rayon::prelude::*;
     use std::io::{BufRead, Read, Seek, SeekFrom};
 
+    assert!(extra.len() <= MAX_EXTRA, "at most {MAX_EXTRA} extra case columns");
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
-        return fold_parquet(path, registry, init, fold);
+        return fold_parquet(path, registry, extra, init, fold);
     }
     let read_err = |m: String| IngestError::Read { path: path.to_path_buf(), message: m };
     let open = || std::fs::File::open(path).map_err(|e| read_err(e.to_string()));
@@ -129,7 +154,8 @@ pub fn fold_cases<A: Send>(
         .map(|h| h.trim().trim_matches('"').trim_start_matches('\u{feff}').to_string())
         .collect();
     let find = |name: &str| names.iter().position(|n| n == name);
-    let missing: Vec<&str> = ["municipality", "start", "end"].into_iter().filter(|n| find(n).is_none()).collect();
+    let missing: Vec<&str> =
+        ["municipality", "start", "end"].iter().chain(extra).copied().filter(|n| find(n).is_none()).collect();
     if !missing.is_empty() {
         return Err(IngestError::Invalid {
             path: path.to_path_buf(),
@@ -146,6 +172,7 @@ pub fn fold_cases<A: Send>(
         });
     }
     let (cm, cs, ce) = (find("municipality").unwrap_or(0), find("start").unwrap_or(0), find("end").unwrap_or(0));
+    let extra_at: Vec<usize> = extra.iter().map(|n| find(n).unwrap_or(0)).collect();
     let fields = names.len();
 
     // Byte ranges that start at line starts: nominal cut points moved to the next line.
@@ -259,9 +286,18 @@ pub fn fold_cases<A: Send>(
                 let end = if end_text.is_empty() { Some(OPEN) } else { parse_day(end_text) };
                 match (code, start, end) {
                     (Some(code), Some(st), Some(en)) if en == OPEN || en >= st => {
-                        fold(&mut out.acc, code, st, en);
-                        out.rows += 1;
-                        out.observed_until = out.observed_until.max(if en == OPEN { st } else { en });
+                        let mut cells: [&[u8]; MAX_EXTRA] = [&[]; MAX_EXTRA];
+                        for (cell, &at) in cells.iter_mut().zip(&extra_at) {
+                            *cell = record[at].trim_ascii();
+                        }
+                        let row_in = CaseRow { municipality: code, start: st, end: en, extra: &cells[..extra.len()] };
+                        match fold(&mut out.acc, &row_in) {
+                            Ok(()) => {
+                                out.rows += 1;
+                                out.observed_until = out.observed_until.max(if en == OPEN { st } else { en });
+                            }
+                            Err(r) => problem(extra[r.column], cells[r.column], &r.expected),
+                        }
                     }
                     (code, start, end) => {
                         if code.is_none() {
@@ -312,8 +348,9 @@ pub fn fold_cases<A: Send>(
 fn fold_parquet<A: Send>(
     path: &Path,
     registry: &Registry,
+    extra: &[&str],
     init: impl Fn() -> A + Sync,
-    fold: impl Fn(&mut A, Code, i32, i32) + Sync,
+    fold: impl Fn(&mut A, &CaseRow) -> Result<(), Reject> + Sync,
 ) -> Result<(Vec<A>, CaseStats), IngestError> {
     use super::polars_io::{Cells, parquet_case_slices};
     let mut known = vec![false; 1000];
@@ -370,9 +407,21 @@ fn fold_parquet<A: Send>(
             };
             match (code, start, end) {
                 (Some(code), Some(st), Some(en)) if en == OPEN || en >= st => {
-                    fold(&mut acc, code, st, en);
-                    stats.rows += 1;
-                    stats.observed_until = stats.observed_until.max(if en == OPEN { st } else { en });
+                    let mut cells: [&[u8]; MAX_EXTRA] = [&[]; MAX_EXTRA];
+                    for (cell, column) in cells.iter_mut().zip(&s.extra) {
+                        *cell = column[i].as_deref().unwrap_or("").trim().as_bytes();
+                    }
+                    let row_in = CaseRow { municipality: code, start: st, end: en, extra: &cells[..extra.len()] };
+                    match fold(&mut acc, &row_in) {
+                        Ok(()) => {
+                            stats.rows += 1;
+                            stats.observed_until = stats.observed_until.max(if en == OPEN { st } else { en });
+                        }
+                        Err(r) => {
+                            let value = String::from_utf8_lossy(cells[r.column]).into_owned();
+                            problem(extra[r.column], &value, &r.expected)
+                        }
+                    }
                 }
                 _ => {
                     if code.is_none() {
@@ -391,7 +440,7 @@ fn fold_parquet<A: Send>(
         }
         Ok(())
     };
-    parquet_case_slices(path, 1 << 22, &mut each)
+    parquet_case_slices(path, 1 << 22, extra, &mut each)
         .map_err(|m| IngestError::Read { path: path.to_path_buf(), message: m })?;
     if total > 0 {
         return Err(IngestError::Invalid { path: path.to_path_buf(), problems, total });
@@ -401,10 +450,11 @@ fn fold_parquet<A: Send>(
 
 /// Reads a whole case file into columns (see [`fold_cases`] for streaming tallies instead).
 pub fn read_cases(path: &Path, separator: u8, registry: &Registry) -> Result<Cases, IngestError> {
-    let (parts, stats) = fold_cases(path, separator, registry, Cases::default, |c: &mut Cases, m, s, e| {
-        c.municipality.push(m);
-        c.start.push(s);
-        c.end.push(e);
+    let (parts, stats) = fold_cases(path, separator, registry, &[], Cases::default, |c: &mut Cases, r| {
+        c.municipality.push(r.municipality);
+        c.start.push(r.start);
+        c.end.push(r.end);
+        Ok(())
     })?;
     let mut cases = Cases { observed_until: stats.observed_until.max(0), ..Cases::default() };
     for p in parts {
@@ -505,6 +555,62 @@ mod tests {
             (a.municipality, a.start, a.end, a.observed_until),
             (b.municipality, b.start, b.end, b.observed_until)
         );
+    }
+
+    /// Extra columns reach the fold as raw cells, from CSV and from Parquet alike, and a cell
+    /// the fold rejects is reported with its row, column and value.
+    #[test]
+    fn extra_columns_reach_the_fold_and_rejections_are_reported() {
+        use polars::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("cases.csv");
+        std::fs::write(
+            &csv,
+            "case_id,municipality,case_type,start,end,n\n1,101,jaf,2018-01-05,,\n2,851,rehab,2018-02-01,2018-03-01,3\n",
+        )
+        .unwrap();
+        let mut df = CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(csv.clone()))
+            .unwrap()
+            .finish()
+            .unwrap();
+        let parquet = dir.path().join("cases.parquet");
+        ParquetWriter::new(std::fs::File::create(&parquet).unwrap()).finish(&mut df).unwrap();
+        let registry = Registry::embedded();
+        let collect = |path: &Path| {
+            let (parts, stats) =
+                fold_cases(path, b',', &registry, &["n", "case_type"], Vec::new, |acc: &mut Vec<String>, r| {
+                    acc.push(format!(
+                        "{}:{}:{}",
+                        r.municipality,
+                        String::from_utf8_lossy(r.extra[1]),
+                        String::from_utf8_lossy(r.extra[0])
+                    ));
+                    Ok(())
+                })
+                .unwrap();
+            (parts.concat(), stats.rows)
+        };
+        let want = (vec!["101:jaf:".to_string(), "851:rehab:3".to_string()], 2);
+        assert_eq!(collect(&csv), want);
+        assert_eq!(collect(&parquet), want);
+        for path in [&csv, &parquet] {
+            let err = fold_cases(
+                path,
+                b',',
+                &registry,
+                &["n"],
+                || (),
+                |_, r| {
+                    if r.extra[0] == b"3" { Err(Reject { column: 0, expected: "not three".into() }) } else { Ok(()) }
+                },
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("column `n`: expected not three, found `3`"), "{err}");
+            assert!(err.contains(if path == &csv { "row 3" } else { "row 2" }), "{err}");
+        }
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct CaseSlice {
     pub municipality: Cells<i64>,
     pub start: Cells<i32>,
     pub end: Cells<i32>,
+    /// The extra columns asked for, as text.
+    pub extra: Vec<Vec<Option<String>>>,
 }
 
 /// Days from 1 January of year 1 to 1 January 1970 (Parquet dates count from 1970).
@@ -80,19 +82,20 @@ const EPOCH_DAYS: i32 = 719_163;
 pub fn parquet_case_slices(
     path: &Path,
     slice: usize,
+    extra: &[&str],
     each: &mut dyn FnMut(CaseSlice) -> Result<(), String>,
 ) -> Result<(), String> {
     let open = || std::fs::File::open(path).map_err(|e| e.to_string());
     let mut reader = ParquetReader::new(open()?);
     let schema = reader.schema().map_err(|e| e.to_string())?;
     let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-    for want in ["municipality", "start", "end"] {
+    for want in ["municipality", "start", "end"].iter().chain(extra) {
         if !names.iter().any(|n| n == want) {
             return Err(format!("no column `{want}` (the file has: {})", names.join(", ")));
         }
     }
     let rows = reader.num_rows().map_err(|e| e.to_string())?;
-    let columns: Vec<String> = ["municipality", "start", "end"].iter().map(|s| s.to_string()).collect();
+    let columns: Vec<String> = ["municipality", "start", "end"].iter().chain(extra).map(|s| s.to_string()).collect();
     let text = |c: &Column| -> Result<Vec<Option<String>>, String> {
         let c = c.cast(&DataType::String).map_err(|e| e.to_string())?;
         Ok(c.str().map_err(|e| e.to_string())?.iter().map(|v| v.map(str::to_string)).collect())
@@ -129,7 +132,14 @@ pub fn parquet_case_slices(
         } else {
             Cells::Text(text(m)?)
         };
-        each(CaseSlice { first_row: first, municipality, start: date(get("start")?)?, end: date(get("end")?)? })?;
+        let extra = extra.iter().map(|name| text(get(name)?)).collect::<Result<Vec<_>, String>>()?;
+        each(CaseSlice {
+            first_row: first,
+            municipality,
+            start: date(get("start")?)?,
+            end: date(get("end")?)?,
+            extra,
+        })?;
         first += len;
     }
     Ok(())

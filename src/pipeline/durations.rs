@@ -54,6 +54,8 @@ pub struct Plan {
     clusters: usize,
     comp_start: Month,
     eval_last: Month,
+    /// The case-type column among the pass's extra columns, and the types counted.
+    case_type: Option<(usize, Vec<Vec<u8>>)>,
 }
 
 #[derive(Clone, Copy)]
@@ -73,7 +75,9 @@ pub struct Tally {
 }
 
 impl Plan {
-    pub fn new(study: &Study, spec: &Durations) -> Plan {
+    /// The plan of `spec`; `columns` are the extra columns the pass reads (the case-type column
+    /// among them when `spec` filters by type).
+    pub fn new(study: &Study, spec: &Durations, columns: &[String]) -> Plan {
         let trial = &study.trials[spec.trial];
         let comp = &trial.components[spec.component];
         let pre = trial.pre_months as i32;
@@ -109,11 +113,24 @@ impl Plan {
             clusters: cluster as usize,
             comp_start,
             eval_last,
+            case_type: (!spec.case_types.is_empty()).then(|| {
+                let at = columns
+                    .iter()
+                    .position(|c| *c == study.data.case_type_column)
+                    .expect("the pass reads the case-type column");
+                (at, spec.case_types.iter().map(|t| t.trim().as_bytes().to_vec()).collect())
+            }),
         }
     }
 
     /// Adds one spell to `tally` if the analysis counts it.
-    pub fn add(&self, tally: &mut Tally, code: Code, start: i32, end: i32) {
+    pub fn add(&self, tally: &mut Tally, row: &crate::ingest::cases::CaseRow) {
+        if let Some((at, types)) = &self.case_type {
+            if !types.iter().any(|t| t.as_slice() == row.extra[*at]) {
+                return;
+            }
+        }
+        let (code, start, end) = (row.municipality, row.start, row.end);
         let Some(Some(r)) = self.role.get(code as usize) else { return };
         let during = if start >= r.boundary && start <= self.eval_last_day {
             true

@@ -25,7 +25,7 @@ use crate::results::{
     Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, EventStudyResult, OutcomeInfo,
     ParticipantInfo, Results, SCHEMA_VERSION, SavingsResult, StudyInfo, TrendPoint, TrialInfo,
 };
-use crate::study::{ComparisonDesign, Lang, Study};
+use crate::study::{ComparisonDesign, Lang, SavingsSource, Study};
 
 mod durations;
 mod savings;
@@ -114,7 +114,12 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             })
             .collect(),
         analyses,
-        savings: study.savings.iter().map(|s| savings::savings(study, panel, s)).collect(),
+        savings: study
+            .savings
+            .iter()
+            .filter(|s| matches!(s.source, SavingsSource::Panel { .. }))
+            .map(|s| panel_savings(study, panel, s))
+            .collect(),
         durations: Vec::new(),
     })
 }
@@ -390,34 +395,111 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
         .collect()
 }
 
-/// Streams the case file once (when the study has duration analyses) into a tally per
-/// analysis and estimates each from its tally.
-pub fn analyse_cases(study: &Study, progress: &dyn Progress) -> Result<Vec<crate::results::DurationResult>> {
-    let Some(path) = study.data.cases.as_ref().filter(|_| !study.durations.is_empty()) else {
-        return Ok(Vec::new());
+/// A savings analysis whose spending is a panel outcome (`source = "panel"`).
+pub fn panel_savings(study: &Study, panel: &Panel, spec: &crate::study::Savings) -> crate::results::SavingsResult {
+    let spending = match &spec.source {
+        SavingsSource::Panel { outcome, tariff } => {
+            savings::Spending::from_panel(study, panel, outcome, tariff.as_deref())
+        }
+        SavingsSource::Cases(_) => panic!("panel_savings called on a case-file savings analysis"),
     };
-    let plans: Vec<durations::Plan> = study.durations.iter().map(|d| durations::Plan::new(study, d)).collect();
+    savings::savings(study, &spending, spec)
+}
+
+/// What the case file gave: duration analyses, and savings analyses whose spending comes from
+/// the case file (with their index among the study's `[[savings]]`).
+#[derive(Default)]
+pub struct CaseResults {
+    /// Valid rows read (0 when the file was not needed).
+    pub rows: u64,
+    pub durations: Vec<crate::results::DurationResult>,
+    pub savings: Vec<(usize, crate::results::SavingsResult)>,
+}
+
+impl CaseResults {
+    /// Puts the case-file analyses into `results`, savings in the study's order.
+    pub fn merge_into(self, study: &Study, results: &mut Results) {
+        results.durations = self.durations;
+        for (i, s) in self.savings {
+            let at = results
+                .savings
+                .iter()
+                .position(|r| study.savings.iter().position(|x| x.key == r.key).unwrap_or(usize::MAX) > i)
+                .unwrap_or(results.savings.len());
+            results.savings.insert(at, s);
+        }
+    }
+}
+
+/// The extra case-file columns the study's analyses read, each once.
+pub fn case_columns(study: &Study) -> Vec<String> {
+    let mut columns = Vec::new();
+    if study.durations.iter().any(|d| !d.case_types.is_empty()) {
+        columns.push(study.data.case_type_column.clone());
+    }
+    for s in &study.savings {
+        if let SavingsSource::Cases(c) = &s.source {
+            columns.push(c.count_column.clone());
+            columns.extend(c.type_column.clone());
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    columns.retain(|c| seen.insert(c.clone()));
+    columns
+}
+
+/// Streams the case file once (when the study has duration analyses or savings from cases)
+/// into a tally per analysis, and estimates each from its tally.
+pub fn analyse_cases(study: &Study, progress: &dyn Progress) -> Result<CaseResults> {
+    let case_savings: Vec<(usize, &crate::study::CaseCosts)> = study
+        .savings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.source {
+            SavingsSource::Cases(c) => Some((i, c)),
+            SavingsSource::Panel { .. } => None,
+        })
+        .collect();
+    let Some(path) = study.data.cases.as_ref().filter(|_| !study.durations.is_empty() || !case_savings.is_empty())
+    else {
+        return Ok(CaseResults::default());
+    };
+    let columns = case_columns(study);
+    let column_refs: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let plans: Vec<durations::Plan> =
+        study.durations.iter().map(|d| durations::Plan::new(study, d, &columns)).collect();
+    let cost_plans: Vec<savings::CasePlan> =
+        case_savings.iter().map(|&(i, c)| savings::CasePlan::new(study, &study.savings[i], c, &columns)).collect();
     progress.stage("reading cases", 1);
     let (parts, stats) = crate::ingest::cases::fold_cases(
         path,
         study.data.separator,
         &study.registry,
-        || vec![durations::Tally::default(); plans.len()],
-        |tallies, code, start, end| {
-            for (plan, tally) in plans.iter().zip(tallies.iter_mut()) {
-                plan.add(tally, code, start, end);
+        &column_refs,
+        || (vec![durations::Tally::default(); plans.len()], vec![savings::CaseTally::default(); cost_plans.len()]),
+        |(tallies, costs), row| {
+            for (plan, tally) in cost_plans.iter().zip(costs.iter_mut()) {
+                plan.add(tally, row)?;
             }
+            for (plan, tally) in plans.iter().zip(tallies.iter_mut()) {
+                plan.add(tally, row);
+            }
+            Ok(())
         },
     )?;
     let mut tallies = vec![durations::Tally::default(); plans.len()];
-    for part in parts {
+    let mut costs = vec![savings::CaseTally::default(); cost_plans.len()];
+    for (part, cost_part) in parts {
         for (mine, theirs) in tallies.iter_mut().zip(part) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in costs.iter_mut().zip(cost_part) {
             mine.merge(theirs);
         }
     }
     progress.finish();
-    progress.stage("durations", study.durations.len() as u64);
-    let out = study
+    progress.stage("durations and case savings", (plans.len() + cost_plans.len()) as u64);
+    let durations = study
         .durations
         .iter()
         .zip(&plans)
@@ -428,8 +510,19 @@ pub fn analyse_cases(study: &Study, progress: &dyn Progress) -> Result<Vec<crate
             r
         })
         .collect();
+    let savings = case_savings
+        .iter()
+        .zip(&cost_plans)
+        .zip(&costs)
+        .map(|((&(i, _), plan), tally)| {
+            let spending = plan.spending(study, tally, stats.observed_until);
+            let r = savings::savings(study, &spending, &study.savings[i]);
+            progress.advance();
+            (i, r)
+        })
+        .collect();
     progress.finish();
-    Ok(out)
+    Ok(CaseResults { rows: stats.rows, durations, savings })
 }
 
 /// What a run wrote.
@@ -446,9 +539,9 @@ pub fn run(study: &Study, out_root: &Path, lang: Lang, progress: &dyn Progress) 
     let panel = read_panel(study)?;
     progress.finish();
     // The case file first: a bad row fails the run before the long panel analyses.
-    let durations = analyse_cases(study, progress)?;
+    let cases = analyse_cases(study, progress)?;
     let mut results = analyse(study, &panel, progress)?;
-    results.durations = durations;
+    cases.merge_into(study, &mut results);
     write_outputs(&mut results, &out_root.join(&study.name), lang, progress)
 }
 

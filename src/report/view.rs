@@ -486,19 +486,31 @@ fn savings_view(r: &Results, lang: Lang) -> Vec<Value> {
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            let price = s
-                .tariff
-                .as_ref()
-                .map(|tf| {
-                    let prices: Vec<String> =
-                        tf.prices.iter().map(|(y, p)| format!("{y}: {}", locale::money(*p, lang))).collect();
-                    match lang {
-                        Lang::Da => format!(" Antallet er prissat med taksten for {} ({}).", tf.label, prices.join(", ")),
-                        Lang::En => format!(" Counts are priced at the {} tariff ({}).", tf.label, prices.join(", ")),
-                    }
-                })
-                .unwrap_or_default();
-            let outcome = outcome_label(outcome(r, &s.outcome), &s.outcome, lang);
+            let price = if s.tariffs.is_empty() {
+                String::new()
+            } else {
+                let listed: Vec<String> = s
+                    .tariffs
+                    .iter()
+                    .map(|tf| {
+                        let prices: Vec<String> =
+                            tf.prices.iter().map(|(y, p)| format!("{y}: {}", locale::money(*p, lang))).collect();
+                        format!("{} ({})", tf.label, prices.join(", "))
+                    })
+                    .collect();
+                match lang {
+                    Lang::Da => format!(" Antallet er prissat med taksten for {}.", listed.join("; ")),
+                    Lang::En => format!(" Counts are priced at the {} tariff.", listed.join("; ")),
+                }
+            };
+            let outcome = if s.source == "cases" {
+                match lang {
+                    Lang::Da => format!("antal pr. sag i sagsfilen (kolonnen {})", s.outcome),
+                    Lang::En => format!("counts per case in the case file (column {})", s.outcome),
+                }
+            } else {
+                outcome_label(outcome(r, &s.outcome), &s.outcome, lang)
+            };
             let intro = match (lang, &s.total) {
                 (Lang::Da, Some(total)) => format!(
                     "Forsøgsdele: {components}. Udfald: {outcome}.{price} Forsøgskommunerne brugte {} mod skønnet {} uden forsøgene: en besparelse på {} ({level} %-konfidensinterval {} til {}), {} % af udgifterne uden forsøg. Skønnet følger {} sammenligningskommuners udvikling fra hver forsøgskommunes eget niveau i de {} måneder før dens første start.",

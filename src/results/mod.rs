@@ -18,7 +18,7 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -420,9 +420,12 @@ pub struct SavingsResult {
     pub key: String,
     pub name: String,
     pub name_en: String,
+    /// `panel` (a panel outcome) or `cases` (per-case counts in the case file).
+    pub source: String,
+    /// The panel outcome, or the case file's count column.
     pub outcome: String,
-    /// The tariff that priced a count outcome, with its prices per year of the windows.
-    pub tariff: Option<TariffInfo>,
+    /// The tariffs that priced counts, with their prices per year of the windows.
+    pub tariffs: Vec<TariffInfo>,
     /// `trial.component` keys.
     pub components: Vec<String>,
     pub pre_months: u32,

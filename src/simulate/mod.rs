@@ -74,11 +74,16 @@ pub fn write(study: &Study, sim: &Simulated) -> Result<Vec<std::path::PathBuf>> 
     written.push(study.data.panel.clone());
 
     if let Some(path) = &study.data.cases {
-        let mut out = String::with_capacity(sim.spells.len() * 34);
-        out.push_str("case_id,municipality,start,end\n");
+        let mut out = String::with_capacity(sim.spells.len() * 48);
+        out.push_str(model::CASES_HEADER);
+        out.push('\n');
         for s in &sim.spells {
             let end = s.end.map(|d| d.to_string()).unwrap_or_default();
-            let _ = writeln!(out, "{},{},{},{end}", s.case_id, s.municipality, s.start);
+            let (n, kind) = match s.certificates {
+                0 => (String::new(), ""),
+                n => (n.to_string(), model::CERTIFICATE_TYPE),
+            };
+            let _ = writeln!(out, "{},{},{},{},{end},{n},{kind}", s.case_id, s.municipality, s.kind, s.start);
         }
         write_atomic(path, out.as_bytes())?;
         written.push(path.clone());

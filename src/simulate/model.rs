@@ -12,15 +12,27 @@ use crate::registry::{Code, Municipality};
 use crate::rng::Stream;
 use crate::study::{EffectSize, Simulation, Study};
 
-/// One JAF spell.
+/// One case: a JAF spell, or a rehabilitation case with the LÆ 265 certificates requested in it.
 #[derive(Clone, Debug)]
 pub struct Spell {
     pub case_id: u64,
     pub municipality: Code,
+    /// [`JAF_CASE`] or [`CERTIFICATE_CASE`].
+    pub kind: &'static str,
     pub start: NaiveDate,
     /// `None` when still open at the end of the simulated period.
     pub end: Option<NaiveDate>,
+    /// LÆ 265 certificates requested in the case (0 for JAF spells).
+    pub certificates: u32,
 }
+
+/// Case types in the simulated case file.
+pub const JAF_CASE: &str = "jaf";
+pub const CERTIFICATE_CASE: &str = "rehabilitering";
+/// The certificate type written in the case file: the label of the study's LÆ 265 tariff.
+pub const CERTIFICATE_TYPE: &str = "LÆ 265";
+/// The case file's header.
+pub const CASES_HEADER: &str = "case_id,municipality,case_type,start,end,certificates,certificate_type";
 
 /// Everything the simulator produces. `panel` is the observed data; `counterfactual` the same
 /// panel had no trial taken place.
@@ -37,6 +49,7 @@ const EMPLOYMENT: u64 = 1;
 const SUPPORT: u64 = 2;
 const JAF: u64 = 3;
 const CERTIFICATES: u64 = 4;
+const CERTIFICATE_CASES: u64 = 6;
 
 fn stream(sim: &Simulation, code: Code, purpose: u64) -> Stream {
     Stream::new(sim.seed, code as u64 * 16 + purpose)
@@ -275,8 +288,10 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
                     spells.push(Spell {
                         case_id,
                         municipality: m.code,
+                        kind: JAF_CASE,
                         start,
                         end: (end1 <= last_day).then_some(end1),
+                        certificates: 0,
                     });
                 }
             }
@@ -312,6 +327,29 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
                 *savings_by_municipality.entry(m.code).or_insert(0.0) += saved;
             }
         }
+
+        // The same certificates case by case: each month's count split into rehabilitation
+        // cases of 1 + Poisson(2) certificates, dated by the case start.
+        let mut s = stream(sim, m.code, CERTIFICATE_CASES);
+        for (t, month) in months.first.through(months.last).enumerate() {
+            let mut left = factual[3][u * nm + t] as u32;
+            let days = month.last_day().day() as f64;
+            while left > 0 {
+                let k = (1 + s.poisson(2.0) as u32).min(left);
+                left -= k;
+                let start = month.first_day() + Duration::days((s.uniform() * days) as i64);
+                let end = start + Duration::days((7.0 * (4.0 + 26.0 * s.uniform())).round() as i64);
+                case_id += 1;
+                spells.push(Spell {
+                    case_id,
+                    municipality: m.code,
+                    kind: CERTIFICATE_CASE,
+                    start,
+                    end: (end <= last_day).then_some(end),
+                    certificates: k,
+                });
+            }
+        }
     }
 
     let make_panel = |values: Vec<Vec<f64>>, n: Vec<f64>| {
@@ -338,11 +376,12 @@ fn round(x: f64, digits: i32) -> f64 {
 /// same for any number of threads.
 const CASE_BLOCK: u64 = 1 << 18;
 
-/// Writes `n` synthetic JAF spells to `out` (CSV `case_id,municipality,start,end`), for
-/// benchmarks at register scale. Municipalities are drawn in proportion to population, starts
-/// uniformly over the simulated period, durations log-normal around each municipality's median
-/// with the study's JAF-duration effects (ramp included) for participants after their start;
-/// spells still running at the end of the period are open. Blocks are drawn in parallel and
+/// Writes `n` synthetic cases to `out` (CSV with [`CASES_HEADER`]), for benchmarks at register
+/// scale: 70 % JAF spells, 30 % rehabilitation cases with 1 + Poisson(2) LÆ 265 certificates.
+/// Municipalities are drawn in proportion to population, starts uniformly over the simulated
+/// period, JAF durations log-normal around each municipality's median with the study's
+/// JAF-duration effects (ramp included) for participants after their start, rehabilitation
+/// cases 4–30 weeks; cases still running at the end of the period are open. Blocks are drawn in parallel and
 /// written in order; memory holds a few blocks of text.
 pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Result<u64, String> {
     use rayon::prelude::*;
@@ -362,7 +401,7 @@ pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Resu
     // Dates as text, once: every day from the first start to 60 years on.
     let dates: Vec<String> = (0..(366 * 60)).map(|d| (first_day + Duration::days(d)).to_string()).collect();
     let write = |e: std::io::Error| format!("could not write the cases: {e}");
-    out.write_all(b"case_id,municipality,start,end\n").map_err(write)?;
+    out.write_all(format!("{CASES_HEADER}\n").as_bytes()).map_err(write)?;
     let blocks = n.div_ceil(CASE_BLOCK);
     let mut next = 0u64;
     while next < blocks {
@@ -379,14 +418,24 @@ pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Resu
                     let j = cumulative.partition_point(|c| *c < u).min(units.len() - 1);
                     let offset = (s.uniform() * span_days) as i64;
                     let start = first_day + Duration::days(offset);
-                    let (_, rel) = effects.at(units[j].code, Month::of(start), keys::JAF_DURATION, 1.0);
-                    let weeks = (medians[j].ln() + 0.55 * s.normal()).exp().max(4.0) * (1.0 + rel).max(0.2);
+                    let certificate_case = s.uniform() < 0.3;
+                    let weeks = if certificate_case {
+                        4.0 + 26.0 * s.uniform()
+                    } else {
+                        let (_, rel) = effects.at(units[j].code, Month::of(start), keys::JAF_DURATION, 1.0);
+                        (medians[j].ln() + 0.55 * s.normal()).exp().max(4.0) * (1.0 + rel).max(0.2)
+                    };
                     let end = offset + (weeks * 7.0).round() as i64;
                     let end_text =
                         if first_day + Duration::days(end) <= last_day { dates[end as usize].as_str() } else { "" };
+                    let (kind, certificates) = if certificate_case {
+                        (CERTIFICATE_CASE, format!("{},{CERTIFICATE_TYPE}", 1 + s.poisson(2.0)))
+                    } else {
+                        (JAF_CASE, ",".to_string())
+                    };
                     let _ = writeln!(
                         text,
-                        "{},{},{},{end_text}",
+                        "{},{},{kind},{},{end_text},{certificates}",
                         b * CASE_BLOCK + k + 1,
                         units[j].code,
                         dates[offset as usize]

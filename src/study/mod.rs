@@ -281,6 +281,8 @@ pub struct DataSpec {
     pub layout: Layout,
     pub separator: u8,
     pub cases: Option<PathBuf>,
+    /// The case file's column naming the kind of case.
+    pub case_type_column: String,
     pub truth: Option<PathBuf>,
 }
 
@@ -320,12 +322,58 @@ pub struct Savings {
     pub key: String,
     pub name: String,
     pub name_en: String,
-    /// The outcome whose monthly values are spending in DKK, or counts priced by `tariff`.
-    pub outcome: String,
-    pub tariff: Option<String>,
+    pub source: SavingsSource,
     /// (trial, component) indices.
     pub components: Vec<(usize, usize)>,
     pub pre_months: u32,
+}
+
+/// Where a savings analysis finds its spending.
+#[derive(Clone, Debug, Serialize)]
+pub enum SavingsSource {
+    /// Monthly values of a panel outcome: spending in DKK, or counts priced by `tariff`.
+    Panel { outcome: String, tariff: Option<String> },
+    /// Per-case counts in the case file, priced by type and year.
+    Cases(CaseCosts),
+}
+
+/// Spending from the case file: each case's `count_column` items, priced by the tariff of its
+/// type, in the month of its start (or end).
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseCosts {
+    pub count_column: String,
+    pub type_column: Option<String>,
+    /// Type value → tariff key. Without a type column: one entry with an empty value. With
+    /// `only_listed`, other types are skipped; otherwise any other non-empty type is an error.
+    pub prices: Vec<(String, String)>,
+    pub only_listed: bool,
+    pub date: CaseDate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseDate {
+    Start,
+    End,
+}
+
+/// A type value as written in a case file or a tariff label, compared without case and spaces
+/// ("LÆ 265" = "læ265").
+pub fn type_key(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
+impl Savings {
+    /// The tariff keys this analysis prices with, without repeats.
+    pub fn tariff_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = match &self.source {
+            SavingsSource::Panel { tariff, .. } => tariff.iter().cloned().collect(),
+            SavingsSource::Cases(c) => c.prices.iter().map(|(_, t)| t.clone()).collect(),
+        };
+        keys.sort();
+        keys.dedup();
+        keys
+    }
 }
 
 /// A duration analysis: spells from the case file, by group (the component's participants vs
@@ -338,6 +386,8 @@ pub struct Durations {
     pub trial: usize,
     pub component: usize,
     pub horizon_weeks: f64,
+    /// Only cases of these types (empty: every case).
+    pub case_types: Vec<String>,
 }
 
 /// A validated study.
@@ -868,7 +918,8 @@ impl Validator<'_> {
 
         let simulation =
             file.simulation.as_ref().and_then(|s| self.simulation(s, &file.trials, &trials, &outcome_keys));
-        let savings = self.savings(&file.savings, &file.trials, &trials, &outcomes, &tariffs);
+        let savings =
+            self.savings(&file.savings, &file.trials, &trials, &outcomes, &tariffs, file.data.cases.is_some());
         let mut durations = Vec::new();
         for (i, d) in file.durations.iter().enumerate() {
             let key = format!("durations[{i}]");
@@ -893,6 +944,7 @@ impl Validator<'_> {
                     trial,
                     component,
                     horizon_weeks,
+                    case_types: d.case_types.clone().unwrap_or_default(),
                 });
             }
         }
@@ -924,6 +976,7 @@ impl Validator<'_> {
                 layout: layout?,
                 separator: separator?,
                 cases: file.data.cases.as_ref().map(|p| resolve(p.get_ref())),
+                case_type_column: file.data.case_type_column.clone().unwrap_or_else(|| "case_type".into()),
                 truth: file.data.truth.as_ref().map(|p| resolve(p.get_ref())),
             },
             registry,
@@ -1077,6 +1130,7 @@ impl Validator<'_> {
         trials: &[Trial],
         outcomes: &[Outcome],
         tariffs: &BTreeMap<String, Tariff>,
+        has_cases: bool,
     ) -> Vec<Savings> {
         let mut out = Vec::new();
         for (i, s) in sections.iter().enumerate() {
@@ -1084,46 +1138,20 @@ impl Validator<'_> {
             if out.iter().any(|o: &Savings| &o.key == s.key.get_ref()) {
                 self.report(&s.key, format!("{key}.key"), format!("savings key `{}` is used twice", s.key.get_ref()));
             }
-            let outcome = outcomes.iter().find(|o| &o.key == s.outcome.get_ref());
-            let Some(outcome) = outcome else {
-                let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
-                let hint = nearest(s.outcome.get_ref(), &keys);
-                self.report(
-                    &s.outcome,
-                    format!("{key}.outcome"),
-                    format!("no outcome `{}` is declared{hint}", s.outcome.get_ref()),
-                );
-                continue;
-            };
-            let tariff = match (&s.tariff, outcome.unit) {
-                (None, Unit::Dkk) => None,
-                (None, _) => {
+            let source = match s.source.as_ref().map(|x| x.get_ref().as_str()) {
+                None | Some("panel") => self.panel_spending(s, &key, outcomes, tariffs),
+                Some("cases") => self.case_spending(s, &key, tariffs, has_cases),
+                Some(other) => {
+                    let hint = nearest(other, &["panel".to_string(), "cases".to_string()]);
                     self.report(
-                        &s.outcome,
-                        format!("{key}.tariff"),
-                        format!(
-                            "outcome `{}` is not in kr.: name the tariff that prices it (`tariff = \"…\"`)",
-                            outcome.key
-                        ),
+                        s.source.as_ref().expect("matched Some"),
+                        format!("{key}.source"),
+                        format!("expected `panel` or `cases`, found `{other}`{hint}"),
                     );
                     None
                 }
-                (Some(t), Unit::Dkk) => {
-                    self.report(
-                        t,
-                        format!("{key}.tariff"),
-                        format!("outcome `{}` is already in kr.; leave out `tariff`", outcome.key),
-                    );
-                    None
-                }
-                (Some(t), _) if !tariffs.contains_key(t.get_ref()) => {
-                    let keys: Vec<String> = tariffs.keys().cloned().collect();
-                    let hint = nearest(t.get_ref(), &keys);
-                    self.report(t, format!("{key}.tariff"), format!("no tariff `{}` in [tariffs]{hint}", t.get_ref()));
-                    None
-                }
-                (Some(t), _) => Some(t.get_ref().clone()),
             };
+            let Some(source) = source else { continue };
             let mut components = Vec::new();
             for (j, c) in s.components.iter().enumerate() {
                 if let Some(tc) = self.component_ref(c, &format!("{key}.components[{j}]"), raw_trials, trials) {
@@ -1145,13 +1173,166 @@ impl Validator<'_> {
                 key: s.key.get_ref().clone(),
                 name: s.name.clone(),
                 name_en: s.name_en.clone().unwrap_or_else(|| s.name.clone()),
-                outcome: outcome.key.clone(),
-                tariff,
+                source,
                 components,
                 pre_months,
             });
         }
         out
+    }
+
+    /// A tariff key, reported with the nearest valid key when it is not in [tariffs].
+    fn tariff_ref(&mut self, t: &Spanned<String>, key: &str, tariffs: &BTreeMap<String, Tariff>) -> Option<String> {
+        if tariffs.contains_key(t.get_ref()) {
+            return Some(t.get_ref().clone());
+        }
+        let keys: Vec<String> = tariffs.keys().cloned().collect();
+        let hint = nearest(t.get_ref(), &keys);
+        self.report(t, key, format!("no tariff `{}` in [tariffs]{hint}", t.get_ref()));
+        None
+    }
+
+    /// `[[savings]]` with source = "panel": an outcome in kr., or a count outcome and its tariff.
+    fn panel_spending(
+        &mut self,
+        s: &raw::SavingsSection,
+        key: &str,
+        outcomes: &[Outcome],
+        tariffs: &BTreeMap<String, Tariff>,
+    ) -> Option<SavingsSource> {
+        for (field, given) in [
+            ("count_column", s.count_column.is_some()),
+            ("type_column", s.type_column.is_some()),
+            ("types", s.types.is_some()),
+            ("date", s.date.is_some()),
+        ] {
+            if given {
+                self.report(&s.key, format!("{key}.{field}"), format!("`{field}` belongs to source = \"cases\""));
+            }
+        }
+        let Some(o) = &s.outcome else {
+            self.report(&s.key, format!("{key}.outcome"), "name the outcome that holds the spending or counts");
+            return None;
+        };
+        let Some(outcome) = outcomes.iter().find(|x| &x.key == o.get_ref()) else {
+            let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
+            let hint = nearest(o.get_ref(), &keys);
+            self.report(o, format!("{key}.outcome"), format!("no outcome `{}` is declared{hint}", o.get_ref()));
+            return None;
+        };
+        let tariff = match (&s.tariff, outcome.unit) {
+            (None, Unit::Dkk) => None,
+            (None, _) => {
+                self.report(
+                    o,
+                    format!("{key}.tariff"),
+                    format!(
+                        "outcome `{}` is not in kr.: name the tariff that prices it (`tariff = \"…\"`)",
+                        outcome.key
+                    ),
+                );
+                None
+            }
+            (Some(t), Unit::Dkk) => {
+                self.report(
+                    t,
+                    format!("{key}.tariff"),
+                    format!("outcome `{}` is already in kr.; leave out `tariff`", outcome.key),
+                );
+                None
+            }
+            (Some(t), _) => self.tariff_ref(t, &format!("{key}.tariff"), tariffs),
+        };
+        Some(SavingsSource::Panel { outcome: outcome.key.clone(), tariff })
+    }
+
+    /// `[[savings]]` with source = "cases": a count column priced by one tariff, or by the tariff
+    /// of each case's type.
+    fn case_spending(
+        &mut self,
+        s: &raw::SavingsSection,
+        key: &str,
+        tariffs: &BTreeMap<String, Tariff>,
+        has_cases: bool,
+    ) -> Option<SavingsSource> {
+        if !has_cases {
+            self.report(&s.key, key, "source = \"cases\" needs a case file: set `cases` in [data]");
+        }
+        if let Some(o) = &s.outcome {
+            self.report(o, format!("{key}.outcome"), "source = \"cases\" reads the case file; leave out `outcome`");
+        }
+        let Some(count_column) = &s.count_column else {
+            self.report(&s.key, format!("{key}.count_column"), "name the case-file column with each case's count");
+            return None;
+        };
+        let date = match s.date.as_ref().map(|d| d.get_ref().as_str()) {
+            None | Some("start") => CaseDate::Start,
+            Some("end") => CaseDate::End,
+            Some(other) => {
+                self.report(
+                    s.date.as_ref().expect("matched Some"),
+                    format!("{key}.date"),
+                    format!("expected `start` or `end`, found `{other}`"),
+                );
+                CaseDate::Start
+            }
+        };
+        let mut prices = Vec::new();
+        let only_listed = s.types.is_some();
+        match (&s.type_column, &s.tariff, &s.types) {
+            (None, Some(t), None) => {
+                prices.extend(self.tariff_ref(t, &format!("{key}.tariff"), tariffs).map(|t| (String::new(), t)))
+            }
+            (None, None, _) => {
+                self.report(
+                    &s.key,
+                    format!("{key}.tariff"),
+                    "name a `tariff`, or a `type_column` whose types name tariffs",
+                );
+                return None;
+            }
+            (None, _, Some(_)) => {
+                self.report(&s.key, format!("{key}.types"), "`types` needs a `type_column`");
+                return None;
+            }
+            (Some(_), Some(t), _) => {
+                self.report(
+                    t,
+                    format!("{key}.tariff"),
+                    "with a `type_column` each type names its tariff; leave out `tariff`",
+                );
+                return None;
+            }
+            (Some(_), None, Some(types)) => {
+                for (value, t) in types {
+                    if let Some(t) = self.tariff_ref(t, &format!("{key}.types.{value}"), tariffs) {
+                        prices.push((type_key(value), t));
+                    }
+                }
+            }
+            (Some(_), None, None) => {
+                if tariffs.is_empty() {
+                    self.report(
+                        &s.key,
+                        format!("{key}.type_column"),
+                        "types are priced by [tariffs], and there are none",
+                    );
+                }
+                for (k, t) in tariffs {
+                    prices.push((type_key(k), k.clone()));
+                    prices.push((type_key(&t.label), k.clone()));
+                }
+                prices.sort();
+                prices.dedup();
+            }
+        }
+        Some(SavingsSource::Cases(CaseCosts {
+            count_column: count_column.get_ref().clone(),
+            type_column: s.type_column.as_ref().map(|c| c.get_ref().clone()),
+            prices,
+            only_listed,
+            date,
+        }))
     }
 
     fn simulation(

@@ -49,6 +49,8 @@ pub struct DurationSection {
     pub component: Spanned<String>,
     /// Restricted mean duration up to this many weeks (default 104).
     pub horizon_weeks: Option<Spanned<f64>>,
+    /// Only spells whose case-type column (`[data] case_type_column`) holds one of these.
+    pub case_types: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,9 +59,22 @@ pub struct SavingsSection {
     pub key: Spanned<String>,
     pub name: String,
     pub name_en: Option<String>,
-    /// A spending outcome (unit `dkk`), or a count outcome priced by `tariff`.
-    pub outcome: Spanned<String>,
+    /// `panel` (default): a panel outcome; `cases`: per-case counts in the case file.
+    pub source: Option<Spanned<String>>,
+    /// source = "panel": a spending outcome (unit `dkk`), or a count outcome priced by `tariff`.
+    pub outcome: Option<Spanned<String>>,
+    /// The tariff that prices a count outcome, or every case's count when there is no
+    /// `type_column`.
     pub tariff: Option<Spanned<String>>,
+    /// source = "cases": the column with the number of items (certificates) in each case.
+    pub count_column: Option<Spanned<String>>,
+    /// source = "cases": the column with each case's item type, priced by the tariff whose key
+    /// or label it names (or by `types`).
+    pub type_column: Option<Spanned<String>>,
+    /// source = "cases": type value → tariff key. Only these types count when given.
+    pub types: Option<BTreeMap<String, Spanned<String>>>,
+    /// source = "cases": the case date that places its items in a month, `start` (default) or `end`.
+    pub date: Option<Spanned<String>>,
     /// `trial.component` keys whose participants' spending is compared with its counterfactual.
     pub components: Vec<Spanned<String>>,
     /// Months before each municipality's start that set its spending level (default: the
@@ -122,6 +137,8 @@ pub struct DataSection {
     pub truth: Option<Spanned<String>>,
     pub municipalities: Option<Spanned<String>>,
     pub separator: Option<Spanned<String>>,
+    /// The case file's column naming the kind of case (default `case_type`).
+    pub case_type_column: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -264,6 +264,13 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("savings_saved", "Besparelse", "Saving"),
     ("savings_share", "Andel sparet", "Share saved"),
     ("savings_window", "Periode", "Period"),
+    ("savings_check", "Kontrol: forsøgsdelenes egne analyser", "Cross-check: the components' own analyses"),
+    (
+        "savings_check_intro",
+        "Hver forsøgsdels egen analyse af udgifterne giver en besparelse: effekten pr. kommune-måned gange forsøgskommunernes måneder i evalueringsvinduet, med intervallet fra den inferens, estimatet brugte. Forsøgsdelene deler deltagere, så tallene kan ikke lægges sammen; de viser, om besparelsen ovenfor er på linje med analyserne.",
+        "Each component's own analysis of spending implies a saving: its effect per municipality-month times the trial municipalities' months in the evaluation window, with the interval from the inference the estimate used. The components share participants, so these figures do not add up; they show whether the saving above agrees with the analyses.",
+    ),
+    ("savings_unit_months", "Kommune-måneder", "Municipality-months"),
     ("savings_per_month", "mio. kr. pr. måned", "DKK million per month"),
     ("savings_mio", "Besparelse (mio. kr.)", "Saving (DKK million)"),
     (

@@ -125,10 +125,10 @@ impl Plan {
 
     /// Adds one spell to `tally` if the analysis counts it.
     pub fn add(&self, tally: &mut Tally, row: &crate::ingest::cases::CaseRow) {
-        if let Some((at, types)) = &self.case_type {
-            if !types.iter().any(|t| t.as_slice() == row.extra[*at]) {
-                return;
-            }
+        if let Some((at, types)) = &self.case_type
+            && !types.iter().any(|t| t.as_slice() == row.extra[*at])
+        {
+            return;
         }
         let (code, start, end) = (row.municipality, row.start, row.end);
         let Some(Some(r)) = self.role.get(code as usize) else { return };

@@ -63,7 +63,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
         progress.advance();
     }
     progress.finish();
-    Ok(Results {
+    let mut results = Results {
         schema_version: SCHEMA_VERSION,
         tool: format!("frikommune {}", env!("CARGO_PKG_VERSION")),
         study: study_info(study, panel),
@@ -121,7 +121,9 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             .map(|s| panel_savings(study, panel, s))
             .collect(),
         durations: Vec::new(),
-    })
+    };
+    link_savings(study, &mut results);
+    Ok(results)
 }
 
 fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
@@ -406,6 +408,15 @@ pub fn panel_savings(study: &Study, panel: &Panel, spec: &crate::study::Savings)
     savings::savings(study, &spending, spec)
 }
 
+/// Adds to each savings result the savings its components' own cost analyses imply.
+fn link_savings(study: &Study, results: &mut Results) {
+    for r in &mut results.savings {
+        if let Some(spec) = study.savings.iter().find(|s| s.key == r.key) {
+            r.by_analysis = savings::implied_savings(study, &results.analyses, spec);
+        }
+    }
+}
+
 /// What the case file gave: duration analyses, and savings analyses whose spending comes from
 /// the case file (with their index among the study's `[[savings]]`).
 #[derive(Default)]
@@ -428,6 +439,7 @@ impl CaseResults {
                 .unwrap_or(results.savings.len());
             results.savings.insert(at, s);
         }
+        link_savings(study, results);
     }
 }
 

@@ -21,7 +21,7 @@ use crate::ingest::Panel;
 use crate::ingest::cases::{CaseRow, Reject, from_day_number};
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
-use crate::results::{SavingsResult, SavingsRow, SpendingPoint, TariffInfo};
+use crate::results::{ImpliedSavings, SavingsResult, SavingsRow, SpendingPoint, TariffInfo};
 use crate::study::{CaseCosts, CaseDate, CovidHandling, Savings, SavingsSource, Study, type_key};
 
 pub const SE_CONVENTION: &str = "Conley–Taber: each participant's noise is taken from the comparison municipalities' \
@@ -38,6 +38,8 @@ pub struct Spending {
     cases: Option<Vec<Vec<u64>>>,
     /// Notes on the reading (case types skipped, the case file ending early).
     notes: Vec<String>,
+    /// Case-file spending: the tariffs that priced at least one item.
+    tariffs_used: Option<Vec<String>>,
 }
 
 impl Spending {
@@ -83,7 +85,7 @@ impl Spending {
                     .collect(),
             );
         }
-        Spending { months: panel.months, units, values, cases: None, notes: Vec::new() }
+        Spending { months: panel.months, units, values, cases: None, notes: Vec::new(), tariffs_used: None }
     }
 }
 
@@ -271,8 +273,50 @@ impl CasePlan {
             values.push(row);
             cases.push((0..nm).map(|t| tally.cases.get(c * nm + t).copied().unwrap_or(0)).collect());
         }
-        Spending { months: self.months, units, values, cases: Some(cases), notes }
+        let used = (0..nt)
+            .filter(|&k| tally.items.iter().skip(k).step_by(nt.max(1)).any(|&n| n > 0))
+            .map(|k| self.tariffs[k].clone())
+            .collect();
+        Spending { months: self.months, units, values, cases: Some(cases), notes, tariffs_used: Some(used) }
     }
+}
+
+/// For each of `spec`'s components, the saving its cost analyses imply: −ATT × treated
+/// municipality-months of the post window, with each estimate's own interval scaled the same
+/// way. Cost analyses are those of the component whose outcome is in kr.
+pub fn implied_savings(study: &Study, analyses: &[crate::results::Analysis], spec: &Savings) -> Vec<ImpliedSavings> {
+    let mut out = Vec::new();
+    for &(ti, ci) in &spec.components {
+        let (trial, comp) = (&study.trials[ti], &study.trials[ti].components[ci]);
+        for a in analyses.iter().filter(|a| a.trial == trial.key && a.component == comp.key) {
+            if study.outcome(&a.outcome).is_none_or(|o| o.unit != crate::study::Unit::Dkk) {
+                continue;
+            }
+            let d = &a.design;
+            let unit_months: usize = d
+                .treated
+                .iter()
+                .map(|t| {
+                    d.post.first.max(t.start).through(d.post.last).filter(|m| !d.dropped_months.contains(m)).count()
+                })
+                .sum();
+            let n = unit_months as f64;
+            for e in &a.estimates {
+                let i = &e.interval;
+                out.push(ImpliedSavings {
+                    analysis: a.id.clone(),
+                    method: e.method.key().to_string(),
+                    inference: e.inference.name.clone(),
+                    unit_months,
+                    savings: -i.estimate * n,
+                    ci_low: -i.ci_high * n,
+                    ci_high: -i.ci_low * n,
+                    p_value: i.p_value,
+                });
+            }
+        }
+    }
+    out
 }
 
 impl CaseTally {
@@ -388,8 +432,10 @@ pub fn savings(study: &Study, spending: &Spending, spec: &Savings) -> SavingsRes
             SavingsSource::Panel { outcome, .. } => outcome.clone(),
             SavingsSource::Cases(c) => c.count_column.clone(),
         },
-        tariffs: spec
-            .tariff_keys()
+        tariffs: spending
+            .tariffs_used
+            .clone()
+            .unwrap_or_else(|| spec.tariff_keys())
             .iter()
             .filter_map(|k| study.tariffs.get(k).map(|t| (k, t)))
             .map(|(k, t)| TariffInfo {
@@ -414,6 +460,7 @@ pub fn savings(study: &Study, spending: &Spending, spec: &Savings) -> SavingsRes
         df: f64::NAN,
         se_convention: SE_CONVENTION.into(),
         monthly: Vec::new(),
+        by_analysis: Vec::new(),
         notes,
         chart: None,
         units_chart: None,

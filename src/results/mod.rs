@@ -447,10 +447,36 @@ pub struct SavingsResult {
     pub se_convention: String,
     /// Summed over participants per month: actual and counterfactual spending.
     pub monthly: Vec<SpendingPoint>,
+    /// The same saving as each listed component's own cost analysis implies, with that
+    /// analysis's intervals: a cross-check per component (components share participants, so
+    /// these do not add up to the total).
+    #[serde(default)]
+    pub by_analysis: Vec<ImpliedSavings>,
     /// Participants left out, months not counted, failures; `total` is `None` when it failed.
     pub notes: Vec<String>,
     pub chart: Option<ChartFiles>,
     pub units_chart: Option<ChartFiles>,
+}
+
+/// −ATT × treated municipality-months of one cost analysis: the saving its estimate implies,
+/// with the interval of the inference the estimate used (CR1, wild bootstrap, randomization).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImpliedSavings {
+    /// `trial.component.outcome`
+    pub analysis: String,
+    pub method: String,
+    pub inference: String,
+    /// Treated municipality-months in the post window (each from its own start; months left
+    /// out of estimation not counted).
+    pub unit_months: usize,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub savings: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_low: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_high: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_value: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

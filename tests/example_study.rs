@@ -147,6 +147,32 @@ fn savings_from_the_case_file_equal_savings_from_the_panel_counts() {
     assert_eq!(from_cases.units.len(), from_panel.units.len());
 }
 
+/// Each certificate component's own cost analysis is turned into kroner with its own intervals:
+/// −ATT × treated municipality-months (COVID months left out as in estimation).
+#[test]
+fn savings_carry_each_component_analysis_in_kroner() {
+    let (_, results) = example();
+    let s = results.savings.iter().find(|s| s.key == "certificates").unwrap();
+    let a = results.analyses.iter().find(|a| a.id == "rehab.lae265.lae265_cost_dkk").unwrap();
+    let months =
+        a.design.post.first.through(a.design.post.last).filter(|m| !a.design.dropped_months.contains(m)).count();
+    assert_eq!(a.design.treated.len(), 10);
+    let rows: Vec<_> = s.by_analysis.iter().filter(|b| b.analysis == a.id).collect();
+    assert_eq!(rows.len(), a.estimates.len());
+    for (b, e) in rows.iter().zip(&a.estimates) {
+        assert_eq!(b.unit_months, 10 * months);
+        assert_eq!((b.method.as_str(), b.inference.as_str()), (e.method.key(), e.inference.name.as_str()));
+        let n = b.unit_months as f64;
+        assert!((b.savings + e.interval.estimate * n).abs() < 1e-6 * b.savings.abs());
+        assert!(b.ci_low <= b.savings && b.savings <= b.ci_high);
+        assert!((b.ci_high + e.interval.ci_low * n).abs() < 1e-6 * b.ci_high.abs());
+    }
+    // Every certificate component has its analysis there.
+    for c in ["rehab", "reval_lae265", "reval_grant", "ressource"] {
+        assert!(s.by_analysis.iter().any(|b| b.analysis == format!("{c}.lae265.lae265_cost_dkk")), "{c}");
+    }
+}
+
 #[test]
 fn jaf_durations_recover_the_spell_level_truth() {
     let (study, results) = example();

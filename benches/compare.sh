@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py lifelines
 cargo bench --bench estimators -- "$work/data" > "$work/rust.jsonl"
-# The whole example run with a register-scale case file (10⁸ spells by default, 3.4 GB of CSV):
+# The whole example run with a register-scale case file (10⁸ cases by default, 4.5 GB of CSV):
 # wall time and peak resident memory of the process.
 cases="${FRIKOMMUNE_CASES:-100000000}"
 cargo build --release --quiet
@@ -78,10 +78,11 @@ print("""
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and
   the simple, group, dynamic and calendar aggregations on mpdta (csdid `bstrap=False`).
 - `run_example_with_cases`: `frikommune run` on the example study with a case file of that many
-  synthetic JAF spells (`frikommune simulate --cases N`, the file just written, so read from the
-  page cache): everything the example run does — panel analyses, savings, charts, the PDF — plus
-  the case file streamed in parallel into Kaplan–Meier curves, log-rank, Cox and the
-  completed-spell DiD. Target: 10⁸ spells under 60 s and 8 GB.
+  synthetic cases (`frikommune simulate --cases N`: 70 % JAF spells, 30 % rehabilitation cases
+  with LÆ 265 certificates; the file just written, so read from the page cache): everything the
+  example run does — panel analyses, charts, the PDF — plus the case file streamed once, in
+  parallel, into Kaplan–Meier curves, log-rank, Cox and the completed-spell DiD of the JAF spells
+  and the certificate savings priced case by case. Target: 10⁸ cases under 60 s and 8 GB.
 - `example_*`: the example study (98 municipalities × 132 months × 5 outcomes) — reading the
   panel, and designing and estimating all 14 trial × outcome analyses with every method and
   interval the report shows; no Python anchor does this in one call.""")

@@ -14,11 +14,12 @@ pub struct Args {
     /// The study file; its [simulation] section sets seed, period and true effects.
     #[arg(default_value = super::DEFAULT_STUDY)]
     study: PathBuf,
-    /// Instead of the example data, write this many synthetic JAF spells (for benchmarks at
-    /// register scale, e.g. 100000000) to --cases-out.
+    /// Instead of the example data, write this many synthetic cases (JAF spells and
+    /// rehabilitation cases with certificates; for benchmarks at register scale, e.g. 100000000)
+    /// to --cases-out.
     #[arg(long, requires = "cases_out")]
     cases: Option<u64>,
-    /// Where --cases writes its spells (CSV).
+    /// Where --cases writes its cases (CSV).
     #[arg(long)]
     cases_out: Option<PathBuf>,
 }
@@ -31,16 +32,17 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             simulate::write_cases(&study, n, &mut w).map_err(Error::Design)?;
             Ok(())
         })?;
-        out.say(format!("wrote {n} synthetic spells to {}", path.display()));
+        out.say(format!("wrote {n} synthetic cases to {}", path.display()));
         return Ok(());
     }
     let sim = simulate::simulate(&study).map_err(Error::Design)?;
     let written = simulate::write(&study, &sim)?;
     out.say(format!(
-        "simulated {} municipalities × {} months, {} JAF spells; certificate saving {}",
+        "simulated {} municipalities × {} months, {} cases ({} JAF spells); certificate saving {}",
         sim.panel.units.len(),
         sim.panel.months.len(),
         sim.spells.len(),
+        sim.spells.iter().filter(|s| s.kind == simulate::JAF_CASE).count(),
         locale::money(sim.truth.certificate_savings_dkk, Lang::Da)
     ));
     for p in written {

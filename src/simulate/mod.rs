@@ -13,7 +13,7 @@
 mod model;
 mod truth;
 
-pub use model::{Simulated, simulate, write_cases};
+pub use model::{CASES_HEADER, CERTIFICATE_CASE, JAF_CASE, Simulated, simulate, write_cases};
 pub use truth::Truth;
 
 /// The outcome keys the simulator writes; an example study must declare them.

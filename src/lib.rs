@@ -22,6 +22,7 @@ pub mod charts;
 pub mod design;
 pub mod error;
 pub mod estimate;
+pub mod findings;
 pub mod inference;
 pub mod ingest;
 pub mod locale;

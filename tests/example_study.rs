@@ -173,6 +173,49 @@ fn savings_carry_each_component_analysis_in_kroner() {
     }
 }
 
+/// Every analysis has a finding; verdicts agree with the simulator's truth (a "better" finding
+/// has a favourable true effect, an "on par" one a true effect inside the margin); adjusted
+/// p-values are never below the raw ones; Danish sentences carry Danish numbers.
+#[test]
+fn findings_agree_with_the_truth_and_read_in_danish() {
+    use frikommune::findings::{Verdict, wording};
+    let (study, results) = example();
+    let truth: Truth =
+        serde_json::from_str(&std::fs::read_to_string(study.data.truth.as_ref().unwrap()).unwrap()).unwrap();
+    assert_eq!(results.findings.len(), results.analyses.len());
+    for f in &results.findings {
+        let t = truth
+            .effects
+            .iter()
+            .find(|e| f.analysis == format!("{}.{}.{}", e.trial, e.component, e.outcome))
+            .unwrap_or_else(|| panic!("no truth for {}", f.analysis));
+        let favourable = match f.better {
+            frikommune::study::Better::Higher => t.att,
+            frikommune::study::Better::Lower => -t.att,
+        };
+        match f.verdict {
+            Verdict::Better => assert!(favourable > 0.0, "{}: better, truth {}", f.analysis, t.att),
+            Verdict::Worse => assert!(favourable < 0.0, "{}: worse, truth {}", f.analysis, t.att),
+            Verdict::OnPar => assert!(t.att.abs() < f.margin.unwrap(), "{}: on par, truth {}", f.analysis, t.att),
+            Verdict::Maintained => assert!(favourable > -f.margin.unwrap(), "{}", f.analysis),
+            Verdict::Inconclusive => assert!(f.mde.is_finite() && f.mde > 0.0),
+        }
+        assert!(f.p_holm >= f.p_value - 1e-12 && f.p_bh >= f.p_value - 1e-12 && f.p_holm >= f.p_bh - 1e-12);
+    }
+    // The SDID-free DiD designs decide with randomization inference, the synthetic one with its placebos.
+    let velfaerd = results.findings.iter().find(|f| f.trial == "velfaerd2023").unwrap();
+    assert_eq!((velfaerd.method, velfaerd.inference.as_str()), (Method::Synth, "placebo"));
+    assert!(velfaerd.caveats.iter().any(|c| matches!(c, frikommune::findings::Caveat::FewTreated { n: 4 })));
+    let jaf = results.findings.iter().find(|f| f.analysis == "rehab.jaf.jaf_duration_weeks").unwrap();
+    let text = wording::sentence(&results, jaf, Lang::Da);
+    assert!(text.contains("uger") && text.contains("95 %-konfidensinterval") && text.contains(','), "{text}");
+    let saving = wording::savings_sentence(&results.savings[0], Lang::Da).unwrap();
+    assert!(
+        saving.contains("12,1 mio. kr.") && saving.contains("10,2 mio. kr.") && saving.contains("14,0 mio. kr."),
+        "{saving}"
+    );
+}
+
 #[test]
 fn jaf_durations_recover_the_spell_level_truth() {
     let (study, results) = example();

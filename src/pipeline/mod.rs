@@ -121,8 +121,10 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             .map(|s| panel_savings(study, panel, s))
             .collect(),
         durations: Vec::new(),
+        findings: Vec::new(),
     };
     link_savings(study, &mut results);
+    results.findings = crate::findings::assess(&results);
     Ok(results)
 }
 

@@ -35,6 +35,9 @@ pub struct Results {
     /// Duration analyses on case-level spells (`[[durations]]`), in study order.
     #[serde(default)]
     pub durations: Vec<DurationResult>,
+    /// What each analysis lets an evaluator say: verdict, adjusted p-values, caveats.
+    #[serde(default)]
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,0 +1,359 @@
+//! Findings: what each trial × outcome analysis lets an evaluator say, with the caveats that
+//! go with it.
+//!
+//! For each analysis one estimate decides — the one whose interval holds its level with few
+//! treated municipalities: the synthetic control's placebo interval for `synth` designs,
+//! otherwise the 2×2 DiD with randomization inference, then the TWFE wild cluster bootstrap,
+//! then CR1. Its interval (at the study's confidence level) gives the verdict, in the
+//! outcome's favourable direction:
+//!
+//! - **better**: the whole interval is favourable (significantly better);
+//! - **worse**: the whole interval is unfavourable;
+//! - **on par** (equivalent): the interval lies inside ± the outcome's margin. With a 95 %
+//!   interval this is two one-sided tests (TOST) at 2,5 % each, stricter than the usual 5 %;
+//! - **maintained** (non-inferior): the interval excludes a worsening larger than the margin,
+//!   but not an improvement larger than it;
+//! - **inconclusive**: none of these; the minimum detectable effect (80 % power, two-sided
+//!   test at the study's level) says what the design could have seen.
+//!
+//! p-values of the deciding estimates are adjusted across the family of all trial × outcome
+//! analyses by Holm (family-wise error) and Benjamini–Hochberg (false discovery rate); both
+//! are reported next to the raw ones. Caveats come from diagnostics in the results (few treated
+//! municipalities, the pre-period placebo test, synthetic-control fit, COVID months in the
+//! window, suppressed cells, policy events and overlapping trial components in the window).
+//! Causal wording is used only when neither the placebo test nor the synthetic fit argue
+//! against the design, and no other trial component with the same outcome shares the
+//! municipalities and the window (then the estimate mixes their effects).
+//!
+//! Everything here reads [`Results`] only, so `frikommune report results.json` can redo it.
+
+pub mod wording;
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use crate::estimate::{Estimate, Method};
+use crate::period::{Month, parse_date};
+use crate::results::{Analysis, Results};
+use crate::study::{Better, ComparisonDesign, CovidHandling};
+
+/// Fewer treated municipalities than this earn the "few treated" caveat.
+pub const FEW_TREATED: usize = 10;
+/// The pre-period placebo's p-value below which the pre-trend caveat is raised.
+pub const PRETREND_ALPHA: f64 = 0.10;
+/// Power behind the minimum detectable effect.
+pub const POWER: f64 = 0.80;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Better,
+    OnPar,
+    Maintained,
+    Worse,
+    Inconclusive,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Caveat {
+    /// Few treated municipalities: intervals rest on few-cluster methods.
+    FewTreated { n: usize },
+    /// The placebo 2×2 inside the pre-period (randomization inference) rejects.
+    PreTrend { estimate: f64, p_value: f64 },
+    /// The pooled synthetic control fits the pre-period worse than the median placebo.
+    PoorFit { pre_rmspe: f64, placebo_median: f64 },
+    /// COVID windows touch the evaluation window: `months` months left out of estimation
+    /// (`exclude`) or kept (`include`).
+    Covid { handling: CovidHandling, months: usize },
+    /// Months where the treated or comparison mean had suppressed cells.
+    Suppressed { months: usize },
+    /// Policy events (the study's `[[events]]`) between the pre-period start and the window end.
+    Events { dates: Vec<String>, labels: Vec<String>, labels_en: Vec<String> },
+    /// Other trial components with the same outcome, sharing participants, active in the window:
+    /// their effects are part of this estimate.
+    Overlap { components: Vec<String> },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Finding {
+    /// `trial.component.outcome`
+    pub analysis: String,
+    pub trial: String,
+    pub component: String,
+    pub outcome: String,
+    pub better: Better,
+    pub margin: Option<f64>,
+    /// The deciding estimate.
+    pub method: Method,
+    pub inference: String,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub estimate: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_low: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_high: f64,
+    pub conf_level: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_value: f64,
+    /// Holm and Benjamini–Hochberg adjusted p-values across every finding of the run.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_holm: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_bh: f64,
+    pub verdict: Verdict,
+    /// Smallest true effect the design detects with 80 % power (two-sided, the study's level),
+    /// in the outcome's unit: (q + z₀.₈)·SE, SE = interval half-width / q.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub mde: f64,
+    pub n_treated: usize,
+    /// Whether the wording may be causal ("the trial reduced …").
+    pub causal: bool,
+    pub caveats: Vec<Caveat>,
+}
+
+/// The estimate that decides an analysis's verdict (see the module documentation).
+pub fn deciding_estimate(a: &Analysis) -> Option<&Estimate> {
+    let usable = |e: &&Estimate| e.interval.ci_low.is_finite() && e.interval.ci_high.is_finite();
+    let find = |m: Method, inference: &str| {
+        a.estimates.iter().filter(usable).find(|e| e.method == m && e.inference.name == inference)
+    };
+    let preferred = if a.design.comparison == ComparisonDesign::Synth { find(Method::Synth, "placebo") } else { None };
+    preferred
+        .or_else(|| find(Method::Did2x2, "RI"))
+        .or_else(|| find(Method::Twfe, "WCR"))
+        .or_else(|| find(Method::Did2x2, "CR1"))
+        .or_else(|| a.estimates.iter().find(usable))
+}
+
+/// The verdict of an interval `[lo, hi]` on an outcome where `better` is favourable, with an
+/// optional equivalence margin.
+pub fn verdict(lo: f64, hi: f64, better: Better, margin: Option<f64>) -> Verdict {
+    // In favourable units: positive = better.
+    let (lo, hi) = match better {
+        Better::Higher => (lo, hi),
+        Better::Lower => (-hi, -lo),
+    };
+    if lo > 0.0 {
+        return Verdict::Better;
+    }
+    if hi < 0.0 {
+        return Verdict::Worse;
+    }
+    match margin {
+        Some(m) if lo > -m && hi < m => Verdict::OnPar,
+        Some(m) if lo > -m => Verdict::Maintained,
+        _ => Verdict::Inconclusive,
+    }
+}
+
+/// Minimum detectable effect from an interval's half-width: the critical value `q` of the
+/// interval (t with `df` when finite, else normal) and z₀.₈ of the same distribution.
+pub fn mde(half_width: f64, conf_level: f64, df: f64) -> f64 {
+    let (q, zp) = if df.is_finite() && df >= 1.0 {
+        let t = StudentsT::new(0.0, 1.0, df).expect("df ≥ 1");
+        (t.inverse_cdf(0.5 + conf_level / 2.0), t.inverse_cdf(POWER))
+    } else {
+        let n = Normal::standard();
+        (n.inverse_cdf(0.5 + conf_level / 2.0), n.inverse_cdf(POWER))
+    };
+    half_width / q * (q + zp)
+}
+
+/// Holm's step-down adjustment (family-wise error rate). NaN p-values stay NaN and do not
+/// count in the family.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_finite()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = order.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+/// Benjamini–Hochberg step-up adjustment (false discovery rate). NaN p-values stay NaN.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_finite()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = order.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running: f64 = 1.0;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min((m as f64 / (rank + 1) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+/// The findings of every analysis with an estimate, in the order of the analyses.
+pub fn assess(results: &Results) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = results.analyses.iter().filter_map(|a| assess_one(results, a)).collect();
+    let p: Vec<f64> = findings.iter().map(|f| f.p_value).collect();
+    for ((f, h), b) in findings.iter_mut().zip(holm(&p)).zip(benjamini_hochberg(&p)) {
+        f.p_holm = h;
+        f.p_bh = b;
+    }
+    findings
+}
+
+fn assess_one(results: &Results, a: &Analysis) -> Option<Finding> {
+    let outcome = results.outcomes.iter().find(|o| o.key == a.outcome)?;
+    let e = deciding_estimate(a)?;
+    let i = &e.interval;
+    let caveats = caveats(results, a, e);
+    let causal =
+        !caveats.iter().any(|c| matches!(c, Caveat::PreTrend { .. } | Caveat::PoorFit { .. } | Caveat::Overlap { .. }));
+    Some(Finding {
+        analysis: a.id.clone(),
+        trial: a.trial.clone(),
+        component: a.component.clone(),
+        outcome: a.outcome.clone(),
+        better: outcome.better,
+        margin: outcome.margin,
+        method: e.method,
+        inference: e.inference.name.clone(),
+        estimate: i.estimate,
+        ci_low: i.ci_low,
+        ci_high: i.ci_high,
+        conf_level: i.conf_level,
+        p_value: i.p_value,
+        p_holm: f64::NAN,
+        p_bh: f64::NAN,
+        verdict: verdict(i.ci_low, i.ci_high, outcome.better, outcome.margin),
+        mde: mde((i.ci_high - i.ci_low) / 2.0, i.conf_level, e.inference.df),
+        n_treated: a.design.treated.len(),
+        causal,
+        caveats,
+    })
+}
+
+fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
+    let d = &a.design;
+    let mut out = Vec::new();
+    if d.treated.len() < FEW_TREATED {
+        out.push(Caveat::FewTreated { n: d.treated.len() });
+    }
+    if let Some(p) = a.placebo.as_ref().filter(|p| p.interval.p_value < PRETREND_ALPHA) {
+        out.push(Caveat::PreTrend { estimate: p.interval.estimate, p_value: p.interval.p_value });
+    }
+    if e.method == Method::Synth
+        && let Some(s) = &a.synth
+    {
+        let mut placebo: Vec<f64> = s.placebos.iter().map(|p| p.pre_rmspe).filter(|x| x.is_finite()).collect();
+        placebo.sort_by(f64::total_cmp);
+        if !placebo.is_empty() {
+            let median = placebo[placebo.len() / 2];
+            if s.pooled.pre_rmspe > median {
+                out.push(Caveat::PoorFit { pre_rmspe: s.pooled.pre_rmspe, placebo_median: median });
+            }
+        }
+    }
+    let covid_months = match results.study.covid_handling {
+        CovidHandling::Exclude => d.dropped_months.iter().filter(|m| d.post.contains(**m)).count(),
+        CovidHandling::Include => d
+            .post
+            .first
+            .through(d.post.last)
+            .filter(|m| {
+                results.study.covid_windows.iter().any(|w| {
+                    let (s, e) = (parse_date(&w.start), parse_date(&w.end));
+                    s.zip(e).is_some_and(|(s, e)| Month::of(s) <= *m && *m <= Month::of(e))
+                })
+            })
+            .count(),
+    };
+    if covid_months > 0 {
+        out.push(Caveat::Covid { handling: results.study.covid_handling, months: covid_months });
+    }
+    let suppressed = a.trend.iter().filter(|t| t.treated_suppressed || t.comparison_suppressed).count();
+    if suppressed > 0 {
+        out.push(Caveat::Suppressed { months: suppressed });
+    }
+    let events: Vec<_> = results
+        .study
+        .events
+        .iter()
+        .filter(|ev| {
+            parse_date(&ev.date).is_some_and(|day| d.pre.first <= Month::of(day) && Month::of(day) <= d.post.last)
+        })
+        .collect();
+    if !events.is_empty() {
+        out.push(Caveat::Events {
+            dates: events.iter().map(|e| e.date.clone()).collect(),
+            labels: events.iter().map(|e| e.label.clone()).collect(),
+            labels_en: events.iter().map(|e| e.label_en.clone()).collect(),
+        });
+    }
+    let treated: Vec<_> = d.treated.iter().map(|t| t.code).collect();
+    let overlap: Vec<String> = results
+        .trials
+        .iter()
+        .flat_map(|t| t.components.iter().map(move |c| (t, c)))
+        .filter(|(t, c)| !(t.key == a.trial && c.key == a.component))
+        .filter(|(_, c)| c.outcomes.contains(&a.outcome))
+        .filter(|(_, c)| c.participants.iter().any(|p| treated.contains(&p.code)))
+        .filter(|(t, c)| {
+            let start = c.participants.iter().filter_map(|p| parse_date(&p.start)).min().map(Month::of);
+            let end = parse_date(&t.evaluation_end).or_else(|| parse_date(&c.end)).map(Month::of);
+            start.zip(end).is_some_and(|(s, e)| s <= d.post.last && e >= d.post.first)
+        })
+        .map(|(t, c)| format!("{}.{}", t.key, c.key))
+        .collect();
+    if !overlap.is_empty() {
+        out.push(Caveat::Overlap { components: overlap });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_follow_the_favourable_direction_and_the_margin() {
+        use Verdict::{Inconclusive, Maintained, OnPar, Worse};
+        let better = Verdict::Better;
+        // Higher is better.
+        assert_eq!(verdict(0.1, 0.5, Better::Higher, Some(1.0)), better);
+        assert_eq!(verdict(-0.5, -0.1, Better::Higher, Some(1.0)), Worse);
+        assert_eq!(verdict(-0.4, 0.6, Better::Higher, Some(1.0)), OnPar);
+        assert_eq!(verdict(-0.4, 1.6, Better::Higher, Some(1.0)), Maintained);
+        assert_eq!(verdict(-1.4, 0.6, Better::Higher, Some(1.0)), Inconclusive);
+        assert_eq!(verdict(-0.4, 0.6, Better::Higher, None), Inconclusive);
+        // Lower is better: the same intervals mirrored.
+        assert_eq!(verdict(-0.5, -0.1, Better::Lower, Some(1.0)), better);
+        assert_eq!(verdict(0.1, 0.5, Better::Lower, None), Worse);
+        assert_eq!(verdict(-1.6, 0.4, Better::Lower, Some(1.0)), Maintained);
+        assert_eq!(verdict(-0.4, 1.4, Better::Lower, Some(1.0)), Inconclusive);
+    }
+
+    /// Holm and BH against hand computations (R's p.adjust gives the same numbers).
+    #[test]
+    fn multiplicity_adjustments_by_hand() {
+        let p = [0.01, 0.04, 0.03, f64::NAN, 0.20];
+        let h = holm(&p);
+        // Sorted 0.01, 0.03, 0.04, 0.20 with m = 4: 0.04, 0.09, 0.09 (monotone), 0.20.
+        for (got, want) in h.iter().zip([0.04, 0.09, 0.09, f64::NAN, 0.20]) {
+            assert!(got.is_nan() && want.is_nan() || (got - want).abs() < 1e-12, "{h:?}");
+        }
+        let b = benjamini_hochberg(&p);
+        // 0.01·4/1 = 0.04; 0.03·4/2 = 0.06; 0.04·4/3 = 0.0533; 0.20 → step-up minima.
+        for (got, want) in b.iter().zip([0.04, 0.053_333_333_333_333_33, 0.053_333_333_333_333_33, f64::NAN, 0.20]) {
+            assert!(got.is_nan() && want.is_nan() || (got - want).abs() < 1e-12, "{b:?}");
+        }
+    }
+
+    /// With a normal interval of half-width 1.96·SE, the MDE is (1.96 + 0.84)·SE.
+    #[test]
+    fn minimum_detectable_effect_of_a_normal_interval() {
+        let se = 0.5;
+        let m = mde(1.959_963_985 * se, 0.95, f64::NAN);
+        assert!((m - (1.959_963_985 + 0.841_621_234) * se).abs() < 1e-6, "{m}");
+        // Few degrees of freedom: larger than the normal one.
+        assert!(mde(2.262_157 * se, 0.95, 9.0) > m);
+    }
+}

@@ -1,0 +1,320 @@
+//! Findings in words, Danish and English, from one table of sentence templates.
+//!
+//! Templates name their values in braces (`{outcome}`, `{effect}`, …); numbers come formatted
+//! by [`crate::locale`] (Danish decimal comma and thousands point, "pct.-point", "kr.").
+//! Causal verbs ("Forsøget reducerede …") are used only for findings marked causal; otherwise
+//! the sentence compares developments ("… udviklede sig … i forsøgskommunerne end i
+//! sammenligningskommunerne"). The returned text is plain: every writer escapes it for its
+//! format.
+
+use super::{Caveat, Finding, Verdict};
+use crate::locale;
+use crate::results::Results;
+use crate::study::{Better, CovidHandling, Lang, Unit};
+
+/// (key, Danish, English).
+const SENTENCES: &[(&str, &str, &str)] = &[
+    (
+        "better_causal",
+        "{trial}: Forsøget {verb_da} {outcome} med {abs} {unit} ({ci}).",
+        "{trial}: The trial {verb_en} {outcome} by {abs} {unit} ({ci}).",
+    ),
+    (
+        "better",
+        "{trial}: {Outcome} udviklede sig bedre i forsøgskommunerne end i sammenligningskommunerne: {effect} {unit} ({ci}).",
+        "{trial}: {Outcome} developed more favourably in the trial municipalities than in the comparison municipalities: {effect} {unit} ({ci}).",
+    ),
+    (
+        "worse_causal",
+        "{trial}: Forsøget {verb_da} {outcome} med {abs} {unit}, en forværring ({ci}).",
+        "{trial}: The trial {verb_en} {outcome} by {abs} {unit}, a deterioration ({ci}).",
+    ),
+    (
+        "worse",
+        "{trial}: {Outcome} udviklede sig ringere i forsøgskommunerne end i sammenligningskommunerne: {effect} {unit} ({ci}).",
+        "{trial}: {Outcome} developed less favourably in the trial municipalities than in the comparison municipalities: {effect} {unit} ({ci}).",
+    ),
+    (
+        "on_par",
+        "{trial}: {Outcome} lå på niveau med sammenligningskommunerne: forskellen er {effect} {unit} ({ci}), inden for ±{margin} {unit}.",
+        "{trial}: {Outcome} was on par with the comparison municipalities: the difference is {effect} {unit} ({ci}), within ±{margin} {unit}.",
+    ),
+    (
+        "maintained",
+        "{trial}: {Outcome} blev fastholdt: forskellen er {effect} {unit} ({ci}) og udelukker en forværring på mere end {margin} {unit}.",
+        "{trial}: {Outcome} was maintained: the difference is {effect} {unit} ({ci}), which rules out a deterioration of more than {margin} {unit}.",
+    ),
+    (
+        "inconclusive",
+        "{trial}: For {outcome} kan evalueringen ikke afgøre, om forsøget gjorde en forskel: {effect} {unit} ({ci}). Designet kunne påvise en effekt på omkring {mde} {unit}.",
+        "{trial}: For {outcome} the evaluation cannot tell whether the trial made a difference: {effect} {unit} ({ci}). The design could detect an effect of about {mde} {unit}.",
+    ),
+    ("ci", "{level} %-konfidensinterval {lo} til {hi}", "{level}% confidence interval {lo} to {hi}"),
+    ("verb_up", "øgede", "increased"),
+    ("verb_down", "reducerede", "reduced"),
+    (
+        "caveat_few_treated",
+        "Kun {n} forsøgskommuner: intervallet bygger på metoder til få kommuner.",
+        "Only {n} trial municipalities: the interval rests on methods for few municipalities.",
+    ),
+    (
+        "caveat_pretrend",
+        "Forsøgskommunerne udviklede sig allerede anderledes før forsøget (placebotest p = {p}); effekten kan ikke tilskrives forsøget alene.",
+        "The trial municipalities already developed differently before the trial (placebo test p = {p}); the effect cannot be attributed to the trial alone.",
+    ),
+    (
+        "caveat_poor_fit",
+        "Den syntetiske kontrol passer dårligere til førperioden end den typiske placebo (RMSPE {fit} mod {placebo}).",
+        "The synthetic control fits the pre-period worse than the typical placebo (RMSPE {fit} against {placebo}).",
+    ),
+    (
+        "caveat_covid_exclude",
+        "{n} måneder med COVID-19-nedlukning i evalueringsvinduet er udeladt af beregningen.",
+        "{n} months of COVID-19 lockdown in the evaluation window are left out of the estimate.",
+    ),
+    (
+        "caveat_covid_include",
+        "{n} måneder med COVID-19-nedlukning i evalueringsvinduet indgår i beregningen.",
+        "{n} months of COVID-19 lockdown in the evaluation window are included in the estimate.",
+    ),
+    (
+        "caveat_suppressed",
+        "{n} måneder har diskretioneret data (for få personer); de indgår ikke i gennemsnittene.",
+        "{n} months have suppressed data (too few persons); they are not in the means.",
+    ),
+    ("caveat_events", "Andre ændringer i perioden: {events}.", "Other changes in the period: {events}."),
+    (
+        "caveat_overlap",
+        "Kommunerne deltog samtidig i {components} med samme mål; deres effekter indgår i estimatet.",
+        "The municipalities took part in {components} with the same outcome at the same time; their effects are part of the estimate.",
+    ),
+    (
+        "savings",
+        "{name}: Forsøgskommunerne brugte {saving} mindre end skønnet uden forsøgene ({ci}), {share} pct. af udgifterne.",
+        "{name}: The trial municipalities spent {saving} less than estimated without the trials ({ci}), {share}% of spending.",
+    ),
+    ("verdict_better", "Bedre", "Better"),
+    ("verdict_on_par", "På niveau", "On par"),
+    ("verdict_maintained", "Fastholdt", "Maintained"),
+    ("verdict_worse", "Ringere", "Worse"),
+    ("verdict_inconclusive", "Kan ikke afgøres", "Inconclusive"),
+];
+
+fn template(key: &str, lang: Lang) -> &'static str {
+    let (_, da, en) = SENTENCES.iter().find(|(k, _, _)| *k == key).unwrap_or_else(|| panic!("no sentence `{key}`"));
+    match lang {
+        Lang::Da => da,
+        Lang::En => en,
+    }
+}
+
+/// Fills `{name}` placeholders.
+fn fill(text: &str, values: &[(&str, String)]) -> String {
+    let mut out = text.to_string();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// The verdict's short label ("Bedre", "På niveau", …).
+pub fn verdict_label(v: Verdict, lang: Lang) -> &'static str {
+    template(
+        match v {
+            Verdict::Better => "verdict_better",
+            Verdict::OnPar => "verdict_on_par",
+            Verdict::Maintained => "verdict_maintained",
+            Verdict::Worse => "verdict_worse",
+            Verdict::Inconclusive => "verdict_inconclusive",
+        },
+        lang,
+    )
+}
+
+/// The unit written after an effect: monthly counts and kroner are per municipality and month.
+fn effect_unit(unit: Unit, lang: Lang) -> &'static str {
+    match (unit, lang) {
+        (Unit::Percent, Lang::Da) => "pct.-point",
+        (Unit::Percent, Lang::En) => "percentage points",
+        (Unit::Weeks, Lang::Da) => "uger",
+        (Unit::Weeks, Lang::En) => "weeks",
+        (Unit::Dkk, Lang::Da) => "kr. pr. kommune pr. måned",
+        (Unit::Dkk, Lang::En) => "DKK per municipality per month",
+        (Unit::Count, Lang::Da) => "pr. kommune pr. måned",
+        (Unit::Count, Lang::En) => "per municipality per month",
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !s.chars().nth(1).is_some_and(char::is_uppercase) => f.to_lowercase().chain(c).collect(),
+        _ => s.to_string(),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The finding in one sentence, led by the trial's name.
+pub fn sentence(r: &Results, f: &Finding, lang: Lang) -> String {
+    let outcome = r.outcomes.iter().find(|o| o.key == f.outcome);
+    let unit = outcome.map(|o| o.unit).unwrap_or(Unit::Count);
+    let label =
+        outcome.map(|o| if lang == Lang::Da { o.label.as_str() } else { o.label_en.as_str() }).unwrap_or(&f.outcome);
+    let trial = r
+        .trials
+        .iter()
+        .find(|t| t.key == f.trial)
+        .map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() })
+        .unwrap_or_else(|| f.trial.clone());
+    let d = locale::decimals(unit);
+    let num = |x: f64| locale::number(x, d, lang);
+    let key = match (f.verdict, f.causal) {
+        (Verdict::Better, true) => "better_causal",
+        (Verdict::Better, false) => "better",
+        (Verdict::Worse, true) => "worse_causal",
+        (Verdict::Worse, false) => "worse",
+        (Verdict::OnPar, _) => "on_par",
+        (Verdict::Maintained, _) => "maintained",
+        (Verdict::Inconclusive, _) => "inconclusive",
+    };
+    // Sentences with a verb ("reduced by 3,2") give the interval of that size; the others give
+    // the signed difference's interval.
+    let (lo, hi) = if key.ends_with("_causal") {
+        let (a, b) = (f.ci_low.abs(), f.ci_high.abs());
+        let (a, b) = if f.estimate < 0.0 { (b, a) } else { (a, b) };
+        (num(a), num(b))
+    } else {
+        (locale::signed(f.ci_low, d, lang), locale::signed(f.ci_high, d, lang))
+    };
+    let ci =
+        fill(template("ci", lang), &[("level", locale::number(100.0 * f.conf_level, 0, lang)), ("lo", lo), ("hi", hi)]);
+    let verb = template(if f.estimate >= 0.0 { "verb_up" } else { "verb_down" }, lang);
+    fill(
+        template(key, lang),
+        &[
+            ("trial", trial),
+            ("Outcome", upper_first(label)),
+            ("outcome", lower_first(label)),
+            ("verb_da", verb.to_string()),
+            ("verb_en", verb.to_string()),
+            ("abs", num(f.estimate.abs())),
+            ("effect", locale::signed(f.estimate, d, lang)),
+            ("unit", effect_unit(unit, lang).to_string()),
+            ("ci", ci),
+            ("margin", f.margin.map(num).unwrap_or_default()),
+            ("mde", num(f.mde)),
+        ],
+    )
+}
+
+/// A savings analysis's total in one sentence (`None` when it could not be computed).
+pub fn savings_sentence(s: &crate::results::SavingsResult, lang: Lang) -> Option<String> {
+    let total = s.total.as_ref()?;
+    let ci = fill(
+        template("ci", lang),
+        &[
+            ("level", locale::number(100.0 * s.conf_level, 0, lang)),
+            ("lo", locale::money(total.ci_low, lang)),
+            ("hi", locale::money(total.ci_high, lang)),
+        ],
+    );
+    Some(fill(
+        template("savings", lang),
+        &[
+            ("name", if lang == Lang::Da { s.name.clone() } else { s.name_en.clone() }),
+            ("saving", locale::money(total.savings, lang)),
+            ("ci", ci),
+            ("share", locale::number(100.0 * total.share, 1, lang)),
+        ],
+    ))
+}
+
+/// Each caveat in one sentence.
+pub fn caveat(r: &Results, c: &Caveat, lang: Lang) -> String {
+    match c {
+        Caveat::FewTreated { n } => fill(template("caveat_few_treated", lang), &[("n", n.to_string())]),
+        Caveat::PreTrend { p_value, .. } => {
+            fill(template("caveat_pretrend", lang), &[("p", locale::p_value(*p_value, lang))])
+        }
+        Caveat::PoorFit { pre_rmspe, placebo_median } => fill(
+            template("caveat_poor_fit", lang),
+            &[("fit", locale::number(*pre_rmspe, 2, lang)), ("placebo", locale::number(*placebo_median, 2, lang))],
+        ),
+        Caveat::Covid { handling, months } => fill(
+            template(
+                if *handling == CovidHandling::Exclude { "caveat_covid_exclude" } else { "caveat_covid_include" },
+                lang,
+            ),
+            &[("n", months.to_string())],
+        ),
+        Caveat::Suppressed { months } => fill(template("caveat_suppressed", lang), &[("n", months.to_string())]),
+        Caveat::Events { dates, labels, labels_en } => {
+            let listed: Vec<String> = dates
+                .iter()
+                .zip(if lang == Lang::Da { labels } else { labels_en })
+                .map(|(d, l)| match crate::period::parse_date(d) {
+                    Some(day) => format!("{l} ({})", locale::date(day, lang)),
+                    None => l.clone(),
+                })
+                .collect();
+            fill(template("caveat_events", lang), &[("events", listed.join("; "))])
+        }
+        Caveat::Overlap { components } => {
+            let names: Vec<String> = components
+                .iter()
+                .map(|key| {
+                    let (tk, ck) = key.split_once('.').unwrap_or((key, ""));
+                    r.trials
+                        .iter()
+                        .find(|t| t.key == tk)
+                        .and_then(|t| {
+                            let c = t.components.iter().find(|c| c.key == ck)?;
+                            let trial = if lang == Lang::Da { &t.name } else { &t.name_en };
+                            Some(if t.components.len() > 1 { format!("{trial} ({})", c.name) } else { trial.clone() })
+                        })
+                        .unwrap_or_else(|| key.clone())
+                })
+                .collect();
+            fill(template("caveat_overlap", lang), &[("components", names.join("; "))])
+        }
+    }
+}
+
+/// Whether a finding is favourable for the outcome's declared direction.
+pub fn favourable(f: &Finding) -> bool {
+    match f.better {
+        Better::Higher => f.estimate > 0.0,
+        Better::Lower => f.estimate < 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_and_the_same_placeholders() {
+        for (key, da, en) in SENTENCES {
+            assert!(!da.is_empty() && !en.is_empty(), "{key}");
+            let names = |s: &str| {
+                let mut v: Vec<String> =
+                    s.split('{').skip(1).filter_map(|x| x.split_once('}')).map(|(n, _)| n.to_string()).collect();
+                v.iter_mut().for_each(|n| *n = n.trim_end_matches("_da").trim_end_matches("_en").to_string());
+                v.sort();
+                v
+            };
+            assert_eq!(names(da), names(en), "{key}");
+        }
+    }
+
+    #[test]
+    fn case_of_labels() {
+        assert_eq!(lower_first("Beskæftigelsesfrekvens, 16-64 år"), "beskæftigelsesfrekvens, 16-64 år");
+        assert_eq!(lower_first("LÆ 265 i alt"), "LÆ 265 i alt");
+        assert_eq!(upper_first("andel"), "Andel");
+    }
+}

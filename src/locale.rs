@@ -169,6 +169,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("report", "Evalueringsrapport", "Evaluation report"),
     ("summary", "Resumé af estimater", "Summary of estimates"),
     ("findings", "Hovedresultater", "Main findings"),
+    ("verdict", "Vurdering", "Verdict"),
     ("trial", "Forsøg", "Trial"),
     ("component", "Del", "Component"),
     ("outcome", "Udfald", "Outcome"),

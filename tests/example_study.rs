@@ -316,7 +316,7 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     run_into(b.path());
     let da = a.path().join("nordjylland-eksempel");
     let db = b.path().join("nordjylland-eksempel");
-    for f in ["results.json", "results.csv", "report.pdf"] {
+    for f in ["results.json", "results.csv", "report.pdf", "report.html", "report.md"] {
         let x = std::fs::read(da.join(f)).unwrap();
         let y = std::fs::read(db.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use frikommune::error::Error;
 use frikommune::output::write_atomic;
-use frikommune::report::{ChartFiles, Exporter, PdfReport};
+use frikommune::report::{ChartFiles, documents};
 use frikommune::results::Results;
 
 use super::{LangArg, Output};
@@ -25,14 +25,21 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
     let mut charts: ChartFiles = Vec::new();
     for c in results.charts() {
-        let bytes = std::fs::read(dir.join(&c.png)).map_err(|e| bad(format!("chart {}: {e}", c.png)))?;
-        charts.push((c.png.clone(), bytes));
+        for file in [&c.png, &c.svg] {
+            let bytes = std::fs::read(dir.join(file)).map_err(|e| bad(format!("chart {file}: {e}")))?;
+            charts.push((file.clone(), bytes));
+        }
     }
     let lang = args.lang.map(Into::into).unwrap_or(results.study.language);
-    let pdf = PdfReport { lang };
-    let bytes = pdf.render(&results, &charts).map_err(|m| Error::Render { what: pdf.file_name(), message: m })?;
-    let path = dir.join(pdf.file_name());
-    write_atomic(&path, &bytes)?;
-    out.say(format!("wrote {}", path.display()));
+    // Every document first, then the writes: a failure leaves the old documents in place.
+    let mut rendered = Vec::new();
+    for doc in documents(lang) {
+        let bytes = doc.render(&results, &charts).map_err(|m| Error::Render { what: doc.file_name(), message: m })?;
+        rendered.push((dir.join(doc.file_name()), bytes));
+    }
+    for (path, bytes) in rendered {
+        write_atomic(&path, &bytes)?;
+        out.say(format!("wrote {}", path.display()));
+    }
     Ok(())
 }

@@ -574,6 +574,7 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
             stage.write(&svg, text.as_bytes())?;
             let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
             chart_files.push((png.clone(), bytes));
+            chart_files.push((svg.clone(), text.into_bytes()));
             files.push(png.clone());
             files.push(svg.clone());
             Ok((png, svg))

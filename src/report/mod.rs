@@ -6,11 +6,13 @@
 mod pdf;
 pub mod typst_world;
 mod view;
+mod web;
 
 use crate::results::Results;
 use crate::study::Lang;
 
 pub use pdf::PdfReport;
+pub use web::{HtmlReport, MarkdownReport, escape_markdown};
 
 /// Bytes of the charts a document embeds, by their path relative to the output folder.
 pub type ChartFiles = Vec<(String, Vec<u8>)>;
@@ -52,5 +54,12 @@ impl Exporter for CsvExport {
 
 /// The exporters a run writes, in order.
 pub fn exporters(lang: Lang) -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(JsonExport), Box::new(CsvExport), Box::new(PdfReport { lang })]
+    let mut all: Vec<Box<dyn Exporter>> = vec![Box::new(JsonExport), Box::new(CsvExport)];
+    all.extend(documents(lang));
+    all
+}
+
+/// The documents a reader opens, rendered from results and charts (what `report` re-renders).
+pub fn documents(lang: Lang) -> Vec<Box<dyn Exporter>> {
+    vec![Box::new(PdfReport { lang }), Box::new(HtmlReport { lang }), Box::new(MarkdownReport { lang })]
 }

@@ -582,13 +582,33 @@ fn savings_view(r: &Results, lang: Lang) -> Vec<Value> {
         .collect()
 }
 
+/// The paragraph that explains how findings are decided.
+fn findings_method(r: &Results, lang: Lang) -> String {
+    let conf = locale::number(r.study.conf_level * 100.0, 0, lang);
+    match lang {
+        Lang::Da => format!(
+            "Konklusioner: Hver analyse afgøres af det estimat, hvis interval holder med få forsøgskommuner – den syntetiske kontrols placebointerval, ellers DiD (2×2) med randomiseringsinferens, så wild cluster bootstrap, så CR1. Bedre/ringere: hele {conf} %-intervallet ligger på den gunstige/ugunstige side af nul. På niveau: intervallet ligger inden for udfaldets ækvivalensmargin (to ensidede test, TOST, hver på 2,5 %). Fastholdt: intervallet udelukker en forværring større end marginen (non-inferiority). Kan ikke afgøres: ellers; den mindste påviselige effekt (80 % styrke) angives. p-værdier justeres over alle forsøg × udfald med Holm (familiemæssig fejlrate) og Benjamini–Hochberg (falsk opdagelsesrate); begge vises ved siden af de ujusterede. Årsagsformuleringer (\"forsøget reducerede\") bruges kun, når placebotesten i førperioden (p ≥ 0,10) og den syntetiske kontrols tilpasning ikke taler imod designet."
+        ),
+        Lang::En => format!(
+            "Conclusions: each analysis is decided by the estimate whose interval holds with few trial municipalities – the synthetic control's placebo interval, otherwise the 2×2 DiD with randomization inference, then the wild cluster bootstrap, then CR1. Better/worse: the whole {conf}% interval lies on the favourable/unfavourable side of zero. On par: the interval lies within the outcome's equivalence margin (two one-sided tests, TOST, at 2.5% each). Maintained: the interval rules out a deterioration larger than the margin (non-inferiority). Inconclusive: otherwise; the minimum detectable effect (80% power) is given. p-values are adjusted across all trials × outcomes by Holm (family-wise error rate) and Benjamini–Hochberg (false discovery rate); both are shown next to the raw ones. Causal wording (\"the trial reduced\") is used only when the pre-period placebo test (p ≥ 0.10) and the synthetic control's fit do not argue against the design."
+        ),
+    }
+}
+
 /// The findings, grouped by trial theme: verdict, sentence, caveats, raw and adjusted p-values.
 pub fn findings_view(r: &Results, lang: Lang) -> Value {
     use crate::findings::wording;
     let mut themes: Vec<(String, Vec<Value>)> = Vec::new();
     for f in &r.findings {
         let theme = r.trials.iter().find(|t| t.key == f.trial).map(|t| t.theme.clone()).unwrap_or_default();
+        let o = outcome(r, &f.outcome);
+        let unit = o.map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+        let d = locale::decimals(unit);
         let item = json!({
+            "trial": r.trials.iter().find(|t| t.key == f.trial).map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() }).unwrap_or_else(|| f.trial.clone()),
+            "outcome": outcome_label(o, &f.outcome, lang),
+            "estimate": format!("{} {}", locale::signed(f.estimate, d, lang), locale::difference_unit(unit, lang)),
+            "ci": format!("[{}; {}]", locale::signed(f.ci_low, d, lang), locale::signed(f.ci_high, d, lang)),
             "verdict": f.verdict,
             "label": wording::verdict_label(f.verdict, lang),
             "sentence": wording::sentence(r, f, lang),
@@ -605,6 +625,7 @@ pub fn findings_view(r: &Results, lang: Lang) -> Value {
     }
     let savings: Vec<String> = r.savings.iter().filter_map(|s| wording::savings_sentence(s, lang)).collect();
     json!({
+        "method": findings_method(r, lang),
         "themes": themes.into_iter().map(|(theme, items)| json!({ "theme": theme, "items": items })).collect::<Vec<_>>(),
         "savings": savings,
     })
@@ -730,14 +751,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
         .map(|w| format!("{} – {}", date_text(&w.start, lang), date_text(&w.end, lang)))
         .collect();
     let conf = locale::number(s.conf_level * 100.0, 0, lang);
-    let findings_method = match lang {
-        Lang::Da => format!(
-            "Konklusioner: Hver analyse afgøres af det estimat, hvis interval holder med få forsøgskommuner – den syntetiske kontrols placebointerval, ellers DiD (2×2) med randomiseringsinferens, så wild cluster bootstrap, så CR1. Bedre/ringere: hele {conf} %-intervallet ligger på den gunstige/ugunstige side af nul. På niveau: intervallet ligger inden for udfaldets ækvivalensmargin (to ensidede test, TOST, hver på 2,5 %). Fastholdt: intervallet udelukker en forværring større end marginen (non-inferiority). Kan ikke afgøres: ellers; den mindste påviselige effekt (80 % styrke) angives. p-værdier justeres over alle forsøg × udfald med Holm (familiemæssig fejlrate) og Benjamini–Hochberg (falsk opdagelsesrate); begge vises ved siden af de ujusterede. Årsagsformuleringer (\"forsøget reducerede\") bruges kun, når placebotesten i førperioden (p ≥ 0,10) og den syntetiske kontrols tilpasning ikke taler imod designet."
-        ),
-        Lang::En => format!(
-            "Conclusions: each analysis is decided by the estimate whose interval holds with few trial municipalities – the synthetic control's placebo interval, otherwise the 2×2 DiD with randomization inference, then the wild cluster bootstrap, then CR1. Better/worse: the whole {conf}% interval lies on the favourable/unfavourable side of zero. On par: the interval lies within the outcome's equivalence margin (two one-sided tests, TOST, at 2.5% each). Maintained: the interval rules out a deterioration larger than the margin (non-inferiority). Inconclusive: otherwise; the minimum detectable effect (80% power) is given. p-values are adjusted across all trials × outcomes by Holm (family-wise error rate) and Benjamini–Hochberg (false discovery rate); both are shown next to the raw ones. Causal wording (\"the trial reduced\") is used only when the pre-period placebo test (p ≥ 0.10) and the synthetic control's fit do not argue against the design."
-        ),
-    };
+    let findings_method = findings_method(r, lang);
     let methods: Vec<String> = match lang {
         Lang::Da => vec![
             format!("DiD (2×2, gennemsnit): For hver kommune beregnes ændringen fra gennemsnittet i førperioden til gennemsnittet i forsøgsperioden. Effekten er forskellen mellem forsøgskommunernes og sammenligningskommunernes gennemsnitlige ændring; ved forskudte starttidspunkter beregnes den pr. startkohorte og vægtes med antallet af kommuner. Standardfejlen er klyngerobust pr. kommune (CR1: G/(G−1)·(N−1)/(N−K) med N = G kommuner og K = 2, som fixest/pyfixest), og {conf} %-intervallet bruger en t-fordeling med G − 1 frihedsgrader."),

@@ -8,7 +8,7 @@ use std::process::Command;
 use frikommune::estimate::Method;
 use frikommune::ingest::read_panel;
 use frikommune::pipeline::{Silent, analyse, analyse_cases, panel_savings};
-use frikommune::report::PdfReport;
+use frikommune::report::{PdfReport, PixiReport};
 use frikommune::results::Results;
 use frikommune::simulate::Truth;
 use frikommune::study::{Lang, Study};
@@ -297,6 +297,36 @@ fn every_report_page_says_the_data_are_synthetic() {
     }
 }
 
+/// The pixi: 4–8 pages in both languages, the synthetic notice on every page, the overall
+/// bullets, and the certificate trials' saving of about 12,2 mio. kr. with its interval.
+#[test]
+fn the_pixi_is_short_and_says_what_the_certificate_trials_saved() {
+    let (_, results) = example();
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    for (lang, overall, saving) in [
+        (Lang::Da, "Evalueringerne viser samlet set", "brugte 12,1 mio. kr. mindre"),
+        (Lang::En, "Overall, the evaluations show", "spent DKK 12.1 million less"),
+    ] {
+        let typeset = PixiReport { lang }.typeset(&results, &Vec::new()).unwrap();
+        let n = typeset.pages.len();
+        assert!((4..=8).contains(&n), "the pixi has {n} pages ({lang:?})");
+        let notice = squash(frikommune::locale::t("synthetic_notice", lang));
+        for (i, page) in typeset.pages.iter().enumerate() {
+            assert!(squash(page).contains(&notice), "pixi page {} lacks the notice ({lang:?})", i + 1);
+        }
+        let all = squash(&typeset.pages.join(" "));
+        assert!(all.contains(&squash(overall)), "{lang:?}: no overall section");
+        assert!(all.contains(&squash(saving)), "{lang:?}: the saving sentence is missing");
+        let interval = if lang == Lang::Da { "10,2mio.kr.til14,0mio.kr." } else { "DKK10.2milliontoDKK14.0million" };
+        assert!(all.contains(interval), "{lang:?}: the saving's interval is missing");
+        // Every trial is listed.
+        for trial in &results.trials {
+            let name = if lang == Lang::Da { &trial.name } else { &trial.name_en };
+            assert!(all.contains(&squash(name)), "pixi lacks trial {name}");
+        }
+    }
+}
+
 fn run_into(out: &Path) {
     let o = Command::new(env!("CARGO_BIN_EXE_frikommune"))
         .args(["run", "--quiet"])
@@ -316,7 +346,7 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     run_into(b.path());
     let da = a.path().join("nordjylland-eksempel");
     let db = b.path().join("nordjylland-eksempel");
-    for f in ["results.json", "results.csv", "report.pdf", "report.html", "report.md"] {
+    for f in ["results.json", "results.csv", "report.pdf", "pixi.pdf", "report.html", "report.md"] {
         let x = std::fs::read(da.join(f)).unwrap();
         let y = std::fs::read(db.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");

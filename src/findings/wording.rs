@@ -93,12 +93,58 @@ const SENTENCES: &[(&str, &str, &str)] = &[
         "{name}: Forsøgskommunerne brugte {saving} mindre end skønnet uden forsøgene ({ci}), {share} pct. af udgifterne.",
         "{name}: The trial municipalities spent {saving} less than estimated without the trials ({ci}), {share}% of spending.",
     ),
+    (
+        "pixi_tally",
+        "Af {n} resultater i alt er {better} bedre, {par} på niveau eller fastholdt, {worse} ringere, og {open} kan ikke afgøres.",
+        "Of {n} results in all, {better} are better, {par} on par or maintained, {worse} worse, and {open} inconclusive.",
+    ),
+    (
+        "pixi_resume",
+        "Denne pixi-udgave samler evalueringen af {trials} forsøg i {municipalities} kommuner ({networks}). Hvert forsøg er målt ved at sammenligne udviklingen i forsøgskommunerne med udviklingen i kommuner, der ligner dem, før og under forsøget. Alle resultater er angivet med konfidensintervaller, som viser, hvor sikre tallene er. {tally}",
+        "This summary edition brings together the evaluation of {trials} trials in {municipalities} municipalities ({networks}). Each trial is measured by comparing the development in the trial municipalities with the development in municipalities like them, before and during the trial. Every result comes with a confidence interval that shows how certain the figures are. {tally}",
+    ),
+    (
+        "pixi_background",
+        "Frikommuneforsøg og velfærdsaftaler fritager kommuner fra statslige regler og proceskrav, så de kan afprøve, om en mere fleksibel indsats giver lige så gode eller bedre resultater for borgerne. Forsøgene i denne evaluering er samlet under {n} temaer: {themes}.",
+        "Free-municipality trials and welfare agreements free municipalities from national rules and procedural requirements so they can test whether a more flexible effort gives results for citizens that are as good or better. The trials in this evaluation are grouped under {n} themes: {themes}.",
+    ),
+    (
+        "pixi_method",
+        "Udviklingen i forsøgskommunerne er sammenlignet med udviklingen i sammenlignelige kommuner i samme periode (difference-in-differences{synth}). Usikkerheden er angivet som {level} %-konfidensintervaller, beregnet med metoder, der holder med få forsøgskommuner. Et resultat kaldes bedre eller ringere, når hele intervallet ligger på den ene side af nul; på niveau, når det ligger inden for den fastsatte margin; fastholdt, når en væsentlig forværring er udelukket; og kan ikke afgøres, når intervallet er for bredt. Den fulde rapport beskriver metoder, tal og forbehold.",
+        "The development in the trial municipalities is compared with the development in comparable municipalities over the same period (difference in differences{synth}). Uncertainty is given as {level}% confidence intervals, computed with methods that hold with few trial municipalities. A result is called better or worse when the whole interval lies on one side of zero; on par when it lies within the set margin; maintained when a material deterioration is ruled out; and inconclusive when the interval is too wide. The full report describes the methods, figures and caveats.",
+    ),
+    (
+        "pixi_caveat_few",
+        "Flere forsøg har kun {n} forsøgskommuner; intervallerne er derfor brede, og enkelte kommuner kan trække resultatet.",
+        "Several trials have only {n} trial municipalities; their intervals are therefore wide, and single municipalities can drive the result.",
+    ),
+    (
+        "pixi_caveat_overlap",
+        "Nogle kommuner deltog i flere forsøg med samme mål på samme tid; de enkelte forsøgs effekter kan ikke skilles ad.",
+        "Some municipalities took part in several trials with the same outcome at the same time; the separate trials' effects cannot be told apart.",
+    ),
+    (
+        "pixi_caveat_pretrend",
+        "For {n} resultater udviklede forsøgskommunerne sig allerede anderledes før forsøget; de er ikke beskrevet som virkninger af forsøget.",
+        "For {n} results the trial municipalities already developed differently before the trial; they are not described as effects of the trial.",
+    ),
+    (
+        "pixi_method_synth",
+        "; for {trials} en syntetisk kontrolgruppe: et vægtet gennemsnit af de kommuner, der fulgte forsøgskommunerne bedst før forsøget",
+        "; for {trials} a synthetic comparison group: a weighted average of the municipalities that tracked the trial municipalities best before the trial",
+    ),
+    ("pixi_more", "{n} resultater mere står i den fulde rapport.", "{n} more results are in the full report."),
     ("verdict_better", "Bedre", "Better"),
     ("verdict_on_par", "På niveau", "On par"),
     ("verdict_maintained", "Fastholdt", "Maintained"),
     ("verdict_worse", "Ringere", "Worse"),
     ("verdict_inconclusive", "Kan ikke afgøres", "Inconclusive"),
 ];
+
+/// A sentence from the table with its `{name}` values filled in.
+pub fn text(key: &str, lang: Lang, values: &[(&str, String)]) -> String {
+    fill(template(key, lang), values)
+}
 
 fn template(key: &str, lang: Lang) -> &'static str {
     let (_, da, en) = SENTENCES.iter().find(|(k, _, _)| *k == key).unwrap_or_else(|| panic!("no sentence `{key}`"));

@@ -4,6 +4,7 @@
 //! them re-estimates anything, so `frikommune report results.json` can re-render at any time.
 
 mod pdf;
+mod pixi;
 pub mod typst_world;
 mod view;
 mod web;
@@ -12,6 +13,7 @@ use crate::results::Results;
 use crate::study::Lang;
 
 pub use pdf::PdfReport;
+pub use pixi::PixiReport;
 pub use web::{HtmlReport, MarkdownReport, escape_markdown};
 
 /// Bytes of the charts a document embeds, by their path relative to the output folder.
@@ -61,5 +63,10 @@ pub fn exporters(lang: Lang) -> Vec<Box<dyn Exporter>> {
 
 /// The documents a reader opens, rendered from results and charts (what `report` re-renders).
 pub fn documents(lang: Lang) -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(PdfReport { lang }), Box::new(HtmlReport { lang }), Box::new(MarkdownReport { lang })]
+    vec![
+        Box::new(PdfReport { lang }),
+        Box::new(PixiReport { lang }),
+        Box::new(HtmlReport { lang }),
+        Box::new(MarkdownReport { lang }),
+    ]
 }

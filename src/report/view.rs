@@ -10,7 +10,7 @@ use crate::period::{Month, parse_date};
 use crate::results::{Analysis, OutcomeInfo, Results};
 use crate::study::{ComparisonDesign, CovidHandling, Lang};
 
-fn date_text(iso: &str, lang: Lang) -> String {
+pub(super) fn date_text(iso: &str, lang: Lang) -> String {
     parse_date(iso).map(|d| locale::date(d, lang)).unwrap_or_else(|| iso.to_string())
 }
 

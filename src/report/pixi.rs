@@ -1,0 +1,282 @@
+//! `pixi.pdf`: the short edition for policymakers (4–8 pages), after the North Jutland pixi:
+//! title, résumé, background, "Evalueringerne viser samlet set" with generated bullets,
+//! findings by theme with a key-number box and one chart each, a method box, caveats and the
+//! list of trials — with the effect sizes and intervals the original lacked.
+
+use serde_json::{Value, json};
+
+use super::{ChartFiles, Exporter, typst_world, view};
+use crate::findings::{Caveat, Finding, Verdict, wording};
+use crate::locale;
+use crate::results::Results;
+use crate::study::Lang;
+
+const TEMPLATE: &str = include_str!("pixi.typ");
+
+/// Most bullets under "Evalueringerne viser samlet set".
+const MAX_BULLETS: usize = 6;
+/// Most findings spelled out per theme (the strongest; the full report has the rest).
+const PER_THEME: usize = 4;
+
+pub struct PixiReport {
+    pub lang: Lang,
+}
+
+impl Exporter for PixiReport {
+    fn file_name(&self) -> String {
+        "pixi.pdf".into()
+    }
+
+    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String> {
+        Ok(self.typeset(results, charts)?.pdf)
+    }
+}
+
+impl PixiReport {
+    pub fn typeset(&self, results: &Results, charts: &ChartFiles) -> Result<typst_world::Typeset, String> {
+        let data = pixi(results, self.lang);
+        let json = serde_json::to_string(&data).map_err(|e| e.to_string())?;
+        let files: ChartFiles = charts.iter().map(|(p, b)| (format!("/{p}"), b.clone())).collect();
+        typst_world::compile_pdf(TEMPLATE, &json, &files, &format!("frikommune/{}-pixi", results.study.name))
+    }
+}
+
+/// The method note on synthetic comparison groups, naming the trials that use one.
+fn synth_note(r: &Results, lang: Lang) -> String {
+    let mut trials: Vec<String> = r
+        .analyses
+        .iter()
+        .filter(|a| a.synth.is_some())
+        .filter_map(|a| r.trials.iter().find(|t| t.key == a.trial))
+        .map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() })
+        .collect();
+    trials.dedup();
+    if trials.is_empty() {
+        String::new()
+    } else {
+        wording::text("pixi_method_synth", lang, &[("trials", trials.join(", "))])
+    }
+}
+
+/// The strongest finding: a decided verdict first, then the smallest Holm-adjusted p-value.
+fn strongest<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<&'a Finding> {
+    findings.min_by(|a, b| {
+        let rank = |f: &Finding| matches!(f.verdict, Verdict::Inconclusive) as u8;
+        rank(a).cmp(&rank(b)).then(a.p_holm.total_cmp(&b.p_holm))
+    })
+}
+
+fn pixi(r: &Results, lang: Lang) -> Value {
+    let da = lang == Lang::Da;
+    let s = &r.study;
+    let name_of = |key: &str| {
+        r.trials
+            .iter()
+            .find(|t| t.key == key)
+            .map(|t| if da { t.name.clone() } else { t.name_en.clone() })
+            .unwrap_or_default()
+    };
+    let theme_of = |trial: &str| r.trials.iter().find(|t| t.key == trial).map(|t| t.theme.clone()).unwrap_or_default();
+    let mut themes: Vec<String> = Vec::new();
+    for t in &r.trials {
+        if !themes.contains(&t.theme) {
+            themes.push(t.theme.clone());
+        }
+    }
+    let count = |v: &[Verdict]| r.findings.iter().filter(|f| v.contains(&f.verdict)).count().to_string();
+    let tally = wording::text(
+        "pixi_tally",
+        lang,
+        &[
+            ("n", r.findings.len().to_string()),
+            ("better", count(&[Verdict::Better])),
+            ("par", count(&[Verdict::OnPar, Verdict::Maintained])),
+            ("worse", count(&[Verdict::Worse])),
+            ("open", count(&[Verdict::Inconclusive])),
+        ],
+    );
+    let mut municipalities: Vec<u16> =
+        r.trials.iter().flat_map(|t| t.components.iter().flat_map(|c| c.participants.iter().map(|p| p.code))).collect();
+    municipalities.sort();
+    municipalities.dedup();
+    let mut networks: Vec<String> = r.trials.iter().map(|t| t.network.clone()).filter(|n| !n.is_empty()).collect();
+    networks.dedup();
+    let resume = wording::text(
+        "pixi_resume",
+        lang,
+        &[
+            ("trials", r.trials.len().to_string()),
+            ("municipalities", municipalities.len().to_string()),
+            ("networks", networks.join(", ")),
+            ("tally", tally.clone()),
+        ],
+    );
+    let named_themes: Vec<&String> = themes.iter().filter(|t| !t.is_empty()).collect();
+    let background = wording::text(
+        "pixi_background",
+        lang,
+        &[
+            ("n", named_themes.len().to_string()),
+            ("themes", named_themes.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("; ")),
+        ],
+    );
+
+    // Savings belong to the theme of their components' trials.
+    let savings_theme = |sv: &crate::results::SavingsResult| {
+        sv.components.first().and_then(|c| c.split_once('.')).map(|(t, _)| theme_of(t)).unwrap_or_default()
+    };
+    let mut bullets: Vec<String> = r.savings.iter().filter_map(|sv| wording::savings_sentence(sv, lang)).collect();
+    let mut used = Vec::new();
+    for theme in &themes {
+        if let Some(f) = strongest(r.findings.iter().filter(|f| &theme_of(&f.trial) == theme)) {
+            bullets.push(wording::sentence(r, f, lang));
+            used.push(f.analysis.clone());
+        }
+    }
+    let mut rest: Vec<&Finding> = r.findings.iter().filter(|f| !used.contains(&f.analysis)).collect();
+    while bullets.len() < MAX_BULLETS - 1 && !rest.is_empty() {
+        let Some(f) = strongest(rest.iter().copied()) else { break };
+        bullets.push(wording::sentence(r, f, lang));
+        rest.retain(|x| x.analysis != f.analysis);
+    }
+    bullets.truncate(MAX_BULLETS - 1);
+    bullets.push(tally);
+
+    let theme_views: Vec<Value> = themes
+        .iter()
+        .map(|theme| {
+            let all: Vec<&Finding> = r.findings.iter().filter(|f| &theme_of(&f.trial) == theme).collect();
+            let top = strongest(all.iter().copied());
+            let mut findings = Vec::new();
+            let mut left = all.clone();
+            while findings.len() < PER_THEME {
+                let Some(f) = strongest(left.iter().copied()) else { break };
+                findings.push(f);
+                left.retain(|x| x.analysis != f.analysis);
+            }
+            let more = (all.len() > findings.len())
+                .then(|| wording::text("pixi_more", lang, &[("n", (all.len() - findings.len()).to_string())]));
+            let saving = r.savings.iter().find(|sv| &savings_theme(sv) == theme && sv.total.is_some());
+            let (key_number, key_label, chart, alt) = match (saving, top) {
+                (Some(sv), _) => {
+                    let total = sv.total.as_ref().expect("filtered");
+                    let level = locale::number(100.0 * sv.conf_level, 0, lang);
+                    (
+                        locale::money(total.savings, lang),
+                        format!(
+                            "{} · {level} %: {} – {}",
+                            if da { &sv.name } else { &sv.name_en },
+                            locale::money(total.ci_low, lang),
+                            locale::money(total.ci_high, lang)
+                        ),
+                        sv.chart.as_ref().map(|c| format!("/{}", c.png)),
+                        sv.chart.as_ref().map(|c| c.alt.clone()),
+                    )
+                }
+                (None, Some(f)) => {
+                    let a = r.analyses.iter().find(|a| a.id == f.analysis);
+                    let o = r.outcomes.iter().find(|o| o.key == f.outcome);
+                    let unit = o.map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+                    let d = locale::decimals(unit);
+                    let chart = a.and_then(|a| a.synth_chart.as_ref().or(a.chart.as_ref()));
+                    (
+                        format!("{} {}", locale::signed(f.estimate, d, lang), locale::difference_unit(unit, lang)),
+                        format!(
+                            "{} · {} %: {} – {}",
+                            o.map(|o| if da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_default(),
+                            locale::number(100.0 * f.conf_level, 0, lang),
+                            locale::signed(f.ci_low, d, lang),
+                            locale::signed(f.ci_high, d, lang)
+                        ),
+                        chart.map(|c| format!("/{}", c.png)),
+                        chart.map(|c| c.alt.clone()),
+                    )
+                }
+                (None, None) => (String::new(), String::new(), None, None),
+            };
+            json!({
+                "theme": theme,
+                "key_number": key_number,
+                "key_label": key_label,
+                "findings": findings.iter().map(|f| json!({
+                    "label": wording::verdict_label(f.verdict, lang),
+                    "verdict": f.verdict,
+                    "sentence": wording::sentence(r, f, lang),
+                })).collect::<Vec<_>>(),
+                "more": more,
+                "chart": chart,
+                "alt": alt,
+            })
+        })
+        .collect();
+
+    // Caveats in general terms, each once.
+    let mut caveats = Vec::new();
+    let few: Vec<usize> = r
+        .findings
+        .iter()
+        .flat_map(|f| &f.caveats)
+        .filter_map(|c| if let Caveat::FewTreated { n } = c { Some(*n) } else { None })
+        .collect();
+    if let (Some(lo), Some(hi)) = (few.iter().min(), few.iter().max()) {
+        let n = if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") };
+        caveats.push(wording::text("pixi_caveat_few", lang, &[("n", n)]));
+    }
+    let pretrend = r.findings.iter().filter(|f| f.caveats.iter().any(|c| matches!(c, Caveat::PreTrend { .. }))).count();
+    if pretrend > 0 {
+        caveats.push(wording::text("pixi_caveat_pretrend", lang, &[("n", pretrend.to_string())]));
+    }
+    if r.findings.iter().any(|f| f.caveats.iter().any(|c| matches!(c, Caveat::Overlap { .. }))) {
+        caveats.push(wording::text("pixi_caveat_overlap", lang, &[]));
+    }
+    for f in &r.findings {
+        for c in &f.caveats {
+            if matches!(c, Caveat::Covid { .. } | Caveat::Events { .. } | Caveat::Suppressed { .. }) {
+                let text = wording::caveat(r, c, lang);
+                if !caveats.contains(&text) {
+                    caveats.push(text);
+                }
+            }
+        }
+    }
+
+    let trials: Vec<Value> = r
+        .trials
+        .iter()
+        .map(|t| {
+            let mut codes: Vec<u16> = t.components.iter().flat_map(|c| c.participants.iter().map(|p| p.code)).collect();
+            codes.sort();
+            codes.dedup();
+            let start = t.components.iter().map(|c| c.start.clone()).min().unwrap_or_default();
+            json!({
+                "name": name_of(&t.key),
+                "theme": t.theme,
+                "n": codes.len(),
+                "start": view::date_text(&start, lang),
+                "evaluation_end": view::date_text(&t.evaluation_end, lang),
+            })
+        })
+        .collect();
+    let strings: serde_json::Map<String, Value> =
+        locale::table(lang).into_iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    json!({
+        "lang": if da { "da" } else { "en" },
+        "title": if da { &s.title } else { &s.title_en },
+        "notice": s.synthetic.then(|| locale::t("synthetic_notice", lang).to_string()),
+        "networks": networks.join(" · "),
+        "data_period": format!("{} – {}", locale::month(s.data_months.first, lang), locale::month(s.data_months.last, lang)),
+        "t": strings,
+        "resume": resume,
+        "background": background,
+        "bullets": bullets,
+        "themes": theme_views,
+        "method": wording::text(
+            "pixi_method",
+            lang,
+            &[("level", locale::number(100.0 * s.conf_level, 0, lang)), ("synth", synth_note(r, lang))],
+        ),
+        "caveats": caveats,
+        "trials": trials,
+        "tool": r.tool,
+    })
+}

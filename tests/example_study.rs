@@ -430,4 +430,12 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     assert!(o.status.success(), "report failed: {}", String::from_utf8_lossy(&o.stderr));
     let english = std::fs::read(da.join("report.pdf")).unwrap();
     assert!(english.starts_with(b"%PDF") && english != danish);
+    // The charts follow the language, and so do the other documents.
+    let results: Results = serde_json::from_slice(&std::fs::read(da.join("results.json")).unwrap()).unwrap();
+    let chart = results.analyses[0].chart.as_ref().unwrap();
+    let svg = std::fs::read_to_string(da.join(&chart.svg)).unwrap();
+    assert!(svg.contains("Trial start") && !svg.contains("Forsøgsstart"), "the chart is not in English");
+    let md = std::fs::read_to_string(da.join("report.md")).unwrap();
+    assert!(md.contains("Main findings") && md.contains("confidence interval"));
+    assert!(std::fs::read(da.join("pixi.pdf")).unwrap().starts_with(b"%PDF"));
 }

@@ -170,6 +170,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("summary", "Resumé af estimater", "Summary of estimates"),
     ("findings", "Hovedresultater", "Main findings"),
     ("verdict", "Vurdering", "Verdict"),
+    ("figure_forest", "Effekter på tværs af forsøg og udfald", "Effects across trials and outcomes"),
+    (
+        "forest_footnote",
+        "Punkt: det afgørende estimat; linje: {level} %-konfidensinterval; blåt bånd: ækvivalensmargin. Grøn: bedre, blå: på niveau/fastholdt, rød: ringere, grå: kan ikke afgøres.",
+        "Dot: the deciding estimate; line: {level}% confidence interval; blue band: equivalence margin. Green: better, blue: on par/maintained, red: worse, grey: inconclusive.",
+    ),
     ("pixi", "Pixi-udgave", "Summary edition"),
     ("pixi_resume", "Resumé", "Summary"),
     ("pixi_background", "Baggrund", "Background"),

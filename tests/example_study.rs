@@ -416,6 +416,13 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         synthetic_charts += 1;
     }
     assert_eq!(synthetic_charts, 4);
+    // The forest plot: a panel per outcome (its label in the SVG) and every finding in its alt text.
+    let forest = results.forest_chart.as_ref().expect("a forest plot");
+    let svg = std::fs::read_to_string(da.join(&forest.svg)).unwrap();
+    for o in &results.outcomes {
+        assert!(svg.contains(&o.label), "the forest plot lacks the panel for {}", o.key);
+    }
+    assert_eq!(forest.alt.matches(" [").count(), results.findings.len(), "{}", forest.alt);
     let leftovers: Vec<_> = std::fs::read_dir(a.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "only the study folder is left in the output root");
 

@@ -5,6 +5,7 @@
 //! looked up. Charts read [`crate::results`] only.
 
 pub mod event;
+pub mod forest;
 pub mod survival;
 pub mod synth;
 pub mod trend;
@@ -15,6 +16,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use event::EventChart;
+pub use forest::{ForestChart, ForestPanel, ForestRow};
 pub use survival::{SurvivalChart, SurvivalCurve};
 pub use synth::{Bar, BarChart, GapChart};
 pub use trend::TrendChart;
@@ -25,12 +27,17 @@ pub const SIZE: (u32, u32) = (1200, 675);
 /// A chart that can draw itself on any plotters backend.
 pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+
+    /// Pixel size; [`SIZE`] unless the chart grows with its content.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
 }
 
 /// Draws the chart into a PNG file at `path`.
 pub fn render_png(chart: &impl Chart, path: &std::path::Path) -> Result<(), String> {
     register_fonts();
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = BitMapBackend::new(path, chart.size()).into_drawing_area();
     chart.draw(&root)?;
     root.present().map_err(|e| e.to_string())
 }
@@ -40,7 +47,7 @@ pub fn render_svg(chart: &impl Chart) -> Result<String, String> {
     register_fonts();
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, chart.size()).into_drawing_area();
         chart.draw(&root)?;
         root.present().map_err(|e| e.to_string())?;
     }

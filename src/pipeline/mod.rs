@@ -122,6 +122,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             .collect(),
         durations: Vec::new(),
         findings: Vec::new(),
+        forest_chart: None,
     };
     link_savings(study, &mut results);
     results.findings = crate::findings::assess(&results);
@@ -637,6 +638,10 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
             results.durations[i].chart = Some(ChartRef { png, svg, alt });
         }
     }
+    if let Some((spec, alt)) = forest_chart(results, lang) {
+        let (png, svg) = draw("charts/forest", &|p| both(&spec, p))?;
+        results.forest_chart = Some(ChartRef { png, svg, alt });
+    }
     progress.finish();
     let exporters = exporters(lang);
     progress.stage("writing reports", exporters.len() as u64);
@@ -651,6 +656,58 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
     let out_dir = stage.commit()?;
     let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
     Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates })
+}
+
+/// The forest plot: a panel per outcome, a row per trial component, the deciding estimates.
+fn forest_chart(results: &Results, lang: Lang) -> Option<(crate::charts::ForestChart, String)> {
+    use crate::charts::{ForestChart, ForestPanel, ForestRow};
+    use crate::findings::wording;
+    let mut panels: Vec<ForestPanel> = Vec::new();
+    let mut alt = Vec::new();
+    for o in &results.outcomes {
+        let label_of = if lang == Lang::Da { &o.label } else { &o.label_en };
+        let rows: Vec<ForestRow> = results
+            .findings
+            .iter()
+            .filter(|f| f.outcome == o.key)
+            .map(|f| {
+                let trial = results.trials.iter().find(|t| t.key == f.trial);
+                let name = trial.map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() });
+                let label = name.unwrap_or_else(|| f.trial.clone());
+                alt.push(format!(
+                    "{label}, {}: {} [{}; {}] ({})",
+                    label_of,
+                    locale::number(f.estimate, locale::decimals(o.unit), lang),
+                    locale::number(f.ci_low, locale::decimals(o.unit), lang),
+                    locale::number(f.ci_high, locale::decimals(o.unit), lang),
+                    wording::verdict_label(f.verdict, lang)
+                ));
+                ForestRow { label, estimate: f.estimate, ci_low: f.ci_low, ci_high: f.ci_high, verdict: f.verdict }
+            })
+            .collect();
+        if !rows.is_empty() {
+            panels.push(ForestPanel {
+                label: format!("{label_of} ({})", locale::difference_unit(o.unit, lang)),
+                margin: o.margin,
+                decimals: locale::decimals(o.unit),
+                rows,
+            });
+        }
+    }
+    if panels.is_empty() {
+        return None;
+    }
+    let level = locale::number(100.0 * results.study.conf_level, 0, lang);
+    let footnote = vec![t("forest_footnote", lang).replace("{level}", &level)];
+    let chart = ForestChart {
+        title: t("figure_forest", lang).to_string(),
+        subtitle: if lang == Lang::Da { results.study.title.clone() } else { results.study.title_en.clone() },
+        panels,
+        footnote: footnote.clone(),
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        lang,
+    };
+    Some((chart, format!("{}: {}. {}", t("figure_forest", lang), alt.join("; "), footnote[0])))
 }
 
 /// Writes the PNG to `png` and returns the SVG text.

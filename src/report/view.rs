@@ -805,6 +805,8 @@ pub fn report(r: &Results, lang: Lang) -> Value {
         "t": strings,
         "summary": summary,
         "findings": findings_view(r, lang),
+        "forest": r.forest_chart.as_ref().map(|c| format!("/{}", c.png)),
+        "forest_alt": r.forest_chart.as_ref().map(|c| c.alt.clone()),
         "trials": trials,
         "savings": savings_view(r, lang),
         "durations": durations_view(r, lang),

@@ -38,6 +38,9 @@ pub struct Results {
     /// What each analysis lets an evaluator say: verdict, adjusted p-values, caveats.
     #[serde(default)]
     pub findings: Vec<crate::findings::Finding>,
+    /// The forest plot of the findings.
+    #[serde(default)]
+    pub forest_chart: Option<ChartFiles>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -151,6 +154,7 @@ impl Results {
             .flat_map(|a| a.charts())
             .chain(self.savings.iter().flat_map(|s| [&s.chart, &s.units_chart].into_iter().flatten()))
             .chain(self.durations.iter().flat_map(|d| d.chart.iter()))
+            .chain(self.forest_chart.iter())
     }
 }
 

@@ -426,6 +426,16 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     let leftovers: Vec<_> = std::fs::read_dir(a.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "only the study folder is left in the output root");
 
+    // `report` in the run's language reproduces results.json byte for byte (floats round-trip).
+    let before = std::fs::read(da.join("results.json")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_frikommune"))
+        .args(["report", "--quiet"])
+        .arg(da.join("results.json"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "report failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(da.join("results.json")).unwrap() == before, "report changed results.json");
+
     // `report` re-renders the PDF from results.json alone, here in English.
     let danish = std::fs::read(da.join("report.pdf")).unwrap();
     std::fs::remove_file(da.join("report.pdf")).unwrap();

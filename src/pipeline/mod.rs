@@ -56,11 +56,30 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
         })
         .collect();
     progress.stage("estimating", jobs.len() as u64);
+    // The analyses run side by side (each also parallel inside); every one draws from its own
+    // seeded streams, so the results do not depend on the order they finish in. A helper thread
+    // drives the pool while this thread reports progress.
+    let mut slots: Vec<Option<std::result::Result<Analysis, String>>> = (0..jobs.len()).map(|_| None).collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let jobs = &jobs;
+        scope.spawn(move || {
+            use rayon::prelude::*;
+            jobs.par_iter().enumerate().for_each_with(tx, |tx, (i, (ti, ci, outcome))| {
+                let done = Design::build(study, panel, *ti, *ci, outcome)
+                    .map(|design| analysis(study, panel, &design))
+                    .map_err(|e| e.0);
+                let _ = tx.send((i, done));
+            });
+        });
+        for (i, done) in rx {
+            slots[i] = Some(done);
+            progress.advance();
+        }
+    });
     let mut analyses = Vec::with_capacity(jobs.len());
-    for (ti, ci, outcome) in jobs {
-        let design = Design::build(study, panel, ti, ci, &outcome).map_err(|e| Error::Design(e.0))?;
-        analyses.push(analysis(study, panel, &design));
-        progress.advance();
+    for slot in slots {
+        analyses.push(slot.expect("every analysis reports back").map_err(Error::Design)?);
     }
     progress.finish();
     let mut results = Results {

@@ -527,11 +527,26 @@ mod tests {
         assert!(parse_day(b"2020-02-29").is_some());
     }
 
+    /// The CSV at `csv` written as `cases.parquet` beside it, with the types polars infers;
+    /// whether the municipality column came out as integers.
+    fn parquet_copy(csv: &Path) -> (std::path::PathBuf, bool) {
+        use polars::prelude::*;
+        let mut df = CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(csv.to_path_buf()))
+            .unwrap()
+            .finish()
+            .unwrap();
+        let integer_codes = df.column("municipality").unwrap().dtype().is_integer();
+        let parquet = csv.with_file_name("cases.parquet");
+        ParquetWriter::new(std::fs::File::create(&parquet).unwrap()).finish(&mut df).unwrap();
+        (parquet, integer_codes)
+    }
+
     /// A Parquet case file (integer codes; typed dates, and text dates) reads as the CSV it came
     /// from.
     #[test]
     fn parquet_cases_read_as_their_csv() {
-        use polars::prelude::*;
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("cases.csv");
         let mut text = String::from("case_id,municipality,start,end\n");
@@ -540,15 +555,8 @@ mod tests {
             text.push_str(&format!("{i},{},2018-{:02}-{:02},{end}\n", [101, 851, 787][i % 3], 1 + i % 12, 1 + i % 28));
         }
         std::fs::write(&csv, text).unwrap();
-        let mut df = CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(csv.clone()))
-            .unwrap()
-            .finish()
-            .unwrap();
-        assert!(df.column("municipality").unwrap().dtype().is_integer(), "typed codes in the Parquet file");
-        let parquet = dir.path().join("cases.parquet");
-        ParquetWriter::new(std::fs::File::create(&parquet).unwrap()).finish(&mut df).unwrap();
+        let (parquet, integer_codes) = parquet_copy(&csv);
+        assert!(integer_codes, "typed codes in the Parquet file");
         let registry = Registry::embedded();
         let (a, b) = (read_cases(&csv, b',', &registry).unwrap(), read_cases(&parquet, b',', &registry).unwrap());
         assert_eq!(
@@ -561,7 +569,6 @@ mod tests {
     /// the fold rejects is reported with its row, column and value.
     #[test]
     fn extra_columns_reach_the_fold_and_rejections_are_reported() {
-        use polars::prelude::*;
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("cases.csv");
         std::fs::write(
@@ -569,14 +576,7 @@ mod tests {
             "case_id,municipality,case_type,start,end,n\n1,101,jaf,2018-01-05,,\n2,851,rehab,2018-02-01,2018-03-01,3\n",
         )
         .unwrap();
-        let mut df = CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(csv.clone()))
-            .unwrap()
-            .finish()
-            .unwrap();
-        let parquet = dir.path().join("cases.parquet");
-        ParquetWriter::new(std::fs::File::create(&parquet).unwrap()).finish(&mut df).unwrap();
+        let (parquet, _) = parquet_copy(&csv);
         let registry = Registry::embedded();
         let collect = |path: &Path| {
             let (parts, stats) =

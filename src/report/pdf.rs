@@ -24,8 +24,6 @@ impl PdfReport {
     /// Typesets the report; the page texts let tests check what a reader sees.
     pub fn typeset(&self, results: &Results, charts: &ChartFiles) -> Result<typst_world::Typeset, String> {
         let data = view::report(results, self.lang);
-        let json = serde_json::to_string(&data).map_err(|e| e.to_string())?;
-        let files: ChartFiles = charts.iter().map(|(p, b)| (format!("/{p}"), b.clone())).collect();
-        typst_world::compile_pdf(TEMPLATE, &json, &files, &format!("frikommune/{}", results.study.name))
+        typst_world::typeset_view(TEMPLATE, &data, charts, &format!("frikommune/{}", results.study.name))
     }
 }

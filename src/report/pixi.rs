@@ -35,9 +35,7 @@ impl Exporter for PixiReport {
 impl PixiReport {
     pub fn typeset(&self, results: &Results, charts: &ChartFiles) -> Result<typst_world::Typeset, String> {
         let data = pixi(results, self.lang);
-        let json = serde_json::to_string(&data).map_err(|e| e.to_string())?;
-        let files: ChartFiles = charts.iter().map(|(p, b)| (format!("/{p}"), b.clone())).collect();
-        typst_world::compile_pdf(TEMPLATE, &json, &files, &format!("frikommune/{}-pixi", results.study.name))
+        typst_world::typeset_view(TEMPLATE, &data, charts, &format!("frikommune/{}-pixi", results.study.name))
     }
 }
 

@@ -100,6 +100,18 @@ fn frame_text(frame: &typst::layout::Frame, out: &mut String) {
 
 /// Compiles `template` to PDF with `data` (JSON text) as `sys.inputs.data` and `files` (virtual
 /// path → bytes) readable by `image(...)`.
+/// Typesets `template` over a JSON view, with the charts served under `/charts/…`.
+pub fn typeset_view(
+    template: &str,
+    view: &serde_json::Value,
+    charts: &[(String, Vec<u8>)],
+    ident: &str,
+) -> Result<Typeset, String> {
+    let json = serde_json::to_string(view).map_err(|e| e.to_string())?;
+    let files: Vec<(String, Vec<u8>)> = charts.iter().map(|(p, b)| (format!("/{p}"), b.clone())).collect();
+    compile_pdf(template, &json, &files, ident)
+}
+
 pub fn compile_pdf(template: &str, data: &str, files: &[(String, Vec<u8>)], ident: &str) -> Result<Typeset, String> {
     let mut inputs = Dict::new();
     inputs.insert("data".into(), Value::Str(data.into()));

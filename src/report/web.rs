@@ -113,8 +113,9 @@ impl Exporter for MarkdownReport {
         "report.md".into()
     }
 
-    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String> {
-        render(MARKDOWN, "report.md", results, charts, self.lang)
+    fn render(&self, results: &Results, _charts: &ChartFiles) -> Result<Vec<u8>, String> {
+        // Markdown links the chart files; it needs no data URIs.
+        render(MARKDOWN, "report.md", results, &Vec::new(), self.lang)
     }
 }
 

@@ -282,3 +282,21 @@ fn a_bad_case_row_names_file_row_and_column_and_nothing_is_written() {
     assert_bad_input(&o, &["row 5001"]);
     assert!(!out.exists());
 }
+
+#[test]
+fn report_languages_are_checked() {
+    let (dir, study) = study_copy();
+    edit(&study, "language = [\"da\", \"en\"]", "language = [\"da\", \"de\"]");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["study.toml:", "study.language", "found `de`"]);
+    edit(&study, "language = [\"da\", \"de\"]", "language = [\"en\", \"en\"]");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["`en` is listed twice"]);
+    edit(&study, "language = [\"en\", \"en\"]", "language = 7");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["study.language", "expected `\"da\"`, `\"en\"` or a list"]);
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["study.language"]);
+    let o = bin().args(["run", "--lang", "da,da"]).arg(repo().join("data/study.toml")).output().unwrap();
+    assert_bad_input(&o, &["--lang lists `da` twice"]);
+}

@@ -346,13 +346,35 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     run_into(b.path());
     let da = a.path().join("nordjylland-eksempel");
     let db = b.path().join("nordjylland-eksempel");
-    for f in ["results.json", "results.csv", "report.pdf", "pixi.pdf", "report.html", "report.md"] {
+    // The example study asks for Danish with English beside it in en/.
+    for f in [
+        "results.json",
+        "results.csv",
+        "report.pdf",
+        "pixi.pdf",
+        "report.html",
+        "report.md",
+        "en/report.pdf",
+        "en/pixi.pdf",
+        "en/report.html",
+        "en/report.md",
+        "en/charts/forest.svg",
+    ] {
         let x = std::fs::read(da.join(f)).unwrap();
         let y = std::fs::read(db.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");
     }
     let results: Results = serde_json::from_slice(&std::fs::read(da.join("results.json")).unwrap()).unwrap();
     assert!(results.study.synthetic);
+    assert_eq!(results.study.languages, [Lang::Da, Lang::En]);
+    // Every chart has its English twin under en/, and the English documents speak English.
+    for a in &results.analyses {
+        let svg = std::fs::read_to_string(da.join("en").join(&a.chart.as_ref().unwrap().svg)).unwrap();
+        assert!(svg.contains("Trial start") && !svg.contains("Forsøgsstart"), "en/{}", a.id);
+    }
+    let md = std::fs::read_to_string(da.join("en/report.md")).unwrap();
+    assert!(md.contains("Main findings") && md.contains("(charts/forest.png)"));
+    assert!(std::fs::read_to_string(da.join("en/report.html")).unwrap().contains("lang=\"en\""));
     let twfe = results.analyses.iter().flat_map(|a| &a.estimates).filter(|e| e.method.key() == "twfe").count();
     assert_eq!(twfe, 2 * results.analyses.len(), "every analysis has TWFE with CR1 and with the wild bootstrap");
     for a in &results.analyses {
@@ -435,6 +457,7 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         .unwrap();
     assert!(o.status.success(), "report failed: {}", String::from_utf8_lossy(&o.stderr));
     assert!(std::fs::read(da.join("results.json")).unwrap() == before, "report changed results.json");
+    assert!(da.join("en/report.pdf").exists(), "report keeps the English documents beside the Danish");
 
     // `report` re-renders the PDF from results.json alone, here in English.
     let danish = std::fs::read(da.join("report.pdf")).unwrap();
@@ -447,6 +470,7 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     assert!(o.status.success(), "report failed: {}", String::from_utf8_lossy(&o.stderr));
     let english = std::fs::read(da.join("report.pdf")).unwrap();
     assert!(english.starts_with(b"%PDF") && english != danish);
+    assert!(!da.join("en").exists(), "English is now the main language: no en/ folder");
     // The charts follow the language, and so do the other documents.
     let results: Results = serde_json::from_slice(&std::fs::read(da.join("results.json")).unwrap()).unwrap();
     let chart = results.analyses[0].chart.as_ref().unwrap();

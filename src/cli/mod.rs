@@ -61,6 +61,19 @@ impl From<LangArg> for Lang {
     }
 }
 
+/// `--lang da`, `--lang en` or `--lang da,en`: the first is the main language.
+pub fn languages(args: &[LangArg], default: &[Lang]) -> frikommune::Result<Vec<Lang>> {
+    let mut out: Vec<Lang> = Vec::new();
+    for &a in args {
+        let l = Lang::from(a);
+        if out.contains(&l) {
+            return Err(frikommune::error::Error::Design(format!("--lang lists `{}` twice", l.code())));
+        }
+        out.push(l);
+    }
+    Ok(if out.is_empty() { default.to_vec() } else { out })
+}
+
 pub const DEFAULT_STUDY: &str = "data/study.toml";
 
 /// Parses the command line, runs it and returns the exit code.

@@ -13,8 +13,10 @@ use super::{LangArg, Output};
 pub struct Args {
     /// A results.json written by `run`; charts are read from the folder beside it.
     results: PathBuf,
-    #[arg(long, value_enum)]
-    lang: Option<LangArg>,
+    /// Languages, e.g. `en` or `da,en`; the first goes at the top of the folder (default: the
+    /// languages the results were written in).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    lang: Vec<LangArg>,
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
@@ -23,14 +25,12 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let mut results: Results =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
     let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
-    let lang = args.lang.map(Into::into).unwrap_or(results.study.language);
+    let langs = super::languages(&args.lang, &results.study.languages)?;
     // Charts and every document, redrawn in the language from the results alone, staged and
     // swapped in: a failure leaves the folder as it was.
-    let summary = frikommune::pipeline::write_outputs(&mut results, &dir, lang, &Bars::new(out.quiet))?;
-    for f in summary.files.iter().filter(|f| !f.starts_with("charts/")) {
-        out.say(format!("wrote {}", summary.out_dir.join(f).display()));
+    let summary = frikommune::pipeline::write_outputs(&mut results, &dir, &langs, &Bars::new(out.quiet))?;
+    for line in summary.listing() {
+        out.say(format!("wrote {line}"));
     }
-    let charts = summary.files.iter().filter(|f| f.starts_with("charts/")).count();
-    out.say(format!("wrote {} ({charts} files)", summary.out_dir.join("charts").display()));
     Ok(())
 }

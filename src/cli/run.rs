@@ -15,21 +15,20 @@ pub struct Args {
     /// Folder that receives `<study name>/`.
     #[arg(long, default_value = "reports")]
     out: PathBuf,
-    /// Report language (default: the study's `language`).
-    #[arg(long, value_enum)]
-    lang: Option<LangArg>,
+    /// Report languages, e.g. `da` or `da,en`; the first is written at the top of the folder,
+    /// the others in `<lang>/` beside it (default: the study's `language`).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    lang: Vec<LangArg>,
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let study = Study::load(&args.study)?;
-    let lang = args.lang.map(Into::into).unwrap_or(study.language);
+    let langs = super::languages(&args.lang, &study.languages)?;
     let bars = Bars::new(out.quiet);
-    let summary = pipeline::run(&study, &args.out, lang, &bars)?;
+    let summary = pipeline::run(&study, &args.out, &langs, &bars)?;
     out.say(format!("{} analyses, {} estimates → {}", summary.analyses, summary.estimates, summary.out_dir.display()));
-    for f in summary.files.iter().filter(|f| !f.starts_with("charts/")) {
-        out.say(format!("  {}", summary.out_dir.join(f).display()));
+    for line in summary.listing() {
+        out.say(format!("  {line}"));
     }
-    let charts = summary.files.iter().filter(|f| f.starts_with("charts/")).count();
-    out.say(format!("  {} ({charts} files)", summary.out_dir.join("charts").display()));
     Ok(())
 }

@@ -20,7 +20,7 @@ use crate::ingest::{Panel, read_panel};
 use crate::locale::{self, t};
 use crate::output::StagedDir;
 use crate::period::Month;
-use crate::report::{ChartFiles, exporters};
+use crate::report::{ChartFiles, CsvExport, Exporter, JsonExport, documents};
 use crate::results::{
     Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, EventStudyResult, OutcomeInfo,
     ParticipantInfo, Results, SCHEMA_VERSION, SavingsResult, StudyInfo, TrendPoint, TrialInfo,
@@ -157,7 +157,7 @@ fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
         title: study.title.clone(),
         title_en: study.title_en.clone(),
         synthetic: study.synthetic,
-        language: study.language,
+        languages: study.languages.clone(),
         conf_level: study.conf_level,
         min_cell: study.min_cell,
         panel_file,
@@ -562,13 +562,39 @@ pub fn analyse_cases(study: &Study, progress: &dyn Progress) -> Result<CaseResul
 /// What a run wrote.
 pub struct RunSummary {
     pub out_dir: PathBuf,
+    /// Every file written, relative to `out_dir`.
     pub files: Vec<String>,
     pub analyses: usize,
     pub estimates: usize,
 }
 
-/// Reads the data, analyses, and writes results, charts and reports to `out_root/<study name>`.
-pub fn run(study: &Study, out_root: &Path, lang: Lang, progress: &dyn Progress) -> Result<RunSummary> {
+impl RunSummary {
+    /// What was written where: every document, and each chart folder with its file count.
+    pub fn listing(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut chart_dirs: Vec<(String, usize)> = Vec::new();
+        for f in &self.files {
+            match f.find("charts/") {
+                Some(i) => {
+                    let dir = &f[..i + "charts".len()];
+                    match chart_dirs.iter_mut().find(|(d, _)| d == dir) {
+                        Some((_, n)) => *n += 1,
+                        None => chart_dirs.push((dir.to_string(), 1)),
+                    }
+                }
+                None => lines.push(self.out_dir.join(f).display().to_string()),
+            }
+        }
+        for (dir, n) in chart_dirs {
+            lines.push(format!("{} ({n} files)", self.out_dir.join(dir).display()));
+        }
+        lines
+    }
+}
+
+/// Reads the data, analyses, and writes results, charts and reports to `out_root/<study name>`
+/// in each of `langs` (the first at the top of the folder, the others in `<lang>/`).
+pub fn run(study: &Study, out_root: &Path, langs: &[Lang], progress: &dyn Progress) -> Result<RunSummary> {
     progress.stage("reading data", 1);
     let panel = read_panel(study)?;
     progress.finish();
@@ -576,27 +602,77 @@ pub fn run(study: &Study, out_root: &Path, lang: Lang, progress: &dyn Progress) 
     let cases = analyse_cases(study, progress)?;
     let mut results = analyse(study, &panel, progress)?;
     cases.merge_into(study, &mut results);
-    write_outputs(&mut results, &out_root.join(&study.name), lang, progress)
+    write_outputs(&mut results, &out_root.join(&study.name), langs, progress)
 }
 
-/// Draws the charts into a staged folder, renders every exporter, and swaps the folder in.
-pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress: &dyn Progress) -> Result<RunSummary> {
+/// Draws the charts and renders every document in each of `langs` into a staged folder, writes
+/// `results.json` and `results.csv` beside them, and swaps the folder in. The main language
+/// (the first) goes at the top of the folder; each other language gets `<lang>/` with its own
+/// charts and documents, drawn on a thread of its own.
+pub fn write_outputs(
+    results: &mut Results,
+    out_dir: &Path,
+    langs: &[Lang],
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
+    let Some((&main, others)) = langs.split_first() else {
+        return Err(Error::Design("no report language given".into()));
+    };
+    results.study.languages = langs.to_vec();
     let stage = StagedDir::new(out_dir)?;
+    let mut files = Vec::new();
+    std::thread::scope(|scope| -> Result<()> {
+        let beside: Vec<_> = others
+            .iter()
+            .map(|&lang| {
+                let mut copy = results.clone();
+                let stage = &stage;
+                scope.spawn(move || write_language(&mut copy, stage, &format!("{}/", lang.code()), lang, &Silent))
+            })
+            .collect();
+        let main_files = write_language(results, &stage, "", main, progress);
+        for e in [&JsonExport as &dyn Exporter, &CsvExport] {
+            let name = e.file_name();
+            let bytes = e.render(results, &Vec::new()).map_err(|m| Error::Render { what: name.clone(), message: m })?;
+            stage.write(&name, &bytes)?;
+            files.push(name);
+        }
+        files.extend(main_files?);
+        for handle in beside {
+            files.extend(handle.join().expect("a report thread panicked")?);
+        }
+        Ok(())
+    })?;
+    let out_dir = stage.commit()?;
+    let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
+    Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates })
+}
+
+/// Draws every chart of `results` in `lang` under `prefix` in the stage, records them in
+/// `results`, and renders the documents beside them. Returns the files written.
+fn write_language(
+    results: &mut Results,
+    stage: &StagedDir,
+    prefix: &str,
+    lang: Lang,
+    progress: &dyn Progress,
+) -> Result<Vec<String>> {
     let mut files = Vec::new();
     let mut chart_files: ChartFiles = Vec::new();
     progress.stage("drawing charts", results.analyses.len() as u64);
+    // Chart paths are relative to the documents that link them, which sit in the same folder.
     let mut draw =
         |base: &str, chart: &dyn Fn(&Path) -> std::result::Result<String, String>| -> Result<(String, String)> {
             let png = format!("{base}.png");
             let svg = format!("{base}.svg");
-            let render = |m: String| Error::Render { what: format!("chart {base}"), message: m };
-            let text = chart(&stage.path(&png)?).map_err(render)?;
-            stage.write(&svg, text.as_bytes())?;
-            let bytes = std::fs::read(stage.path(&png)?).map_err(|e| Error::write(&png, e))?;
+            let render = |m: String| Error::Render { what: format!("chart {prefix}{base}"), message: m };
+            let text = chart(&stage.path(&format!("{prefix}{png}"))?).map_err(render)?;
+            stage.write(&format!("{prefix}{svg}"), text.as_bytes())?;
+            let bytes = std::fs::read(stage.path(&format!("{prefix}{png}"))?).map_err(|e| Error::write(&png, e))?;
             chart_files.push((png.clone(), bytes));
             chart_files.push((svg.clone(), text.into_bytes()));
-            files.push(png.clone());
-            files.push(svg.clone());
+            files.push(format!("{prefix}{png}"));
+            files.push(format!("{prefix}{svg}"));
             Ok((png, svg))
         };
     for i in 0..results.analyses.len() {
@@ -662,19 +738,17 @@ pub fn write_outputs(results: &mut Results, out_dir: &Path, lang: Lang, progress
         results.forest_chart = Some(ChartRef { png, svg, alt });
     }
     progress.finish();
-    let exporters = exporters(lang);
-    progress.stage("writing reports", exporters.len() as u64);
-    for e in exporters {
-        let name = e.file_name();
+    let documents = documents(lang);
+    progress.stage("writing reports", documents.len() as u64);
+    for e in documents {
+        let name = format!("{prefix}{}", e.file_name());
         let bytes = e.render(results, &chart_files).map_err(|m| Error::Render { what: name.clone(), message: m })?;
         stage.write(&name, &bytes)?;
         files.push(name);
         progress.advance();
     }
     progress.finish();
-    let out_dir = stage.commit()?;
-    let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
-    Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates })
+    Ok(files)
 }
 
 /// The forest plot: a panel per outcome, a row per trial component, the deciding estimates.

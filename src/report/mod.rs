@@ -54,13 +54,6 @@ impl Exporter for CsvExport {
     }
 }
 
-/// The exporters a run writes, in order.
-pub fn exporters(lang: Lang) -> Vec<Box<dyn Exporter>> {
-    let mut all: Vec<Box<dyn Exporter>> = vec![Box::new(JsonExport), Box::new(CsvExport)];
-    all.extend(documents(lang));
-    all
-}
-
 /// The documents a reader opens, rendered from results and charts (what `report` re-renders).
 pub fn documents(lang: Lang) -> Vec<Box<dyn Exporter>> {
     vec![

@@ -18,7 +18,7 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -50,7 +50,9 @@ pub struct StudyInfo {
     pub title_en: String,
     /// True when the data are simulated; every report page then says so.
     pub synthetic: bool,
-    pub language: Lang,
+    /// The languages the documents are written in, the main one (top of the folder) first;
+    /// the others sit in `<lang>/` beside it.
+    pub languages: Vec<Lang>,
     pub conf_level: f64,
     /// Cells behind fewer persons than this are suppressed.
     pub min_cell: u32,

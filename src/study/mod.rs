@@ -37,6 +37,13 @@ impl Lang {
             _ => None,
         }
     }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// The unit an outcome is measured in; decides formatting and plausibility checks.
@@ -398,7 +405,8 @@ pub struct Study {
     pub title: String,
     pub title_en: String,
     pub synthetic: bool,
-    pub language: Lang,
+    /// Report languages, the main one first (never empty).
+    pub languages: Vec<Lang>,
     pub data: DataSpec,
     pub registry: Registry,
     pub conf_level: f64,
@@ -431,6 +439,11 @@ pub struct Study {
 impl Study {
     pub fn outcome(&self, key: &str) -> Option<&Outcome> {
         self.outcomes.iter().find(|o| o.key == key)
+    }
+
+    /// The main report language.
+    pub fn language(&self) -> Lang {
+        self.languages[0]
     }
 
     pub fn title(&self, lang: Lang) -> &str {
@@ -581,6 +594,40 @@ impl Validator<'_> {
         found
     }
 
+    /// `language = "da"` or `language = ["da", "en"]`: distinct languages, the main one first.
+    fn languages(&mut self, value: &Spanned<toml::Value>) -> Option<Vec<Lang>> {
+        let expected = "expected `\"da\"`, `\"en\"` or a list of them such as `[\"da\", \"en\"]`";
+        let names: Vec<&str> = match value.get_ref() {
+            toml::Value::String(s) => vec![s.as_str()],
+            toml::Value::Array(items) if !items.is_empty() => match items.iter().map(|v| v.as_str()).collect() {
+                Some(names) => names,
+                None => {
+                    self.report(value, "study.language", expected);
+                    return None;
+                }
+            },
+            _ => {
+                self.report(value, "study.language", expected);
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for name in names {
+            match Lang::parse(name) {
+                Some(l) if out.contains(&l) => {
+                    self.report(value, "study.language", format!("`{name}` is listed twice"));
+                    return None;
+                }
+                Some(l) => out.push(l),
+                None => {
+                    self.report(value, "study.language", format!("{expected}, found `{name}`"));
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn study(&mut self, file: raw::StudyFile, path: &Path) -> Option<Study> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let resolve = |p: &str| dir.join(p);
@@ -589,9 +636,9 @@ impl Validator<'_> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             self.report(&file.study.name, "study.name", "expected a folder-safe name (letters, digits, `-`, `_`)");
         }
-        let language = match &file.study.language {
-            Some(l) => self.choice(l, "study.language", &[("da", Lang::Da), ("en", Lang::En)]),
-            None => Some(Lang::Da),
+        let languages = match &file.study.language {
+            Some(l) => self.languages(l),
+            None => Some(vec![Lang::Da]),
         };
 
         let registry = match &file.data.municipalities {
@@ -970,7 +1017,7 @@ impl Validator<'_> {
             title: file.study.title.clone(),
             title_en: file.study.title_en.clone().unwrap_or_else(|| file.study.title.clone()),
             synthetic: file.study.synthetic,
-            language: language?,
+            languages: languages?,
             data: DataSpec {
                 panel: resolve(file.data.panel.get_ref()),
                 layout: layout?,

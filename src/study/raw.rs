@@ -123,8 +123,10 @@ pub struct StudySection {
     pub title_en: Option<String>,
     #[serde(default)]
     pub synthetic: bool,
+    /// `"da"`, `"en"`, or a list such as `["da", "en"]`: the first is the main language, the
+    /// others are written beside it.
     #[serde(default)]
-    pub language: Option<Spanned<String>>,
+    pub language: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

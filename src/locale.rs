@@ -238,6 +238,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("synth", "Syntetisk kontrol (samlet)", "Synthetic control (pooled)"),
     ("sdid", "Syntetisk DiD", "Synthetic DiD"),
+    ("completed_did", "DiD på afsluttede forløb", "DiD on completed spells"),
     ("treated_mean", "Forsøgskommuner (gennemsnit)", "Trial municipalities (mean)"),
     ("synthetic_control", "Syntetisk kontrol", "Synthetic control"),
     ("sdid_counterfactual", "Syntetisk DiD: sammenligning", "Synthetic DiD: comparison"),

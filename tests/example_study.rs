@@ -182,8 +182,9 @@ fn findings_agree_with_the_truth_and_read_in_danish() {
     let (study, results) = example();
     let truth: Truth =
         serde_json::from_str(&std::fs::read_to_string(study.data.truth.as_ref().unwrap()).unwrap()).unwrap();
-    assert_eq!(results.findings.len(), results.analyses.len());
-    for f in &results.findings {
+    // One finding per panel analysis, then one per duration analysis.
+    assert_eq!(results.findings.len(), results.analyses.len() + results.durations.len());
+    for f in results.findings.iter().filter(|f| !f.analysis.starts_with("durations.")) {
         let t = truth
             .effects
             .iter()
@@ -209,6 +210,22 @@ fn findings_agree_with_the_truth_and_read_in_danish() {
     let jaf = results.findings.iter().find(|f| f.analysis == "rehab.jaf.jaf_duration_weeks").unwrap();
     let text = wording::sentence(&results, jaf, Lang::Da);
     assert!(text.contains("uger") && text.contains("95 %-konfidensinterval") && text.contains(','), "{text}");
+    // The JAF spells: 12 % shorter in the simulation. The case-file finding is judged against
+    // ±2 weeks, worded descriptively, adjusted with the family, and its relative effect
+    // recovers the simulated 12 %.
+    let spells = results.findings.iter().find(|f| f.analysis == "durations.jaf").expect("a duration finding");
+    assert_eq!((spells.method, spells.verdict, spells.causal), (Method::CompletedDid, Verdict::Better, false));
+    assert_eq!(spells.margin, Some(2.0));
+    let rel = spells.relative.expect("a relative effect");
+    assert!((-0.16..-0.08).contains(&rel), "relative {rel}");
+    assert!(spells.p_holm.is_finite() && spells.p_holm >= spells.p_value);
+    let text = wording::sentence(&results, spells, Lang::Da);
+    assert!(text.starts_with("Rehabiliteringsteams") && text.contains("Varighed af jobafklaringsforløb"), "{text}");
+    // Relative effects exist for counts and kroner, never for shares.
+    for f in &results.findings {
+        let unit = results.outcomes.iter().find(|o| o.key == f.outcome).unwrap().unit;
+        assert_eq!(f.relative.is_none(), unit == frikommune::study::Unit::Percent, "{}", f.analysis);
+    }
     let saving = wording::savings_sentence(&results.savings[0], Lang::Da).unwrap();
     assert!(
         saving.contains("12,1 mio. kr.") && saving.contains("10,2 mio. kr.") && saving.contains("14,0 mio. kr."),
@@ -325,6 +342,21 @@ fn the_pixi_is_short_and_says_what_the_certificate_trials_saved() {
             assert!(all.contains(&squash(name)), "pixi lacks trial {name}");
         }
     }
+    // Without a saving, a theme's key number is its strongest finding relative to the level
+    // without the trial, with the effect in the outcome's unit beside it.
+    let mut without_savings = results.clone();
+    without_savings.savings.clear();
+    let typeset = PixiReport { lang: Lang::Da }.typeset(&without_savings, &Vec::new()).unwrap();
+    let all = squash(&typeset.pages.join(" "));
+    assert!(all.contains("iforholdtilniveaueti"), "no relative key number");
+    let theme = &results.trials.iter().find(|t| t.key == "rehab").unwrap().theme;
+    let shown = results
+        .findings
+        .iter()
+        .filter(|f| results.trials.iter().any(|t| t.key == f.trial && &t.theme == theme))
+        .filter_map(|f| f.relative)
+        .any(|r| all.contains(&squash(&format!("{} %", frikommune::locale::signed(100.0 * r, 0, Lang::Da)))));
+    assert!(shown, "no finding's relative effect is the key number of {theme}");
 }
 
 fn run_into(out: &Path) {

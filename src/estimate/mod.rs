@@ -63,6 +63,8 @@ pub enum Method {
     Synth,
     /// Synthetic difference in differences.
     Sdid,
+    /// Difference in differences on the mean duration of completed spells (the case file).
+    CompletedDid,
 }
 
 impl Method {
@@ -74,6 +76,7 @@ impl Method {
             Method::Cs => "cs",
             Method::Synth => "synth",
             Method::Sdid => "sdid",
+            Method::CompletedDid => "completed_did",
         }
     }
 }

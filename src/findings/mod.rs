@@ -25,6 +25,12 @@
 //! against the design, and no other trial component with the same outcome shares the
 //! municipalities and the window (then the estimate mixes their effects).
 //!
+//! Duration analyses on the case file join the family as outcomes of their own (weeks), judged
+//! by the completed-spell DiD with its CR1 interval against the `[[durations]]` direction and
+//! margin; they are worded descriptively, and earn a caveat when 1 % or more of the spells are
+//! still open when the data end. Savings are not in the family: they re-express the cost
+//! outcomes' effects in kroner and have their own sentence.
+//!
 //! Everything here reads [`Results`] only, so `frikommune report results.json` can redo it.
 
 pub mod wording;
@@ -34,13 +40,16 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::estimate::{Estimate, Method};
 use crate::period::{Month, parse_date};
-use crate::results::{Analysis, Results};
-use crate::study::{Better, ComparisonDesign, CovidHandling};
+use crate::results::{Analysis, DurationResult, Results};
+use crate::study::{Better, ComparisonDesign, CovidHandling, Unit};
 
 /// Fewer treated municipalities than this earn the "few treated" caveat.
 pub const FEW_TREATED: usize = 10;
 /// The pre-period placebo's p-value below which the pre-trend caveat is raised.
 pub const PRETREND_ALPHA: f64 = 0.10;
+/// A duration finding earns the completed-spells caveat when at least this share of its spells
+/// is still open when the data end.
+pub const OPEN_SPELLS: f64 = 0.01;
 /// Power behind the minimum detectable effect.
 pub const POWER: f64 = 0.80;
 
@@ -73,6 +82,9 @@ pub enum Caveat {
     /// Other trial components with the same outcome, sharing participants, active in the window:
     /// their effects are part of this estimate.
     Overlap { components: Vec<String> },
+    /// A duration finding rests on completed spells only; `open_share` of the spells were still
+    /// open when the data end, which favours short spells in the later period.
+    CompletedSpells { open_share: f64 },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -107,6 +119,11 @@ pub struct Finding {
     #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub mde: f64,
     pub n_treated: usize,
+    /// The effect relative to the level the trial municipalities would have had without the
+    /// trial (their mean over the evaluation window minus the effect); `None` for shares
+    /// (already in percentage points) and where that level is not positive.
+    #[serde(default)]
+    pub relative: Option<f64>,
     /// Whether the wording may be causal ("the trial reduced …").
     pub causal: bool,
     pub caveats: Vec<Caveat>,
@@ -189,9 +206,16 @@ pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     out
 }
 
-/// The findings of every analysis with an estimate, in the order of the analyses.
+/// The outcome key under which a duration analysis appears among the findings.
+pub fn duration_outcome(key: &str) -> String {
+    format!("durations.{key}")
+}
+
+/// The findings of every analysis with an estimate, in the order of the analyses, then the
+/// duration analyses (judged by their completed-spell DiD).
 pub fn assess(results: &Results) -> Vec<Finding> {
     let mut findings: Vec<Finding> = results.analyses.iter().filter_map(|a| assess_one(results, a)).collect();
+    findings.extend(results.durations.iter().filter_map(assess_duration));
     let p: Vec<f64> = findings.iter().map(|f| f.p_value).collect();
     for ((f, h), b) in findings.iter_mut().zip(holm(&p)).zip(benjamini_hochberg(&p)) {
         f.p_holm = h;
@@ -226,7 +250,72 @@ fn assess_one(results: &Results, a: &Analysis) -> Option<Finding> {
         verdict: verdict(i.ci_low, i.ci_high, outcome.better, outcome.margin),
         mde: mde((i.ci_high - i.ci_low) / 2.0, i.conf_level, e.inference.df),
         n_treated: a.design.treated.len(),
+        relative: relative(outcome.unit, treated_mean(a), i.estimate),
         causal,
+        caveats,
+    })
+}
+
+/// The trial municipalities' mean over the evaluation window (months left out of estimation
+/// and suppressed months skipped).
+fn treated_mean(a: &Analysis) -> Option<f64> {
+    let d = &a.design;
+    let values: Vec<f64> = a
+        .trend
+        .iter()
+        .filter(|t| d.post.contains(t.period) && !d.dropped_months.contains(&t.period))
+        .filter_map(|t| t.treated)
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// `effect / (level − effect)`: the effect relative to the level without the trial.
+fn relative(unit: Unit, level: Option<f64>, effect: f64) -> Option<f64> {
+    let without = level? - effect;
+    (unit != Unit::Percent && without > 0.0 && effect.is_finite()).then(|| effect / without)
+}
+
+/// A duration analysis's finding: the completed-spell DiD in weeks (CR1, t with G − 1 degrees
+/// of freedom). Worded descriptively, never causally: no pre-period placebo test exists for
+/// spells, and spells still open when the data end are left out.
+fn assess_duration(d: &DurationResult) -> Option<Finding> {
+    let i = d.completed_did.as_ref().filter(|i| i.ci_low.is_finite() && i.ci_high.is_finite())?;
+    let mut caveats = Vec::new();
+    if d.treated_units.len() < FEW_TREATED {
+        caveats.push(Caveat::FewTreated { n: d.treated_units.len() });
+    }
+    let n: u64 = d.groups.iter().filter_map(|g| g.n).sum();
+    let ended: u64 = d.groups.iter().filter_map(|g| g.events).sum();
+    let open_share = if n > 0 { 1.0 - ended as f64 / n as f64 } else { 1.0 };
+    if open_share >= OPEN_SPELLS {
+        caveats.push(Caveat::CompletedSpells { open_share });
+    }
+    let df = (d.treated_units.len() + d.comparison_units.len()) as f64 - 1.0;
+    Some(Finding {
+        analysis: duration_outcome(&d.key),
+        trial: d.trial.clone(),
+        component: d.component.clone(),
+        outcome: duration_outcome(&d.key),
+        better: d.better,
+        margin: d.margin,
+        method: Method::CompletedDid,
+        inference: "CR1".into(),
+        estimate: i.estimate,
+        ci_low: i.ci_low,
+        ci_high: i.ci_high,
+        conf_level: i.conf_level,
+        p_value: i.p_value,
+        p_holm: f64::NAN,
+        p_bh: f64::NAN,
+        verdict: verdict(i.ci_low, i.ci_high, d.better, d.margin),
+        mde: mde((i.ci_high - i.ci_low) / 2.0, i.conf_level, df),
+        n_treated: d.treated_units.len(),
+        relative: relative(
+            Unit::Weeks,
+            d.groups.iter().find(|g| g.group == "trial" && g.period == "during").and_then(|g| g.completed_mean),
+            i.estimate,
+        ),
+        causal: false,
         caveats,
     })
 }
@@ -345,6 +434,17 @@ mod tests {
         for (got, want) in b.iter().zip([0.04, 0.053_333_333_333_333_33, 0.053_333_333_333_333_33, f64::NAN, 0.20]) {
             assert!(got.is_nan() && want.is_nan() || (got - want).abs() < 1e-12, "{b:?}");
         }
+    }
+
+    /// −14 against a level of 86 with the trial (100 without it) is −14 %; shares and
+    /// non-positive levels have none.
+    #[test]
+    fn relative_effects_are_against_the_level_without_the_trial() {
+        let r = relative(Unit::Count, Some(86.0), -14.0).unwrap();
+        assert!((r + 0.14).abs() < 1e-12, "{r}");
+        assert_eq!(relative(Unit::Percent, Some(60.0), 1.0), None);
+        assert_eq!(relative(Unit::Dkk, Some(5.0), 10.0), None);
+        assert_eq!(relative(Unit::Weeks, None, -1.0), None);
     }
 
     /// With a normal interval of half-width 1.96·SE, the MDE is (1.96 + 0.84)·SE.

@@ -89,9 +89,20 @@ const SENTENCES: &[(&str, &str, &str)] = &[
         "The municipalities took part in {components} with the same outcome at the same time; their effects are part of the estimate.",
     ),
     (
+        "caveat_completed_spells",
+        "Forskellen bygger kun på afsluttede forløb; {share} pct. af forløbene var ikke afsluttet, da data slutter, og det trækker varigheden ned i den seneste periode. Kaplan–Meier-kurverne og Cox-modellen i rapporten tager højde for de åbne forløb.",
+        "The difference rests on completed spells only; {share}% of the spells were still open when the data end, which pulls durations down in the latest period. The Kaplan–Meier curves and the Cox model in the report account for the open spells.",
+    ),
+    (
         "savings",
         "{name}: Forsøgskommunerne brugte {saving} mindre end skønnet uden forsøgene ({ci}), {share} pct. af udgifterne.",
         "{name}: The trial municipalities spent {saving} less than estimated without the trials ({ci}), {share}% of spending.",
+    ),
+    ("pixi_relative", "{rel} %", "{rel}%"),
+    (
+        "pixi_relative_of",
+        "i forhold til niveauet i forsøgskommunerne uden forsøget",
+        "relative to the trial municipalities' level without the trial",
     ),
     (
         "pixi_tally",
@@ -326,6 +337,9 @@ pub fn caveat(r: &Results, c: &Caveat, lang: Lang) -> String {
                 })
                 .collect();
             fill(template("caveat_overlap", lang), &[("components", names.join("; "))])
+        }
+        Caveat::CompletedSpells { open_share } => {
+            fill(template("caveat_completed_spells", lang), &[("share", locale::number(100.0 * open_share, 1, lang))])
         }
     }
 }

@@ -344,6 +344,8 @@ pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32,
         cox: cox_result,
         completed_did: completed_did(&rows, clusters, study.conf_level, &mut notes),
         completed_did_convention: COMPLETED_CONVENTION.into(),
+        better: spec.better,
+        margin: spec.margin,
         notes,
         chart: None,
     }

@@ -453,6 +453,17 @@ impl CaseResults {
     /// Puts the case-file analyses into `results`, savings in the study's order.
     pub fn merge_into(self, study: &Study, results: &mut Results) {
         results.durations = self.durations;
+        // Each duration analysis is an outcome of its own (weeks) in the findings.
+        for d in &results.durations {
+            results.outcomes.push(OutcomeInfo {
+                key: crate::findings::duration_outcome(&d.key),
+                label: d.name.clone(),
+                label_en: d.name_en.clone(),
+                unit: crate::study::Unit::Weeks,
+                better: d.better,
+                margin: d.margin,
+            });
+        }
         for (i, s) in self.savings {
             let at = results
                 .savings
@@ -462,6 +473,7 @@ impl CaseResults {
             results.savings.insert(at, s);
         }
         link_savings(study, results);
+        results.findings = crate::findings::assess(results);
     }
 }
 

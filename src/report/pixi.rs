@@ -176,19 +176,32 @@ fn pixi(r: &Results, lang: Lang) -> Value {
                     let o = r.outcomes.iter().find(|o| o.key == f.outcome);
                     let unit = o.map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
                     let d = locale::decimals(unit);
-                    let chart = a.and_then(|a| a.synth_chart.as_ref().or(a.chart.as_ref()));
-                    (
-                        format!("{} {}", locale::signed(f.estimate, d, lang), locale::difference_unit(unit, lang)),
-                        format!(
-                            "{} · {} %: {} – {}",
-                            o.map(|o| if da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_default(),
-                            locale::number(100.0 * f.conf_level, 0, lang),
-                            locale::signed(f.ci_low, d, lang),
-                            locale::signed(f.ci_high, d, lang)
+                    let duration = r.durations.iter().find(|d| crate::findings::duration_outcome(&d.key) == f.analysis);
+                    let chart = a
+                        .and_then(|a| a.synth_chart.as_ref().or(a.chart.as_ref()))
+                        .or_else(|| duration.and_then(|d| d.chart.as_ref()));
+                    let absolute =
+                        format!("{} {}", locale::signed(f.estimate, d, lang), locale::difference_unit(unit, lang));
+                    let label = o.map(|o| if da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_default();
+                    let interval = format!(
+                        "{} %: {} – {}",
+                        locale::number(100.0 * f.conf_level, 0, lang),
+                        locale::signed(f.ci_low, d, lang),
+                        locale::signed(f.ci_high, d, lang)
+                    );
+                    // A policymaker reads "−12 %" more readily than "−14,3 antal": the relative
+                    // figure leads where there is one, the effect in the outcome's unit follows.
+                    let (key, detail) = match f.relative {
+                        Some(rel) => (
+                            wording::text("pixi_relative", lang, &[("rel", locale::signed(100.0 * rel, 0, lang))]),
+                            format!(
+                                "{label}: {absolute} ({interval}), {}",
+                                wording::text("pixi_relative_of", lang, &[])
+                            ),
                         ),
-                        chart.map(|c| format!("/{}", c.png)),
-                        chart.map(|c| c.alt.clone()),
-                    )
+                        None => (absolute, format!("{label} · {interval}")),
+                    };
+                    (key, detail, chart.map(|c| format!("/{}", c.png)), chart.map(|c| c.alt.clone()))
                 }
                 (None, None) => (String::new(), String::new(), None, None),
             };
@@ -229,7 +242,13 @@ fn pixi(r: &Results, lang: Lang) -> Value {
     }
     for f in &r.findings {
         for c in &f.caveats {
-            if matches!(c, Caveat::Covid { .. } | Caveat::Events { .. } | Caveat::Suppressed { .. }) {
+            if matches!(
+                c,
+                Caveat::Covid { .. }
+                    | Caveat::Events { .. }
+                    | Caveat::Suppressed { .. }
+                    | Caveat::CompletedSpells { .. }
+            ) {
                 let text = wording::caveat(r, c, lang);
                 if !caveats.contains(&text) {
                     caveats.push(text);

@@ -356,6 +356,10 @@ pub struct DurationResult {
     /// Difference in differences on the mean duration of completed spells (weeks).
     pub completed_did: Option<crate::inference::Interval>,
     pub completed_did_convention: String,
+    /// Which direction of the duration is favourable, and the equivalence margin in weeks: the
+    /// findings judge the completed-spell DiD by them.
+    pub better: crate::study::Better,
+    pub margin: Option<f64>,
     pub notes: Vec<String>,
     pub chart: Option<ChartFiles>,
 }

@@ -395,6 +395,10 @@ pub struct Durations {
     pub horizon_weeks: f64,
     /// Only cases of these types (empty: every case).
     pub case_types: Vec<String>,
+    /// Which direction of the duration is favourable (default: shorter).
+    pub better: Better,
+    /// Equivalence margin in weeks.
+    pub margin: Option<f64>,
 }
 
 /// A validated study.
@@ -981,8 +985,20 @@ impl Validator<'_> {
                 Some(h) => *h.get_ref(),
                 None => 104.0,
             };
+            let better = match &d.better {
+                Some(b) => {
+                    self.choice(b, &format!("{key}.better"), &[("higher", Better::Higher), ("lower", Better::Lower)])
+                }
+                None => Some(Better::Lower),
+            };
+            if let Some(m) = &d.margin
+                && m.get_ref().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+            {
+                self.report(m, format!("{key}.margin"), "expected a positive equivalence margin in weeks");
+            }
             if let Some((trial, component)) =
                 self.component_ref(&d.component, &format!("{key}.component"), &file.trials, &trials)
+                && let Some(better) = better
             {
                 durations.push(Durations {
                     key: d.key.get_ref().clone(),
@@ -992,6 +1008,8 @@ impl Validator<'_> {
                     component,
                     horizon_weeks,
                     case_types: d.case_types.clone().unwrap_or_default(),
+                    better,
+                    margin: d.margin.as_ref().map(|m| *m.get_ref()),
                 });
             }
         }

@@ -51,6 +51,10 @@ pub struct DurationSection {
     pub horizon_weeks: Option<Spanned<f64>>,
     /// Only spells whose case-type column (`[data] case_type_column`) holds one of these.
     pub case_types: Option<Vec<String>>,
+    /// `lower` (default: shorter spells are better) or `higher`.
+    pub better: Option<Spanned<String>>,
+    /// Equivalence margin in weeks for the findings ("på niveau med").
+    pub margin: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -61,8 +61,26 @@ fn hostile_study(dir: &Path) -> PathBuf {
     edit(&mut study, "label = \"Varighed af afsluttede jobafklaringsforløb\"", &format!("label = '{OUTCOME}'"));
     edit(
         &mut study,
-        "theme = \"Færre proceskrav i rehabiliteringsteams og med lægeattester\"\nnetwork = \"KKR Nordjylland\"\nend = \"2023-12-31\"               # after",
-        &format!("theme = '{THEME}'\nnetwork = \"KKR Nordjylland\"\nend = \"2023-12-31\"               # after"),
+        "label_en = \"Duration of completed job clarification courses\"",
+        &format!("label_en = '{OUTCOME}'"),
+    );
+    // The English names too: the example writes English documents under en/.
+    edit(
+        &mut study,
+        "name_en = \"Rehabilitation teams, job clarification cases and LÆ265\"",
+        &format!("name_en = '{TRIAL}'"),
+    );
+    edit(
+        &mut study,
+        "name_en = \"First job clarification course without the rehabilitation team\"",
+        &format!("name_en = '{COMPONENT}'"),
+    );
+    edit(
+        &mut study,
+        "theme = \"Færre proceskrav i rehabiliteringsteams og med lægeattester\"\ntheme_en = \"Fewer procedural requirements in rehabilitation teams and for medical certificates\"\nnetwork = \"KKR Nordjylland\"\nend = \"2023-12-31\"               # after",
+        &format!(
+            "theme = '{THEME}'\ntheme_en = '{THEME}'\nnetwork = \"KKR Nordjylland\"\nend = \"2023-12-31\"               # after"
+        ),
     );
     let path = dir.join("study.toml");
     std::fs::write(&path, study).unwrap();
@@ -90,19 +108,28 @@ fn hostile_names_render_literally_in_every_report() {
     assert!(o.status.success(), "run failed: {}", String::from_utf8_lossy(&o.stderr));
     let folder = out.join("nordjylland-eksempel");
 
-    // PDF: the names as text; typst markup in them did nothing (no secret read).
-    let pdf = Command::new("pdftotext").arg(folder.join("report.pdf")).arg("-").output().unwrap();
-    let text = String::from_utf8_lossy(&pdf.stdout).replace('\n', " ");
-    for name in [
-        "<script>alert(1)</script>",
-        "#read(\"secret.txt\")",
-        "$x^2$ *fed* _kursiv_",
-        "=HYPERLINK(",
-        "Morsø <b>fed</b>",
-    ] {
-        assert!(text.contains(name), "report.pdf does not show `{name}` literally");
+    // PDF: the names as text; typst markup in them did nothing (no secret read). The same in
+    // the English report and both pixis.
+    for pdf in ["report.pdf", "en/report.pdf", "pixi.pdf", "en/pixi.pdf"] {
+        let out = Command::new("pdftotext").arg(folder.join(pdf)).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+        let names: &[&str] = if pdf.ends_with("report.pdf") {
+            &[
+                "<script>alert(1)</script>",
+                "#read(\"secret.txt\")",
+                "$x^2$ *fed* _kursiv_",
+                "=HYPERLINK(",
+                "Morsø <b>fed</b>",
+            ]
+        } else {
+            // The pixi names trials and themes, not components or municipalities.
+            &["<script>alert(1)</script>", "Tema | med [link](http://x) og `kode`"]
+        };
+        for name in names {
+            assert!(text.contains(name), "{pdf} does not show `{name}` literally");
+        }
+        assert!(!text.contains("TOPSECRET"), "{pdf} revealed secret.txt");
     }
-    assert!(!text.contains("TOPSECRET"), "report.pdf revealed secret.txt");
 
     // HTML: escaped in the source; in the browser no injected element, no console message,
     // and the names are the visible text.

@@ -44,8 +44,8 @@ impl Chart for EventChart {
         let x1 = self.points.iter().map(|p| p.0).max().unwrap_or(0) as f64 + 0.8;
         let y_decimals = axis_decimals(y1 - y0);
         let body = header(root, &self.title, &self.subtitle)?;
-        // Room below the plot for two footnote lines and, under them, the synthetic-data notice.
-        let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 72);
+        // Room below the plot for three footnote lines and, under them, the synthetic-data notice.
+        let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 92);
         let mut c = ChartBuilder::on(&plot)
             .margin_left(16)
             .margin_right(28)

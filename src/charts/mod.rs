@@ -73,13 +73,36 @@ fn header<DB: DrawingBackend>(
     Ok(body)
 }
 
-/// Up to two footnote lines in `foot`, the first `top` pixels down.
+/// The footnotes in `foot`, the first line `top` pixels down: each wrapped at word boundaries to
+/// the width, at most three lines in all.
 fn footnotes<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, lines: &[String], top: i32) -> Result<(), String> {
-    for (i, line) in lines.iter().take(2).enumerate() {
-        foot.draw(&Text::new(line.clone(), (24, top + 20 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
+    // 15 px DejaVu Sans averages a little over 6 px a character.
+    let width = (foot.dim_in_pixel().0 as usize).saturating_sub(48) * 10 / 66;
+    let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(l, width.max(40))).collect();
+    for (i, line) in wrapped.iter().take(3).enumerate() {
+        foot.draw(&Text::new(line.clone(), (24, top + 19 * i as i32), (FONT, 15).into_font().color(&palette::TEXT)))
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word stands alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// The synthetic-data notice in the lower right corner.
@@ -134,4 +157,17 @@ pub mod palette {
     pub const TEXT: RGBColor = RGBColor(40, 40, 40);
     /// Leads (placebo periods) in event-study charts.
     pub const LEAD: RGBColor = RGBColor(110, 110, 110);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn footnotes_wrap_at_spaces_within_the_width() {
+        let lines = wrap("Bars: 95% confidence interval (CR1). Joint test of parallel pre-trends", 30);
+        assert_eq!(lines, ["Bars: 95% confidence interval", "(CR1). Joint test of parallel", "pre-trends"]);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30));
+        assert_eq!(wrap("kort", 30), ["kort"]);
+    }
 }

@@ -160,6 +160,7 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
     }
     let scale = scale.max(f64::MIN_POSITIVE);
     let mut corral = vec![first];
+    let mut gram = vec![vec![dot(point(first), point(first))]];
     let mut lambda = vec![1.0];
     let mut x = point(first).to_vec();
     let mut iterations = 0;
@@ -180,13 +181,25 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
         if xx - lowest <= 1e-13 * scale || corral.contains(&j) {
             break;
         }
+        // The corral's Gram matrix is kept up to date: a new donor adds a row, a dropped donor
+        // takes its row and column away.
+        for (row, &c) in gram.iter_mut().zip(&corral) {
+            row.push(dot(point(c), point(j)));
+        }
+        let mut row: Vec<f64> = corral.iter().map(|&c| dot(point(j), point(c))).collect();
+        row.push(dot(point(j), point(j)));
+        gram.push(row);
         corral.push(j);
         lambda.push(0.0);
         loop {
-            let Some(alpha) = affine_minimizer(&point, &corral) else {
+            let Some(alpha) = affine_minimizer(&gram) else {
                 // Numerically dependent corral: keep the last feasible point.
                 corral.pop();
                 lambda.pop();
+                gram.pop();
+                gram.iter_mut().for_each(|r| {
+                    r.pop();
+                });
                 break 'major;
             };
             if alpha.iter().all(|a| *a > 1e-14) {
@@ -210,6 +223,10 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
                 } else {
                     lambda.remove(i);
                     corral.remove(i);
+                    gram.remove(i);
+                    gram.iter_mut().for_each(|r| {
+                        r.remove(i);
+                    });
                 }
             }
             let total: f64 = lambda.iter().sum();
@@ -230,16 +247,12 @@ pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
 
 /// Coefficients α (Σα = 1) of the point of the corral's affine hull nearest the origin:
 /// [G 1; 1′ 0][α; μ] = [0; 1] with G the corral's Gram matrix. `None` when singular.
-fn affine_minimizer<'a>(point: &impl Fn(usize) -> &'a [f64], corral: &[usize]) -> Option<Vec<f64>> {
-    let s = corral.len();
+fn affine_minimizer(gram: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let s = gram.len();
     let m = s + 1;
     let mut a = vec![0.0; m * m];
-    for i in 0..s {
-        for j in 0..=i {
-            let g = dot(point(corral[i]), point(corral[j]));
-            a[i * m + j] = g;
-            a[j * m + i] = g;
-        }
+    for (i, row) in gram.iter().enumerate() {
+        a[i * m..i * m + s].copy_from_slice(row);
         a[i * m + s] = 1.0;
         a[s * m + i] = 1.0;
     }

@@ -331,7 +331,11 @@ pub fn caveat(r: &Results, c: &Caveat, lang: Lang) -> String {
                         .and_then(|t| {
                             let c = t.components.iter().find(|c| c.key == ck)?;
                             let trial = if lang == Lang::Da { &t.name } else { &t.name_en };
-                            Some(if t.components.len() > 1 { format!("{trial} ({})", c.name) } else { trial.clone() })
+                            Some(if t.components.len() > 1 {
+                                format!("{trial} ({})", c.name(lang))
+                            } else {
+                                trial.clone()
+                            })
                         })
                         .unwrap_or_else(|| key.clone())
                 })

@@ -106,6 +106,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
                 name: tr.name.clone(),
                 name_en: tr.name_en.clone(),
                 theme: tr.theme.clone(),
+                theme_en: tr.theme_en.clone(),
                 network: tr.network.clone(),
                 end: tr.end.to_string(),
                 evaluation_end: tr.evaluation_end.to_string(),
@@ -116,6 +117,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
                     .map(|c| ComponentInfo {
                         key: c.key.clone(),
                         name: c.name.clone(),
+                        name_en: c.name_en.clone(),
                         start: c.start.to_string(),
                         end: c.end.to_string(),
                         participants: c
@@ -1063,7 +1065,7 @@ fn survival_chart(
         let c = tr.and_then(|x| x.components.iter().find(|c| c.key == d.component));
         (
             tr.map(|x| if lang == Lang::Da { x.name.clone() } else { x.name_en.clone() }).unwrap_or_default(),
-            c.map(|c| c.name.clone()).unwrap_or_default(),
+            c.map(|c| c.name(lang).to_string()).unwrap_or_default(),
             (),
         )
     };
@@ -1162,7 +1164,7 @@ fn names(results: &Results, a: &Analysis, lang: Lang) -> (String, String, String
     let outcome = results.outcomes.iter().find(|o| o.key == a.outcome);
     (
         trial.map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() }).unwrap_or_default(),
-        comp.map(|c| c.name.clone()).unwrap_or_default(),
+        comp.map(|c| c.name(lang).to_string()).unwrap_or_default(),
         outcome.map(|o| if lang == Lang::Da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_default(),
     )
 }

@@ -74,11 +74,12 @@ fn pixi(r: &Results, lang: Lang) -> Value {
             .map(|t| if da { t.name.clone() } else { t.name_en.clone() })
             .unwrap_or_default()
     };
-    let theme_of = |trial: &str| r.trials.iter().find(|t| t.key == trial).map(|t| t.theme.clone()).unwrap_or_default();
+    let theme_of =
+        |trial: &str| r.trials.iter().find(|t| t.key == trial).map(|t| t.theme(lang).to_string()).unwrap_or_default();
     let mut themes: Vec<String> = Vec::new();
     for t in &r.trials {
-        if !themes.contains(&t.theme) {
-            themes.push(t.theme.clone());
+        if !themes.iter().any(|x| x == t.theme(lang)) {
+            themes.push(t.theme(lang).to_string());
         }
     }
     let count = |v: &[Verdict]| r.findings.iter().filter(|f| v.contains(&f.verdict)).count().to_string();
@@ -267,7 +268,7 @@ fn pixi(r: &Results, lang: Lang) -> Value {
             let start = t.components.iter().map(|c| c.start.clone()).min().unwrap_or_default();
             json!({
                 "name": name_of(&t.key),
-                "theme": t.theme,
+                "theme": t.theme(lang),
                 "n": codes.len(),
                 "start": view::date_text(&start, lang),
                 "evaluation_end": view::date_text(&t.evaluation_end, lang),

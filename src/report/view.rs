@@ -482,7 +482,7 @@ fn savings_view(r: &Results, lang: Lang) -> Vec<Value> {
                     let (tk, ck) = key.split_once('.')?;
                     let trial = r.trials.iter().find(|x| x.key == tk)?;
                     let comp = trial.components.iter().find(|c| c.key == ck)?;
-                    Some(format!("{} ({})", comp.name, if lang == Lang::Da { &trial.name } else { &trial.name_en }))
+                    Some(format!("{} ({})", comp.name(lang), trial.name(lang)))
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
@@ -600,7 +600,7 @@ pub fn findings_view(r: &Results, lang: Lang) -> Value {
     use crate::findings::wording;
     let mut themes: Vec<(String, Vec<Value>)> = Vec::new();
     for f in &r.findings {
-        let theme = r.trials.iter().find(|t| t.key == f.trial).map(|t| t.theme.clone()).unwrap_or_default();
+        let theme = r.trials.iter().find(|t| t.key == f.trial).map(|t| t.theme(lang).to_string()).unwrap_or_default();
         let o = outcome(r, &f.outcome);
         let unit = o.map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
         let d = locale::decimals(unit);
@@ -662,7 +662,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                 let label = outcome_label(o, &a.outcome, lang);
                 let rows = estimate_rows(r, a, lang);
                 for row in &rows {
-                    trial_rows.push(json!({ "label": format!("{} · {}", comp.name, label), "row": row }));
+                    trial_rows.push(json!({ "label": format!("{} · {}", comp.name(lang), label), "row": row }));
                 }
                 let comparison = comparison_text(r, a, lang);
                 let windows = format!(
@@ -710,7 +710,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                 }));
             }
             components.push(json!({
-                "name": comp.name,
+                "name": comp.name(lang),
                 "start": date_text(&comp.start, lang),
                 "participants": participants.join(", "),
                 "n_participants": comp.participants.len(),
@@ -722,7 +722,7 @@ pub fn report(r: &Results, lang: Lang) -> Value {
         }
         trials.push(json!({
             "name": trial_name,
-            "theme": trial.theme,
+            "theme": trial.theme(lang),
             "network": trial.network,
             "end": date_text(&trial.end, lang),
             "evaluation_end": date_text(&trial.evaluation_end, lang),

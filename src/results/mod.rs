@@ -93,6 +93,7 @@ pub struct TrialInfo {
     pub name: String,
     pub name_en: String,
     pub theme: String,
+    pub theme_en: String,
     pub network: String,
     pub end: String,
     pub evaluation_end: String,
@@ -100,10 +101,27 @@ pub struct TrialInfo {
     pub components: Vec<ComponentInfo>,
 }
 
+impl ComponentInfo {
+    pub fn name(&self, lang: Lang) -> &str {
+        if lang == Lang::Da { &self.name } else { &self.name_en }
+    }
+}
+
+impl TrialInfo {
+    pub fn name(&self, lang: Lang) -> &str {
+        if lang == Lang::Da { &self.name } else { &self.name_en }
+    }
+
+    pub fn theme(&self, lang: Lang) -> &str {
+        if lang == Lang::Da { &self.theme } else { &self.theme_en }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ComponentInfo {
     pub key: String,
     pub name: String,
+    pub name_en: String,
     pub start: String,
     pub end: String,
     pub participants: Vec<ParticipantInfo>,

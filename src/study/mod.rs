@@ -120,6 +120,7 @@ pub struct Participant {
 pub struct Component {
     pub key: String,
     pub name: String,
+    pub name_en: String,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub participants: Vec<Participant>,
@@ -213,6 +214,7 @@ pub struct Trial {
     pub name: String,
     pub name_en: String,
     pub theme: String,
+    pub theme_en: String,
     pub network: String,
     pub end: NaiveDate,
     pub evaluation_end: NaiveDate,
@@ -942,6 +944,7 @@ impl Validator<'_> {
                     components.push(Component {
                         key: c.key.get_ref().clone(),
                         name: c.name.clone(),
+                        name_en: c.name_en.clone().unwrap_or_else(|| c.name.clone()),
                         start,
                         end: cend,
                         participants,
@@ -956,6 +959,7 @@ impl Validator<'_> {
                     name: t.name.clone(),
                     name_en: t.name_en.clone().unwrap_or_else(|| t.name.clone()),
                     theme: t.theme.clone(),
+                    theme_en: t.theme_en.clone().unwrap_or_else(|| t.theme.clone()),
                     network: t.network.clone(),
                     end,
                     evaluation_end,

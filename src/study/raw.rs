@@ -233,6 +233,7 @@ pub struct TrialSection {
     pub name_en: Option<String>,
     #[serde(default)]
     pub theme: String,
+    pub theme_en: Option<String>,
     #[serde(default)]
     pub network: String,
     /// The day the freedom ended (after any extension).
@@ -253,6 +254,7 @@ pub struct TrialSection {
 pub struct ComponentSection {
     pub key: Spanned<String>,
     pub name: String,
+    pub name_en: Option<String>,
     pub start: Spanned<String>,
     /// Overrides the trial's `end` for this component.
     pub end: Option<Spanned<String>>,

@@ -297,6 +297,10 @@ fn report_languages_are_checked() {
     assert_bad_input(&o, &["study.language", "expected `\"da\"`, `\"en\"` or a list"]);
     let o = run(&study, &dir.path().join("out"));
     assert_bad_input(&o, &["study.language"]);
+    edit(&study, "language = 7", "language = \"da\"");
+    edit(&study, "provisional_months = 3", "provisional_months = -1");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["data.provisional_months", "from 0 to 120"]);
     let o = bin().args(["run", "--lang", "da,da"]).arg(repo().join("data/study.toml")).output().unwrap();
     assert_bad_input(&o, &["--lang lists `da` twice"]);
 }

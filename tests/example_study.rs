@@ -207,6 +207,16 @@ fn findings_agree_with_the_truth_and_read_in_danish() {
     let velfaerd = results.findings.iter().find(|f| f.trial == "velfaerd2023").unwrap();
     assert_eq!((velfaerd.method, velfaerd.inference.as_str()), (Method::Synth, "placebo"));
     assert!(velfaerd.caveats.iter().any(|c| matches!(c, frikommune::findings::Caveat::FewTreated { n: 4 })));
+    // The example's last 3 months (October–December 2024) are provisional: only the welfare
+    // agreements' window (2023–2026) reaches them.
+    for f in &results.findings {
+        let provisional = f.caveats.iter().find_map(|c| match c {
+            frikommune::findings::Caveat::Provisional { months, from } => Some((*months, from.to_string())),
+            _ => None,
+        });
+        let want = (f.trial == "velfaerd2023").then(|| (3, "2024-10".to_string()));
+        assert_eq!(provisional, want, "{}", f.analysis);
+    }
     let jaf = results.findings.iter().find(|f| f.analysis == "rehab.jaf.jaf_duration_weeks").unwrap();
     let text = wording::sentence(&results, jaf, Lang::Da);
     assert!(text.contains("uger") && text.contains("95 %-konfidensinterval") && text.contains(','), "{text}");

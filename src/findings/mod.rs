@@ -82,6 +82,9 @@ pub enum Caveat {
     /// Other trial components with the same outcome, sharing participants, active in the window:
     /// their effects are part of this estimate.
     Overlap { components: Vec<String> },
+    /// The evaluation window reaches `months` provisional months (from `from`), which the
+    /// source may still revise.
+    Provisional { months: usize, from: Month },
     /// A duration finding rests on completed spells only; `open_share` of the spells were still
     /// open when the data end, which favours short spells in the later period.
     CompletedSpells { open_share: f64 },
@@ -357,6 +360,12 @@ fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     };
     if covid_months > 0 {
         out.push(Caveat::Covid { handling: results.study.covid_handling, months: covid_months });
+    }
+    if let Some(from) = results.study.provisional_from {
+        let months = d.post.first.max(from).through(d.post.last).count();
+        if d.post.last >= from && months > 0 {
+            out.push(Caveat::Provisional { months, from });
+        }
     }
     let suppressed = a.trend.iter().filter(|t| t.treated_suppressed || t.comparison_suppressed).count();
     if suppressed > 0 {

@@ -89,6 +89,11 @@ const SENTENCES: &[(&str, &str, &str)] = &[
         "The municipalities took part in {components} with the same outcome at the same time; their effects are part of the estimate.",
     ),
     (
+        "caveat_provisional",
+        "De seneste {n} måneder i evalueringsvinduet (fra {from}) er foreløbige tal, som kan blive revideret.",
+        "The latest {n} months of the evaluation window (from {from}) are provisional figures that may still be revised.",
+    ),
+    (
         "caveat_completed_spells",
         "Forskellen bygger kun på afsluttede forløb; {share} pct. af forløbene var ikke afsluttet, da data slutter, og det trækker varigheden ned i den seneste periode. Kaplan–Meier-kurverne og Cox-modellen i rapporten tager højde for de åbne forløb.",
         "The difference rests on completed spells only; {share}% of the spells were still open when the data end, which pulls durations down in the latest period. The Kaplan–Meier curves and the Cox model in the report account for the open spells.",
@@ -342,6 +347,10 @@ pub fn caveat(r: &Results, c: &Caveat, lang: Lang) -> String {
                 .collect();
             fill(template("caveat_overlap", lang), &[("components", names.join("; "))])
         }
+        Caveat::Provisional { months, from } => fill(
+            template("caveat_provisional", lang),
+            &[("n", months.to_string()), ("from", locale::month(*from, lang))],
+        ),
         Caveat::CompletedSpells { open_share } => {
             fill(template("caveat_completed_spells", lang), &[("share", locale::number(100.0 * open_share, 1, lang))])
         }

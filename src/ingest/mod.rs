@@ -7,7 +7,9 @@
 pub mod cases;
 pub mod dream;
 pub mod long;
+pub mod numbers;
 mod panel;
+pub mod periods;
 pub mod polars_io;
 
 use std::path::PathBuf;

@@ -164,6 +164,8 @@ fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
         min_cell: study.min_cell,
         panel_file,
         data_months: panel.months,
+        provisional_from: (study.data.provisional_months > 0)
+            .then(|| panel.months.last.plus(1 - study.data.provisional_months as i32).max(panel.months.first)),
         covid_handling: study.covid.handling,
         covid_windows: study
             .covid

@@ -249,6 +249,7 @@ fn pixi(r: &Results, lang: Lang) -> Value {
                     | Caveat::Events { .. }
                     | Caveat::Suppressed { .. }
                     | Caveat::CompletedSpells { .. }
+                    | Caveat::Provisional { .. }
             ) {
                 let text = wording::caveat(r, c, lang);
                 if !caveats.contains(&text) {

@@ -58,6 +58,9 @@ pub struct StudyInfo {
     pub min_cell: u32,
     pub panel_file: String,
     pub data_months: MonthRange,
+    /// The first provisional month (the source may still revise it and later ones), if any.
+    #[serde(default)]
+    pub provisional_from: Option<Month>,
     pub covid_handling: CovidHandling,
     pub covid_windows: Vec<DateSpan>,
     pub events: Vec<EventInfo>,

@@ -293,6 +293,8 @@ pub struct DataSpec {
     /// The case file's column naming the kind of case.
     pub case_type_column: String,
     pub truth: Option<PathBuf>,
+    /// The panel's latest months that are provisional (may still be revised).
+    pub provisional_months: u32,
 }
 
 /// How one trial component changes one outcome in simulated data.
@@ -642,6 +644,14 @@ impl Validator<'_> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             self.report(&file.study.name, "study.name", "expected a folder-safe name (letters, digits, `-`, `_`)");
         }
+        let provisional_months = match &file.data.provisional_months {
+            Some(n) if !(0..=120).contains(n.get_ref()) => {
+                self.report(n, "data.provisional_months", "expected a number of months from 0 to 120");
+                None
+            }
+            Some(n) => Some(*n.get_ref() as u32),
+            None => Some(0),
+        };
         let languages = match &file.study.language {
             Some(l) => self.languages(l),
             None => Some(vec![Lang::Da]),
@@ -1047,6 +1057,7 @@ impl Validator<'_> {
                 cases: file.data.cases.as_ref().map(|p| resolve(p.get_ref())),
                 case_type_column: file.data.case_type_column.clone().unwrap_or_else(|| "case_type".into()),
                 truth: file.data.truth.as_ref().map(|p| resolve(p.get_ref())),
+                provisional_months: provisional_months?,
             },
             registry,
             conf_level,

@@ -145,6 +145,9 @@ pub struct DataSection {
     pub separator: Option<Spanned<String>>,
     /// The case file's column naming the kind of case (default `case_type`).
     pub case_type_column: Option<String>,
+    /// The latest months of the panel that the source may still revise (Jobindsats'
+    /// "foreløbige tal"); default 0.
+    pub provisional_months: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

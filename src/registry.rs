@@ -29,8 +29,42 @@ pub struct Registry {
 /// Why a municipality reference could not be resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LookupError {
-    Unknown { suggestion: Option<String> },
+    Unknown {
+        suggestion: Option<String>,
+    },
+    /// A combined area (`Frederikshavn/Læsø`) naming several municipalities.
+    Ambiguous {
+        names: Vec<String>,
+    },
 }
+
+/// What an area cell in a statistical table names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    Municipality(Code),
+    /// The whole country, a region, a labour-market region (RAR) or another aggregate: not a
+    /// row of a municipality panel.
+    Aggregate,
+    /// Left out on purpose (`[data] areas` maps it to "").
+    Skip,
+}
+
+/// Area names that are aggregates, compared after [`normalise`].
+const AGGREGATES: &[&str] = &[
+    "hele landet",
+    "landet i alt",
+    "i alt",
+    "total",
+    "danmark",
+    "denmark",
+    "all denmark",
+    "whole country",
+    "christiansø",
+    "uoplyst",
+    "unknown",
+];
+/// Prefixes of aggregate area names.
+const AGGREGATE_PREFIXES: &[&str] = &["rar ", "region ", "landsdel ", "kkr ", "province "];
 
 const EMBEDDED: &str = include_str!("../data/municipalities.csv");
 
@@ -96,6 +130,31 @@ impl Registry {
             return Ok(code);
         }
         Err(LookupError::Unknown { suggestion: self.nearest(&key) })
+    }
+
+    /// Classifies an area cell of a statistical table: a municipality, an aggregate to leave
+    /// out (`Hele landet`, `Region Nordjylland`, `RAR Nordjylland`, Statbank's `000`,
+    /// `081`–`085` and `411` Christiansø), or an error (unknown, or several municipalities).
+    pub fn classify(&self, text: &str) -> Result<Area, LookupError> {
+        let t = text.trim();
+        if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
+            return match t.parse::<u32>() {
+                Ok(0 | 81..=85 | 411) => Ok(Area::Aggregate),
+                _ => self.resolve(t).map(Area::Municipality),
+            };
+        }
+        let key = normalise(t);
+        if AGGREGATES.contains(&key.as_str()) || AGGREGATE_PREFIXES.iter().any(|p| key.starts_with(p)) {
+            return Ok(Area::Aggregate);
+        }
+        if let Ok(code) = self.resolve(t) {
+            return Ok(Area::Municipality(code));
+        }
+        let parts: Vec<&str> = t.split(['/', '&']).map(str::trim).filter(|p| !p.is_empty()).collect();
+        if parts.len() > 1 && parts.iter().all(|p| self.resolve(p).is_ok()) {
+            return Err(LookupError::Ambiguous { names: parts.iter().map(|p| p.to_string()).collect() });
+        }
+        self.resolve(t).map(Area::Municipality)
     }
 
     fn nearest(&self, key: &str) -> Option<String> {

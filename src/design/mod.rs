@@ -139,7 +139,7 @@ impl Design {
                     "{label}: participant {} {} has no data for this outcome in {}",
                     p.code,
                     study.registry.name(p.code),
-                    study.data.panel.display()
+                    study.data_files()
                 )));
             }
             treated.push(TreatedUnit { code: p.code, start: Month::of(p.start) });

@@ -11,6 +11,8 @@ pub mod numbers;
 mod panel;
 pub mod periods;
 pub mod polars_io;
+pub mod sources;
+pub mod table;
 
 use std::path::PathBuf;
 
@@ -32,6 +34,9 @@ pub enum IngestError {
     Read { path: PathBuf, message: String },
     #[error("{}", format_cells(path, problems, *total))]
     Invalid { path: PathBuf, problems: Vec<CellProblem>, total: usize },
+    /// Problems in several files, all reported together.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<IngestError>),
 }
 
 /// At most this many problems are listed; the count says how many there were.

@@ -40,17 +40,28 @@ impl NumberStyle {
         }
     }
 
-    /// The first of plain, Danish and English that reads every cell of `cells`; plain is tried
-    /// only when no cell holds a comma. So `1.544` beside `2.5` is one and a half, and beside
-    /// `2,5` fifteen hundred and more. `None` when no style reads every cell.
+    /// The first style that reads every cell of `cells`. With a comma anywhere: Danish, then
+    /// English. Without: Danish when every point in the column groups thousands (`1.860`,
+    /// `123.456`, never `0.125`), as Danish exports of counts write them; otherwise plain. So
+    /// `1.544` beside `2.5` is one and a half, beside `2,5` or `12.000` fifteen hundred and
+    /// more. A column of nothing but values like `12.500` meant as decimals must declare its
+    /// style. `None` when no style reads every cell.
     pub fn detect<'a>(cells: impl IntoIterator<Item = &'a str> + Clone) -> Option<NumberStyle> {
         let comma = cells.clone().into_iter().any(|c| c.contains(','));
+        let dotted = || cells.clone().into_iter().filter(|c| c.contains('.') && c.trim() != "..");
+        let grouped = dotted().next().is_some()
+            && dotted().all(|c| {
+                let body = c.trim().trim_start_matches(['-', '+']);
+                !body.starts_with('0') && grouped_digits(body, Some('.')).is_some()
+            });
         let candidates: &[NumberStyle] = if comma {
             &[NumberStyle::DANISH, NumberStyle::ENGLISH]
+        } else if grouped {
+            &[NumberStyle::DANISH, NumberStyle::PLAIN]
         } else {
             &[NumberStyle::PLAIN, NumberStyle::DANISH, NumberStyle::ENGLISH]
         };
-        candidates.iter().copied().find(|s| cells.clone().into_iter().all(|c| parse(c, *s).is_ok()))
+        candidates.iter().copied().find(|s| cells.clone().into_iter().all(|c| parse(c, *s).is_some()))
     }
 }
 
@@ -59,14 +70,15 @@ pub fn expected(style: NumberStyle) -> String {
     format!("a number ({}); empty or `..` for missing", style.describe())
 }
 
-/// Parses one cell in `style`. Errors carry nothing: the caller knows the row and column.
-pub fn parse(text: &str, style: NumberStyle) -> Result<Cell, ()> {
+/// Parses one cell in `style`; `None` when it is not a number in that style (the caller knows
+/// the row and column).
+pub fn parse(text: &str, style: NumberStyle) -> Option<Cell> {
     let t = text.trim().trim_matches('\u{a0}');
     if t.is_empty() || t.eq_ignore_ascii_case("na") || t == "-" {
-        return Ok(Cell::Missing);
+        return Some(Cell::Missing);
     }
     if t == ".." {
-        return Ok(Cell::Suppressed);
+        return Some(Cell::Suppressed);
     }
     let (sign, body) = match t.as_bytes()[0] {
         b'-' => ("-", &t[1..]),
@@ -85,36 +97,32 @@ pub fn parse(text: &str, style: NumberStyle) -> Result<Cell, ()> {
     if let Some(f) = frac
         && (f.is_empty() || !f.bytes().all(|c| c.is_ascii_digit()))
     {
-        return Err(());
+        return None;
     }
     let digits = grouped_digits(int, style.thousands)?;
     if digits.is_empty() && frac.is_none() {
-        return Err(());
+        return None;
     }
     let canonical = format!(
         "{sign}{}{}",
         if digits.is_empty() { "0" } else { &digits },
         frac.map(|f| format!(".{f}")).unwrap_or_default()
     );
-    let v: f64 = canonical.parse().map_err(|_| ())?;
-    if v.is_finite() { Ok(Cell::Value(v)) } else { Err(()) }
+    let v: f64 = canonical.parse().ok()?;
+    v.is_finite().then_some(Cell::Value(v))
 }
 
 /// The digits of an integer part, with thousands groups (of exactly three after the first
 /// group of one to three) checked and removed. A space or no-break space groups too.
-fn grouped_digits(int: &str, thousands: Option<char>) -> Result<String, ()> {
+fn grouped_digits(int: &str, thousands: Option<char>) -> Option<String> {
     let separators = |c: char| Some(c) == thousands || c == ' ' || c == '\u{a0}';
     if !int.contains(separators) {
-        return if int.bytes().all(|c| c.is_ascii_digit()) { Ok(int.to_string()) } else { Err(()) };
+        return int.bytes().all(|c| c.is_ascii_digit()).then(|| int.to_string());
     }
     let groups: Vec<&str> = int.split(separators).collect();
     let first_ok = (1..=3).contains(&groups[0].len());
     let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
-    if first_ok && rest_ok && groups.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit())) {
-        Ok(groups.concat())
-    } else {
-        Err(())
-    }
+    (first_ok && rest_ok && groups.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit()))).then(|| groups.concat())
 }
 
 /// Writes `x` in `style` with `decimals` decimals and thousands grouping (the inverse of
@@ -145,17 +153,17 @@ mod tests {
 
     #[test]
     fn danish_and_english_spellings() {
-        assert_eq!(parse("1.544,50", DA), Ok(Cell::Value(1544.5)));
-        assert_eq!(parse("1544,5", DA), Ok(Cell::Value(1544.5)));
-        assert_eq!(parse("1 544,5", DA), Ok(Cell::Value(1544.5)));
-        assert_eq!(parse("-0,8", DA), Ok(Cell::Value(-0.8)));
-        assert_eq!(parse("\u{2212}0,8", DA), Ok(Cell::Value(-0.8)));
-        assert_eq!(parse("12.200.000", DA), Ok(Cell::Value(12_200_000.0)));
-        assert_eq!(parse("1,544.50", EN), Ok(Cell::Value(1544.5)));
-        assert_eq!(parse(",5", DA), Ok(Cell::Value(0.5)));
-        assert_eq!(parse("..", DA), Ok(Cell::Suppressed));
-        assert_eq!(parse("", DA), Ok(Cell::Missing));
-        assert_eq!(parse(" NA ", EN), Ok(Cell::Missing));
+        assert_eq!(parse("1.544,50", DA), Some(Cell::Value(1544.5)));
+        assert_eq!(parse("1544,5", DA), Some(Cell::Value(1544.5)));
+        assert_eq!(parse("1 544,5", DA), Some(Cell::Value(1544.5)));
+        assert_eq!(parse("-0,8", DA), Some(Cell::Value(-0.8)));
+        assert_eq!(parse("\u{2212}0,8", DA), Some(Cell::Value(-0.8)));
+        assert_eq!(parse("12.200.000", DA), Some(Cell::Value(12_200_000.0)));
+        assert_eq!(parse("1,544.50", EN), Some(Cell::Value(1544.5)));
+        assert_eq!(parse(",5", DA), Some(Cell::Value(0.5)));
+        assert_eq!(parse("..", DA), Some(Cell::Suppressed));
+        assert_eq!(parse("", DA), Some(Cell::Missing));
+        assert_eq!(parse(" NA ", EN), Some(Cell::Missing));
     }
 
     #[test]
@@ -163,10 +171,10 @@ mod tests {
         for bad in
             ["1.5", "1.54,5", "12.34.567", "1,5,5", "1,", "abc", "1e5", "inf", "NaN", "--1", "1.544,5x", ",", "+"]
         {
-            assert_eq!(parse(bad, DA), Err(()), "{bad:?}");
+            assert_eq!(parse(bad, DA), None, "{bad:?}");
         }
-        assert_eq!(parse("1,5", EN), Err(()));
-        assert_eq!(parse("1.544", EN), Ok(Cell::Value(1.544)));
+        assert_eq!(parse("1,5", EN), None);
+        assert_eq!(parse("1.544", EN), Some(Cell::Value(1.544)));
     }
 
     #[test]
@@ -175,9 +183,12 @@ mod tests {
         assert_eq!(NumberStyle::detect(["74,1", "1.544,5"]), Some(DA));
         assert_eq!(NumberStyle::detect(["74.1", "1,544.5"]), Some(EN));
         assert_eq!(NumberStyle::detect(["74,1", "74.1"]), None);
-        // `1.544` alone is plain (one and a half); beside a decimal comma it is Danish.
+        // `1.544` beside a plain decimal is one and a half; beside a decimal comma, or with
+        // every point grouping thousands, it is Danish.
         assert_eq!(NumberStyle::detect(["1.544", "2.5"]), Some(NumberStyle::PLAIN));
         assert_eq!(NumberStyle::detect(["1.544", "2,5"]), Some(DA));
+        assert_eq!(NumberStyle::detect(["1.860", "123.456", "12", ".."]), Some(DA));
+        assert_eq!(NumberStyle::detect(["0.125", "0.250"]), Some(NumberStyle::PLAIN));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! per outcome with NaN for missing cells is both the simplest and the fastest representation.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
 
 use super::polars_io::{TextTable, read_text_table};
 use super::{CellProblem, IngestError, MAX_LISTED};
@@ -63,21 +64,70 @@ impl Problems {
     }
 }
 
-/// Reads and validates the study's panel file.
+/// Reads and validates the study's panel file and every `[[data.sources]]` table, and merges
+/// them into one panel. Problems of all files are collected before anything is returned.
 pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
-    let path = &study.data.panel;
-    let table = read_text_table(path, study.data.separator)
-        .map_err(|message| IngestError::Read { path: path.clone(), message })?;
-    let mut problems = Problems { list: Vec::new(), total: 0 };
-    let panel = build(study, &table, &mut problems);
-    if problems.total > 0 {
-        return Err(IngestError::Invalid { path: path.clone(), problems: problems.list, total: problems.total });
+    let mut errors = Vec::new();
+    let mut obs: Vec<Obs> = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut has_n = vec![false; study.outcomes.len()];
+    if let Some(path) = &study.data.panel {
+        match read_text_table(path, study.data.separator) {
+            Err(message) => errors.push(IngestError::Read { path: path.clone(), message }),
+            Ok(table) => {
+                let mut problems = Problems { list: Vec::new(), total: 0 };
+                obs = collect(study, &table, &mut problems, &mut has_n);
+                if problems.total > 0 {
+                    errors.push(IngestError::Invalid {
+                        path: path.clone(),
+                        problems: problems.list,
+                        total: problems.total,
+                    });
+                }
+            }
+        }
+        files.push(path.clone());
     }
-    Ok(panel)
+    for s in &study.data.sources {
+        let file = files.len();
+        files.push(s.file.clone());
+        match super::sources::read_source(study, s) {
+            Err(message) => errors.push(IngestError::Read { path: s.file.clone(), message }),
+            Ok(d) if d.total_problems > 0 => errors.push(IngestError::Invalid {
+                path: s.file.clone(),
+                problems: d.problems,
+                total: d.total_problems,
+            }),
+            Ok(d) => obs.extend(d.obs.into_iter().map(|o| Obs {
+                file,
+                row: o.line,
+                unit: o.unit,
+                month: o.month,
+                outcome: o.outcome,
+                value: o.value,
+                n: f64::NAN,
+            })),
+        }
+    }
+    if errors.is_empty() {
+        let mut problems: Vec<Problems> = files.iter().map(|_| Problems { list: Vec::new(), total: 0 }).collect();
+        let panel = assemble(study, &obs, &has_n, &files, &mut problems);
+        for (path, p) in files.iter().zip(problems) {
+            if p.total > 0 {
+                errors.push(IngestError::Invalid { path: path.clone(), problems: p.list, total: p.total });
+            }
+        }
+        if errors.is_empty() {
+            return Ok(panel);
+        }
+    }
+    Err(if errors.len() == 1 { errors.remove(0) } else { IngestError::Several(errors) })
 }
 
 /// One parsed observation before it is placed in the matrix.
 struct Obs {
+    /// Index of the file it came from (the panel first, then the sources).
+    file: usize,
     row: usize,
     unit: Code,
     month: Month,
@@ -86,7 +136,9 @@ struct Obs {
     n: f64,
 }
 
-fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
+/// The observations of the panel file, its cells checked; `has_n` is set for outcomes with
+/// persons per cell.
+fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mut [bool]) -> Vec<Obs> {
     let names = table.names().join(", ");
     let require = |name: &str, problems: &mut Problems| -> Option<&[Option<String>]> {
         let col = table.column(name);
@@ -101,7 +153,7 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
     let mut obs: Vec<Obs> = Vec::new();
 
     let (Some(muni), Some(period)) = (muni, period) else {
-        return empty();
+        return obs;
     };
     let mut codes: HashMap<&str, Option<Code>> = HashMap::new();
     let mut months: HashMap<&str, Option<Month>> = HashMap::new();
@@ -184,13 +236,25 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
             }
         }
     }
+    if obs.is_empty() && problems.total == 0 {
+        problems.push(0, "period", "", "at least one data row");
+    }
+    for (i, o) in study.outcomes.iter().enumerate() {
+        has_n[i] |= match study.data.layout {
+            Layout::Wide => o.n_column.is_some(),
+            Layout::Long => table.column("n").is_some(),
+        };
+    }
+    obs
+}
+
+/// Places the observations of every file in the dense matrix; a municipality, month and
+/// outcome given twice (in one file or two) is a problem of the later file.
+fn assemble(study: &Study, obs: &[Obs], has_n: &[bool], files: &[PathBuf], problems: &mut [Problems]) -> Panel {
+    let outcomes = &study.outcomes;
     if obs.is_empty() {
-        if problems.total == 0 {
-            problems.push(0, "period", "", "at least one data row");
-        }
         return empty();
     }
-
     let first = obs.iter().map(|o| o.month).min().expect("non-empty");
     let last = obs.iter().map(|o| o.month).max().expect("non-empty");
     let units: Vec<Code> = obs.iter().map(|o| o.unit).collect::<BTreeSet<_>>().into_iter().collect();
@@ -198,35 +262,41 @@ fn build(study: &Study, table: &TextTable, problems: &mut Problems) -> Panel {
     let cells = units.len() * months.len();
     let mut series: Vec<Series> = outcomes
         .iter()
-        .map(|o| {
-            // Persons per cell: the outcome's `n_column` (wide) or the `n` column (long).
-            let has_n = match study.data.layout {
-                Layout::Wide => o.n_column.is_some(),
-                Layout::Long => table.column("n").is_some(),
-            };
-            Series { values: vec![f64::NAN; cells], n: has_n.then(|| vec![f64::NAN; cells]) }
-        })
+        .enumerate()
+        .map(|(i, _)| Series { values: vec![f64::NAN; cells], n: has_n[i].then(|| vec![f64::NAN; cells]) })
         .collect();
-    let mut seen: Vec<Vec<u32>> = outcomes.iter().map(|_| vec![0; cells]).collect();
-    for o in &obs {
+    // Where each cell was filled: (file + 1, line); 0 = empty.
+    let mut seen: Vec<Vec<(u32, u32)>> = outcomes.iter().map(|_| vec![(0, 0); cells]).collect();
+    for o in obs {
         let u = units.binary_search(&o.unit).expect("unit collected");
         let idx = u * months.len() + o.month.since(first) as usize;
-        if seen[o.outcome][idx] != 0 {
-            problems.push(
+        let (file, line) = seen[o.outcome][idx];
+        if file != 0 {
+            let at = if file as usize - 1 == o.file {
+                format!("line {line}")
+            } else {
+                format!("line {line} of {}", files[file as usize - 1].display())
+            };
+            problems[o.file].push(
                 o.row,
                 "period",
                 &o.month.to_string(),
                 format!(
-                    "one row per municipality, period and outcome (municipality {} already has `{}` for {} on line {})",
-                    o.unit, outcomes[o.outcome].key, o.month, seen[o.outcome][idx]
+                    "one value per municipality, month and outcome (municipality {} already has `{}` for {} on {at})",
+                    o.unit, outcomes[o.outcome].key, o.month
                 ),
             );
             continue;
         }
-        seen[o.outcome][idx] = o.row as u32;
+        seen[o.outcome][idx] = (o.file as u32 + 1, o.row as u32);
         series[o.outcome].values[idx] = o.value;
         if let Some(n) = series[o.outcome].n.as_mut() {
             n[idx] = o.n;
+        }
+    }
+    for (i, o) in outcomes.iter().enumerate() {
+        if series[i].values.iter().all(|v| v.is_nan()) && !obs.iter().any(|x| x.outcome == i) {
+            problems[0].push(0, "outcome", &o.key, format!("data for outcome `{}`, which the study declares", o.key));
         }
     }
     Panel { months, units, series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect() }
@@ -243,7 +313,7 @@ fn push_obs(
     n: Option<Option<Option<f64>>>,
 ) {
     if let (Some((unit, month)), Some(Some(value))) = (key, value) {
-        obs.push(Obs { row, unit, month, outcome, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+        obs.push(Obs { file: 0, row, unit, month, outcome, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
     }
 }
 

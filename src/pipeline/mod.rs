@@ -152,8 +152,15 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
 
 fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
     let dir = study.path.parent().unwrap_or(Path::new(""));
-    let panel_file =
-        study.data.panel.strip_prefix(dir).unwrap_or(&study.data.panel).to_string_lossy().replace('\\', "/");
+    let relative = |p: &Path| p.strip_prefix(dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
+    let panel_file = study
+        .data
+        .panel
+        .iter()
+        .chain(study.data.sources.iter().map(|s| &s.file))
+        .map(|p| relative(p))
+        .collect::<Vec<_>>()
+        .join(", ");
     StudyInfo {
         name: study.name.clone(),
         title: study.title.clone(),

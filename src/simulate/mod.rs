@@ -70,8 +70,13 @@ pub fn write(study: &Study, sim: &Simulated) -> Result<Vec<std::path::PathBuf>> 
             );
         }
     }
-    write_atomic(&study.data.panel, csv.as_bytes())?;
-    written.push(study.data.panel.clone());
+    let panel = study
+        .data
+        .panel
+        .as_ref()
+        .ok_or_else(|| Error::Usage("simulate writes [data] panel, which the study does not name".into()))?;
+    write_atomic(panel, csv.as_bytes())?;
+    written.push(panel.clone());
 
     if let Some(path) = &study.data.cases {
         let mut out = String::with_capacity(sim.spells.len() * 48);

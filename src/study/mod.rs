@@ -286,7 +286,8 @@ pub enum Layout {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DataSpec {
-    pub panel: PathBuf,
+    /// The panel file; `None` when the sources give every outcome.
+    pub panel: Option<PathBuf>,
     pub layout: Layout,
     pub separator: u8,
     pub cases: Option<PathBuf>,
@@ -295,6 +296,29 @@ pub struct DataSpec {
     pub truth: Option<PathBuf>,
     /// The panel's latest months that are provisional (may still be revised).
     pub provisional_months: u32,
+    /// Statistical tables (Statbank, Jobindsats, spreadsheets), each giving one outcome.
+    pub sources: Vec<SourceSpec>,
+    /// Area names mapped by the study: a combined area to the municipality it stands for, or
+    /// to nothing (left out). Keys are lower case.
+    pub areas: BTreeMap<String, Option<Code>>,
+}
+
+/// One `[[data.sources]]` table.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceSpec {
+    pub file: PathBuf,
+    /// The study outcome its values measure.
+    pub outcome: String,
+    /// Workbook sheet (default: the first).
+    pub sheet: Option<String>,
+    /// The value column when there are several.
+    pub measure: Option<String>,
+    /// One value of each other dimension, by column name.
+    pub filter: Vec<(String, String)>,
+    pub separator: Option<u8>,
+    /// `,` or `.`; detected over the whole column when `None`.
+    pub decimal: Option<char>,
+    pub encoding: Option<String>,
 }
 
 /// How one trial component changes one outcome in simulated data.
@@ -449,6 +473,27 @@ impl Study {
         self.outcomes.iter().find(|o| o.key == key)
     }
 
+    /// What an area cell of a data file names: the study's `[data] areas` first, then the
+    /// registry.
+    pub fn resolve_area(&self, text: &str) -> Result<crate::registry::Area, LookupError> {
+        if let Some(mapped) = self.data.areas.get(&text.trim().to_lowercase()) {
+            return Ok(mapped.map(crate::registry::Area::Municipality).unwrap_or(crate::registry::Area::Skip));
+        }
+        self.registry.classify(text)
+    }
+
+    /// The data files, for messages: the panel and every source.
+    pub fn data_files(&self) -> String {
+        let files: Vec<String> = self
+            .data
+            .panel
+            .iter()
+            .chain(self.data.sources.iter().map(|s| &s.file))
+            .map(|p| p.display().to_string())
+            .collect();
+        files.join(", ")
+    }
+
     /// The main report language.
     pub fn language(&self) -> Lang {
         self.languages[0]
@@ -590,6 +635,10 @@ impl Validator<'_> {
                 );
                 None
             }
+            Err(LookupError::Ambiguous { names }) => {
+                self.report(s, key, format!("`{}` names several municipalities: {}", s.get_ref(), names.join(", ")));
+                None
+            }
         }
     }
 
@@ -600,6 +649,74 @@ impl Validator<'_> {
             self.report(s, key, format!("expected one of {}, found `{}`", names.join(", "), s.get_ref()));
         }
         found
+    }
+
+    /// The `[[data.sources]]` tables, their outcomes checked against the study's.
+    fn sources(
+        &mut self,
+        data: &raw::DataSection,
+        outcome_keys: &[String],
+        resolve: &dyn Fn(&str) -> PathBuf,
+    ) -> Vec<SourceSpec> {
+        let mut out = Vec::new();
+        for (i, s) in data.sources.iter().enumerate() {
+            let key = format!("data.sources[{i}]");
+            if !outcome_keys.contains(s.outcome.get_ref()) {
+                self.report(
+                    &s.outcome,
+                    format!("{key}.outcome"),
+                    format!(
+                        "no outcome `{}` in [[outcomes]]{}",
+                        s.outcome.get_ref(),
+                        nearest(s.outcome.get_ref(), outcome_keys)
+                    ),
+                );
+            }
+            let separator = match &s.separator {
+                Some(c) if c.get_ref() == "\\t" || c.get_ref() == "\t" => Some(b'\t'),
+                Some(c) if c.get_ref().len() == 1 => Some(c.get_ref().as_bytes()[0]),
+                Some(c) => {
+                    self.report(c, format!("{key}.separator"), "expected one character such as `;`, `,` or `\\t`");
+                    None
+                }
+                None => None,
+            };
+            let decimal = match &s.decimal {
+                Some(d) if d.get_ref() == "," || d.get_ref() == "." => d.get_ref().chars().next(),
+                Some(d) => {
+                    self.report(d, format!("{key}.decimal"), format!("expected `,` or `.`, found `{}`", d.get_ref()));
+                    None
+                }
+                None => None,
+            };
+            let encoding = match &s.encoding {
+                Some(e) => match e.get_ref().to_ascii_lowercase().as_str() {
+                    "utf-8" | "utf8" | "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
+                        Some(e.get_ref().clone())
+                    }
+                    other => {
+                        self.report(
+                            e,
+                            format!("{key}.encoding"),
+                            format!("expected `utf-8` or `windows-1252`, found `{other}`"),
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            out.push(SourceSpec {
+                file: resolve(s.file.get_ref()),
+                outcome: s.outcome.get_ref().clone(),
+                sheet: s.sheet.clone(),
+                measure: s.measure.clone(),
+                filter: s.filter.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                separator,
+                decimal,
+                encoding,
+            });
+        }
+        out
     }
 
     /// `language = "da"` or `language = ["da", "en"]`: distinct languages, the main one first.
@@ -848,6 +965,26 @@ impl Validator<'_> {
             }
         }
         let outcome_keys: Vec<String> = file.outcomes.iter().map(|o| o.key.get_ref().clone()).collect();
+        let sources = self.sources(&file.data, &outcome_keys, &resolve);
+        let mut areas = BTreeMap::new();
+        for (name, target) in &file.data.areas {
+            let code = if target.get_ref().trim().is_empty() {
+                Some(None)
+            } else {
+                self.municipality(&registry, target, &format!("data.areas.\"{name}\"")).map(Some)
+            };
+            if let Some(code) = code {
+                areas.insert(name.trim().to_lowercase(), code);
+            }
+        }
+        if file.data.panel.is_none() && file.data.sources.is_empty() {
+            self.problems.push(Problem {
+                line: 1,
+                column: 1,
+                key: "data.panel".into(),
+                message: "the study needs data: a `panel` file or at least one [[data.sources]]".into(),
+            });
+        }
         for (what, empty) in [("outcomes", file.outcomes.is_empty()), ("trials", file.trials.is_empty())] {
             if empty {
                 self.problems.push(Problem {
@@ -1051,13 +1188,15 @@ impl Validator<'_> {
             synthetic: file.study.synthetic,
             languages: languages?,
             data: DataSpec {
-                panel: resolve(file.data.panel.get_ref()),
+                panel: file.data.panel.as_ref().map(|p| resolve(p.get_ref())),
                 layout: layout?,
                 separator: separator?,
                 cases: file.data.cases.as_ref().map(|p| resolve(p.get_ref())),
                 case_type_column: file.data.case_type_column.clone().unwrap_or_else(|| "case_type".into()),
                 truth: file.data.truth.as_ref().map(|p| resolve(p.get_ref())),
                 provisional_months: provisional_months?,
+                sources,
+                areas,
             },
             registry,
             conf_level,

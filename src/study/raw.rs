@@ -136,7 +136,8 @@ pub struct StudySection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
-    pub panel: Spanned<String>,
+    /// The panel file (wide or long CSV, or Parquet); optional when `sources` give every outcome.
+    pub panel: Option<Spanned<String>>,
     #[serde(default)]
     pub layout: Option<Spanned<String>>,
     pub cases: Option<Spanned<String>>,
@@ -148,6 +149,26 @@ pub struct DataSection {
     /// The latest months of the panel that the source may still revise (Jobindsats'
     /// "foreløbige tal"); default 0.
     pub provisional_months: Option<Spanned<i64>>,
+    /// Statistical tables, each giving one outcome: Statbank, Jobindsats, spreadsheets.
+    #[serde(default)]
+    pub sources: Vec<SourceSection>,
+    /// Area names of the data files mapped to a municipality ("" = leave the rows out).
+    #[serde(default)]
+    pub areas: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSection {
+    pub file: Spanned<String>,
+    pub outcome: Spanned<String>,
+    pub sheet: Option<String>,
+    pub measure: Option<String>,
+    #[serde(default)]
+    pub filter: BTreeMap<String, String>,
+    pub separator: Option<Spanned<String>>,
+    pub decimal: Option<Spanned<String>>,
+    pub encoding: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,0 +1,382 @@
+//! Statistical tables as Statbank, Jobindsats and spreadsheets deliver them, read into panel
+//! observations.
+//!
+//! All three share one shape: an area column (`OMRÅDE`, `Område`, `Area`, `Kommune`, …), the
+//! period either as a column (`TID`, `Periode`, `Time`, …; "long in time") or as the header of
+//! one column per period ("wide in time"), a value column (`INDHOLD`, `Content`, or the measure
+//! named in the study), and any number of other dimensions (`KØN`, `ALDER`, …) of which the
+//! study picks one value each with `filter`. Title lines above the header and notes below the
+//! table are skipped. Areas that are not municipalities — `Hele landet`, regions, `RAR …`
+//! labour-market regions, Statbank's `000`, `081`–`085` and `411` Christiansø — are left out
+//! and counted; a combined area such as `Frederikshavn/Læsø` is refused unless `[data] areas`
+//! says what it stands for. Numbers follow the column's style, detected over the whole column
+//! or declared; `..` is kept as suppressed. Every problem is collected with its row and column.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::numbers::{self, Cell, NumberStyle};
+use super::periods::{Frequency, Period};
+use super::table::{RawTable, Row};
+use super::{CellProblem, MAX_LISTED};
+use crate::period::Month;
+use crate::registry::{Area, Code, LookupError};
+use crate::study::{SourceSpec, Study, Unit};
+
+/// Header names that mark the area column (compared case-insensitively).
+pub const AREA_COLUMNS: &[&str] =
+    &["område", "omraade", "omrade", "area", "kommune", "municipality", "komk", "bopkom", "jobcenter"];
+/// Header names that mark a period column.
+pub const PERIOD_COLUMNS: &[&str] = &["tid", "time", "periode", "period", "måned", "maaned", "month", "år", "year"];
+/// Header names that mark the value column.
+pub const VALUE_COLUMNS: &[&str] = &["indhold", "content", "value", "værdi", "vaerdi"];
+
+/// How far down a header is looked for.
+const HEADER_SEARCH: usize = 50;
+
+/// One value of a source, placed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceObs {
+    pub line: usize,
+    pub unit: Code,
+    pub month: Month,
+    pub outcome: usize,
+    /// NaN when missing or suppressed.
+    pub value: f64,
+    pub suppressed: bool,
+}
+
+/// What a source gave, and what it left out.
+#[derive(Clone, Debug, Default)]
+pub struct SourceData {
+    pub obs: Vec<SourceObs>,
+    pub problems: Vec<CellProblem>,
+    pub total_problems: usize,
+    /// Rows of areas that are not municipalities (whole country, regions, RAR), left out.
+    pub aggregate_rows: usize,
+    pub suppressed: usize,
+    pub frequency: Option<Frequency>,
+    pub style: Option<NumberStyle>,
+    pub encoding: &'static str,
+}
+
+impl SourceData {
+    fn problem(&mut self, line: usize, column: &str, value: &str, expected: impl Into<String>) {
+        self.total_problems += 1;
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(CellProblem {
+                row: line,
+                column: column.to_string(),
+                value: value.to_string(),
+                expected: expected.into(),
+            });
+        }
+    }
+}
+
+/// The rows of a spreadsheet sheet (named, or the first), cells as text.
+pub fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Vec<Row>, String> {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| format!("no sheet `{s}` (the workbook has: {})", names.join(", ")))?
+            .clone(),
+        None => names.first().ok_or("the workbook has no sheets")?.clone(),
+    };
+    let range = book.worksheet_range(&name).map_err(|e| format!("sheet `{name}`: {e}"))?;
+    let (top, _) = range.start().unwrap_or((0, 0));
+    let text = |c: &Data| match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_else(|| d.as_f64().to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    };
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| Row { line: top as usize + i + 1, cells: r.iter().map(text).collect() })
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
+        .collect())
+}
+
+/// Whether `path` is a spreadsheet by its extension.
+pub fn is_workbook(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["xlsx", "xlsm", "xlsb", "xls", "ods"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads one `[[data.sources]]` entry. `Err` only when the file cannot be read as a table at
+/// all; cell problems are collected in the result.
+pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, String> {
+    let (rows, encoding) = if is_workbook(&spec.file) {
+        (sheet_rows(&spec.file, spec.sheet.as_deref())?, "xlsx")
+    } else {
+        let t = RawTable::read(&spec.file, spec.separator, spec.encoding.as_deref())?;
+        (t.rows, t.encoding)
+    };
+    let mut data = SourceData { encoding, ..SourceData::default() };
+    let is = |cell: &str, names: &[&str]| names.contains(&cell.trim().to_lowercase().as_str());
+    let header_at =
+        rows.iter().take(HEADER_SEARCH).position(|r| r.cells.iter().any(|c| is(c, AREA_COLUMNS))).ok_or_else(|| {
+            format!(
+                "no header row naming the area column ({}) in the first {HEADER_SEARCH} rows",
+                AREA_COLUMNS.join(", ")
+            )
+        })?;
+    let header = &rows[header_at];
+    let names: Vec<String> = header.cells.iter().map(|c| c.trim().to_string()).collect();
+    let area_col = names.iter().position(|c| is(c, AREA_COLUMNS)).expect("found above");
+    let period_col = names.iter().position(|c| is(c, PERIOD_COLUMNS));
+    // Wide in time: every header cell that is a period code is a column of values.
+    let period_headers: Vec<(usize, Period)> = if period_col.is_none() {
+        names.iter().enumerate().filter_map(|(i, c)| Period::parse(c).map(|p| (i, p))).collect()
+    } else {
+        Vec::new()
+    };
+    // A header cell that starts like a period code but is none is a typo, not a dimension.
+    let mut bad_periods = Vec::new();
+    if period_col.is_none() && !period_headers.is_empty() {
+        for (i, c) in names.iter().enumerate() {
+            let looks = c.len() >= 5 && c.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+            if i != area_col && looks && Period::parse(c).is_none() {
+                data.problem(header.line, c, c, super::periods::EXPECTED);
+                bad_periods.push(i);
+            }
+        }
+    }
+    if period_col.is_none() && period_headers.is_empty() {
+        data.problem(
+            header.line,
+            "",
+            &names.join(", "),
+            format!("a period column ({}) or period codes as column headers", PERIOD_COLUMNS.join(", ")),
+        );
+        return Ok(data);
+    }
+    let outcome = match study.outcomes.iter().position(|o| o.key == spec.outcome) {
+        Some(i) => i,
+        None => return Err(format!("the study has no outcome `{}`", spec.outcome)),
+    };
+    let unit = study.outcomes[outcome].unit;
+
+    // The value columns and the dimensions that the filter must pin down.
+    let value_cols: Vec<usize> = if !period_headers.is_empty() {
+        period_headers.iter().map(|(i, _)| *i).collect()
+    } else if let Some(m) = &spec.measure {
+        match names.iter().position(|c| c.eq_ignore_ascii_case(m)) {
+            Some(i) => vec![i],
+            None => {
+                data.problem(
+                    header.line,
+                    m,
+                    &names.join(", "),
+                    format!("a column named `{m}` (set by `measure`){}", crate::study::nearest(m, &names)),
+                );
+                return Ok(data);
+            }
+        }
+    } else if let Some(i) = names.iter().position(|c| is(c, VALUE_COLUMNS)) {
+        vec![i]
+    } else {
+        let rest: Vec<usize> = (0..names.len())
+            .filter(|&i| {
+                i != area_col
+                    && Some(i) != period_col
+                    && !spec.filter.iter().any(|(k, _)| names[i].eq_ignore_ascii_case(k))
+            })
+            .collect();
+        match rest.as_slice() {
+            [] => {
+                data.problem(header.line, "", &names.join(", "), "a column of values");
+                return Ok(data);
+            }
+            [one] => vec![*one],
+            // Several candidates: the last is the value in both Statbank's and Jobindsats'
+            // layouts, unless the others vary (then they are dimensions to filter).
+            many => vec![*many.last().expect("non-empty")],
+        }
+    };
+    let dims: Vec<usize> = (0..names.len())
+        .filter(|&i| i != area_col && Some(i) != period_col && !value_cols.contains(&i) && !bad_periods.contains(&i))
+        .collect();
+    let mut filters: Vec<(usize, String)> = Vec::new();
+    for (key, want) in &spec.filter {
+        match names.iter().position(|c| c.eq_ignore_ascii_case(key)) {
+            Some(i) => filters.push((i, want.clone())),
+            None => data.problem(
+                header.line,
+                key,
+                &names.join(", "),
+                format!("a column `{key}` to filter on{}", crate::study::nearest(key, &names)),
+            ),
+        }
+    }
+
+    // The table ends at the first row with a single cell after data rows (notes, sources).
+    let body: Vec<&Row> =
+        rows[header_at + 1..].iter().take_while(|r| r.cells.iter().filter(|c| !c.is_empty()).count() > 1).collect();
+    fn cell(r: &Row, i: usize) -> &str {
+        r.cells.get(i).map(String::as_str).unwrap_or("")
+    }
+    for &d in dims.iter().filter(|d| !filters.iter().any(|(i, _)| i == *d)) {
+        let values: BTreeSet<&str> = body.iter().map(|r| cell(r, d)).collect();
+        if values.len() > 1 {
+            let shown: Vec<&str> = values.iter().take(5).copied().collect();
+            data.problem(
+                header.line,
+                &names[d],
+                &shown.join(", "),
+                format!(
+                    "one value; the column has {} ({}…): choose one with filter = {{ {} = \"{}\" }}",
+                    values.len(),
+                    shown.join(", "),
+                    names[d],
+                    shown[0]
+                ),
+            );
+        }
+    }
+    for (i, want) in &filters {
+        if !body.iter().any(|r| cell(r, *i) == want) {
+            let values: BTreeSet<&str> = body.iter().map(|r| cell(r, *i)).collect();
+            let shown: Vec<&str> = values.iter().take(8).copied().collect();
+            data.problem(header.line, &names[*i], want, format!("one of the column's values: {}", shown.join(", ")));
+        }
+    }
+    let kept: Vec<&Row> =
+        body.iter().copied().filter(|r| filters.iter().all(|(i, want)| cell(r, *i) == want)).collect();
+
+    // One number style for all value columns.
+    let all_values = kept.iter().flat_map(|r| value_cols.iter().map(move |&i| cell(r, i)));
+    let style = match spec.decimal {
+        Some(',') => Some(NumberStyle::DANISH),
+        Some(_) => Some(NumberStyle::ENGLISH),
+        None => NumberStyle::detect(all_values.clone().map(|v| v.trim_end_matches('*'))),
+    };
+    let style = style.unwrap_or_else(|| {
+        // No style reads every cell: the style of the cells that some style reads, so that
+        // the others are reported against it.
+        let styles = [NumberStyle::DANISH, NumberStyle::ENGLISH, NumberStyle::PLAIN];
+        let readable = all_values.clone().filter(|v| styles.iter().any(|s| numbers::parse(v, *s).is_some()));
+        NumberStyle::detect(readable).unwrap_or(NumberStyle::DANISH)
+    });
+    data.style = Some(style);
+
+    let mut frequencies: BTreeMap<Frequency, (usize, String)> = BTreeMap::new();
+    for r in kept {
+        let area_text = cell(r, area_col);
+        let unit_code = match study.resolve_area(area_text) {
+            Ok(Area::Municipality(c)) => Some(c),
+            Ok(Area::Aggregate) => {
+                data.aggregate_rows += 1;
+                continue;
+            }
+            Ok(Area::Skip) => continue,
+            Err(LookupError::Ambiguous { names: parts }) => {
+                data.problem(
+                    r.line,
+                    &names[area_col],
+                    area_text,
+                    format!(
+                        "one municipality; `{area_text}` combines {} and cannot be split: map it in [data] areas, e.g. areas = {{ \"{area_text}\" = \"{}\" }} (or \"\" to leave it out)",
+                        parts.join(" and "),
+                        parts[0]
+                    ),
+                );
+                None
+            }
+            Err(LookupError::Unknown { suggestion }) => {
+                let hint = suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                data.problem(r.line, &names[area_col], area_text, format!("a municipality name or code{hint}"));
+                None
+            }
+        };
+        let periods: Vec<(usize, Option<Period>, String)> = match period_col {
+            Some(pc) => {
+                let p = cell(r, pc);
+                vec![(value_cols[0], Period::parse(p), p.to_string())]
+            }
+            None => period_headers.iter().map(|(i, p)| (*i, Some(*p), p.code())).collect(),
+        };
+        for (vc, period, period_text) in periods {
+            let Some(period) = period else {
+                data.problem(r.line, &names[period_col.unwrap_or(vc)], &period_text, super::periods::EXPECTED);
+                continue;
+            };
+            frequencies.entry(period.frequency()).or_insert((r.line, period_text.clone()));
+            let raw = cell(r, vc);
+            let value = match numbers::parse(raw.trim_end_matches('*'), style) {
+                Some(v) => v,
+                None => {
+                    data.problem(r.line, &names[vc], raw, numbers::expected(style));
+                    continue;
+                }
+            };
+            let (value, suppressed) = match value {
+                Cell::Value(v) => {
+                    if !in_range(v, unit) {
+                        data.problem(r.line, &names[vc], raw, range_expected(unit));
+                        continue;
+                    }
+                    (v, false)
+                }
+                Cell::Missing => continue,
+                Cell::Suppressed => {
+                    data.suppressed += 1;
+                    (f64::NAN, true)
+                }
+            };
+            if let (Some(unit), Period::Month(month)) = (unit_code, period) {
+                data.obs.push(SourceObs { line: r.line, unit, month, outcome, value, suppressed });
+            }
+        }
+    }
+    // A panel is monthly, and a series has one frequency.
+    if frequencies.len() > 1 {
+        let mut seen: Vec<(&Frequency, &(usize, String))> = frequencies.iter().collect();
+        seen.sort_by_key(|(_, (line, _))| *line);
+        let listed: Vec<String> =
+            seen.iter().map(|(f, (line, p))| format!("{} (`{p}`, line {line})", f.name())).collect();
+        let (_, (line, odd)) = seen[1];
+        data.problem(
+            *line,
+            &names[period_col.unwrap_or(area_col)],
+            odd,
+            format!("one frequency in a file; it mixes {}", listed.join(", ")),
+        );
+    } else if let Some((f, (line, p))) = frequencies.iter().next() {
+        data.frequency = Some(*f);
+        if *f != Frequency::Month {
+            data.problem(
+                *line,
+                &names[period_col.unwrap_or(area_col)],
+                p,
+                format!("monthly periods (the panel is monthly; this file is {})", f.name()),
+            );
+        }
+    }
+    Ok(data)
+}
+
+fn in_range(v: f64, unit: Unit) -> bool {
+    match unit {
+        Unit::Percent => (0.0..=100.0).contains(&v),
+        Unit::Weeks | Unit::Dkk | Unit::Count => v >= 0.0,
+    }
+}
+
+fn range_expected(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Percent => "a share in percent between 0 and 100",
+        _ => "a value that is not negative",
+    }
+}

@@ -165,7 +165,7 @@ pub fn fold_cases<A: Send>(
                     row: 1,
                     column: m.to_string(),
                     value: String::new(),
-                    expected: format!("a column `{m}` (the header has: {})", names.join(", ")),
+                    expected: format!("a column `{m}` (the header has: {})", super::shown(&names.join(", "))),
                 })
                 .collect(),
             total: missing.len(),

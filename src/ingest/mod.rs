@@ -39,6 +39,17 @@ pub enum IngestError {
     Several(Vec<IngestError>),
 }
 
+/// Text from a data file as an error message shows it: control and replacement characters
+/// (a binary file read as text) as `?`, at most 200 characters.
+pub fn shown(text: &str) -> String {
+    let mut out: String =
+        text.chars().take(200).map(|c| if c.is_control() || c == '\u{fffd}' { '?' } else { c }).collect();
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
 /// At most this many problems are listed; the count says how many there were.
 pub const MAX_LISTED: usize = 20;
 
@@ -49,9 +60,9 @@ fn format_cells(path: &std::path::Path, problems: &[CellProblem], total: usize) 
         out.push_str(&format!(
             "\n  {}: {at}column `{}`: expected {}, found `{}`",
             path.display(),
-            p.column,
+            shown(&p.column),
             p.expected,
-            p.value
+            shown(&p.value)
         ));
     }
     if total > problems.len() {

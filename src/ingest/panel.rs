@@ -73,7 +73,16 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
     let mut has_n = vec![false; study.outcomes.len()];
     if let Some(path) = &study.data.panel {
         match read_text_table(path, study.data.separator) {
-            Err(message) => errors.push(IngestError::Read { path: path.clone(), message }),
+            Err(message) => {
+                let message = if message.contains("invalid utf-8") {
+                    format!(
+                        "{message}: the panel file must be UTF-8; save it as UTF-8, or read it as a [[data.sources]] table, which also takes Windows-1252"
+                    )
+                } else {
+                    message
+                };
+                errors.push(IngestError::Read { path: path.clone(), message })
+            }
             Ok(table) => {
                 let mut problems = Problems { list: Vec::new(), total: 0 };
                 obs = collect(study, &table, &mut problems, &mut has_n);
@@ -143,7 +152,17 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
     let require = |name: &str, problems: &mut Problems| -> Option<&[Option<String>]> {
         let col = table.column(name);
         if col.is_none() {
-            problems.push(0, name, &names, format!("a column named `{name}` (the header has: {names})"));
+            let hint = [(';', ";"), ('\t', "\\t"), ('|', "|")]
+                .iter()
+                .find(|(c, _)| names.contains(*c))
+                .map(|(_, s)| format!("; the header looks split by `{s}`: set separator = \"{s}\" in [data]"))
+                .unwrap_or_default();
+            problems.push(
+                0,
+                name,
+                &super::shown(&names),
+                format!("a column named `{name}` (the header has: {}){hint}", super::shown(&names)),
+            );
         }
         col
     };
@@ -180,6 +199,9 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
     match study.data.layout {
         Layout::Wide => {
             for (oi, outcome) in outcomes.iter().enumerate() {
+                if from_sources(study, &outcome.key) {
+                    continue;
+                }
                 let Some(values) = require(&outcome.key, problems) else { continue };
                 let n_col = outcome.n_column.as_deref().and_then(|c| require(c, problems));
                 for (r, key) in row_keys.iter().enumerate() {
@@ -223,7 +245,7 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
                     let n = n_col.map(|c| parse_value(c[r].as_deref(), line, "n", Unit::Count, problems));
                     push_obs(&mut obs, line, *key, oi, value, n);
                 }
-                for o in outcomes {
+                for o in outcomes.iter().filter(|o| !from_sources(study, &o.key)) {
                     if !obs.iter().any(|x| outcomes[x.outcome].key == o.key) && problems.total == 0 {
                         problems.push(
                             0,
@@ -246,6 +268,11 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
         };
     }
     obs
+}
+
+/// Whether a `[[data.sources]]` table gives `outcome` (then the panel file need not).
+fn from_sources(study: &Study, outcome: &str) -> bool {
+    study.data.sources.iter().any(|s| s.outcome == outcome)
 }
 
 /// Places the observations of every file in the dense matrix; a municipality, month and

@@ -254,6 +254,9 @@ pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, Strin
     }
     let kept: Vec<&Row> =
         body.iter().copied().filter(|r| filters.iter().all(|(i, want)| cell(r, *i) == want)).collect();
+    if body.is_empty() {
+        data.problem(header.line, &names[area_col], "", "data rows below the header");
+    }
 
     // One number style for all value columns.
     let all_values = kept.iter().flat_map(|r| value_cols.iter().map(move |&i| cell(r, i)));

@@ -50,6 +50,9 @@ impl RawTable {
         if text.trim().is_empty() {
             return Err("the file is empty".into());
         }
+        if let Some(line) = unclosed_quote(&text) {
+            return Err(format!("line {line}: a quote `\"` opens a cell that is never closed"));
+        }
         let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(&text));
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -138,6 +141,25 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Result<(String, &'static 
     }
 }
 
+/// The line of a quote that opens a cell and is never closed (a doubled `""` inside a quoted
+/// cell is an escaped quote).
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let (mut quoted, mut line, mut opened) = (false, 1, 0);
+    for b in text.bytes() {
+        match b {
+            b'"' => {
+                quoted = !quoted;
+                if quoted {
+                    opened = line;
+                }
+            }
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    quoted.then_some(opened)
+}
+
 /// Windows-1252: Latin-1 with printable characters in 0x80–0x9F.
 fn windows_1252(bytes: &[u8]) -> String {
     const HIGH: [char; 32] = [
@@ -215,5 +237,7 @@ mod tests {
         assert_eq!(lines, [1, 3, 4, 6]);
         assert_eq!(t.header(|c| c.len() == 2 && c[0] == "A"), Some(1));
         assert!(RawTable::from_bytes(b"  \n", None, None).unwrap_err().contains("empty"));
+        let err = RawTable::from_bytes(b"A;B\n\"x \"\"y\"\"\";1\n\"open;2\n3;4\n", None, None).unwrap_err();
+        assert_eq!(err, "line 3: a quote `\"` opens a cell that is never closed");
     }
 }

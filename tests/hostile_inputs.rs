@@ -1,0 +1,195 @@
+//! The hostile-input catalogue: every file in `tests/hostile/files/` (made by
+//! `tests/hostile/make_hostile.py`) and two generated at test time — a header of 10⁶ columns
+//! and 1 GB without a newline — are fed to `frikommune validate` as the use in
+//! `tests/hostile/catalogue.toml` says. Each must give exit code 2, its expected message
+//! naming the file, and no panic.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Catalogue {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    file: String,
+    /// `panel`, `source`, `cases` or `study`.
+    #[serde(rename = "use")]
+    role: String,
+    /// Extra lines for the source entry (e.g. a filter or a declared encoding).
+    #[serde(default)]
+    source_extra: String,
+    expect: Vec<String>,
+    /// Generated at test time instead of read from `files/`.
+    #[serde(default)]
+    generated: bool,
+}
+
+const STUDY: &str = r#"
+[study]
+name = "fjendtlig"
+title = "Fjendtlige filer"
+
+[data]
+panel = "panel.csv"
+#CASES#
+
+#SOURCE#
+
+[[outcomes]]
+key = "share"
+label = "Andel"
+unit = "percent"
+better = "higher"
+
+#EXTRA#
+
+[[trials]]
+key = "t"
+name = "Forsøg"
+end = "2020-12-31"
+pre_months = 12
+
+  [[trials.components]]
+  key = "c"
+  name = "Del"
+  start = "2020-01-01"
+  participants = ["Aalborg", "825"]
+  outcomes = ["share"]
+
+#DURATIONS#
+"#;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A good long panel: 98 municipalities × 24 months of `share`.
+fn good_panel() -> String {
+    let mut csv = String::from("municipality,period,outcome,value,n\n");
+    for (i, m) in frikommune::registry::Registry::embedded().all().iter().enumerate() {
+        for year in [2019, 2020] {
+            for month in 1..=12 {
+                csv.push_str(&format!("{},{year}M{month:02},share,{},100\n", m.code, 50.0 + i as f64 * 0.1));
+            }
+        }
+    }
+    csv
+}
+
+fn generate(name: &str, path: &Path) {
+    match name {
+        // A header of a million columns.
+        "source_million_columns.csv" => {
+            let mut text = String::from("Område");
+            for i in 0..1_000_000 {
+                text.push_str(&format!(";c{i}"));
+            }
+            text.push('\n');
+            std::fs::write(path, text).unwrap();
+        }
+        // 1 GB without a newline (sparse: nothing is written to disk).
+        "source_one_gigabyte_line.csv" => {
+            let f = std::fs::File::create(path).unwrap();
+            f.set_len(1 << 30).unwrap();
+        }
+        other => panic!("no generator for {other}"),
+    }
+}
+
+fn probe(case: &Case, dir: &Path) -> (Option<i32>, String) {
+    let source = dir.join("input").join(&case.file);
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    if case.generated {
+        generate(&case.file, &source);
+    } else {
+        std::fs::copy(repo().join("tests/hostile/files").join(&case.file), &source).unwrap();
+    }
+    let relative = format!("input/{}", case.file);
+    let mut study = STUDY.to_string();
+    let mut panel = good_panel();
+    match case.role.as_str() {
+        "panel" => {
+            study = study.replace("panel = \"panel.csv\"", &format!("panel = \"{relative}\""));
+        }
+        "source" => {
+            study = study.replace(
+                "#SOURCE#",
+                &format!("[[data.sources]]\nfile = \"{relative}\"\noutcome = \"extra\"\n{}", case.source_extra),
+            );
+            study = study.replace(
+                "#EXTRA#",
+                "[[outcomes]]\nkey = \"extra\"\nlabel = \"Ekstra\"\nunit = \"percent\"\nbetter = \"higher\"",
+            );
+        }
+        "cases" => {
+            study = study.replace("#CASES#", &format!("cases = \"{relative}\""));
+            study =
+                study.replace("#DURATIONS#", "[[durations]]\nkey = \"d\"\nname = \"Varighed\"\ncomponent = \"t.c\"");
+        }
+        "study" => {}
+        other => panic!("unknown use `{other}`"),
+    }
+    let study_path = if case.role == "study" { source.clone() } else { dir.join("study.toml") };
+    if case.role != "study" {
+        std::fs::write(&study_path, study).unwrap();
+    }
+    if case.role == "panel" {
+        panel.clear();
+    }
+    if !panel.is_empty() {
+        std::fs::write(dir.join("panel.csv"), panel).unwrap();
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_frikommune")).arg("validate").arg(&study_path).output().unwrap();
+    (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string())
+}
+
+#[test]
+fn every_hostile_file_gets_its_clear_error() {
+    let text = std::fs::read_to_string(repo().join("tests/hostile/catalogue.toml")).unwrap();
+    let catalogue: Catalogue = toml::from_str(&text).unwrap();
+    assert!(catalogue.case.len() >= 40, "the catalogue has {} files", catalogue.case.len());
+    // Every committed file is in the catalogue, and every catalogued file exists.
+    let listed: std::collections::BTreeSet<&str> = catalogue.case.iter().map(|c| c.file.as_str()).collect();
+    for entry in std::fs::read_dir(repo().join("tests/hostile/files")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(listed.contains(name.as_str()), "{name} is not in catalogue.toml");
+    }
+    let mut failures = Vec::new();
+    for case in &catalogue.case {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, err) = probe(case, dir.path());
+        if std::env::var_os("HOSTILE_PRINT").is_some() {
+            eprintln!("── {} ({}): exit {code:?}\n{err}", case.file, case.role);
+        }
+        let mut wrong = Vec::new();
+        if code != Some(2) {
+            wrong.push(format!("exit code {code:?}"));
+        }
+        if err.contains("panicked") {
+            wrong.push("a panic".into());
+        }
+        if !err.contains(&case.file) {
+            wrong.push("the message does not name the file".into());
+        }
+        for e in &case.expect {
+            if !err.contains(e.as_str()) {
+                wrong.push(format!("no `{e}`"));
+            }
+        }
+        if !wrong.is_empty() {
+            failures.push(format!("{} ({}): {}\n{err}", case.file, case.role, wrong.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} hostile files:\n{}",
+        failures.len(),
+        catalogue.case.len(),
+        failures.join("\n")
+    );
+}

@@ -115,6 +115,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
                 outcome: o.outcome,
                 value: o.value,
                 n: f64::NAN,
+                missing: o.missing,
             })),
         }
     }
@@ -143,6 +144,8 @@ struct Obs {
     outcome: usize,
     value: f64,
     n: f64,
+    /// The row is there but its value is empty or suppressed.
+    missing: bool,
 }
 
 /// The observations of the panel file, its cells checked; `has_n` is set for outcomes with
@@ -270,6 +273,33 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
     obs
 }
 
+/// A municipality's series must have a row for every month between its first and last: an
+/// absent row is a gap (a missing value is written as an empty cell or `..`).
+fn gaps(study: &Study, obs: &[Obs], problems: &mut [Problems]) {
+    let mut rows: BTreeMap<(usize, Code), (usize, usize, BTreeSet<Month>)> = BTreeMap::new();
+    for o in obs {
+        let e = rows.entry((o.outcome, o.unit)).or_insert((o.file, o.row, BTreeSet::new()));
+        e.2.insert(o.month);
+    }
+    for ((outcome, unit), (file, row, months)) in rows {
+        let (Some(&first), Some(&last)) = (months.first(), months.last()) else { continue };
+        let absent: Vec<Month> = first.through(last).filter(|m| !months.contains(m)).collect();
+        if let (Some(a), Some(b)) = (absent.first(), absent.last()) {
+            let span = if a == b { a.to_string() } else { format!("{a} … {b}, {} months", absent.len()) };
+            problems[file].push(
+                row,
+                "period",
+                &span,
+                format!(
+                    "a row for every month from {first} to {last} for municipality {unit} ({}), outcome `{}`; write an empty value or `..` for a missing month",
+                    study.registry.name(unit),
+                    study.outcomes[outcome].key
+                ),
+            );
+        }
+    }
+}
+
 /// Whether a `[[data.sources]]` table gives `outcome` (then the panel file need not).
 fn from_sources(study: &Study, outcome: &str) -> bool {
     study.data.sources.iter().any(|s| s.outcome == outcome)
@@ -277,8 +307,10 @@ fn from_sources(study: &Study, outcome: &str) -> bool {
 
 /// Places the observations of every file in the dense matrix; a municipality, month and
 /// outcome given twice (in one file or two) is a problem of the later file.
-fn assemble(study: &Study, obs: &[Obs], has_n: &[bool], files: &[PathBuf], problems: &mut [Problems]) -> Panel {
+fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], problems: &mut [Problems]) -> Panel {
     let outcomes = &study.outcomes;
+    gaps(study, all, problems);
+    let obs: Vec<&Obs> = all.iter().filter(|o| !o.missing).collect();
     if obs.is_empty() {
         return empty();
     }
@@ -294,7 +326,7 @@ fn assemble(study: &Study, obs: &[Obs], has_n: &[bool], files: &[PathBuf], probl
         .collect();
     // Where each cell was filled: (file + 1, line); 0 = empty.
     let mut seen: Vec<Vec<(u32, u32)>> = outcomes.iter().map(|_| vec![(0, 0); cells]).collect();
-    for o in obs {
+    for &o in &obs {
         let u = units.binary_search(&o.unit).expect("unit collected");
         let idx = u * months.len() + o.month.since(first) as usize;
         let (file, line) = seen[o.outcome][idx];
@@ -339,8 +371,22 @@ fn push_obs(
     value: Option<Option<f64>>,
     n: Option<Option<Option<f64>>>,
 ) {
-    if let (Some((unit, month)), Some(Some(value))) = (key, value) {
-        obs.push(Obs { file: 0, row, unit, month, outcome, value, n: n.flatten().flatten().unwrap_or(f64::NAN) });
+    match (key, value) {
+        (Some((unit, month)), Some(Some(value))) => obs.push(Obs {
+            file: 0,
+            row,
+            unit,
+            month,
+            outcome,
+            value,
+            n: n.flatten().flatten().unwrap_or(f64::NAN),
+            missing: false,
+        }),
+        // A row whose value is empty or `..`: it counts for the gap check only.
+        (Some((unit, month)), Some(None)) => {
+            obs.push(Obs { file: 0, row, unit, month, outcome, value: f64::NAN, n: f64::NAN, missing: true })
+        }
+        _ => {}
     }
 }
 

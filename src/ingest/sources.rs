@@ -44,6 +44,8 @@ pub struct SourceObs {
     /// NaN when missing or suppressed.
     pub value: f64,
     pub suppressed: bool,
+    /// An empty cell: the row is there, the value is not.
+    pub missing: bool,
 }
 
 /// What a source gave, and what it left out.
@@ -332,14 +334,15 @@ pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, Strin
                     }
                     (v, false)
                 }
-                Cell::Missing => continue,
+                Cell::Missing => (f64::NAN, false),
                 Cell::Suppressed => {
                     data.suppressed += 1;
                     (f64::NAN, true)
                 }
             };
+            let missing = value.is_nan() && !suppressed;
             if let (Some(unit), Period::Month(month)) = (unit_code, period) {
-                data.obs.push(SourceObs { line: r.line, unit, month, outcome, value, suppressed });
+                data.obs.push(SourceObs { line: r.line, unit, month, outcome, value, suppressed, missing });
             }
         }
     }

@@ -46,6 +46,7 @@ put("panel_empty_outcome.csv", LONG + GOOD + "Aalborg,2019M02,,50,100\n")
 put("panel_decimal_comma.csv", LONG + GOOD + 'Aalborg,2019M02,share,"50,5",100\n')
 put("panel_huge_number.csv", LONG + GOOD + "Aalborg,2019M02,share,1e400,100\n")
 put("panel_negative_n.csv", LONG + GOOD.replace(",100", ",-3"))
+put("panel_gap.csv", LONG + GOOD + "Aalborg,2019M02,share,,100\nAalborg,2019M05,share,50,100\n")
 
 # ── Statistical tables ([[data.sources]]) ────────────────────────────────────────────────
 put("source_no_header.csv", "1;2;3\n4;5;6\n")

@@ -6,7 +6,7 @@
 //! months, the overall mean, the last month) and unit covariates, each standardised by its
 //! standard deviation across the treated unit and the donors. For predictor weights V (diagonal,
 //! summing to one) the donor weights W(V) solve the W-given-V problem exactly
-//! ([`super::synth::synth_weights`]). V itself is chosen, unless fixed by the user, to minimise
+//! ([`super::synth::synth_solver`]). V itself is chosen, unless fixed by the user, to minimise
 //! the pre-period mean squared prediction error of the outcome, (1/T₀)Σₜ(y₁ₜ − Σⱼwⱼ(V)yⱼₜ)², by a
 //! deterministic multi-start Nelder–Mead search over log-weights: starts at equal weights and at
 //! each predictor weighted ten times the others, the best of them refined once more. The loss
@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::synth::synth_weights;
+use super::synth::synth_solver;
 
 /// One predictor of the synthetic-control fit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -146,7 +146,8 @@ impl SyntheticControl {
                 .sum::<f64>()
                 / t0 as f64
         };
-        let loss_of = |v: &[f64]| -> f64 { outcome_loss(&synth_weights(&x1, &x0, v).weights) };
+        let solve = synth_solver(&x1, &x0);
+        let loss_of = |v: &[f64]| -> f64 { outcome_loss(&solve(v).weights) };
         let (v, starts, evaluations) = match &self.v {
             VChoice::Fixed(v) => {
                 if v.len() != k || v.iter().any(|x| !x.is_finite() || *x < 0.0) || v.iter().sum::<f64>() <= 0.0 {
@@ -162,7 +163,7 @@ impl SyntheticControl {
             VChoice::Search if k == 1 => (vec![1.0], 0, 0),
             VChoice::Search => search_v(k, &loss_of),
         };
-        let solved = synth_weights(&x1, &x0, &v);
+        let solved = solve(&v);
         let (w_fit, weights) = (solved.fit, solved.weights);
         let loss = outcome_loss(&weights);
         let synthetic: Vec<f64> = (0..t).map(|s| weights.iter().zip(y0).map(|(w, r)| w * r[s]).sum()).collect();

@@ -31,7 +31,18 @@ pub struct SimplexFit {
 /// more (e.g. every pre-period month as a predictor) the corral's linear solves grow cubically
 /// and the accelerated projected gradient ([`gradient_weights`]) takes over.
 pub fn synth_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
-    if x1.len() <= 32 { min_norm_weights(x1, x0, v) } else { gradient_weights(x1, x0, v) }
+    synth_solver(x1, x0)(v)
+}
+
+/// [`synth_weights`] for one treated unit and donor pool, prepared once and then solved for
+/// any number of predictor weightings V (what the predictor-weight search does).
+pub fn synth_solver<'a>(x1: &'a [f64], x0: &'a [Vec<f64>]) -> Box<dyn Fn(&[f64]) -> SimplexFit + Sync + 'a> {
+    if x1.len() <= 32 {
+        let donors = Donors::new(x1, x0);
+        Box::new(move |v| donors.min_norm(v))
+    } else {
+        Box::new(move |v| gradient_weights(x1, x0, v))
+    }
 }
 
 /// The W-given-V problem by accelerated projected gradient, polished on the support.
@@ -136,130 +147,237 @@ pub fn gradient_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
 /// the n × n quadratic form, which is what the predictor-weight search needs. Ties go to the
 /// lowest donor index: same input, same weights.
 pub fn min_norm_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
-    let (k, n) = (x1.len(), x0.len());
-    assert!(x0.iter().all(|d| d.len() == k) && v.len() == k, "predictor dimensions agree");
-    if n == 0 {
-        return SimplexFit { weights: Vec::new(), fit: f64::NAN, iterations: 0 };
-    }
-    // Donor j's point is points[j·k .. (j+1)·k].
-    let mut points = Vec::with_capacity(n * k);
-    for d in x0 {
-        points.extend((0..k).map(|r| v[r].max(0.0).sqrt() * (d[r] - x1[r])));
-    }
-    let point = |j: usize| &points[j * k..(j + 1) * k];
-    let mut first = 0;
-    let mut scale = 0.0f64;
-    let mut smallest = f64::INFINITY;
-    for j in 0..n {
-        let norm = dot(point(j), point(j));
-        scale = scale.max(norm);
-        if norm < smallest {
-            smallest = norm;
-            first = j;
-        }
-    }
-    let scale = scale.max(f64::MIN_POSITIVE);
-    let mut corral = vec![first];
-    let mut gram = vec![vec![dot(point(first), point(first))]];
-    let mut lambda = vec![1.0];
-    let mut x = point(first).to_vec();
-    let mut iterations = 0;
-    'major: while iterations < 100 * (k + 1) + n {
-        iterations += 1;
-        let xx = dot(&x, &x);
-        if xx <= 1e-30 * scale {
-            break;
-        }
-        let (mut j, mut lowest) = (0, f64::INFINITY);
-        for i in 0..n {
-            let d = dot(&x, point(i));
-            if d < lowest {
-                lowest = d;
-                j = i;
-            }
-        }
-        if xx - lowest <= 1e-13 * scale || corral.contains(&j) {
-            break;
-        }
-        // The corral's Gram matrix is kept up to date: a new donor adds a row, a dropped donor
-        // takes its row and column away.
-        for (row, &c) in gram.iter_mut().zip(&corral) {
-            row.push(dot(point(c), point(j)));
-        }
-        let mut row: Vec<f64> = corral.iter().map(|&c| dot(point(j), point(c))).collect();
-        row.push(dot(point(j), point(j)));
-        gram.push(row);
-        corral.push(j);
-        lambda.push(0.0);
-        loop {
-            let Some(alpha) = affine_minimizer(&gram) else {
-                // Numerically dependent corral: keep the last feasible point.
-                corral.pop();
-                lambda.pop();
-                gram.pop();
-                gram.iter_mut().for_each(|r| {
-                    r.pop();
-                });
-                break 'major;
-            };
-            if alpha.iter().all(|a| *a > 1e-14) {
-                lambda = alpha;
-                break;
-            }
-            // Step from λ towards α until the first weight reaches zero, and drop it.
-            let theta = lambda
-                .iter()
-                .zip(&alpha)
-                .filter(|(_, a)| **a <= 1e-14)
-                .map(|(l, a)| if l - a > 0.0 { l / (l - a) } else { 0.0 })
-                .fold(1.0, f64::min);
-            lambda.iter_mut().zip(&alpha).for_each(|(l, a)| *l = (1.0 - theta) * *l + theta * a);
-            let smallest = (0..lambda.len()).fold(0, |best, i| if lambda[i] < lambda[best] { i } else { best });
-            lambda[smallest] = 0.0;
-            let mut i = 0;
-            while i < lambda.len() {
-                if lambda[i] > 1e-14 {
-                    i += 1;
-                } else {
-                    lambda.remove(i);
-                    corral.remove(i);
-                    gram.remove(i);
-                    gram.iter_mut().for_each(|r| {
-                        r.remove(i);
-                    });
-                }
-            }
-            let total: f64 = lambda.iter().sum();
-            lambda.iter_mut().for_each(|l| *l /= total);
-        }
-        x.iter_mut().for_each(|a| *a = 0.0);
-        for (&j, &l) in corral.iter().zip(&lambda) {
-            x.iter_mut().zip(point(j)).for_each(|(a, b)| *a += l * b);
-        }
-    }
-    let mut weights = vec![0.0; n];
-    for (&j, &l) in corral.iter().zip(&lambda) {
-        weights[j] = l;
-    }
-    let fit = dot(&x, &x);
-    SimplexFit { weights, fit, iterations }
+    Donors::new(x1, x0).min_norm(v)
 }
 
-/// Coefficients α (Σα = 1) of the point of the corral's affine hull nearest the origin:
-/// [G 1; 1′ 0][α; μ] = [0; 1] with G the corral's Gram matrix. `None` when singular.
-fn affine_minimizer(gram: &[Vec<f64>]) -> Option<Vec<f64>> {
-    let s = gram.len();
-    let m = s + 1;
-    let mut a = vec![0.0; m * m];
-    for (i, row) in gram.iter().enumerate() {
-        a[i * m..i * m + s].copy_from_slice(row);
-        a[i * m + s] = 1.0;
-        a[s * m + i] = 1.0;
+/// The donors' predictor differences dⱼ = x₀ⱼ − x₁, prepared once for the many V a predictor
+/// weight search tries. Every quantity Wolfe's algorithm needs is a V-weighted product of
+/// them: pᵢ·pⱼ = Σᵣ vᵣdᵢᵣdⱼᵣ, and with the current point x = V^½u (u = Σ λⱼdⱼ) the scan for the
+/// best donor is x·pᵢ = Σᵣ vᵣuᵣdᵢᵣ. Nothing is rescaled per V.
+pub struct Donors {
+    k: usize,
+    n: usize,
+    /// Donor j's differences at rows[j·k .. (j+1)·k].
+    rows: Vec<f64>,
+    /// The same by predictor, columns[r·n + j], so a scan runs as k passes over contiguous
+    /// memory.
+    columns: Vec<f64>,
+    /// Their squares, by predictor.
+    squares: Vec<f64>,
+}
+
+impl Donors {
+    /// `x1`: the treated unit's k predictors; `x0[j]`: donor j's.
+    pub fn new(x1: &[f64], x0: &[Vec<f64>]) -> Donors {
+        let (k, n) = (x1.len(), x0.len());
+        assert!(x0.iter().all(|d| d.len() == k), "predictor dimensions agree");
+        let mut rows = Vec::with_capacity(n * k);
+        for d in x0 {
+            rows.extend(d.iter().zip(x1).map(|(a, b)| a - b));
+        }
+        let mut columns = vec![0.0; k * n];
+        for (j, d) in rows.chunks_exact(k.max(1)).enumerate() {
+            for (r, value) in d.iter().enumerate() {
+                columns[r * n + j] = *value;
+            }
+        }
+        let squares = columns.iter().map(|x| x * x).collect();
+        Donors { k, n, rows, columns, squares }
     }
-    let mut b = vec![0.0; m];
-    b[s] = 1.0;
-    solve_dense(&mut a, &mut b, m)?;
-    Some(b[..s].to_vec())
+
+    fn row(&self, j: usize) -> &[f64] {
+        &self.rows[j * self.k..(j + 1) * self.k]
+    }
+
+    /// Σᵣ vᵣaᵣbᵣ
+    fn product(v: &[f64], a: &[f64], b: &[f64]) -> f64 {
+        v.iter().zip(a).zip(b).map(|((v, a), b)| v * a * b).sum()
+    }
+
+    /// scores[i] = Σᵣ cᵣ·by_predictor[r·n + i]
+    fn scan(&self, c: &[f64], by_predictor: &[f64], scores: &mut [f64]) {
+        scores.iter_mut().for_each(|s| *s = 0.0);
+        for (r, cr) in c.iter().enumerate() {
+            scores.iter_mut().zip(&by_predictor[r * self.n..(r + 1) * self.n]).for_each(|(s, d)| *s += cr * d);
+        }
+    }
+
+    /// [`min_norm_weights`] for predictor weights `v` (the diagonal of V; negative entries count
+    /// as zero).
+    pub fn min_norm(&self, v: &[f64]) -> SimplexFit {
+        let (k, n) = (self.k, self.n);
+        assert_eq!(v.len(), k, "one weight per predictor");
+        if n == 0 {
+            return SimplexFit { weights: Vec::new(), fit: f64::NAN, iterations: 0 };
+        }
+        let v: Vec<f64> = v.iter().map(|x| x.max(0.0)).collect();
+        let mut scores = vec![0.0; n];
+        // Start at the donor nearest the treated unit; the farthest sets the scale of "zero".
+        self.scan(&v, &self.squares, &mut scores);
+        let (mut first, mut smallest, mut scale) = (0, f64::INFINITY, 0.0f64);
+        for (j, norm) in scores.iter().enumerate() {
+            scale = scale.max(*norm);
+            if *norm < smallest {
+                smallest = *norm;
+                first = j;
+            }
+        }
+        let scale = scale.max(f64::MIN_POSITIVE);
+        // An affinely independent corral in k dimensions has at most k + 1 donors, and one more
+        // joins before the dependent one is found: the Gram matrix is stored with stride k + 2.
+        let cap = k + 2;
+        let mut corral = Vec::with_capacity(cap);
+        let mut lambda = Vec::with_capacity(cap);
+        let mut gram = vec![0.0; cap * cap];
+        let mut solver = AffineSolver::new(cap);
+        corral.push(first);
+        lambda.push(1.0);
+        gram[0] = smallest;
+        let mut u = self.row(first).to_vec();
+        let mut vu = vec![0.0; k];
+        let mut iterations = 0;
+        'major: while iterations < 100 * (k + 1) + n {
+            iterations += 1;
+            vu.iter_mut().zip(&v).zip(&u).for_each(|((c, v), u)| *c = v * u);
+            let xx = dot(&vu, &u);
+            if xx <= 1e-30 * scale {
+                break;
+            }
+            self.scan(&vu, &self.columns, &mut scores);
+            let (mut j, mut lowest) = (0, f64::INFINITY);
+            for (i, d) in scores.iter().enumerate() {
+                if *d < lowest {
+                    lowest = *d;
+                    j = i;
+                }
+            }
+            if xx - lowest <= 1e-13 * scale || corral.contains(&j) || corral.len() == cap {
+                break;
+            }
+            // The corral's Gram matrix is kept up to date: a new donor adds a row and a column,
+            // a dropped donor takes its row and column away.
+            let s = corral.len();
+            for (i, &c) in corral.iter().enumerate() {
+                let g = Self::product(&v, self.row(c), self.row(j));
+                gram[i * cap + s] = g;
+                gram[s * cap + i] = g;
+            }
+            gram[s * cap + s] = Self::product(&v, self.row(j), self.row(j));
+            corral.push(j);
+            lambda.push(0.0);
+            loop {
+                let Some(alpha) = solver.affine_minimizer(&gram, corral.len()) else {
+                    // Numerically dependent corral: keep the last feasible point.
+                    corral.pop();
+                    lambda.pop();
+                    break 'major;
+                };
+                if alpha.iter().all(|a| *a > 1e-14) {
+                    lambda.copy_from_slice(alpha);
+                    break;
+                }
+                // Step from λ towards α until the first weight reaches zero, and drop it.
+                let theta = lambda
+                    .iter()
+                    .zip(alpha)
+                    .filter(|(_, a)| **a <= 1e-14)
+                    .map(|(l, a)| if l - a > 0.0 { l / (l - a) } else { 0.0 })
+                    .fold(1.0, f64::min);
+                lambda.iter_mut().zip(alpha).for_each(|(l, a)| *l = (1.0 - theta) * *l + theta * a);
+                let smallest = (0..lambda.len()).fold(0, |best, i| if lambda[i] < lambda[best] { i } else { best });
+                lambda[smallest] = 0.0;
+                let mut i = 0;
+                while i < lambda.len() {
+                    if lambda[i] > 1e-14 {
+                        i += 1;
+                    } else {
+                        lambda.remove(i);
+                        corral.remove(i);
+                        remove_row_and_column(&mut gram, cap, corral.len() + 1, i);
+                    }
+                }
+                let total: f64 = lambda.iter().sum();
+                lambda.iter_mut().for_each(|l| *l /= total);
+            }
+            u.iter_mut().for_each(|a| *a = 0.0);
+            for (&j, &l) in corral.iter().zip(&lambda) {
+                u.iter_mut().zip(self.row(j)).for_each(|(a, d)| *a += l * d);
+            }
+        }
+        let mut weights = vec![0.0; n];
+        for (&j, &l) in corral.iter().zip(&lambda) {
+            weights[j] = l;
+        }
+        let fit = Self::product(&v, &u, &u);
+        SimplexFit { weights, fit, iterations }
+    }
+}
+
+/// Takes row and column `i` out of the leading `s` × `s` block of a matrix stored with stride
+/// `cap`, moving the later rows and columns up.
+fn remove_row_and_column(m: &mut [f64], cap: usize, s: usize, i: usize) {
+    for r in 0..s {
+        for c in i..s - 1 {
+            m[r * cap + c] = m[r * cap + c + 1];
+        }
+    }
+    for r in i..s - 1 {
+        m.copy_within((r + 1) * cap..(r + 1) * cap + s - 1, r * cap);
+    }
+}
+
+/// Reusable storage for the corral's normal equations, so the many small solves of one search
+/// allocate nothing.
+struct AffineSolver {
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl AffineSolver {
+    fn new(cap: usize) -> AffineSolver {
+        AffineSolver { a: vec![0.0; (cap + 1) * (cap + 1)], b: vec![0.0; cap + 1] }
+    }
+
+    /// Coefficients α (Σα = 1) of the point of the corral's affine hull nearest the origin, G
+    /// being the leading `s` × `s` block of `gram` (stride `cap`). With α₀ = 1 − Σᵢ₌₁ αᵢ the
+    /// point is p₀ + Σᵢ₌₁ αᵢ(pᵢ − p₀), and the αᵢ solve the normal equations Dα = −c with
+    /// Dᵢⱼ = (pᵢ − p₀)·(pⱼ − p₀) and cᵢ = (pᵢ − p₀)·p₀, both read off G. D is positive definite
+    /// exactly when the corral is affinely independent, so a Cholesky factorisation solves it;
+    /// `None` when a pivot (the squared distance of a donor from the affine hull of the ones
+    /// before it) vanishes relative to D's diagonal.
+    fn affine_minimizer(&mut self, gram: &[f64], s: usize) -> Option<&[f64]> {
+        let cap = self.b.len() - 1;
+        let g = |i: usize, j: usize| gram[i * cap + j];
+        let r = s - 1;
+        let (a, b) = (&mut self.a[..r * r], &mut self.b[..s]);
+        for i in 0..r {
+            for j in 0..=i {
+                a[i * r + j] = g(i + 1, j + 1) - g(i + 1, 0) - g(0, j + 1) + g(0, 0);
+            }
+            b[i + 1] = g(0, 0) - g(i + 1, 0);
+        }
+        let scale = (0..r).fold(0.0f64, |m, i| m.max(a[i * r + i])).max(f64::MIN_POSITIVE);
+        // L with LL′ = D in the lower triangle, then forward and back substitution.
+        for j in 0..r {
+            let d = a[j * r + j] - (0..j).map(|k| a[j * r + k] * a[j * r + k]).sum::<f64>();
+            if d <= 1e-13 * scale {
+                return None;
+            }
+            let d = d.sqrt();
+            a[j * r + j] = d;
+            for i in j + 1..r {
+                a[i * r + j] = (a[i * r + j] - (0..j).map(|k| a[i * r + k] * a[j * r + k]).sum::<f64>()) / d;
+            }
+        }
+        for i in 0..r {
+            b[i + 1] = (b[i + 1] - (0..i).map(|k| a[i * r + k] * b[k + 1]).sum::<f64>()) / a[i * r + i];
+        }
+        for i in (0..r).rev() {
+            b[i + 1] = (b[i + 1] - (i + 1..r).map(|k| a[k * r + i] * b[k + 1]).sum::<f64>()) / a[i * r + i];
+        }
+        b[0] = 1.0 - b[1..].iter().sum::<f64>();
+        Some(&self.b[..s])
+    }
 }
 
 /// Gaussian elimination with partial pivoting on a small dense system (row-major `a`, solution

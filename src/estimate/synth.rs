@@ -34,9 +34,12 @@ pub fn synth_weights(x1: &[f64], x0: &[Vec<f64>], v: &[f64]) -> SimplexFit {
     synth_solver(x1, x0)(v)
 }
 
+/// Donor weights as a function of the predictor weights V.
+pub type WeightSolver<'a> = Box<dyn Fn(&[f64]) -> SimplexFit + Sync + 'a>;
+
 /// [`synth_weights`] for one treated unit and donor pool, prepared once and then solved for
 /// any number of predictor weightings V (what the predictor-weight search does).
-pub fn synth_solver<'a>(x1: &'a [f64], x0: &'a [Vec<f64>]) -> Box<dyn Fn(&[f64]) -> SimplexFit + Sync + 'a> {
+pub fn synth_solver<'a>(x1: &'a [f64], x0: &'a [Vec<f64>]) -> WeightSolver<'a> {
     if x1.len() <= 32 {
         let donors = Donors::new(x1, x0);
         Box::new(move |v| donors.min_norm(v))

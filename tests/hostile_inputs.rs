@@ -1,8 +1,9 @@
 //! The hostile-input catalogue: every file in `tests/hostile/files/` (made by
-//! `tests/hostile/make_hostile.py`) and two generated at test time — a header of 10⁶ columns
-//! and 1 GB without a newline — are fed to `frikommune validate` as the use in
+//! `tests/hostile/make_hostile.py`) and five generated at test time — a header of 10⁶ columns,
+//! 1 GB without a newline, a case file whose first line does not end, a 1 GB panel and a case row of
+//! 100 MB — are fed to `frikommune validate` as the use in
 //! `tests/hostile/catalogue.toml` says. Each must give exit code 2, its expected message
-//! naming the file, and no panic.
+//! naming the file, and no panic, within 1 GB of address space.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,6 +65,9 @@ pre_months = 12
 #DURATIONS#
 "#;
 
+/// The address space each probe may use.
+const MEMORY_LIMIT_KB: u64 = 1 << 20;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -96,6 +100,28 @@ fn generate(name: &str, path: &Path) {
         "source_one_gigabyte_line.csv" => {
             let f = std::fs::File::create(path).unwrap();
             f.set_len(1 << 30).unwrap();
+        }
+        // A panel of 1 GB (sparse), refused by its size before polars reads it.
+        "panel_one_gigabyte.csv" => {
+            let f = std::fs::File::create(path).unwrap();
+            f.set_len(1 << 30).unwrap();
+        }
+        // A case file whose first line does not end within 8 MB.
+        "cases_endless_first_line.csv" => {
+            let mut text = b"municipality,start,end".to_vec();
+            text.resize(8 << 20, b'x');
+            std::fs::write(path, text).unwrap();
+        }
+        // A good case file with one row of 100 MB: reported and skipped, never held whole.
+        "cases_long_row.csv" => {
+            use std::io::Write;
+            let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+            f.write_all(b"municipality,start,end\n851,2020-02-01,2020-05-01\n851,").unwrap();
+            let block = vec![b'9'; 1 << 20];
+            for _ in 0..100 {
+                f.write_all(&block).unwrap();
+            }
+            f.write_all(b",2020-06-01\n851,2020-03-01,\n").unwrap();
         }
         other => panic!("no generator for {other}"),
     }
@@ -144,7 +170,15 @@ fn probe(case: &Case, dir: &Path) -> (Option<i32>, String) {
     if !panel.is_empty() {
         std::fs::write(dir.join("panel.csv"), panel).unwrap();
     }
-    let o = Command::new(env!("CARGO_BIN_EXE_frikommune")).arg("validate").arg(&study_path).output().unwrap();
+    // Under a 1 GB address-space limit: a reader that held a 1 GB input whole would be killed
+    // by the allocator instead of answering with exit code 2.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" validate \"$1\""))
+        .arg(env!("CARGO_BIN_EXE_frikommune"))
+        .arg(&study_path)
+        .output()
+        .unwrap();
     (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string())
 }
 

@@ -97,6 +97,36 @@ pub struct Reject {
 }
 
 /// What a streamed pass over a case file saw.
+/// The longest header line read; a longer first line is not a header.
+const MAX_HEADER: usize = 1 << 20;
+/// The longest row kept; a longer one is reported and skipped without being held in memory.
+const MAX_LINE: usize = 64 * 1024;
+
+/// Reads one line (through its `\n`) into `line`, keeping at most `max` bytes of it, so memory
+/// stays bounded whatever the file holds. Returns the bytes consumed (0 at the end of the
+/// input) and whether the line was longer than `max`.
+fn read_line_bounded(r: &mut impl std::io::BufRead, line: &mut Vec<u8>, max: usize) -> std::io::Result<(usize, bool)> {
+    let (mut consumed, mut long) = (0, false);
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((consumed, long));
+        }
+        let (take, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = max.saturating_sub(line.len());
+        long |= take > room;
+        line.extend_from_slice(&buf[..take.min(room)]);
+        r.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, long));
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CaseStats {
     pub rows: u64,
@@ -146,7 +176,19 @@ pub fn fold_cases<A: Send>(
     let size = open()?.metadata().map_err(|e| read_err(e.to_string()))?.len();
     let mut reader = std::io::BufReader::new(open()?);
     let mut header = Vec::new();
-    reader.read_until(b'\n', &mut header).map_err(|e| read_err(e.to_string()))?;
+    let (header_bytes, long) =
+        read_line_bounded(&mut reader, &mut header, MAX_HEADER).map_err(|e| read_err(e.to_string()))?;
+    if super::table::looks_binary(&header[..header.len().min(64 * 1024)]) {
+        return Err(read_err(
+            "this is a binary file, not a CSV case file (a Parquet case file must end in .parquet)".into(),
+        ));
+    }
+    if long {
+        return Err(read_err(format!(
+            "the first line is longer than {} KB, so it is not a header of column names (expected `municipality,start,end`)",
+            MAX_HEADER / 1024
+        )));
+    }
     let header_text = String::from_utf8_lossy(&header);
     let names: Vec<String> = header_text
         .trim_end_matches(['\r', '\n'])
@@ -176,7 +218,7 @@ pub fn fold_cases<A: Send>(
     let fields = names.len();
 
     // Byte ranges that start at line starts: nominal cut points moved to the next line.
-    let body = header.len() as u64;
+    let body = header_bytes as u64;
     let chunks = (rayon::current_num_threads() * 4).max(1) as u64;
     let mut cuts = vec![body];
     for k in 1..chunks {
@@ -222,7 +264,7 @@ pub fn fold_cases<A: Send>(
             let mut cells: Vec<(usize, usize)> = Vec::with_capacity(fields);
             loop {
                 line.clear();
-                let n = r.read_until(b'\n', &mut line).map_err(|e| read_err(e.to_string()))?;
+                let (n, long) = read_line_bounded(&mut r, &mut line, MAX_LINE).map_err(|e| read_err(e.to_string()))?;
                 if n == 0 {
                     break;
                 }
@@ -245,6 +287,14 @@ pub fn fold_cases<A: Send>(
                         });
                     }
                 };
+                if long {
+                    problem(
+                        "",
+                        &line[..60],
+                        &format!("a row of at most {} KB (a case is a few dozen bytes)", MAX_LINE / 1024),
+                    );
+                    continue;
+                }
                 // Fields: plain splitting, or a CSV parser for the rare quoted line.
                 let quoted;
                 let record: Vec<&[u8]> = if line.contains(&b'"') {

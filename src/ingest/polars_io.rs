@@ -26,6 +26,28 @@ impl TextTable {
 /// A file ending in `.parquet` is read as Parquet and its typed columns are written as text.
 pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> {
     let parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    // A panel holds one row per municipality, month and outcome: a few MB. Every cell is held
+    // as text while it is checked, so a file far beyond that is refused before it is read,
+    // rather than exhausting memory.
+    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if size > super::table::MAX_BYTES {
+        return Err(format!(
+            "the file is {:.1} GB; a panel (one row per municipality, month and outcome) is a few MB, and panels above {} MB are refused. Spell-level data belong in the case file (`[data] cases`), which is streamed",
+            size as f64 / 1e9,
+            super::table::MAX_BYTES / (1024 * 1024)
+        ));
+    }
+    if !parquet {
+        use std::io::Read;
+        let mut start = Vec::with_capacity(64 * 1024);
+        std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut start)).map_err(|e| e.to_string())?;
+        if super::table::looks_binary(&start) {
+            return Err(
+                "this is a binary file, not a CSV panel (a Parquet panel must end in .parquet; a workbook is read through [[data.sources]])"
+                    .into(),
+            );
+        }
+    }
     let df = if parquet { read_parquet(path)? } else { read_csv(path, separator)? };
     let rows = df.height();
     let mut columns = Vec::with_capacity(df.width());
@@ -39,9 +61,21 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
     Ok(TextTable { columns, rows })
 }
 
+/// The most rows a Parquet panel may have: 98 municipalities × 50 years of months × 100
+/// outcomes is under 6 million. A compressed file can be small and still expand far beyond
+/// memory, so the count in its footer is checked before any row is read.
+pub const MAX_PANEL_ROWS: usize = 20_000_000;
+
 fn read_parquet(path: &Path) -> Result<DataFrame, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    ParquetReader::new(file).finish().map_err(|e| e.to_string())
+    let mut reader = ParquetReader::new(file);
+    let rows = reader.num_rows().map_err(|e| e.to_string())?;
+    if rows > MAX_PANEL_ROWS {
+        return Err(format!(
+            "{rows} rows; a panel (one row per municipality, month and outcome) has at most a few million, and panels above {MAX_PANEL_ROWS} rows are refused. Spell-level data belong in the case file (`[data] cases`), which is streamed"
+        ));
+    }
+    reader.finish().map_err(|e| e.to_string())
 }
 
 fn read_csv(path: &Path, separator: u8) -> Result<DataFrame, String> {

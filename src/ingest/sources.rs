@@ -78,8 +78,22 @@ impl SourceData {
 
 /// The rows of a spreadsheet sheet (named, or the first), cells as text.
 pub fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Vec<Row>, String> {
-    use calamine::{Data, Reader, open_workbook_auto};
-    let mut book = open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
+    let book = calamine::open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
+    rows_of_sheet(book, sheet)
+}
+
+/// [`sheet_rows`] on a workbook's bytes (any format calamine knows, detected from the bytes).
+pub fn sheet_rows_from_bytes(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Row>, String> {
+    let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable workbook: {e}"))?;
+    rows_of_sheet(book, sheet)
+}
+
+fn rows_of_sheet<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+    sheet: Option<&str>,
+) -> Result<Vec<Row>, String> {
+    use calamine::{Data, Reader};
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) => names
@@ -125,6 +139,16 @@ pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, Strin
         let t = RawTable::read(&spec.file, spec.separator, spec.encoding.as_deref())?;
         (t.rows, t.encoding)
     };
+    source_from_rows(study, spec, &rows, encoding)
+}
+
+/// [`read_source`] on rows already read (from a text table or a sheet); `encoding` is recorded.
+pub fn source_from_rows(
+    study: &Study,
+    spec: &SourceSpec,
+    rows: &[Row],
+    encoding: &'static str,
+) -> Result<SourceData, String> {
     let mut data = SourceData { encoding, ..SourceData::default() };
     let is = |cell: &str, names: &[&str]| names.contains(&cell.trim().to_lowercase().as_str());
     let header_at =

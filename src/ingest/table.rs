@@ -129,16 +129,22 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Result<(String, &'static 
             .collect();
         return String::from_utf16(&units).map(|s| (s, "utf-16")).map_err(|_| "UTF-16 with a BOM but invalid".into());
     }
-    // Text has no NUL bytes and few control characters; anything else is a binary file.
-    let sample = &bytes[..bytes.len().min(64 * 1024)];
-    let controls = sample.iter().filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b)).count();
-    if sample.contains(&0) || controls * 100 > sample.len().max(1) {
+    if looks_binary(bytes) {
         return Err("this is a binary file, not a text table (an Excel workbook must end in .xlsx)".into());
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((s.to_string(), "utf-8")),
         Err(_) => Ok((windows_1252(bytes), "windows-1252")),
     }
+}
+
+/// Whether the start of a file is binary rather than text: in text, NUL and other control
+/// bytes are rare (judged on the first 64 KB; UTF-16 is recognised by its BOM before this). A
+/// stray NUL in a text file is left for the cell check, which names its row and column.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let controls = sample.iter().filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b)).count();
+    controls > 3 && controls * 100 > sample.len()
 }
 
 /// The line of a quote that opens a cell and is never closed (a doubled `""` inside a quoted

@@ -27,6 +27,7 @@ fuzz_target!(|bytes: &[u8]| {
         separator: None,
         decimal: None,
         encoding: None,
+        provisional: 1,
     };
     if let Ok(data) = source_from_rows(study(), &spec, &table.rows, table.encoding) {
         assert!(data.obs.iter().all(|o| o.value.is_finite() || o.suppressed || o.missing));

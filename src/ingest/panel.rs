@@ -24,6 +24,9 @@ pub struct Panel {
     pub months: MonthRange,
     pub units: Vec<Code>,
     pub series: BTreeMap<String, Series>,
+    /// The first month a statistical table marks or declares provisional (its latest months
+    /// may still be revised).
+    pub provisional_from: Option<Month>,
 }
 
 impl Panel {
@@ -97,6 +100,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
         }
         files.push(path.clone());
     }
+    let mut provisional_from: Option<Month> = None;
     for s in &study.data.sources {
         let file = files.len();
         files.push(s.file.clone());
@@ -107,21 +111,28 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
                 problems: d.problems,
                 total: d.total_problems,
             }),
-            Ok(d) => obs.extend(d.obs.into_iter().map(|o| Obs {
-                file,
-                row: o.line,
-                unit: o.unit,
-                month: o.month,
-                outcome: o.outcome,
-                value: o.value,
-                n: f64::NAN,
-                missing: o.missing,
-            })),
+            Ok(d) => {
+                provisional_from = match (provisional_from, d.provisional_from) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                obs.extend(d.obs.into_iter().map(|o| Obs {
+                    file,
+                    row: o.line,
+                    unit: o.unit,
+                    month: o.month,
+                    outcome: o.outcome,
+                    value: o.value,
+                    n: f64::NAN,
+                    missing: o.missing,
+                }))
+            }
         }
     }
     if errors.is_empty() {
         let mut problems: Vec<Problems> = files.iter().map(|_| Problems { list: Vec::new(), total: 0 }).collect();
-        let panel = assemble(study, &obs, &has_n, &files, &mut problems);
+        let mut panel = assemble(study, &obs, &has_n, &files, &mut problems);
+        panel.provisional_from = provisional_from.map(|m| m.max(panel.months.first));
         for (path, p) in files.iter().zip(problems) {
             if p.total > 0 {
                 errors.push(IngestError::Invalid { path: path.clone(), problems: p.list, total: p.total });
@@ -358,7 +369,12 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
             problems[0].push(0, "outcome", &o.key, format!("data for outcome `{}`, which the study declares", o.key));
         }
     }
-    Panel { months, units, series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect() }
+    Panel {
+        months,
+        units,
+        series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect(),
+        provisional_from: None,
+    }
 }
 
 /// Keeps an observation whose keys and value parsed; missing values and bad rows are left out
@@ -392,7 +408,12 @@ fn push_obs(
 
 fn empty() -> Panel {
     let m = Month::new(2000, 1).expect("valid");
-    Panel { months: MonthRange { first: m, last: m }, units: Vec::new(), series: BTreeMap::new() }
+    Panel {
+        months: MonthRange { first: m, last: m },
+        units: Vec::new(),
+        series: BTreeMap::new(),
+        provisional_from: None,
+    }
 }
 
 /// Parses one numeric cell. Empty, `NA` and `..` (suppressed) are missing (`Some(None)` is not

@@ -60,6 +60,8 @@ pub struct SourceData {
     pub frequency: Option<Frequency>,
     pub style: Option<NumberStyle>,
     pub encoding: &'static str,
+    /// The first month the table marks or declares provisional.
+    pub provisional_from: Option<Month>,
 }
 
 impl SourceData {
@@ -301,6 +303,8 @@ pub fn source_from_rows(
     data.style = Some(style);
 
     let mut frequencies: BTreeMap<Frequency, (usize, String)> = BTreeMap::new();
+    // The earliest month of a value marked provisional with a trailing `*`.
+    let mut starred: Option<Month> = None;
     for r in kept {
         let area_text = cell(r, area_col);
         let unit_code = match study.resolve_area(area_text) {
@@ -366,10 +370,21 @@ pub fn source_from_rows(
             };
             let missing = value.is_nan() && !suppressed;
             if let (Some(unit), Period::Month(month)) = (unit_code, period) {
+                if raw.trim_end().ends_with('*') {
+                    starred = Some(starred.map_or(month, |m: Month| m.min(month)));
+                }
                 data.obs.push(SourceObs { line: r.line, unit, month, outcome, value, suppressed, missing });
             }
         }
     }
+    // Registers revise their latest months: the last `provisional` months of the table, and
+    // any month with a starred value, are provisional.
+    let latest = data.obs.iter().filter(|o| !o.missing).map(|o| o.month).max();
+    let declared = latest.filter(|_| spec.provisional > 0).map(|m| m.plus(1 - spec.provisional as i32));
+    data.provisional_from = match (declared, starred) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     // A panel is monthly, and a series has one frequency.
     if frequencies.len() > 1 {
         let mut seen: Vec<(&Frequency, &(usize, String))> = frequencies.iter().collect();

@@ -171,8 +171,15 @@ fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
         min_cell: study.min_cell,
         panel_file,
         data_months: panel.months,
-        provisional_from: (study.data.provisional_months > 0)
-            .then(|| panel.months.last.plus(1 - study.data.provisional_months as i32).max(panel.months.first)),
+        // Declared for the panel file, or marked by the statistical tables: the earlier wins.
+        provisional_from: [
+            (study.data.provisional_months > 0)
+                .then(|| panel.months.last.plus(1 - study.data.provisional_months as i32).max(panel.months.first)),
+            panel.provisional_from,
+        ]
+        .into_iter()
+        .flatten()
+        .min(),
         covid_handling: study.covid.handling,
         covid_windows: study
             .covid

@@ -358,7 +358,7 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
             let n = (*k == keys::JAF_DURATION).then(|| n.clone());
             series.insert(k.to_string(), Series { values: v, n });
         }
-        Panel { months, units: codes.clone(), series }
+        Panel { months, units: codes.clone(), series, provisional_from: None }
     };
     let panel = make_panel(factual, jaf_n);
     let counterfactual = make_panel(counter, jaf_n0);

@@ -319,6 +319,10 @@ pub struct SourceSpec {
     /// `,` or `.`; detected over the whole column when `None`.
     pub decimal: Option<char>,
     pub encoding: Option<String>,
+    /// The table's latest months that are provisional: registers revise their latest figures
+    /// (Jobindsats' efterregistrering), so the default is 1. Values marked with a trailing `*`
+    /// are provisional too.
+    pub provisional: u32,
 }
 
 /// How one trial component changes one outcome in simulated data.
@@ -705,6 +709,14 @@ impl Validator<'_> {
                 },
                 None => None,
             };
+            let provisional = match &s.provisional {
+                Some(n) if (0..=120).contains(n.get_ref()) => *n.get_ref() as u32,
+                Some(n) => {
+                    self.report(n, format!("{key}.provisional"), "expected a number of months from 0 to 120");
+                    0
+                }
+                None => 1,
+            };
             out.push(SourceSpec {
                 file: resolve(s.file.get_ref()),
                 outcome: s.outcome.get_ref().clone(),
@@ -714,6 +726,7 @@ impl Validator<'_> {
                 separator,
                 decimal,
                 encoding,
+                provisional,
             });
         }
         out

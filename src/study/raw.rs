@@ -169,6 +169,8 @@ pub struct SourceSection {
     pub separator: Option<Spanned<String>>,
     pub decimal: Option<Spanned<String>>,
     pub encoding: Option<Spanned<String>>,
+    /// The table's latest months that are provisional (default 1).
+    pub provisional: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -282,3 +282,70 @@ fn mistakes_in_the_sources_are_named_with_file_row_and_column_all_at_once() {
     let err = bad(|d| replace(&d.join("study.toml"), "sheet = \"Data\"", "sheet = \"Ark1\""));
     assert!(err.contains("no sheet `Ark1` (the workbook has: Forside, Data)"), "{err}");
 }
+
+/// The Jobindsats API's JSON (`Variables` with labels, `Data` as arrays of cells, the table
+/// wrapped in an array) for the same counts as the export: numbers as JSON numbers or Danish
+/// strings, `null` for a missing value, one starred (provisional) value in November 2020.
+fn jobindsats_json(dir: &Path) {
+    let mut data = Vec::new();
+    for (i, m) in Registry::embedded().all().iter().enumerate() {
+        for y in [2019, 2020] {
+            for mo in 1..=12 {
+                let v = 1000 + 10 * i as i64 - if treated(m.code, y) { 100 } else { 0 };
+                let cell = match (m.code, y, mo) {
+                    (851, 2020, 11) => serde_json::json!(format!("{}.{:03}*", v / 1000, v % 1000)),
+                    (825, _, _) => serde_json::Value::Null,
+                    (_, _, mo) if mo % 2 == 0 => serde_json::json!(format!("{}.{:03}", v / 1000, v % 1000)),
+                    _ => serde_json::json!(v),
+                };
+                data.push(serde_json::json!([m.name, format!("{y}M{mo:02}"), cell]));
+            }
+        }
+    }
+    data.push(serde_json::json!(["Hele landet", "2019M01", 123456]));
+    let doc = serde_json::json!([{
+        "TableID": "y12a02",
+        "Variables": [{"Name": "area", "Label": "Område"}, {"Name": "period", "Label": "Periode"}, {"Label": "Antal forløb"}],
+        "Data": data,
+    }]);
+    std::fs::write(dir.join("jobindsats.json"), serde_json::to_string(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn jobindsats_api_json_reads_like_its_export_and_marks_provisional_months() {
+    let dir = study_dir();
+    jobindsats_json(dir.path());
+    replace(&dir.path().join("study.toml"), "file = \"jobindsats.csv\"", "file = \"jobindsats.json\"");
+    let study = load(dir.path());
+    let panel = read_panel(&study).unwrap_or_else(|e| panel_failed(e));
+    let registry = Registry::embedded();
+    let index = |code: u16| registry.all().iter().position(|m| m.code == code).unwrap() as f64;
+    let m = |y, mo| frikommune::period::Month::new(y, mo).unwrap();
+    let aalborg = panel.unit_index(851).unwrap();
+    // JSON numbers and Danish strings alike; the starred value read without its star.
+    assert_eq!(panel.value("count", aalborg, m(2020, 1)), Some(1000.0 + 10.0 * index(851) - 100.0));
+    assert_eq!(panel.value("count", aalborg, m(2020, 2)), Some(1000.0 + 10.0 * index(851) - 100.0));
+    assert_eq!(panel.value("count", aalborg, m(2020, 11)), Some(1000.0 + 10.0 * index(851) - 100.0));
+    assert_eq!(panel.value("count", panel.unit_index(825).unwrap(), m(2019, 1)), None);
+    // Provisional: the star in November 2020 comes before the default (the latest month).
+    assert_eq!(panel.provisional_from, Some(m(2020, 11)));
+
+    // Without stars and with `provisional = 3`: the last three months of the tables.
+    let text = std::fs::read_to_string(dir.path().join("jobindsats.json")).unwrap().replace('*', "");
+    std::fs::write(dir.path().join("jobindsats.json"), text).unwrap();
+    replace(&dir.path().join("study.toml"), "outcome = \"count\"", "outcome = \"count\"\nprovisional = 3");
+    assert_eq!(read_panel(&load(dir.path())).unwrap_or_else(|e| panel_failed(e)).provisional_from, Some(m(2020, 10)));
+
+    // A broken response is named with its line and column; a JSON without a table says what
+    // a table looks like.
+    std::fs::write(dir.path().join("jobindsats.json"), "[{\"Variables\": [\"Område\"],\n \"Data\": [[1, 2],, [3]]}]")
+        .unwrap();
+    let err = format!("{}", read_panel(&load(dir.path())).unwrap_err());
+    assert!(
+        err.contains("jobindsats.json") && err.contains("not valid JSON") && err.contains("line 2 column 18"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("jobindsats.json"), "{\"error\": \"Unauthorized\"}").unwrap();
+    let err = format!("{}", read_panel(&load(dir.path())).unwrap_err());
+    assert!(err.contains("without `Variables` and `Data`"), "{err}");
+}

@@ -1,7 +1,7 @@
-//! Statistical tables as Statbank, Jobindsats and spreadsheets deliver them, read into panel
-//! observations.
+//! Statistical tables as Statbank, Jobindsats (exports and API responses) and spreadsheets
+//! deliver them, read into panel observations.
 //!
-//! All three share one shape: an area column (`OMRÅDE`, `Område`, `Area`, `Kommune`, …), the
+//! All share one shape: an area column (`OMRÅDE`, `Område`, `Area`, `Kommune`, …), the
 //! period either as a column (`TID`, `Periode`, `Time`, …; "long in time") or as the header of
 //! one column per period ("wide in time"), a value column (`INDHOLD`, `Content`, or the measure
 //! named in the study), and any number of other dimensions (`KØN`, `ALDER`, …) of which the
@@ -125,6 +125,124 @@ fn rows_of_sheet<RS: std::io::Read + std::io::Seek>(
         .collect())
 }
 
+/// The largest JSON response read: an API answer for one table of municipalities is a few MB,
+/// and a parsed JSON document takes several times its size in memory.
+pub const MAX_JSON_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Whether `path` is a JSON document (an API response) by its extension.
+pub fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// The rows of a JSON table, as the Jobindsats API and similar services return them:
+/// - `Variables` (column labels, or objects with a `Label`/`Name`) and `Data` (one array per
+///   row), the response being that object or an array of them (Jobindsats API v2);
+/// - `columns` and `data` or `rows` (arrays, or objects keyed by the column names);
+/// - an array of records (objects keyed by column name; columns in name order, so the value
+///   column must be one of the usual names or be named by `measure`).
+///
+/// The header is row 1 and the n-th data row is row n + 1, as in the same table saved as CSV.
+/// Strings are kept as written (a Danish `1.234,5` stays for the number reader), numbers are
+/// written plainly, `null` is an empty cell.
+pub fn json_rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
+    use serde_json::Value;
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|e| format!("not UTF-8 JSON: invalid byte at offset {}", e.valid_up_to()))?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let cell = |v: &Value| -> String {
+        match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.trim().to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => other.to_string(),
+        }
+    };
+    let label = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Object(o) => ["Label", "label", "Name", "name", "Text", "text", "id"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str))
+                .map(|s| s.trim().to_string()),
+            _ => None,
+        }
+    };
+    const COLUMNS: [&str; 4] = ["Variables", "variables", "Columns", "columns"];
+    const DATA: [&str; 4] = ["Data", "data", "Rows", "rows"];
+    fn key<'v>(o: &'v serde_json::Map<String, Value>, names: &[&str]) -> Option<&'v Value> {
+        names.iter().find_map(|k| o.get(*k))
+    }
+    let is_table = |o: &serde_json::Map<String, Value>| key(o, &COLUMNS).is_some() && key(o, &DATA).is_some();
+    // (header, rows) of one table object, or None when the object is no table.
+    let table = |o: &serde_json::Map<String, Value>| -> Option<Result<(Vec<String>, Vec<Vec<String>>), String>> {
+        let columns = key(o, &COLUMNS)?;
+        let data = key(o, &DATA)?;
+        let (Value::Array(columns), Value::Array(data)) = (columns, data) else {
+            return Some(Err("`Variables`/`columns` and `Data`/`data` must be arrays".into()));
+        };
+        let header: Option<Vec<String>> = columns.iter().map(label).collect();
+        let Some(header) = header else {
+            return Some(Err("every column must be a label or an object with a `Label` or `Name`".into()));
+        };
+        let mut rows = Vec::with_capacity(data.len());
+        for (i, r) in data.iter().enumerate() {
+            match r {
+                Value::Array(cells) => rows.push(cells.iter().map(cell).collect()),
+                Value::Object(fields) => {
+                    rows.push(header.iter().map(|h| fields.get(h).map(cell).unwrap_or_default()).collect())
+                }
+                _ => return Some(Err(format!("data row {} is neither an array nor an object", i + 1))),
+            }
+        }
+        Some(Ok((header, rows)))
+    };
+    let (header, body): (Vec<String>, Vec<Vec<String>>) = match &doc {
+        Value::Object(o) => match table(o) {
+            Some(t) => t?,
+            None => return Err("a JSON object without `Variables` and `Data` (or `columns` and `data`)".into()),
+        },
+        Value::Array(items) if !items.is_empty() && items.iter().all(|i| i.as_object().is_some_and(is_table)) => {
+            // Several tables: they must share their columns, and are read one after the other.
+            let mut tables = items.iter().filter_map(|i| i.as_object().and_then(table));
+            let (header, mut body) = tables.next().expect("non-empty")?;
+            for t in tables {
+                let (h, rows) = t?;
+                if h != header {
+                    return Err(format!(
+                        "the response holds tables with different columns ({} and {}); request one table",
+                        header.join(", "),
+                        h.join(", ")
+                    ));
+                }
+                body.extend(rows);
+            }
+            (header, body)
+        }
+        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
+            let header: Vec<String> = items[0].as_object().expect("an object").keys().cloned().collect();
+            let body = items
+                .iter()
+                .map(|i| {
+                    let o = i.as_object().expect("an object");
+                    header.iter().map(|h| o.get(h).map(cell).unwrap_or_default()).collect()
+                })
+                .collect();
+            (header, body)
+        }
+        _ => {
+            return Err(
+                "expected a table: an object with `Variables` and `Data` (Jobindsats API), `columns` and `data`, or an array of records"
+                    .into(),
+            );
+        }
+    };
+    let mut rows = Vec::with_capacity(body.len() + 1);
+    rows.push(Row { line: 1, cells: header });
+    rows.extend(body.into_iter().enumerate().map(|(i, cells)| Row { line: i + 2, cells }));
+    Ok(rows)
+}
+
 /// Whether `path` is a spreadsheet by its extension.
 pub fn is_workbook(path: &Path) -> bool {
     path.extension()
@@ -137,6 +255,16 @@ pub fn is_workbook(path: &Path) -> bool {
 pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, String> {
     let (rows, encoding) = if is_workbook(&spec.file) {
         (sheet_rows(&spec.file, spec.sheet.as_deref())?, "xlsx")
+    } else if is_json(&spec.file) {
+        let size = std::fs::metadata(&spec.file).map_err(|e| e.to_string())?.len();
+        if size > MAX_JSON_BYTES {
+            return Err(format!(
+                "the JSON file is {:.1} GB; responses above {} MB are refused (request fewer periods or areas per call)",
+                size as f64 / 1e9,
+                MAX_JSON_BYTES / (1024 * 1024)
+            ));
+        }
+        (json_rows(&std::fs::read(&spec.file).map_err(|e| e.to_string())?)?, "utf-8")
     } else {
         let t = RawTable::read(&spec.file, spec.separator, spec.encoding.as_deref())?;
         (t.rows, t.encoding)
@@ -346,6 +474,13 @@ pub fn source_from_rows(
                 continue;
             };
             frequencies.entry(period.frequency()).or_insert((r.line, period_text.clone()));
+            if vc >= r.cells.len() {
+                // A short row is a cut-off line, not a missing value.
+                let expected =
+                    format!("a cell here: the row has {} of the header's {} cells", r.cells.len(), names.len());
+                data.problem(r.line, &names[vc], "", expected);
+                continue;
+            }
             let raw = cell(r, vc);
             let value = match numbers::parse(raw.trim_end_matches('*'), style) {
                 Some(v) => v,

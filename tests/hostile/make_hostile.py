@@ -73,6 +73,13 @@ with zipfile.ZipFile(zip_bytes, "w") as z:
     z.writestr(zipfile.ZipInfo("hello.txt", date_time=(2020, 1, 1, 0, 0, 0)), "not a workbook")
 put("source_zip_not_workbook.xlsx", zip_bytes.getvalue())
 put("source_truncated_workbook.xlsx", zip_bytes.getvalue()[:40])
+JSON_HEAD = '[{"Variables": [{"Label": "Område"}, {"Label": "Periode"}, {"Label": "Antal"}], "Data": ['
+put("source_json_truncated.json", JSON_HEAD + '["Aalborg", "2019M01", 5')
+put("source_json_deep_nesting.json", "[" * 100000 + "]" * 100000)
+put("source_json_error_response.json", '{"Message": "Authorization has been denied for this request."}')
+put("source_json_ragged_row.json", JSON_HEAD + '["Aalborg", "2019M01", 5], ["Aalborg", "2019M02"]]}]')
+put("source_json_bad_value.json", JSON_HEAD + '["Aalborg", "2019M01", {"value": 5}]]}]')
+put("source_json_latin1.json", (JSON_HEAD + '["Køge", "2019M01", 5]]}]').encode("latin-1"))
 
 # ── Case files ───────────────────────────────────────────────────────────────────────────
 CASES = "case_id,municipality,start,end\n"

@@ -175,7 +175,9 @@ pub fn json_rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
     }
     let is_table = |o: &serde_json::Map<String, Value>| key(o, &COLUMNS).is_some() && key(o, &DATA).is_some();
     // (header, rows) of one table object, or None when the object is no table.
-    let table = |o: &serde_json::Map<String, Value>| -> Option<Result<(Vec<String>, Vec<Vec<String>>), String>> {
+    // A header and its rows.
+    type Table = (Vec<String>, Vec<Vec<String>>);
+    let table = |o: &serde_json::Map<String, Value>| -> Option<Result<Table, String>> {
         let columns = key(o, &COLUMNS)?;
         let data = key(o, &DATA)?;
         let (Value::Array(columns), Value::Array(data)) = (columns, data) else {
@@ -197,7 +199,7 @@ pub fn json_rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
         }
         Some(Ok((header, rows)))
     };
-    let (header, body): (Vec<String>, Vec<Vec<String>>) = match &doc {
+    let (header, body): Table = match &doc {
         Value::Object(o) => match table(o) {
             Some(t) => t?,
             None => return Err("a JSON object without `Variables` and `Data` (or `columns` and `data`)".into()),

@@ -156,8 +156,11 @@ fn statbank_jobindsats_and_a_workbook_make_one_panel() {
     // Statbank: the KØN filter picked "Køn i alt"; the decimal comma read as such.
     let want = 60.0 + 0.1 * index(851) + 0.03 + 1.5;
     assert!((panel.value("share", aalborg, m(2020, 3)).unwrap() - want).abs() < 1e-9);
-    // `..` stayed missing (suppressed), not zero.
-    assert_eq!(panel.value("share", panel.unit_index(825).unwrap(), m(2019, 2)), None);
+    // `..` stayed missing and is marked suppressed, not zero; an absent value is not suppressed.
+    let laeso = panel.unit_index(825).unwrap();
+    assert_eq!(panel.value("share", laeso, m(2019, 2)), None);
+    assert!(panel.suppressed("share", laeso, m(2019, 2)));
+    assert!(!panel.suppressed("share", laeso, m(2019, 3)) && !panel.suppressed("count", laeso, m(2019, 2)));
     // Jobindsats: thousands points, the combined area as Frederikshavn, Læsø without counts.
     assert_eq!(panel.value("count", aalborg, m(2020, 1)), Some(1000.0 + 10.0 * index(851) - 100.0));
     let frederikshavn = panel.unit_index(813).unwrap();
@@ -185,6 +188,14 @@ fn the_whole_run_recovers_the_shifts_from_the_three_sources() {
     let json = std::fs::read_to_string(dir.path().join("out/kilder/results.json")).unwrap();
     let results: frikommune::results::Results = serde_json::from_str(&json).unwrap();
     assert!(results.study.panel_file.contains("aus08.csv") && results.study.panel_file.contains("varighed.xlsx"));
+    // Læsø's one suppressed share is named in the share findings' caveats, and in nobody else's.
+    for f in &results.findings {
+        let cells = f.caveats.iter().find_map(|c| match c {
+            frikommune::findings::Caveat::SourceSuppressed { cells } => Some(*cells),
+            _ => None,
+        });
+        assert_eq!(cells, (f.outcome == "share").then_some(1), "{}", f.analysis);
+    }
     // Læsø's one suppressed share and its missing counts shift the comparison means a little.
     for (outcome, shift) in [("share", 1.5), ("count", -100.0), ("weeks", -3.0)] {
         let a = results.analyses.iter().find(|a| a.outcome == outcome).unwrap();

@@ -77,6 +77,9 @@ pub enum Caveat {
     Covid { handling: CovidHandling, months: usize },
     /// Months where the treated or comparison mean had suppressed cells.
     Suppressed { months: usize },
+    /// Cells of the treated or comparison municipalities in the window that the data source
+    /// suppressed (`..`): left out, so the means rest on the other municipalities.
+    SourceSuppressed { cells: usize },
     /// Policy events (the study's `[[events]]`) between the pre-period start and the window end.
     Events { dates: Vec<String>, labels: Vec<String>, labels_en: Vec<String> },
     /// Other trial components with the same outcome, sharing participants, active in the window:
@@ -370,6 +373,11 @@ fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     let suppressed = a.trend.iter().filter(|t| t.treated_suppressed || t.comparison_suppressed).count();
     if suppressed > 0 {
         out.push(Caveat::Suppressed { months: suppressed });
+    }
+    let window = |m: Month| d.pre.first <= m && m <= d.post.last;
+    let at_source: usize = a.trend.iter().filter(|t| window(t.period)).map(|t| t.source_suppressed).sum();
+    if at_source > 0 {
+        out.push(Caveat::SourceSuppressed { cells: at_source });
     }
     let events: Vec<_> = results
         .study

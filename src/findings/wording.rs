@@ -82,6 +82,11 @@ const SENTENCES: &[(&str, &str, &str)] = &[
         "{n} måneder har diskretioneret data (for få personer); de indgår ikke i gennemsnittene.",
         "{n} months have suppressed data (too few persons); they are not in the means.",
     ),
+    (
+        "caveat_source_suppressed",
+        "{n} kommunemåneder i perioden er diskretioneret i datakilden (`..`); de indgår ikke, og gennemsnittene bygger på de øvrige kommuner.",
+        "{n} municipality-months in the period are suppressed in the data source (`..`); they are left out, and the means rest on the other municipalities.",
+    ),
     ("caveat_events", "Andre ændringer i perioden: {events}.", "Other changes in the period: {events}."),
     (
         "caveat_overlap",
@@ -314,6 +319,9 @@ pub fn caveat(r: &Results, c: &Caveat, lang: Lang) -> String {
             &[("n", months.to_string())],
         ),
         Caveat::Suppressed { months } => fill(template("caveat_suppressed", lang), &[("n", months.to_string())]),
+        Caveat::SourceSuppressed { cells } => {
+            fill(template("caveat_source_suppressed", lang), &[("n", locale::number(*cells as f64, 0, lang))])
+        }
         Caveat::Events { dates, labels, labels_en } => {
             let listed: Vec<String> = dates
                 .iter()

@@ -15,8 +15,11 @@ use crate::study::{Layout, Study, Unit};
 /// One outcome's values (and, where declared, the persons behind each value).
 #[derive(Clone, Debug)]
 pub struct Series {
+    /// NaN where missing or suppressed.
     pub values: Vec<f64>,
     pub n: Option<Vec<f64>>,
+    /// Cells the source suppressed (`..`), as opposed to cells that are absent or empty.
+    pub suppressed: Vec<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +46,11 @@ impl Panel {
         let s = self.series.get(outcome)?;
         let v = s.values[self.cell(unit, month)?];
         (!v.is_nan()).then_some(v)
+    }
+
+    /// Whether the source suppressed the cell (`..`) rather than leaving it empty.
+    pub fn suppressed(&self, outcome: &str, unit: usize, month: Month) -> bool {
+        self.series.get(outcome).zip(self.cell(unit, month)).is_some_and(|(s, i)| s.suppressed.get(i) == Some(&true))
     }
 
     /// Persons behind the value, when the outcome declares an `n_column`.
@@ -124,7 +132,8 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
                     outcome: o.outcome,
                     value: o.value,
                     n: f64::NAN,
-                    missing: o.missing,
+                    missing: o.missing || o.suppressed,
+                    suppressed: o.suppressed,
                 }))
             }
         }
@@ -157,6 +166,8 @@ struct Obs {
     n: f64,
     /// The row is there but its value is empty or suppressed.
     missing: bool,
+    /// The value is suppressed by the source (`..`).
+    suppressed: bool,
 }
 
 /// The observations of the panel file, its cells checked; `has_n` is set for outcomes with
@@ -221,6 +232,7 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
                 for (r, key) in row_keys.iter().enumerate() {
                     let line = r + 2;
                     let value = parse_value(values[r].as_deref(), line, &outcome.key, outcome.unit, problems);
+                    let suppressed = is_suppressed(values[r].as_deref());
                     let n = n_col.map(|c| {
                         parse_value(
                             c[r].as_deref(),
@@ -230,7 +242,7 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
                             problems,
                         )
                     });
-                    push_obs(&mut obs, line, *key, oi, value, n);
+                    push_obs(&mut obs, line, *key, oi, value, n, suppressed);
                 }
             }
         }
@@ -257,7 +269,7 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
                     };
                     let value = parse_value(val_col[r].as_deref(), line, "value", outcomes[oi].unit, problems);
                     let n = n_col.map(|c| parse_value(c[r].as_deref(), line, "n", Unit::Count, problems));
-                    push_obs(&mut obs, line, *key, oi, value, n);
+                    push_obs(&mut obs, line, *key, oi, value, n, is_suppressed(val_col[r].as_deref()));
                 }
                 for o in outcomes.iter().filter(|o| !from_sources(study, &o.key)) {
                     if !obs.iter().any(|x| outcomes[x.outcome].key == o.key) && problems.total == 0 {
@@ -333,8 +345,18 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
     let mut series: Vec<Series> = outcomes
         .iter()
         .enumerate()
-        .map(|(i, _)| Series { values: vec![f64::NAN; cells], n: has_n[i].then(|| vec![f64::NAN; cells]) })
+        .map(|(i, _)| Series {
+            values: vec![f64::NAN; cells],
+            n: has_n[i].then(|| vec![f64::NAN; cells]),
+            suppressed: vec![false; cells],
+        })
         .collect();
+    // Cells the source suppressed (`..`): kept apart from cells that are simply missing.
+    for o in all.iter().filter(|o| o.suppressed && months.contains(o.month)) {
+        if let Ok(u) = units.binary_search(&o.unit) {
+            series[o.outcome].suppressed[u * months.len() + o.month.since(first) as usize] = true;
+        }
+    }
     // Where each cell was filled: (file + 1, line); 0 = empty.
     let mut seen: Vec<Vec<(u32, u32)>> = outcomes.iter().map(|_| vec![(0, 0); cells]).collect();
     for &o in &obs {
@@ -386,6 +408,7 @@ fn push_obs(
     outcome: usize,
     value: Option<Option<f64>>,
     n: Option<Option<Option<f64>>>,
+    suppressed: bool,
 ) {
     match (key, value) {
         (Some((unit, month)), Some(Some(value))) => obs.push(Obs {
@@ -397,11 +420,21 @@ fn push_obs(
             value,
             n: n.flatten().flatten().unwrap_or(f64::NAN),
             missing: false,
+            suppressed: false,
         }),
-        // A row whose value is empty or `..`: it counts for the gap check only.
-        (Some((unit, month)), Some(None)) => {
-            obs.push(Obs { file: 0, row, unit, month, outcome, value: f64::NAN, n: f64::NAN, missing: true })
-        }
+        // A row whose value is empty or `..`: it counts for the gap check, and a suppressed
+        // value is marked as such.
+        (Some((unit, month)), Some(None)) => obs.push(Obs {
+            file: 0,
+            row,
+            unit,
+            month,
+            outcome,
+            value: f64::NAN,
+            n: f64::NAN,
+            missing: true,
+            suppressed,
+        }),
         _ => {}
     }
 }
@@ -414,6 +447,11 @@ fn empty() -> Panel {
         series: BTreeMap::new(),
         provisional_from: None,
     }
+}
+
+/// Whether a panel cell is `..`, Statbank's mark for a suppressed value.
+fn is_suppressed(cell: Option<&str>) -> bool {
+    cell.is_some_and(|c| c.trim() == "..")
 }
 
 /// Parses one numeric cell. Empty, `NA` and `..` (suppressed) are missing (`Some(None)` is not

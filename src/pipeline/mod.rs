@@ -432,7 +432,15 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
         .map(|m| {
             let (treated, treated_suppressed) = group_mean(&mut design.treated.iter().map(|t| t.code), m);
             let (comparison, comparison_suppressed) = group_mean(&mut design.comparison.iter().copied(), m);
-            TrendPoint { period: m, treated, comparison, treated_suppressed, comparison_suppressed }
+            let source_suppressed = design
+                .treated
+                .iter()
+                .map(|t| t.code)
+                .chain(design.comparison.iter().copied())
+                .filter_map(|c| panel.unit_index(c))
+                .filter(|&u| panel.suppressed(&design.outcome, u, m))
+                .count();
+            TrendPoint { period: m, treated, comparison, treated_suppressed, comparison_suppressed, source_suppressed }
         })
         .collect()
 }

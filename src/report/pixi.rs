@@ -248,6 +248,7 @@ fn pixi(r: &Results, lang: Lang) -> Value {
                 Caveat::Covid { .. }
                     | Caveat::Events { .. }
                     | Caveat::Suppressed { .. }
+                    | Caveat::SourceSuppressed { .. }
                     | Caveat::CompletedSpells { .. }
                     | Caveat::Provisional { .. }
             ) {

@@ -18,7 +18,7 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -555,6 +555,10 @@ pub struct TrendPoint {
     pub comparison: Option<f64>,
     pub treated_suppressed: bool,
     pub comparison_suppressed: bool,
+    /// Cells of the treated and comparison municipalities that the data source suppressed
+    /// (`..`) this month, and which are therefore not in the means.
+    #[serde(default)]
+    pub source_suppressed: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

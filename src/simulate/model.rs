@@ -356,7 +356,8 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
         let mut series = std::collections::BTreeMap::new();
         for (k, v) in keys::ALL.iter().zip(values) {
             let n = (*k == keys::JAF_DURATION).then(|| n.clone());
-            series.insert(k.to_string(), Series { values: v, n });
+            let suppressed = vec![false; v.len()];
+            series.insert(k.to_string(), Series { values: v, n, suppressed });
         }
         Panel { months, units: codes.clone(), series, provisional_from: None }
     };

@@ -3,7 +3,7 @@
 #![no_main]
 use std::sync::OnceLock;
 
-use frikommune::ingest::panel::read_panel;
+use frikommune::ingest::read_panel;
 use frikommune::study::Study;
 use libfuzzer_sys::fuzz_target;
 

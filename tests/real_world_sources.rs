@@ -305,6 +305,8 @@ fn jobindsats_json(dir: &Path) {
                 let v = 1000 + 10 * i as i64 - if treated(m.code, y) { 100 } else { 0 };
                 let cell = match (m.code, y, mo) {
                     (851, 2020, 11) => serde_json::json!(format!("{}.{:03}*", v / 1000, v % 1000)),
+                    // A fractional JSON number with three decimals is 1,875, not 1.875 thousands.
+                    (825, 2019, 1) => serde_json::json!(1.875),
                     (825, _, _) => serde_json::Value::Null,
                     (_, _, mo) if mo % 2 == 0 => serde_json::json!(format!("{}.{:03}", v / 1000, v % 1000)),
                     _ => serde_json::json!(v),
@@ -337,7 +339,8 @@ fn jobindsats_api_json_reads_like_its_export_and_marks_provisional_months() {
     assert_eq!(panel.value("count", aalborg, m(2020, 1)), Some(1000.0 + 10.0 * index(851) - 100.0));
     assert_eq!(panel.value("count", aalborg, m(2020, 2)), Some(1000.0 + 10.0 * index(851) - 100.0));
     assert_eq!(panel.value("count", aalborg, m(2020, 11)), Some(1000.0 + 10.0 * index(851) - 100.0));
-    assert_eq!(panel.value("count", panel.unit_index(825).unwrap(), m(2019, 1)), None);
+    assert_eq!(panel.value("count", panel.unit_index(825).unwrap(), m(2019, 1)), Some(1.875));
+    assert_eq!(panel.value("count", panel.unit_index(825).unwrap(), m(2019, 2)), None);
     // Provisional: the star in November 2020 comes before the default (the latest month).
     assert_eq!(panel.provisional_from, Some(m(2020, 11)));
 

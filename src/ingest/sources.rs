@@ -143,7 +143,7 @@ pub fn is_json(path: &Path) -> bool {
 ///
 /// The header is row 1 and the n-th data row is row n + 1, as in the same table saved as CSV.
 /// Strings are kept as written (a Danish `1.234,5` stays for the number reader), numbers are
-/// written plainly, `null` is an empty cell.
+/// written with a decimal comma and no grouping, `null` is an empty cell.
 pub fn json_rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
     use serde_json::Value;
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
@@ -153,7 +153,9 @@ pub fn json_rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
         match v {
             Value::Null => String::new(),
             Value::String(s) => s.trim().to_string(),
-            Value::Number(n) => n.to_string(),
+            // With a decimal comma and no grouping: a JSON number is exact, and written so the
+            // column's style detection cannot take 1.875 for Danish thousands.
+            Value::Number(n) => n.as_f64().map(|f| f.to_string().replace('.', ",")).unwrap_or_else(|| n.to_string()),
             Value::Bool(b) => b.to_string(),
             other => other.to_string(),
         }

@@ -183,6 +183,13 @@ pub fn fold_cases<A: Send>(
             "this is a binary file, not a CSV case file (a Parquet case file must end in .parquet)".into(),
         ));
     }
+    let header_line = header.strip_suffix(b"\n").unwrap_or(&header);
+    if header_line.strip_suffix(b"\r").unwrap_or(header_line).contains(&b'\r') {
+        return Err(read_err(
+            "lines end with a carriage return alone (the old Mac format); save the file with Windows or Unix line ends"
+                .into(),
+        ));
+    }
     if long {
         return Err(read_err(format!(
             "the first line is longer than {} KB, so it is not a header of column names (expected `municipality,start,end`)",

@@ -60,7 +60,7 @@ impl RawTable {
             .delimiter(delimiter)
             .from_reader(text.as_bytes());
         // Lines from byte offsets: counted here, blank and quoted lines included.
-        let newlines: Vec<usize> = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
+        let newlines = line_ends(text.as_bytes());
         // A record's position may fall on the blank lines before it: skip those first.
         let raw = text.as_bytes();
         let line_of = |byte: u64| {
@@ -147,20 +147,23 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     controls > 3 && controls * 100 > sample.len()
 }
 
+/// Where lines end: at `\n` (Unix, and the second byte of Windows' `\r\n`) and at a `\r` on its
+/// own (old Mac files, which the CSV reader also splits there).
+fn line_ends(bytes: &[u8]) -> Vec<usize> {
+    (0..bytes.len()).filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))).collect()
+}
+
 /// The line of a quote that opens a cell and is never closed (a doubled `""` inside a quoted
 /// cell is an escaped quote).
 fn unclosed_quote(text: &str) -> Option<usize> {
-    let (mut quoted, mut line, mut opened) = (false, 1, 0);
-    for b in text.bytes() {
-        match b {
-            b'"' => {
-                quoted = !quoted;
-                if quoted {
-                    opened = line;
-                }
+    let ends = line_ends(text.as_bytes());
+    let (mut quoted, mut opened) = (false, 0);
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+            if quoted {
+                opened = ends.partition_point(|&e| e < i) + 1;
             }
-            b'\n' => line += 1,
-            _ => {}
         }
     }
     quoted.then_some(opened)
@@ -211,6 +214,20 @@ fn split_count(line: &str, d: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Old Mac files end lines with `\r` alone: each row gets its own line number, as with
+    /// `\n` and `\r\n` (found by the `table` fuzz target).
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = format!("a,b{end}1,2{end}{end}3,4{end}");
+            let t = RawTable::from_bytes(text.as_bytes(), Some(b','), None).unwrap();
+            let lines: Vec<usize> = t.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [1, 2, 4], "{end:?}");
+        }
+        let open = RawTable::from_bytes(b"a,b\r1,\"2\r3,4\r", Some(b','), None).unwrap_err();
+        assert!(open.starts_with("line 2:"), "{open}");
+    }
 
     #[test]
     fn encodings_are_detected() {

@@ -87,6 +87,7 @@ put("cases_end_before_start.csv", CASES + "1,Aalborg,2019-05-01,2019-01-01\n")
 put("cases_bad_date.csv", CASES + "1,Aalborg,2019-13-01,\n")
 put("cases_unknown_municipality.csv", CASES + "1,Atlantis,2019-05-01,2019-06-01\n")
 put("cases_missing_column.csv", "case_id,municipality,start\n1,Aalborg,2019-05-01\n")
+put("cases_old_mac_newlines.csv", (CASES + "1,Aalborg,2019-05-01,2019-06-01\n").replace("\n", "\r"))
 put("cases_binary.csv", bytes(rng.randrange(256) for _ in range(2048)))
 
 # ── Study files ──────────────────────────────────────────────────────────────────────────

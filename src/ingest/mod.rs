@@ -50,6 +50,41 @@ pub fn shown(text: &str) -> String {
     out
 }
 
+thread_local! {
+    /// Set while a [`guarded`] reader runs on this thread: its panics are reported as errors,
+    /// so the panic hook stays quiet.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a third-party file reader (calamine, polars) so that a panic inside it on a damaged
+/// file becomes an error naming the reader, not a crash: the project never panics on data, and
+/// a library may (an arithmetic overflow on a corrupt workbook was found by fuzzing).
+pub fn guarded<T>(reader: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                default(info);
+            }
+        }));
+    });
+    let outer = GUARDED.with(|g| g.replace(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    out.unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "the {reader} stopped on this file, which is probably damaged or not what its name says ({})",
+            shown(&why)
+        ))
+    })
+}
+
 /// At most this many problems are listed; the count says how many there were.
 pub const MAX_LISTED: usize = 20;
 
@@ -69,4 +104,17 @@ fn format_cells(path: &std::path::Path, problems: &[CellProblem], total: usize) 
         out.push_str(&format!("\n  … and {} more", total - problems.len()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_reader_becomes_an_error() {
+        let r: Result<(), String> = guarded("test reader", || panic!("attempt to multiply with overflow"));
+        let e = r.unwrap_err();
+        assert!(e.contains("the test reader stopped on this file") && e.contains("multiply with overflow"), "{e}");
+        assert_eq!(guarded("test reader", || Ok::<_, String>(7)), Ok(7));
+    }
 }

@@ -48,7 +48,9 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
             );
         }
     }
-    let df = if parquet { read_parquet(path)? } else { read_csv(path, separator)? };
+    let df = super::guarded(if parquet { "Parquet reader" } else { "CSV reader" }, || {
+        if parquet { read_parquet(path) } else { read_csv(path, separator) }
+    })?;
     let rows = df.height();
     let mut columns = Vec::with_capacity(df.width());
     for col in df.columns() {

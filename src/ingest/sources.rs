@@ -80,15 +80,19 @@ impl SourceData {
 
 /// The rows of a spreadsheet sheet (named, or the first), cells as text.
 pub fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Vec<Row>, String> {
-    let book = calamine::open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
-    rows_of_sheet(book, sheet)
+    super::guarded("workbook reader", || {
+        let book = calamine::open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
+        rows_of_sheet(book, sheet)
+    })
 }
 
 /// [`sheet_rows`] on a workbook's bytes (any format calamine knows, detected from the bytes).
 pub fn sheet_rows_from_bytes(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Row>, String> {
-    let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a readable workbook: {e}"))?;
-    rows_of_sheet(book, sheet)
+    super::guarded("workbook reader", || {
+        let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+            .map_err(|e| format!("not a readable workbook: {e}"))?;
+        rows_of_sheet(book, sheet)
+    })
 }
 
 fn rows_of_sheet<RS: std::io::Read + std::io::Seek>(

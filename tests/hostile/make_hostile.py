@@ -1,5 +1,6 @@
 """Writes the hostile input files of tests/hostile/files/ (the catalogue, catalogue.toml, says
-how each is used and what error it must give). Deterministic; standard library only.
+how each is used and what error it must give). Deterministic; standard library only. Inputs
+found by the fuzz targets (fuzz/) are committed there as they were found and left alone here.
 
     python3 tests/hostile/make_hostile.py
 """

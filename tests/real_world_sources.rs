@@ -140,6 +140,15 @@ fn study_dir() -> tempfile::TempDir {
     dir
 }
 
+/// A municipality's position in the registry, which the simulated values grow with.
+fn index_of(code: u16) -> f64 {
+    Registry::embedded().all().iter().position(|m| m.code == code).unwrap() as f64
+}
+
+fn month(y: i32, mo: u32) -> frikommune::period::Month {
+    frikommune::period::Month::new(y, mo).unwrap()
+}
+
 fn load(dir: &Path) -> Study {
     Study::load(&dir.join("study.toml")).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -149,9 +158,7 @@ fn statbank_jobindsats_and_a_workbook_make_one_panel() {
     let dir = study_dir();
     let study = load(dir.path());
     let panel = read_panel(&study).unwrap_or_else(|e| panel_failed(e));
-    let registry = Registry::embedded();
-    let index = |code: u16| registry.all().iter().position(|m| m.code == code).unwrap() as f64;
-    let m = |y, mo| frikommune::period::Month::new(y, mo).unwrap();
+    let (index, m) = (index_of, month);
     let aalborg = panel.unit_index(851).unwrap();
     // Statbank: the KØN filter picked "Køn i alt"; the decimal comma read as such.
     let want = 60.0 + 0.1 * index(851) + 0.03 + 1.5;
@@ -331,9 +338,7 @@ fn jobindsats_api_json_reads_like_its_export_and_marks_provisional_months() {
     replace(&dir.path().join("study.toml"), "file = \"jobindsats.csv\"", "file = \"jobindsats.json\"");
     let study = load(dir.path());
     let panel = read_panel(&study).unwrap_or_else(|e| panel_failed(e));
-    let registry = Registry::embedded();
-    let index = |code: u16| registry.all().iter().position(|m| m.code == code).unwrap() as f64;
-    let m = |y, mo| frikommune::period::Month::new(y, mo).unwrap();
+    let (index, m) = (index_of, month);
     let aalborg = panel.unit_index(851).unwrap();
     // JSON numbers and Danish strings alike; the starred value read without its star.
     assert_eq!(panel.value("count", aalborg, m(2020, 1)), Some(1000.0 + 10.0 * index(851) - 100.0));

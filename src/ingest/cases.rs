@@ -178,7 +178,7 @@ pub fn fold_cases<A: Send>(
     let mut header = Vec::new();
     let (header_bytes, long) =
         read_line_bounded(&mut reader, &mut header, MAX_HEADER).map_err(|e| read_err(e.to_string()))?;
-    if super::table::looks_binary(&header[..header.len().min(64 * 1024)]) {
+    if super::table::looks_binary(&header) {
         return Err(read_err(
             "this is a binary file, not a CSV case file (a Parquet case file must end in .parquet)".into(),
         ));

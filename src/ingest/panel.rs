@@ -120,10 +120,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
                 total: d.total_problems,
             }),
             Ok(d) => {
-                provisional_from = match (provisional_from, d.provisional_from) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                provisional_from = provisional_from.into_iter().chain(d.provisional_from).min();
                 obs.extend(d.obs.into_iter().map(|o| Obs {
                     file,
                     row: o.line,

@@ -524,10 +524,7 @@ pub fn source_from_rows(
     // any month with a starred value, are provisional.
     let latest = data.obs.iter().filter(|o| !o.missing).map(|o| o.month).max();
     let declared = latest.filter(|_| spec.provisional > 0).map(|m| m.plus(1 - spec.provisional as i32));
-    data.provisional_from = match (declared, starred) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    data.provisional_from = declared.into_iter().chain(starred).min();
     // A panel is monthly, and a series has one frequency.
     if frequencies.len() > 1 {
         let mut seen: Vec<(&Frequency, &(usize, String))> = frequencies.iter().collect();

@@ -62,7 +62,7 @@ fn synthetic_panel(units: usize, periods: usize, seed: u64, drop: f64) -> Sample
             SampleUnit { code: i as u32, start, obs, cluster: None }
         })
         .collect();
-    Sample { units }
+    Sample::monthly(units)
 }
 
 fn write_csv(sample: &Sample, path: &Path) {

@@ -6,6 +6,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::ingest::periods::Frequency;
 use crate::period::Month;
 use crate::study::{Lang, Unit};
 
@@ -159,6 +160,63 @@ pub fn month(m: Month, lang: Lang) -> String {
     format!("{} {}", names[m.month() as usize - 1], m.year())
 }
 
+/// The words for an outcome's period: the noun (`kvartal`, `quarter`), its plural (`kvartaler`,
+/// `quarters`) and, in Danish, its definite form (`kvartalet`; English writes `the quarter`).
+pub struct PeriodWords {
+    pub one: &'static str,
+    pub many: &'static str,
+    pub the: &'static str,
+}
+
+pub fn period_words(f: Frequency, lang: Lang) -> PeriodWords {
+    let w = |one, many, the| PeriodWords { one, many, the };
+    match (f, lang) {
+        (Frequency::Year, Lang::Da) => w("år", "år", "året"),
+        (Frequency::Year, Lang::En) => w("year", "years", "the year"),
+        (Frequency::Half, Lang::Da) => w("halvår", "halvår", "halvåret"),
+        (Frequency::Half, Lang::En) => w("half-year", "half-years", "the half-year"),
+        (Frequency::Quarter, Lang::Da) => w("kvartal", "kvartaler", "kvartalet"),
+        (Frequency::Quarter, Lang::En) => w("quarter", "quarters", "the quarter"),
+        (_, Lang::Da) => w("måned", "måneder", "måneden"),
+        (_, Lang::En) => w("month", "months", "the month"),
+    }
+}
+
+/// Caption of the trend chart of an outcome observed at frequency `f`.
+pub fn figure_trend(f: Frequency, lang: Lang) -> String {
+    let w = period_words(f, lang);
+    match lang {
+        Lang::Da => format!("Gennemsnit i forsøgskommuner og sammenligningskommuner pr. {}", w.one),
+        Lang::En => format!("Means per {} in trial and comparison municipalities", w.one),
+    }
+}
+
+/// Caption of the event-study chart of an outcome observed at frequency `f`.
+pub fn figure_event(f: Frequency, lang: Lang) -> String {
+    let w = period_words(f, lang);
+    match lang {
+        Lang::Da => format!(
+            "Event study: forskel mellem forsøgs- og sammenligningskommuner {0} for {0}, målt i forhold til {1} før start",
+            w.one, w.the
+        ),
+        Lang::En => format!(
+            "Event study: difference between trial and comparison municipalities {0} by {0}, relative to {1} before the start",
+            w.one, w.the
+        ),
+    }
+}
+
+/// The event-study chart's horizontal axis: periods from the trial start.
+pub fn event_axis(f: Frequency, lang: Lang) -> String {
+    let many = period_words(f, lang).many;
+    let mut c = many.chars();
+    let upper: String = c.next().map(|x| x.to_uppercase().chain(c).collect()).unwrap_or_default();
+    match lang {
+        Lang::Da => format!("{upper} fra forsøgsstart"),
+        Lang::En => format!("{upper} from trial start"),
+    }
+}
+
 /// Fixed UI strings: (key, Danish, English).
 const TABLE: &[(&str, &str, &str)] = &[
     (
@@ -211,17 +269,6 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("contents", "Indhold", "Contents"),
     ("page", "Side", "Page"),
     ("excluded", "Udeladt af sammenligningsgruppen", "Left out of the comparison group"),
-    (
-        "figure_trend",
-        "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. måned",
-        "Monthly means in trial and comparison municipalities",
-    ),
-    (
-        "figure_event",
-        "Event study: forskel mellem forsøgs- og sammenligningskommuner måned for måned, målt i forhold til måneden før start",
-        "Event study: difference between trial and comparison municipalities month by month, relative to the month before the start",
-    ),
-    ("event_x", "Måneder fra forsøgsstart", "Months from trial start"),
     ("event_lead", "Før start (placebo)", "Before start (placebo)"),
     ("event_effect", "Fra start", "From the start"),
     ("event_subtitle", "event study", "event study"),

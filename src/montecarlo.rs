@@ -130,7 +130,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             let pick = (j + (rng.uniform() * (n - j) as f64) as usize).min(n - 1);
             order.swap(j, pick);
         }
-        let mut sample = Sample { units: Vec::with_capacity(pool.len()) };
+        let mut sample = Sample::monthly(Vec::with_capacity(pool.len()));
         for &i in &pool {
             let mut u = base.units[i].clone();
             if let Some(j) = order[..k].iter().position(|&p| p == i) {

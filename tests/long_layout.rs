@@ -92,7 +92,7 @@ fn a_duplicate_row_is_reported_with_both_lines() {
     let o = run(dir.path());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("one value per municipality, month and outcome"), "{err}");
+    assert!(err.contains("one value per municipality, period and outcome"), "{err}");
     assert!(err.contains("row 2354") && err.contains("on line 2306"), "{err}");
     assert!(!dir.path().join("out").exists());
 }

@@ -294,7 +294,7 @@ fn mistakes_in_the_sources_are_named_with_file_row_and_column_all_at_once() {
         text = text.replacen(&line, &format!("{line}\n{line}"), 1);
         std::fs::write(d.join("jobindsats.csv"), text).unwrap();
     });
-    assert!(err.contains("one value per municipality, month and outcome") && err.contains("jobindsats.csv"), "{err}");
+    assert!(err.contains("one value per municipality, period and outcome") && err.contains("jobindsats.csv"), "{err}");
 
     // A missing sheet names the sheets there are.
     let err = bad(|d| replace(&d.join("study.toml"), "sheet = \"Data\"", "sheet = \"Ark1\""));

@@ -36,7 +36,7 @@ fn sample(csv_name: &str) -> Sample {
             u.start = Some(month(period));
         }
     }
-    Sample { units: units.into_values().collect() }
+    Sample::monthly(units.into_values().collect())
 }
 
 fn reference() -> serde_json::Value {
@@ -142,7 +142,7 @@ fn event_study_matches_pyfixest() {
         });
         u.obs.push((month(rec[1].parse().unwrap()), rec[2].parse().unwrap()));
     }
-    let s = Sample { units: units.into_values().collect() };
+    let s = Sample::monthly(units.into_values().collect());
     let reference: serde_json::Value = serde_json::from_str(&fixture("event_reference.json")).unwrap();
     for case in reference["cases"].as_array().unwrap() {
         let bound = |k: &str| case[k].as_u64().map(|v| v as u32);

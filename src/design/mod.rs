@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::estimate::{Sample, SampleUnit};
 use crate::ingest::Panel;
+use crate::ingest::periods::Frequency;
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{ComparisonDesign, CovidHandling, Study};
@@ -77,11 +78,17 @@ pub struct Design {
     pub matches: Vec<MatchPair>,
     /// Things the design could not do as declared (a listed municipality that is not eligible).
     pub notes: Vec<String>,
+    /// Whole periods of the outcome: the trial's `pre_months` rounded up to a multiple of the
+    /// period length.
     pub pre_months: u32,
     /// From the first pre-period month of the earliest cohort to the last post month.
     pub window: MonthRange,
-    /// Months left out of estimation (COVID windows under `handling = "exclude"`).
+    /// Months left out of estimation (COVID windows under `handling = "exclude"`; every month of
+    /// a period that touches one).
     pub dropped: Vec<Month>,
+    /// How often the outcome is observed. A start is moved to the first month of its period:
+    /// the period in which a municipality starts is its first treated period.
+    pub frequency: Frequency,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +134,9 @@ impl Design {
         let trial = &study.trials[ti];
         let comp = &trial.components[ci];
         let label = format!("trial `{}`, component `{}`, outcome `{}`", trial.key, comp.key, outcome);
+        let frequency = panel.frequency(outcome);
+        let step = frequency.step().unwrap_or(1);
+        let pre_months = trial.pre_months.div_ceil(step) * step;
         let has_data = |code: Code| {
             panel.unit_index(code).is_some_and(|u| {
                 panel.months.first.through(panel.months.last).any(|m| panel.value(outcome, u, m).is_some())
@@ -142,7 +152,7 @@ impl Design {
                     study.data_files()
                 )));
             }
-            treated.push(TreatedUnit { code: p.code, start: Month::of(p.start) });
+            treated.push(TreatedUnit { code: p.code, start: frequency.period_start(Month::of(p.start)) });
         }
         let earliest = treated.iter().map(|t| t.start).min().expect("validated: at least one participant");
         let last_post = Month::of(trial.evaluation_end.min(comp.end)).min(panel.months.last);
@@ -151,11 +161,11 @@ impl Design {
                 "{label}: the evaluation window ends ({last_post}) before every participant has started, or the data end before it"
             )));
         }
-        let first_pre = earliest.plus(-(trial.pre_months as i32));
+        let first_pre = earliest.plus(-(pre_months as i32));
         if first_pre < panel.months.first {
             return Err(DesignError(format!(
-                "{label}: the pre-period needs data from {first_pre} ({} months before {earliest}), but the data start in {}",
-                trial.pre_months, panel.months.first
+                "{label}: the pre-period needs data from {first_pre} ({pre_months} months before {earliest}), but the data start in {}",
+                panel.months.first
             )));
         }
         let window = MonthRange { first: first_pre, last: last_post };
@@ -204,7 +214,14 @@ impl Design {
         }
         let dropped = match study.covid.handling {
             CovidHandling::Include => Vec::new(),
-            CovidHandling::Exclude => window.first.through(window.last).filter(|m| study.covid.touches(*m)).collect(),
+            CovidHandling::Exclude => window
+                .first
+                .through(window.last)
+                .filter(|m| {
+                    let first = frequency.period_start(*m);
+                    first.through(first.plus(step as i32 - 1)).any(|x| study.covid.touches(x))
+                })
+                .collect(),
         };
         let mut design = Design {
             trial: ti,
@@ -217,9 +234,10 @@ impl Design {
             excluded,
             matches: Vec::new(),
             notes: Vec::new(),
-            pre_months: trial.pre_months,
+            pre_months,
             window,
             dropped,
+            frequency,
         };
         match design.design {
             ComparisonDesign::All | ComparisonDesign::Synth | ComparisonDesign::Sdid => {}
@@ -446,23 +464,31 @@ impl Design {
             .collect()
     }
 
+    /// The months of the window under which the outcome is observed: every month for a
+    /// monthly outcome, the last month of each period otherwise; dropped months left out.
+    pub fn observation_months(&self) -> Vec<Month> {
+        self.window
+            .first
+            .through(self.window.last)
+            .filter(|m| self.frequency.is_period_end(*m) && !self.dropped.contains(m))
+            .collect()
+    }
+
     /// The estimation sample: treated and comparison units with their observations inside the
     /// window, dropped months left out.
     pub fn sample(&self, panel: &Panel) -> Sample {
+        let months = self.observation_months();
         let unit = |code: Code, start: Option<Month>| {
             let u = panel.unit_index(code);
-            let obs = self
-                .window
-                .first
-                .through(self.window.last)
-                .filter(|m| !self.dropped.contains(m))
-                .filter_map(|m| u.and_then(|u| panel.value(&self.outcome, u, m)).map(|v| (m, v)))
+            let obs = months
+                .iter()
+                .filter_map(|&m| u.and_then(|u| panel.value(&self.outcome, u, m)).map(|v| (m, v)))
                 .collect();
             SampleUnit { code: code as u32, start, obs, cluster: None }
         };
         let mut units: Vec<SampleUnit> = self.treated.iter().map(|t| unit(t.code, Some(t.start))).collect();
         units.extend(self.comparison.iter().map(|&c| unit(c, None)));
-        Sample { units }
+        Sample { units, step: self.frequency.step().unwrap_or(1) }
     }
 
     /// Months after the start (per treated unit) that enter the post window.

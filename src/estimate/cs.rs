@@ -122,6 +122,7 @@ struct Panel {
 
 impl CallawaySantAnna {
     pub fn fit(&self, sample: &Sample) -> Result<CsFit, EstimateError> {
+        let step = sample.step;
         let p = self.prepare(sample)?;
         let n = p.y.len();
         let nf = n as f64;
@@ -280,7 +281,7 @@ impl CallawaySantAnna {
         // Dynamic: event time e = t − g, cells weighted by cohort share; overall = mean over e ≥ 0.
         let mut by_e: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for (k, c) in cell_out.iter().enumerate() {
-            by_e.entry(c.time.since(c.group) as i64).or_default().push(k);
+            by_e.entry(crate::estimate::periods_since(c.time.since(c.group), step) as i64).or_default().push(k);
         }
         let e_rows: Vec<(i64, f64, Vec<f64>)> = by_e
             .iter()

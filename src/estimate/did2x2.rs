@@ -152,9 +152,11 @@ impl Did2x2 {
     /// signals diverging pre-trends; with randomization inference the test holds its level with
     /// a handful of treated units, unlike the CR1 Wald test of event-study leads.
     pub fn placebo(&self, sample: &Sample) -> Result<(Did2x2, Sample), EstimateError> {
-        let half = self.pre_months / 2;
+        // Half the pre-period in whole periods, so that the placebo starts fall where real ones can.
+        let step = sample.step.max(1);
+        let half = self.pre_months / step / 2 * step;
         if half == 0 {
-            return Err(EstimateError("a placebo test needs a pre-period of at least 2 months".into()));
+            return Err(EstimateError("a placebo test needs a pre-period of at least 2 periods".into()));
         }
         let earliest = sample
             .units
@@ -163,6 +165,7 @@ impl Did2x2 {
             .min()
             .ok_or_else(|| EstimateError("no treated municipality".into()))?;
         let shifted = Sample {
+            step: sample.step,
             units: sample
                 .units
                 .iter()
@@ -275,6 +278,7 @@ mod tests {
     fn hand_checked_single_cohort() {
         let s = Some(Month::new(2020, 3).unwrap());
         let sample = Sample {
+            step: 1,
             units: vec![
                 unit(1, s, &[1.0, 1.0, 4.0, 4.0]),
                 unit(2, s, &[0.0, 0.0, 5.0, 5.0]),
@@ -302,6 +306,7 @@ mod tests {
     fn adding_a_constant_to_a_unit_changes_nothing() {
         let s = Some(Month::new(2020, 3).unwrap());
         let base = |shift: f64| Sample {
+            step: 1,
             units: vec![
                 unit(1, s, &[1.0, 2.0, 4.0, 4.5]),
                 unit(2, None, &[2.0 + shift, 2.5 + shift, 3.0 + shift, 3.5 + shift]),

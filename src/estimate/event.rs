@@ -25,7 +25,7 @@ use crate::period::Month;
 pub struct EventStudy {
     pub first: Month,
     pub last: Month,
-    /// Bin event times before −leads into −leads.
+    /// Bin event times before −leads into −leads (in periods of the sample).
     pub leads: Option<u32>,
     /// Bin event times after lags into lags.
     pub lags: Option<u32>,
@@ -35,7 +35,7 @@ pub struct EventStudy {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventRow {
-    /// Periods since the start (months for municipal data).
+    /// Periods since the start (months for monthly data, quarters for quarterly …).
     pub rel_time: i32,
     /// This end point also holds the event times beyond it.
     pub binned: bool,
@@ -59,7 +59,9 @@ impl EventStudy {
         if self.leads == Some(0) {
             return Err(EstimateError("leads must be at least 1: period −1 is the reference".into()));
         }
-        let (panel, fe) = LongPanel::new(sample, self.first, self.last)?;
+        let (mut panel, fe) = LongPanel::new(sample, self.first, self.last)?;
+        // Event time in the data's periods (months for monthly data).
+        panel.rel.iter_mut().filter(|r| **r != NEVER).for_each(|r| *r = crate::estimate::periods_since(*r, sample.step));
         let bin = |r: i32| -> (i32, bool) {
             let mut b = (r, false);
             if let Some(l) = self.leads

@@ -370,12 +370,14 @@ fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
             out.push(Caveat::Provisional { months, from });
         }
     }
-    let suppressed = a.trend.iter().filter(|t| t.treated_suppressed || t.comparison_suppressed).count();
+    // Trend points are periods of the outcome; the caveats count months.
+    let step = d.frequency.step().unwrap_or(1) as usize;
+    let suppressed = step * a.trend.iter().filter(|t| t.treated_suppressed || t.comparison_suppressed).count();
     if suppressed > 0 {
         out.push(Caveat::Suppressed { months: suppressed });
     }
     let window = |m: Month| d.pre.first <= m && m <= d.post.last;
-    let at_source: usize = a.trend.iter().filter(|t| window(t.period)).map(|t| t.source_suppressed).sum();
+    let at_source: usize = step * a.trend.iter().filter(|t| window(t.period)).map(|t| t.source_suppressed).sum::<usize>();
     if at_source > 0 {
         out.push(Caveat::SourceSuppressed { cells: at_source });
     }

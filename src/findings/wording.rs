@@ -8,6 +8,7 @@
 //! format.
 
 use super::{Caveat, Finding, Verdict};
+use crate::ingest::periods::Frequency;
 use crate::locale;
 use crate::results::Results;
 use crate::study::{Better, CovidHandling, Lang, Unit};
@@ -198,17 +199,28 @@ pub fn verdict_label(v: Verdict, lang: Lang) -> &'static str {
     )
 }
 
-/// The unit written after an effect: monthly counts and kroner are per municipality and month.
-fn effect_unit(unit: Unit, lang: Lang) -> &'static str {
+/// The unit written after an effect: counts and kroner are per municipality and period (the
+/// month, quarter, half-year or year the outcome is measured over).
+fn effect_unit(unit: Unit, frequency: Frequency, lang: Lang) -> String {
+    let per = |da: &str, en: &str| {
+        let (period_da, period_en) = match frequency {
+            Frequency::Year => ("år", "year"),
+            Frequency::Half => ("halvår", "half-year"),
+            Frequency::Quarter => ("kvartal", "quarter"),
+            _ => ("måned", "month"),
+        };
+        match lang {
+            Lang::Da => format!("{da}pr. kommune pr. {period_da}"),
+            Lang::En => format!("{en}per municipality per {period_en}"),
+        }
+    };
     match (unit, lang) {
-        (Unit::Percent, Lang::Da) => "pct.-point",
-        (Unit::Percent, Lang::En) => "percentage points",
-        (Unit::Weeks, Lang::Da) => "uger",
-        (Unit::Weeks, Lang::En) => "weeks",
-        (Unit::Dkk, Lang::Da) => "kr. pr. kommune pr. måned",
-        (Unit::Dkk, Lang::En) => "DKK per municipality per month",
-        (Unit::Count, Lang::Da) => "pr. kommune pr. måned",
-        (Unit::Count, Lang::En) => "per municipality per month",
+        (Unit::Percent, Lang::Da) => "pct.-point".into(),
+        (Unit::Percent, Lang::En) => "percentage points".into(),
+        (Unit::Weeks, Lang::Da) => "uger".into(),
+        (Unit::Weeks, Lang::En) => "weeks".into(),
+        (Unit::Dkk, _) => per("kr. ", "DKK "),
+        (Unit::Count, _) => per("", ""),
     }
 }
 
@@ -229,6 +241,7 @@ fn upper_first(s: &str) -> String {
 pub fn sentence(r: &Results, f: &Finding, lang: Lang) -> String {
     let outcome = r.outcomes.iter().find(|o| o.key == f.outcome);
     let unit = outcome.map(|o| o.unit).unwrap_or(Unit::Count);
+    let frequency = outcome.map(|o| o.frequency).unwrap_or_default();
     let label =
         outcome.map(|o| if lang == Lang::Da { o.label.as_str() } else { o.label_en.as_str() }).unwrap_or(&f.outcome);
     let trial = r
@@ -270,7 +283,7 @@ pub fn sentence(r: &Results, f: &Finding, lang: Lang) -> String {
             ("verb_en", verb.to_string()),
             ("abs", num(f.estimate.abs())),
             ("effect", locale::signed(f.estimate, d, lang)),
-            ("unit", effect_unit(unit, lang).to_string()),
+            ("unit", effect_unit(unit, frequency, lang)),
             ("ci", ci),
             ("margin", f.margin.map(num).unwrap_or_default()),
             ("mde", num(f.mde)),

@@ -168,6 +168,7 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
     }
     let unit_labels: Vec<String> = by_unit.keys().cloned().collect();
     let sample = Sample {
+        step: 1,
         units: by_unit
             .into_values()
             .enumerate()

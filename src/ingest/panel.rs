@@ -2,10 +2,15 @@
 //!
 //! Municipal panels are small (98 units × a few hundred months), so a dense unit-major matrix
 //! per outcome with NaN for missing cells is both the simplest and the fastest representation.
+//!
+//! An outcome has one frequency. A quarterly, half-yearly or yearly value is filed under the last
+//! month of its period (a year's value is known at its end), so every outcome shares the monthly
+//! calendar and the months between two period ends are simply empty for it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use super::periods::{Frequency, Period};
 use super::polars_io::{TextTable, read_text_table};
 use super::{CellProblem, IngestError, MAX_LISTED};
 use crate::period::{Month, MonthRange};
@@ -30,9 +35,23 @@ pub struct Panel {
     /// The first month a statistical table marks or declares provisional (its latest months
     /// may still be revised).
     pub provisional_from: Option<Month>,
+    /// Outcomes observed less often than monthly; the others are monthly.
+    pub frequencies: BTreeMap<String, Frequency>,
 }
 
 impl Panel {
+    /// How often `outcome` is observed.
+    pub fn frequency(&self, outcome: &str) -> Frequency {
+        self.frequencies.get(outcome).copied().unwrap_or_default()
+    }
+
+    /// The months under which `outcome` can have values: every month for a monthly outcome,
+    /// the last month of each period otherwise.
+    pub fn observation_months(&self, outcome: &str) -> Vec<Month> {
+        let f = self.frequency(outcome);
+        self.months.first.through(self.months.last).filter(|m| f.is_period_end(*m)).collect()
+    }
+
     pub fn unit_index(&self, code: Code) -> Option<usize> {
         self.units.binary_search(&code).ok()
     }
@@ -121,11 +140,13 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
             }),
             Ok(d) => {
                 provisional_from = provisional_from.into_iter().chain(d.provisional_from).min();
+                let frequency = d.frequency.unwrap_or_default();
                 obs.extend(d.obs.into_iter().map(|o| Obs {
                     file,
                     row: o.line,
                     unit: o.unit,
                     month: o.month,
+                    frequency,
                     outcome: o.outcome,
                     value: o.value,
                     n: f64::NAN,
@@ -157,7 +178,9 @@ struct Obs {
     file: usize,
     row: usize,
     unit: Code,
+    /// The last month of the observation's period.
     month: Month,
+    frequency: Frequency,
     outcome: usize,
     value: f64,
     n: f64,
@@ -165,6 +188,47 @@ struct Obs {
     missing: bool,
     /// The value is suppressed by the source (`..`).
     suppressed: bool,
+}
+
+/// A row's municipality, the month its value is filed under and the frequency of its period.
+type Key = (Code, Month, Frequency);
+
+/// What a panel row's `period` (and, in the canonical layout, `frequency`) cell says: the month
+/// the value is filed under (the last of its period) and the frequency, or what was expected.
+fn panel_period(period: &str, frequency: Option<&str>) -> Result<(Month, Frequency), String> {
+    const EXPECTED: &str = "a period such as 2019M01, 2019-01, 2019-01-01, 2019K1, 2019H1 or 2019";
+    let p = Period::parse(period).ok_or_else(|| EXPECTED.to_string())?;
+    let p = match frequency.map(|f| (f, Frequency::parse(f))) {
+        None | Some(("", _)) => p,
+        Some((_, None)) => return Err("a frequency: month, quarter, half or year".into()),
+        // The canonical layout: the period is the period's first month, and the frequency says
+        // how long it is.
+        Some((_, Some(f))) => match p {
+            Period::Month(first) => f.starting(first).ok_or_else(|| {
+                format!(
+                    "the first month of a {} period (January{}) for frequency `{}`",
+                    f.name(),
+                    match f {
+                        Frequency::Quarter => ", April, July or October",
+                        Frequency::Half => " or July",
+                        _ => "",
+                    },
+                    f.periods_noun().trim_end_matches('s')
+                )
+            })?,
+            other if other.frequency() == f => other,
+            other => return Err(format!("a {} period to match the row's frequency (`{other}` is {})", f.name(), other.frequency().name())),
+        },
+    };
+    match p.frequency() {
+        Frequency::Week => Err(format!(
+            "{EXPECTED}: `{period}` is an ISO week, and weeks do not divide into months; sum or average the weeks into months first"
+        )),
+        Frequency::MovingYear => Err(format!(
+            "{EXPECTED}: `{period}` is a moving year (QMAT), whose twelve months overlap the next one's eleven, so no before–after difference can be read from it; use the table's monthly version (YYYYMmm)"
+        )),
+        f => Ok((p.month(), f)),
+    }
 }
 
 /// The observations of the panel file, its cells checked; `has_n` is set for outcomes with
@@ -197,8 +261,9 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
         return obs;
     };
     let mut codes: HashMap<&str, Option<Code>> = HashMap::new();
-    let mut months: HashMap<&str, Option<Month>> = HashMap::new();
-    let mut row_keys: Vec<Option<(Code, Month)>> = Vec::with_capacity(table.rows);
+    let frequency_col = table.column("frequency");
+    let mut periods: HashMap<(&str, &str), Result<(Month, Frequency), String>> = HashMap::new();
+    let mut row_keys: Vec<Option<Key>> = Vec::with_capacity(table.rows);
     for r in 0..table.rows {
         let line = r + 2;
         let m = muni[r].as_deref().unwrap_or("");
@@ -211,11 +276,20 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
             problems.push(line, "municipality", m, format!("a municipality code or name from the registry{hint}"));
         }
         let p = period[r].as_deref().unwrap_or("");
-        let month = *months.entry(p).or_insert_with(|| Month::parse(p));
-        if month.is_none() {
-            problems.push(line, "period", p, "a month such as 2018-07-01, 2018-07 or 2018M07");
-        }
-        row_keys.push(code.zip(month));
+        let f = frequency_col.map(|c| c[r].as_deref().unwrap_or(""));
+        let parsed = periods.entry((p, f.unwrap_or(""))).or_insert_with(|| panel_period(p, f));
+        let month = match parsed {
+            Ok(m) => Some(*m),
+            Err(expected) => {
+                let (column, value) = match f {
+                    Some(f) if Frequency::parse(f).is_none() => ("frequency", f),
+                    _ => ("period", p),
+                };
+                problems.push(line, column, value, expected.clone());
+                None
+            }
+        };
+        row_keys.push(code.zip(month).map(|(c, (m, f))| (c, m, f)));
     }
 
     match study.data.layout {
@@ -293,27 +367,72 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
     obs
 }
 
-/// A municipality's series must have a row for every month between its first and last: an
+/// Each outcome's frequency: the first one its rows give. A row of another frequency is a
+/// problem of its file, reported once per file and frequency.
+fn frequencies(study: &Study, obs: &[Obs], files: &[PathBuf], problems: &mut [Problems]) -> BTreeMap<String, Frequency> {
+    let mut first: BTreeMap<usize, (Frequency, usize, usize)> = BTreeMap::new();
+    let mut reported: BTreeSet<(usize, usize, Frequency)> = BTreeSet::new();
+    for o in obs {
+        let &mut (f, file, row) = first.entry(o.outcome).or_insert((o.frequency, o.file, o.row));
+        if o.frequency != f && reported.insert((o.outcome, o.file, o.frequency)) {
+            let at = if file == o.file { format!("line {row}") } else { format!("line {row} of {}", files[file].display()) };
+            problems[o.file].push(
+                o.row,
+                "period",
+                &period_code(o.frequency, o.month),
+                format!(
+                    "one frequency per outcome: `{}` is {} from {at}, and this row is {}",
+                    study.outcomes[o.outcome].key,
+                    f.name(),
+                    o.frequency.name()
+                ),
+            );
+        }
+    }
+    first
+        .into_iter()
+        .filter(|(_, (f, ..))| *f != Frequency::Month)
+        .map(|(o, (f, ..))| (study.outcomes[o].key.clone(), f))
+        .collect()
+}
+
+/// The code of the period of frequency `f` that ends in `last`.
+fn period_code(f: Frequency, last: Month) -> String {
+    match f {
+        Frequency::Month => last.to_string(),
+        _ => f.starting(f.period_start(last)).map_or_else(|| last.to_string(), |p| p.code()),
+    }
+}
+
+/// A municipality's series must have a row for every period between its first and last: an
 /// absent row is a gap (a missing value is written as an empty cell or `..`).
-fn gaps(study: &Study, obs: &[Obs], problems: &mut [Problems]) {
+fn gaps(study: &Study, obs: &[Obs], frequencies: &BTreeMap<String, Frequency>, problems: &mut [Problems]) {
     let mut rows: BTreeMap<(usize, Code), (usize, usize, BTreeSet<Month>)> = BTreeMap::new();
     for o in obs {
         let e = rows.entry((o.outcome, o.unit)).or_insert((o.file, o.row, BTreeSet::new()));
         e.2.insert(o.month);
     }
     for ((outcome, unit), (file, row, months)) in rows {
+        let key = &study.outcomes[outcome].key;
+        let f = frequencies.get(key).copied().unwrap_or_default();
         let (Some(&first), Some(&last)) = (months.first(), months.last()) else { continue };
-        let absent: Vec<Month> = first.through(last).filter(|m| !months.contains(m)).collect();
-        if let (Some(a), Some(b)) = (absent.first(), absent.last()) {
-            let span = if a == b { a.to_string() } else { format!("{a} … {b}, {} months", absent.len()) };
+        let absent: Vec<Month> =
+            first.through(last).filter(|m| f.is_period_end(*m) && !months.contains(m)).collect();
+        if let (Some(&a), Some(&b)) = (absent.first(), absent.last()) {
+            let noun = f.periods_noun();
+            let (a, b) = (period_code(f, a), period_code(f, b));
+            let span = if a == b { a } else { format!("{a} … {b}, {} {noun}", absent.len()) };
             problems[file].push(
                 row,
                 "period",
                 &span,
                 format!(
-                    "a row for every month from {first} to {last} for municipality {unit} ({}), outcome `{}`; write an empty value or `..` for a missing month",
+                    "a row for every {} from {} to {} for municipality {unit} ({}), outcome `{key}`; write an empty value or `..` for a missing {}",
+                    noun.trim_end_matches('s'),
+                    period_code(f, first),
+                    period_code(f, last),
                     study.registry.name(unit),
-                    study.outcomes[outcome].key
+                    noun.trim_end_matches('s'),
                 ),
             );
         }
@@ -329,12 +448,14 @@ fn from_sources(study: &Study, outcome: &str) -> bool {
 /// outcome given twice (in one file or two) is a problem of the later file.
 fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], problems: &mut [Problems]) -> Panel {
     let outcomes = &study.outcomes;
-    gaps(study, all, problems);
+    let frequencies = frequencies(study, all, files, problems);
+    gaps(study, all, &frequencies, problems);
     let obs: Vec<&Obs> = all.iter().filter(|o| !o.missing).collect();
     if obs.is_empty() {
         return empty();
     }
-    let first = obs.iter().map(|o| o.month).min().expect("non-empty");
+    // From the first month of the earliest period.
+    let first = obs.iter().map(|o| o.frequency.period_start(o.month)).min().expect("non-empty");
     let last = obs.iter().map(|o| o.month).max().expect("non-empty");
     let units: Vec<Code> = obs.iter().map(|o| o.unit).collect::<BTreeSet<_>>().into_iter().collect();
     let months = MonthRange { first, last };
@@ -369,10 +490,12 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
             problems[o.file].push(
                 o.row,
                 "period",
-                &o.month.to_string(),
+                &period_code(o.frequency, o.month),
                 format!(
-                    "one value per municipality, month and outcome (municipality {} already has `{}` for {} on {at})",
-                    o.unit, outcomes[o.outcome].key, o.month
+                    "one value per municipality, period and outcome (municipality {} already has `{}` for {} on {at})",
+                    o.unit,
+                    outcomes[o.outcome].key,
+                    period_code(o.frequency, o.month)
                 ),
             );
             continue;
@@ -393,6 +516,7 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
         units,
         series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect(),
         provisional_from: None,
+        frequencies,
     }
 }
 
@@ -401,18 +525,19 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
 fn push_obs(
     obs: &mut Vec<Obs>,
     row: usize,
-    key: Option<(Code, Month)>,
+    key: Option<Key>,
     outcome: usize,
     value: Option<Option<f64>>,
     n: Option<Option<Option<f64>>>,
     suppressed: bool,
 ) {
     match (key, value) {
-        (Some((unit, month)), Some(Some(value))) => obs.push(Obs {
+        (Some((unit, month, frequency)), Some(Some(value))) => obs.push(Obs {
             file: 0,
             row,
             unit,
             month,
+            frequency,
             outcome,
             value,
             n: n.flatten().flatten().unwrap_or(f64::NAN),
@@ -421,11 +546,12 @@ fn push_obs(
         }),
         // A row whose value is empty or `..`: it counts for the gap check, and a suppressed
         // value is marked as such.
-        (Some((unit, month)), Some(None)) => obs.push(Obs {
+        (Some((unit, month, frequency)), Some(None)) => obs.push(Obs {
             file: 0,
             row,
             unit,
             month,
+            frequency,
             outcome,
             value: f64::NAN,
             n: f64::NAN,
@@ -443,6 +569,7 @@ fn empty() -> Panel {
         units: Vec::new(),
         series: BTreeMap::new(),
         provisional_from: None,
+        frequencies: BTreeMap::new(),
     }
 }
 

@@ -36,17 +36,81 @@ pub enum Period {
 }
 
 /// How often a series is observed; a series has one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Frequency {
     Year,
     Half,
     Quarter,
+    #[default]
     Month,
     Week,
     MovingYear,
 }
 
 impl Frequency {
+    /// Months per period for the frequencies a panel holds (a period is a run of whole
+    /// calendar months that starts in January, April, July or October as the case may be);
+    /// `None` for weeks and moving years, which do not tile the calendar in months.
+    pub fn step(self) -> Option<u32> {
+        match self {
+            Frequency::Year => Some(12),
+            Frequency::Half => Some(6),
+            Frequency::Quarter => Some(3),
+            Frequency::Month => Some(1),
+            Frequency::Week | Frequency::MovingYear => None,
+        }
+    }
+
+    /// Reads the canonical panel's `frequency` column: `month`, `quarter`, `half`, `year`
+    /// (or Danish `måned`, `kvartal`, `halvår`, `år`).
+    pub fn parse(text: &str) -> Option<Frequency> {
+        match text.trim().to_lowercase().as_str() {
+            "month" | "monthly" | "m" | "måned" | "maaned" => Some(Frequency::Month),
+            "quarter" | "quarterly" | "q" | "k" | "kvartal" => Some(Frequency::Quarter),
+            "half" | "half-year" | "half-yearly" | "h" | "halvår" | "halvaar" => Some(Frequency::Half),
+            "year" | "yearly" | "annual" | "y" | "år" | "aar" => Some(Frequency::Year),
+            _ => None,
+        }
+    }
+
+    /// The period of this frequency that starts in `first` (`None` when no period starts there).
+    pub fn starting(self, first: Month) -> Option<Period> {
+        let (y, m) = (first.year(), first.month());
+        let step = self.step()?;
+        if (m - 1) % step != 0 {
+            return None;
+        }
+        Some(match self {
+            Frequency::Year => Period::Year(y),
+            Frequency::Half => Period::Half(y, (m / 6 + 1) as u8),
+            Frequency::Quarter => Period::Quarter(y, (m / 3 + 1) as u8),
+            _ => Period::Month(first),
+        })
+    }
+
+    /// The first month of the period of this frequency that holds `m` (`m` itself for months).
+    pub fn period_start(self, m: Month) -> Month {
+        let step = self.step().unwrap_or(1);
+        m.plus(-(((m.month() - 1) % step) as i32))
+    }
+
+    /// Whether `m` is the last month of a period, the month a panel files the period under.
+    pub fn is_period_end(self, m: Month) -> bool {
+        m.month() % self.step().unwrap_or(1) == 0
+    }
+
+    /// The plural noun for event time in this frequency, in English (`months`, `quarters` …).
+    pub fn periods_noun(self) -> &'static str {
+        match self {
+            Frequency::Year => "years",
+            Frequency::Half => "half-years",
+            Frequency::Quarter => "quarters",
+            Frequency::Month => "months",
+            Frequency::Week => "weeks",
+            Frequency::MovingYear => "moving years",
+        }
+    }
     pub fn name(self) -> &'static str {
         match self {
             Frequency::Year => "yearly",
@@ -229,6 +293,32 @@ mod tests {
         assert_eq!(Period::Week(2019, 5).month(), month(2019, 1));
         assert_eq!(week_of(NaiveDate::from_ymd_opt(2019, 12, 30).unwrap()), Period::Week(2020, 1));
         assert_eq!(Period::Year(2019).month(), month(2019, 12));
+    }
+
+    #[test]
+    fn frequencies_tile_the_calendar() {
+        assert_eq!(Frequency::Quarter.starting(month(2019, 4)), Some(Period::Quarter(2019, 2)));
+        assert_eq!(Frequency::Quarter.starting(month(2019, 5)), None);
+        assert_eq!(Frequency::Half.starting(month(2019, 7)), Some(Period::Half(2019, 2)));
+        assert_eq!(Frequency::Year.starting(month(2019, 1)), Some(Period::Year(2019)));
+        assert_eq!(Frequency::Year.starting(month(2019, 2)), None);
+        assert_eq!(Frequency::Month.starting(month(2019, 2)), Some(Period::Month(month(2019, 2))));
+        assert_eq!(Frequency::Quarter.period_start(month(2019, 6)), month(2019, 4));
+        assert_eq!(Frequency::Year.period_start(month(2019, 12)), month(2019, 1));
+        assert!(Frequency::Quarter.is_period_end(month(2019, 9)));
+        assert!(!Frequency::Quarter.is_period_end(month(2019, 8)));
+        for f in [Frequency::Year, Frequency::Half, Frequency::Quarter, Frequency::Month] {
+            for m in 1..=12 {
+                let x = month(2019, m);
+                let p = f.starting(f.period_start(x)).unwrap();
+                let (a, b) = p.months();
+                assert!(a <= x && x <= b, "{f:?} {x}");
+                assert_eq!(b.since(a) as u32 + 1, f.step().unwrap());
+                assert!(f.is_period_end(b));
+            }
+        }
+        assert_eq!(Frequency::parse("Kvartal"), Some(Frequency::Quarter));
+        assert_eq!(Frequency::parse("week"), None);
     }
 
     #[test]

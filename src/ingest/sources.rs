@@ -512,20 +512,24 @@ pub fn source_from_rows(
                 }
             };
             let missing = value.is_nan() && !suppressed;
-            if let (Some(unit), Period::Month(month)) = (unit_code, period) {
+            if let Some(unit) = unit_code
+                && period.frequency().step().is_some()
+            {
+                let (first, month) = period.months();
                 if raw.trim_end().ends_with('*') {
-                    starred = Some(starred.map_or(month, |m: Month| m.min(month)));
+                    starred = Some(starred.map_or(first, |m: Month| m.min(first)));
                 }
                 data.obs.push(SourceObs { line: r.line, unit, month, outcome, value, suppressed, missing });
             }
         }
     }
-    // Registers revise their latest months: the last `provisional` months of the table, and
-    // any month with a starred value, are provisional.
+    // Registers revise their latest periods: the last `provisional` periods of the table, and
+    // any period with a starred value, are provisional.
+    let step = frequencies.keys().next().and_then(|f| f.step()).unwrap_or(1) as i32;
     let latest = data.obs.iter().filter(|o| !o.missing).map(|o| o.month).max();
-    let declared = latest.filter(|_| spec.provisional > 0).map(|m| m.plus(1 - spec.provisional as i32));
+    let declared = latest.filter(|_| spec.provisional > 0).map(|m| m.plus(1 - spec.provisional as i32 * step));
     data.provisional_from = declared.into_iter().chain(starred).min();
-    // A panel is monthly, and a series has one frequency.
+    // A series has one frequency, one that divides the calendar into months.
     if frequencies.len() > 1 {
         let mut seen: Vec<(&Frequency, &(usize, String))> = frequencies.iter().collect();
         seen.sort_by_key(|(_, (line, _))| *line);
@@ -540,12 +544,19 @@ pub fn source_from_rows(
         );
     } else if let Some((f, (line, p))) = frequencies.iter().next() {
         data.frequency = Some(*f);
-        if *f != Frequency::Month {
+        let why = match f {
+            Frequency::Week => Some("this file is weekly, and weeks do not divide into months; sum or average the weeks into months first"),
+            Frequency::MovingYear => Some(
+                "this file holds moving years (QMAT), each overlapping the next in eleven of its twelve months, so no before–after difference can be read from them; download the table's monthly version (YYYYMmm)",
+            ),
+            _ => None,
+        };
+        if let Some(why) = why {
             data.problem(
                 *line,
                 &names[period_col.unwrap_or(area_col)],
                 p,
-                format!("monthly periods (the panel is monthly; this file is {})", f.name()),
+                format!("months, quarters, half-years or years: {why}"),
             );
         }
     }

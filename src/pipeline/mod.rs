@@ -96,6 +96,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
                 unit: o.unit,
                 better: o.better,
                 margin: o.margin,
+                frequency: panel.frequency(&o.key),
             })
             .collect(),
         trials: study
@@ -250,11 +251,15 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
     }
+    // The study gives leads and lags in months; a quarterly or yearly outcome bins at the whole
+    // periods that cover them.
+    let step = design.frequency.step().unwrap_or(1);
+    let (leads, lags) = (study.event_leads.div_ceil(step), study.event_lags.div_ceil(step));
     let es = EventStudy {
         first: design.window.first,
         last: design.window.last,
-        leads: Some(study.event_leads),
-        lags: Some(study.event_lags),
+        leads: Some(leads),
+        lags: Some(lags),
         conf_level: study.conf_level,
         ssc: study.ssc,
     };
@@ -262,8 +267,8 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(fit) => {
             estimates.push(fit.estimate);
             Some(EventStudyResult {
-                leads: study.event_leads,
-                lags: study.event_lags,
+                leads,
+                lags,
                 rows: fit.rows,
                 pretrend: fit.pretrend,
             })
@@ -358,6 +363,7 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
             balance,
             pre_rmspe,
             notes: design.notes.clone(),
+            frequency: design.frequency,
             pre: crate::period::MonthRange { first: design.window.first, last: earliest.plus(-1) },
             post: crate::period::MonthRange { first: earliest, last: design.window.last },
             dropped_months: design.dropped.clone(),
@@ -401,8 +407,8 @@ fn parallel_fit(panel: &Panel, design: &Design, weights: &[(u16, f64)]) -> Optio
     Some((gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt())
 }
 
-/// Monthly unweighted means of the treated and the comparison municipalities over the whole data
-/// period, with primary suppression of means behind fewer than `min_cell` persons.
+/// Unweighted means of the treated and the comparison municipalities in every period of the
+/// outcome (month, quarter …) over the whole data period, with primary suppression of means behind fewer than `min_cell` persons.
 fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
     let group_mean = |codes: &mut dyn Iterator<Item = u16>, m: Month| -> (Option<f64>, bool) {
         let (mut sum, mut n, mut persons, mut has_persons) = (0.0, 0usize, 0.0, false);
@@ -426,9 +432,8 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
         (Some(sum / n as f64), false)
     };
     panel
-        .months
-        .first
-        .through(panel.months.last)
+        .observation_months(&design.outcome)
+        .into_iter()
         .map(|m| {
             let (treated, treated_suppressed) = group_mean(&mut design.treated.iter().map(|t| t.code), m);
             let (comparison, comparison_suppressed) = group_mean(&mut design.comparison.iter().copied(), m);
@@ -488,6 +493,7 @@ impl CaseResults {
                 unit: crate::study::Unit::Weeks,
                 better: d.better,
                 margin: d.margin,
+                frequency: Default::default(),
             });
         }
         for (i, s) in self.savings {
@@ -868,13 +874,14 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
         footnote.push(t("placebo_footnote", lang).replace("{p}", &locale::p_equals(p.interval.p_value, lang)));
     }
     let footnote_text = footnote.join(" ");
+    let many = locale::period_words(a.design.frequency, lang).many;
     let alt = match lang {
         Lang::Da => format!(
-            "Punktdiagram: event study for {outcome} ({comp}), {} måneder før til {} måneder efter start, med konfidensintervaller. {footnote_text}",
+            "Punktdiagram: event study for {outcome} ({comp}), {} {many} før til {} {many} efter start, med konfidensintervaller. {footnote_text}",
             es.leads, es.lags
         ),
         Lang::En => format!(
-            "Dot plot: event study of {outcome} ({comp}), {} months before to {} months after the start, with confidence intervals. {footnote_text}",
+            "Dot plot: event study of {outcome} ({comp}), {} {many} before to {} {many} after the start, with confidence intervals. {footnote_text}",
             es.leads, es.lags
         ),
     };
@@ -882,7 +889,7 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
         title: trial,
         subtitle: format!("{comp} · {outcome} · {}", t("event_subtitle", lang)),
         y_label: format!("{} ({})", t("difference", lang), locale::difference_unit(unit, lang)),
-        x_label: t("event_x", lang).to_string(),
+        x_label: locale::event_axis(a.design.frequency, lang),
         lead_label: t("event_lead", lang).to_string(),
         effect_label: t("event_effect", lang).to_string(),
         footnote,
@@ -923,8 +930,10 @@ fn synthetic_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(Trend
     // Months left out of estimation (COVID windows) break both lines instead of bridging them.
     let by_month: std::collections::BTreeMap<Month, (Option<f64>, f64)> =
         periods.iter().zip(treated).zip(other).map(|((m, y), s)| (*m, (*y, *s))).collect();
+    let f = a.design.frequency;
     chart.points = periods[0]
         .through(periods[periods.len() - 1])
+        .filter(|m| f.is_period_end(*m))
         .map(|m| match by_month.get(&m) {
             Some((y, s)) => (m, *y, Some(*s)),
             None => (m, None, None),
@@ -956,8 +965,11 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate:
     let unit =
         results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
     let p = &s.pooled;
-    // Every month from the first to the last period; months left out (COVID windows) are gaps.
-    let months: Vec<Month> = s.periods[0].through(s.periods[s.periods.len() - 1]).collect();
+    // Every period from the first to the last; periods left out (COVID windows) are gaps.
+    let months: Vec<Month> = s.periods[0]
+        .through(s.periods[s.periods.len() - 1])
+        .filter(|m| a.design.frequency.is_period_end(*m))
+        .collect();
     let over_months = |values: Vec<Option<f64>>| -> Vec<(Month, Option<f64>)> {
         let by_month: std::collections::BTreeMap<Month, Option<f64>> = s.periods.iter().copied().zip(values).collect();
         months.iter().map(|m| (*m, by_month.get(m).copied().flatten())).collect()

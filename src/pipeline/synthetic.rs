@@ -40,8 +40,7 @@ struct Matrix {
 }
 
 fn matrix(study: &Study, panel: &Panel, design: &Design) -> Matrix {
-    let periods: Vec<Month> =
-        design.window.first.through(design.window.last).filter(|m| !design.dropped.contains(m)).collect();
+    let periods: Vec<Month> = design.observation_months();
     let row = |code: Code| -> Option<Vec<f64>> {
         let u = panel.unit_index(code)?;
         periods.iter().map(|m| panel.value(&design.outcome, u, *m)).collect()

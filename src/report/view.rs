@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::ingest::periods::Frequency;
 use crate::locale::{self, t};
 use crate::period::{Month, parse_date};
 use crate::results::{Analysis, OutcomeInfo, Results};
@@ -692,6 +693,8 @@ pub fn report(r: &Results, lang: Lang) -> Value {
                     "alt": a.chart.as_ref().map(|c| c.alt.clone()),
                     "event_chart": a.event_chart.as_ref().map(|c| format!("/{}", c.png)),
                     "event_alt": a.event_chart.as_ref().map(|c| c.alt.clone()),
+                    "figure_trend": locale::figure_trend(a.design.frequency, lang),
+                    "figure_event": locale::figure_event(a.design.frequency, lang),
                     "rows": rows,
                     "problems": a.problems,
                     "comparison": comparison,
@@ -793,6 +796,21 @@ pub fn report(r: &Results, lang: Lang) -> Value {
         .collect();
 
     let mut methods = methods;
+    let coarse: std::collections::BTreeSet<Frequency> =
+        r.analyses.iter().map(|a| a.design.frequency).filter(|f| *f != Frequency::Month).collect();
+    for f in coarse {
+        let w = locale::period_words(f, lang);
+        methods.push(match lang {
+            Lang::Da => format!(
+                "Udfald målt pr. {0}: Værdien for et {0} står under dets sidste måned, og alle metoder regner i hele {1}: en kommunes første forsøgs{0} er det, den startede i (også når starten ligger midt i det, så effekten i det første {0} er udvandet), førperioden rundes op til hele {1}, event-tid tælles i {1}, og et {0}, der berører et udeladt COVID-19-vindue, udelades helt.",
+                w.one, w.many
+            ),
+            Lang::En => format!(
+                "Outcomes measured per {0}: a {0}'s value is filed under its last month, and every method counts in whole {1}: a municipality's first trial {0} is the one it started in (also when the start falls inside it, which dilutes the effect in that {0}), the pre-period is rounded up to whole {1}, event time is counted in {1}, and a {0} that touches a left-out COVID-19 window is left out whole.",
+                w.one, w.many
+            ),
+        });
+    }
     methods.push(findings_method);
     json!({
         "lang": if lang == Lang::Da { "da" } else { "en" },

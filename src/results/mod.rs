@@ -18,7 +18,7 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -88,6 +88,10 @@ pub struct OutcomeInfo {
     pub unit: Unit,
     pub better: Better,
     pub margin: Option<f64>,
+    /// How often the data observe the outcome (`month`, `quarter`, `half` or `year`): a count
+    /// or an amount is per municipality per period.
+    #[serde(default)]
+    pub frequency: crate::ingest::periods::Frequency,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -190,7 +194,8 @@ impl Analysis {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventStudyResult {
-    /// Event times before −leads and after lags are binned into the end points.
+    /// Event times before −leads and after lags are binned into the end points; in periods of
+    /// the outcome (see [`DesignInfo::frequency`]).
     pub leads: u32,
     pub lags: u32,
     pub rows: Vec<EventRow>,
@@ -222,6 +227,10 @@ pub struct DesignInfo {
     /// control (levels), for `sdid` its time-weight-shifted comparison.
     pub pre_rmspe: Option<f64>,
     pub notes: Vec<String>,
+    /// How often the outcome is observed: `month`, `quarter`, `half` or `year`. Event times are
+    /// counted in these periods, and a start is moved to the first month of its period.
+    #[serde(default)]
+    pub frequency: crate::ingest::periods::Frequency,
     pub pre: MonthRange,
     pub post: MonthRange,
     pub dropped_months: Vec<Month>,

@@ -275,8 +275,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("difference", "Forskel", "Difference"),
     (
         "event_footnote",
-        "Streger: {level} %-konfidensinterval (CR1). Fælles test af ens udvikling før start: {test} = {stat}, {p} (CR1-Wald; med få forsøgskommuner afviser den for ofte, så vurderingen af resultaterne bruger placebotesten). Åbne punkter samler månederne uden for vinduet.",
-        "Bars: {level}% confidence interval (CR1). Joint test of parallel pre-trends: {test} = {stat}, {p} (CR1 Wald; with few trial municipalities it rejects too often, so the findings use the placebo test). Open markers collect the months beyond the window.",
+        "Streger: {level} %-konfidensinterval (CR1). Fælles test af ens udvikling før start: {test} = {stat}, {p} (CR1-Wald; med få forsøgskommuner afviser den for ofte, så vurderingen af resultaterne bruger placebotesten). Åbne punkter samler {periods} uden for vinduet.",
+        "Bars: {level}% confidence interval (CR1). Joint test of parallel pre-trends: {test} = {stat}, {p} (CR1 Wald; with few trial municipalities it rejects too often, so the findings use the placebo test). Open markers collect the {periods} beyond the window.",
     ),
     (
         "placebo_footnote",

@@ -61,7 +61,11 @@ impl EventStudy {
         }
         let (mut panel, fe) = LongPanel::new(sample, self.first, self.last)?;
         // Event time in the data's periods (months for monthly data).
-        panel.rel.iter_mut().filter(|r| **r != NEVER).for_each(|r| *r = crate::estimate::periods_since(*r, sample.step));
+        panel
+            .rel
+            .iter_mut()
+            .filter(|r| **r != NEVER)
+            .for_each(|r| *r = crate::estimate::periods_since(*r, sample.step));
         let bin = |r: i32| -> (i32, bool) {
             let mut b = (r, false);
             if let Some(l) = self.leads

@@ -377,7 +377,8 @@ fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
         out.push(Caveat::Suppressed { months: suppressed });
     }
     let window = |m: Month| d.pre.first <= m && m <= d.post.last;
-    let at_source: usize = step * a.trend.iter().filter(|t| window(t.period)).map(|t| t.source_suppressed).sum::<usize>();
+    let at_source: usize =
+        step * a.trend.iter().filter(|t| window(t.period)).map(|t| t.source_suppressed).sum::<usize>();
     if at_source > 0 {
         out.push(Caveat::SourceSuppressed { cells: at_source });
     }

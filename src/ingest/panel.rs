@@ -193,9 +193,12 @@ struct Obs {
 /// A row's municipality, the month its value is filed under and the frequency of its period.
 type Key = (Code, Month, Frequency);
 
+/// A parsed `period` (and `frequency`) cell: the month and frequency, or what was expected.
+type PeriodCell = Result<(Month, Frequency), String>;
+
 /// What a panel row's `period` (and, in the canonical layout, `frequency`) cell says: the month
 /// the value is filed under (the last of its period) and the frequency, or what was expected.
-fn panel_period(period: &str, frequency: Option<&str>) -> Result<(Month, Frequency), String> {
+fn panel_period(period: &str, frequency: Option<&str>) -> PeriodCell {
     const EXPECTED: &str = "a period such as 2019M01, 2019-01, 2019-01-01, 2019K1, 2019H1 or 2019";
     let p = Period::parse(period).ok_or_else(|| EXPECTED.to_string())?;
     let p = match frequency.map(|f| (f, Frequency::parse(f))) {
@@ -217,7 +220,13 @@ fn panel_period(period: &str, frequency: Option<&str>) -> Result<(Month, Frequen
                 )
             })?,
             other if other.frequency() == f => other,
-            other => return Err(format!("a {} period to match the row's frequency (`{other}` is {})", f.name(), other.frequency().name())),
+            other => {
+                return Err(format!(
+                    "a {} period to match the row's frequency (`{other}` is {})",
+                    f.name(),
+                    other.frequency().name()
+                ));
+            }
         },
     };
     match p.frequency() {
@@ -262,7 +271,7 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
     };
     let mut codes: HashMap<&str, Option<Code>> = HashMap::new();
     let frequency_col = table.column("frequency");
-    let mut periods: HashMap<(&str, &str), Result<(Month, Frequency), String>> = HashMap::new();
+    let mut periods: HashMap<(&str, &str), PeriodCell> = HashMap::new();
     let mut row_keys: Vec<Option<Key>> = Vec::with_capacity(table.rows);
     for r in 0..table.rows {
         let line = r + 2;
@@ -369,13 +378,19 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
 
 /// Each outcome's frequency: the first one its rows give. A row of another frequency is a
 /// problem of its file, reported once per file and frequency.
-fn frequencies(study: &Study, obs: &[Obs], files: &[PathBuf], problems: &mut [Problems]) -> BTreeMap<String, Frequency> {
+fn frequencies(
+    study: &Study,
+    obs: &[Obs],
+    files: &[PathBuf],
+    problems: &mut [Problems],
+) -> BTreeMap<String, Frequency> {
     let mut first: BTreeMap<usize, (Frequency, usize, usize)> = BTreeMap::new();
     let mut reported: BTreeSet<(usize, usize, Frequency)> = BTreeSet::new();
     for o in obs {
         let &mut (f, file, row) = first.entry(o.outcome).or_insert((o.frequency, o.file, o.row));
         if o.frequency != f && reported.insert((o.outcome, o.file, o.frequency)) {
-            let at = if file == o.file { format!("line {row}") } else { format!("line {row} of {}", files[file].display()) };
+            let at =
+                if file == o.file { format!("line {row}") } else { format!("line {row} of {}", files[file].display()) };
             problems[o.file].push(
                 o.row,
                 "period",
@@ -416,8 +431,7 @@ fn gaps(study: &Study, obs: &[Obs], frequencies: &BTreeMap<String, Frequency>, p
         let key = &study.outcomes[outcome].key;
         let f = frequencies.get(key).copied().unwrap_or_default();
         let (Some(&first), Some(&last)) = (months.first(), months.last()) else { continue };
-        let absent: Vec<Month> =
-            first.through(last).filter(|m| f.is_period_end(*m) && !months.contains(m)).collect();
+        let absent: Vec<Month> = first.through(last).filter(|m| f.is_period_end(*m) && !months.contains(m)).collect();
         if let (Some(&a), Some(&b)) = (absent.first(), absent.last()) {
             let noun = f.periods_noun();
             let (a, b) = (period_code(f, a), period_code(f, b));

@@ -78,7 +78,7 @@ impl Frequency {
     pub fn starting(self, first: Month) -> Option<Period> {
         let (y, m) = (first.year(), first.month());
         let step = self.step()?;
-        if (m - 1) % step != 0 {
+        if !(m - 1).is_multiple_of(step) {
             return None;
         }
         Some(match self {
@@ -97,7 +97,7 @@ impl Frequency {
 
     /// Whether `m` is the last month of a period, the month a panel files the period under.
     pub fn is_period_end(self, m: Month) -> bool {
-        m.month() % self.step().unwrap_or(1) == 0
+        m.month().is_multiple_of(self.step().unwrap_or(1))
     }
 
     /// The plural noun for event time in this frequency, in English (`months`, `quarters` …).

@@ -545,7 +545,9 @@ pub fn source_from_rows(
     } else if let Some((f, (line, p))) = frequencies.iter().next() {
         data.frequency = Some(*f);
         let why = match f {
-            Frequency::Week => Some("this file is weekly, and weeks do not divide into months; sum or average the weeks into months first"),
+            Frequency::Week => Some(
+                "this file is weekly, and weeks do not divide into months; sum or average the weeks into months first",
+            ),
             Frequency::MovingYear => Some(
                 "this file holds moving years (QMAT), each overlapping the next in eleven of its twelve months, so no before–after difference can be read from them; download the table's monthly version (YYYYMmm)",
             ),

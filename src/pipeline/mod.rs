@@ -252,9 +252,10 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
     }
     // The study gives leads and lags in months; a quarterly or yearly outcome bins at the whole
-    // periods that cover them.
+    // periods that cover them, keeping at least one lead before the reference period.
     let step = design.frequency.step().unwrap_or(1);
-    let (leads, lags) = (study.event_leads.div_ceil(step), study.event_lags.div_ceil(step));
+    let leads = study.event_leads.div_ceil(step).max(study.event_leads.min(2));
+    let lags = study.event_lags.div_ceil(step);
     let es = EventStudy {
         first: design.window.first,
         last: design.window.last,
@@ -266,12 +267,7 @@ fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     let event_study = match es.fit(&sample) {
         Ok(fit) => {
             estimates.push(fit.estimate);
-            Some(EventStudyResult {
-                leads,
-                lags,
-                rows: fit.rows,
-                pretrend: fit.pretrend,
-            })
+            Some(EventStudyResult { leads, lags, rows: fit.rows, pretrend: fit.pretrend })
         }
         Err(e) => {
             problems.push(format!("event study: {e}"));
@@ -868,6 +864,13 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
                 .replace("{test}", &w.reference)
                 .replace("{stat}", &locale::number(w.stat, 2, lang))
                 .replace("{p}", &locale::p_equals(w.p_value, lang))
+                .replace(
+                    "{periods}",
+                    match lang {
+                        Lang::Da => plural_definite(a.design.frequency),
+                        Lang::En => locale::period_words(a.design.frequency, lang).many,
+                    },
+                )
         })
         .collect();
     if let Some(p) = &a.placebo {
@@ -908,6 +911,23 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
     Some((chart, alt))
 }
 
+/// Danish plural definite of a period noun, for the event-study footnote.
+fn plural_definite(f: crate::ingest::periods::Frequency) -> &'static str {
+    use crate::ingest::periods::Frequency;
+    match f {
+        Frequency::Year => "årene",
+        Frequency::Half => "halvårene",
+        Frequency::Quarter => "kvartalerne",
+        _ => "månederne",
+    }
+}
+
+/// Where a chart draws a value filed under the last month of its period: the period's middle
+/// month (the month itself for monthly data).
+fn plotted(last: Month, f: crate::ingest::periods::Frequency) -> Month {
+    last.plus(-((f.step().unwrap_or(1) as i32 - 1) / 2))
+}
+
 /// Treated mean vs its synthetic control (or SDID's comparison), on the trend chart's axes.
 fn synthetic_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(TrendChart, String)> {
     let (periods, treated, other, start, other_label) = match (&a.synth, &a.sdid) {
@@ -935,8 +955,8 @@ fn synthetic_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(Trend
         .through(periods[periods.len() - 1])
         .filter(|m| f.is_period_end(*m))
         .map(|m| match by_month.get(&m) {
-            Some((y, s)) => (m, *y, Some(*s)),
-            None => (m, None, None),
+            Some((y, s)) => (plotted(m, f), *y, Some(*s)),
+            None => (plotted(m, f), None, None),
         })
         .collect();
     let (_, comp, outcome) = names(results, a, lang);
@@ -966,13 +986,11 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(crate:
         results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
     let p = &s.pooled;
     // Every period from the first to the last; periods left out (COVID windows) are gaps.
-    let months: Vec<Month> = s.periods[0]
-        .through(s.periods[s.periods.len() - 1])
-        .filter(|m| a.design.frequency.is_period_end(*m))
-        .collect();
+    let months: Vec<Month> =
+        s.periods[0].through(s.periods[s.periods.len() - 1]).filter(|m| a.design.frequency.is_period_end(*m)).collect();
     let over_months = |values: Vec<Option<f64>>| -> Vec<(Month, Option<f64>)> {
         let by_month: std::collections::BTreeMap<Month, Option<f64>> = s.periods.iter().copied().zip(values).collect();
-        months.iter().map(|m| (*m, by_month.get(m).copied().flatten())).collect()
+        months.iter().map(|m| (plotted(*m, a.design.frequency), by_month.get(m).copied().flatten())).collect()
     };
     let treated = over_months(p.treated.iter().zip(&p.synthetic).map(|(y, syn)| y.map(|y| y - syn)).collect());
     let limit = 5.0 * p.pre_rmspe;
@@ -1242,7 +1260,7 @@ fn trend_chart(results: &Results, a: &Analysis, lang: Lang) -> TrendChart {
         start_label: format!("{} {}", t("trial_start", lang), locale::month(a.design.post.first, lang)),
         covid_label: t("covid", lang).to_string(),
         notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
-        points: a.trend.iter().map(|p| (p.period, p.treated, p.comparison)).collect(),
+        points: a.trend.iter().map(|p| (plotted(p.period, a.design.frequency), p.treated, p.comparison)).collect(),
         start: a.design.post.first,
         covid: covid_spans(results),
         events: event_marks(results, lang),

@@ -131,6 +131,10 @@ name = "kvartaler"
 title = "Kvartals- og årstal fra Statbank"
 synthetic = true
 
+[covid]
+handling = "exclude"
+windows = [{ start = "2020-03-12", end = "2020-05-26", label = "COVID-19" }]
+
 [[data.sources]]
 file = "kvartal.csv"
 outcome = "count"
@@ -233,11 +237,16 @@ fn a_study_of_quarterly_and_yearly_statbank_tables_runs_in_their_periods() {
                 e.interval.estimate
             );
         }
+        // The COVID window (12 March – 26 May 2020) touches 2020K1 and 2020K2, and the year
+        // 2020: each is left out whole.
+        let dropped = &a.design.dropped_months;
+        assert_eq!(dropped.len(), if step == 3 { 6 } else { 12 }, "{outcome}");
+        assert_eq!(dropped.first(), Some(&Month::january(2020)), "{outcome}");
         // Event time in periods: 0 is the first treated period; the study's 12 months of leads
-        // are 4 quarters, and at least 2 periods for years.
+        // are 4 quarters, and at least 2 periods for years. The left-out periods have none.
         let es = a.event_study.as_ref().unwrap();
         let times: Vec<i32> = es.rows.iter().map(|r| r.rel_time).collect();
-        let expected: Vec<i32> = if step == 3 { (-4..=7).collect() } else { vec![-2, -1, 0, 1] };
+        let expected: Vec<i32> = if step == 3 { [-4, -3, -2, -1, 2, 3, 4, 5, 6, 7].into() } else { vec![-2, -1, 1] };
         assert_eq!(times, expected, "{outcome}");
     }
     // The words follow the period: a count is per quarter, the event chart counts quarters.
@@ -253,4 +262,62 @@ fn a_study_of_quarterly_and_yearly_statbank_tables_runs_in_their_periods() {
     let html_alt = |name: &str| r.analyses.iter().find(|a| a.outcome == name).unwrap().event_chart.clone();
     let alt = html_alt("count").map(|c| c.alt).unwrap_or_default();
     assert!(alt.contains("kvartaler før") || alt.contains("quarters before"), "{alt}");
+}
+
+/// The canonical long panel: `period` is the period's first day and `frequency` its length; the
+/// gap check counts quarters.
+#[test]
+fn the_canonical_panel_gives_frequency_beside_the_period_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = r#"
+[study]
+name = "lang"
+title = "Kanonisk panel"
+
+[data]
+panel = "panel.csv"
+layout = "long"
+
+[[outcomes]]
+key = "count"
+label = "Antal"
+unit = "count"
+better = "lower"
+
+[[trials]]
+key = "t"
+name = "Forsøg"
+end = "2020-12-31"
+pre_months = 12
+
+  [[trials.components]]
+  key = "c"
+  name = "Del"
+  start = "2020-01-01"
+  participants = ["Aalborg"]
+  outcomes = ["count"]
+"#;
+    let mut panel = String::from("municipality,period,frequency,outcome,value\n");
+    for code in ["851", "101", "147"] {
+        for (y, m) in [(2019, 1), (2019, 4), (2019, 7), (2019, 10), (2020, 1)] {
+            panel.push_str(&format!("{code},{y}-{m:02}-01,quarter,count,{}\n", 100 + m));
+        }
+    }
+    std::fs::write(dir.path().join("study.toml"), study).unwrap();
+    std::fs::write(dir.path().join("panel.csv"), &panel).unwrap();
+    let s = frikommune::study::Study::load(&dir.path().join("study.toml")).unwrap();
+    let p = frikommune::ingest::read_panel(&s).unwrap();
+    use frikommune::ingest::periods::Frequency;
+    assert_eq!(p.frequency("count"), Frequency::Quarter);
+    assert_eq!(p.months.first, Month::january(2019));
+    let u = p.unit_index(851).unwrap();
+    assert_eq!(p.value("count", u, Month::january(2019).plus(2)), Some(101.0), "2019K1 under March");
+    assert_eq!(p.value("count", u, Month::january(2019)), None, "nothing under January");
+    assert_eq!(p.observation_months("count").len(), 5);
+
+    // A missing quarter is a gap of one quarter, named by its code.
+    std::fs::write(dir.path().join("panel.csv"), panel.replace("851,2019-07-01,quarter,count,107\n", "")).unwrap();
+    let err = frikommune::ingest::read_panel(&s).unwrap_err().to_string();
+    assert!(err.contains("a row for every quarter from 2019K1 to 2020K1 for municipality 851"), "{err}");
+    assert!(err.contains("found `2019K3`"), "{err}");
 }

@@ -249,6 +249,16 @@ fn a_study_of_quarterly_and_yearly_statbank_tables_runs_in_their_periods() {
         let expected: Vec<i32> = if step == 3 { [-4, -3, -2, -1, 2, 3, 4, 5, 6, 7].into() } else { vec![-2, -1, 1] };
         assert_eq!(times, expected, "{outcome}");
     }
+    // Each table's latest period is provisional: the last quarter of the count, the last year
+    // of the rate, each in its own findings only.
+    for (outcome, months) in [("count", 3), ("rate", 12)] {
+        let f = r.findings.iter().find(|f| f.outcome == outcome).unwrap();
+        let provisional = f.caveats.iter().find_map(|c| match c {
+            frikommune::findings::Caveat::Provisional { months, .. } => Some(*months),
+            _ => None,
+        });
+        assert_eq!(provisional, Some(months), "{outcome}");
+    }
     // The words follow the period: a count is per quarter, the event chart counts quarters.
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("pr. kommune pr. kvartal"), "{md}");

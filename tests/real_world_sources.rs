@@ -347,13 +347,15 @@ fn jobindsats_api_json_reads_like_its_export_and_marks_provisional_months() {
     assert_eq!(panel.value("count", panel.unit_index(825).unwrap(), m(2019, 1)), Some(1.875));
     assert_eq!(panel.value("count", panel.unit_index(825).unwrap(), m(2019, 2)), None);
     // Provisional: the star in November 2020 comes before the default (the latest month).
-    assert_eq!(panel.provisional_from, Some(m(2020, 11)));
+    assert_eq!(panel.provisional.get("count"), Some(&m(2020, 11)));
+    assert_eq!(panel.provisional.get("share"), Some(&m(2020, 12)), "the Statbank table's own latest month");
 
     // Without stars and with `provisional = 3`: the last three months of the tables.
     let text = std::fs::read_to_string(dir.path().join("jobindsats.json")).unwrap().replace('*', "");
     std::fs::write(dir.path().join("jobindsats.json"), text).unwrap();
     replace(&dir.path().join("study.toml"), "outcome = \"count\"", "outcome = \"count\"\nprovisional = 3");
-    assert_eq!(read_panel(&load(dir.path())).unwrap_or_else(|e| panel_failed(e)).provisional_from, Some(m(2020, 10)));
+    let panel = read_panel(&load(dir.path())).unwrap_or_else(|e| panel_failed(e));
+    assert_eq!(panel.provisional.get("count"), Some(&m(2020, 10)));
 
     // A broken response is named with its line and column; a JSON without a table says what
     // a table looks like.

@@ -364,7 +364,11 @@ fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     if covid_months > 0 {
         out.push(Caveat::Covid { handling: results.study.covid_handling, months: covid_months });
     }
-    if let Some(from) = results.study.provisional_from {
+    let provisional = match results.outcomes.iter().find(|o| o.key == a.outcome) {
+        Some(o) => o.provisional_from,
+        None => results.study.provisional_from,
+    };
+    if let Some(from) = provisional {
         let months = d.post.first.max(from).through(d.post.last).count();
         if d.post.last >= from && months > 0 {
             out.push(Caveat::Provisional { months, from });

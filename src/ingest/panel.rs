@@ -32,9 +32,9 @@ pub struct Panel {
     pub months: MonthRange,
     pub units: Vec<Code>,
     pub series: BTreeMap<String, Series>,
-    /// The first month a statistical table marks or declares provisional (its latest months
-    /// may still be revised).
-    pub provisional_from: Option<Month>,
+    /// Per outcome, the first month its statistical table marks or declares provisional (its
+    /// latest periods may still be revised).
+    pub provisional: BTreeMap<String, Month>,
     /// Outcomes observed less often than monthly; the others are monthly.
     pub frequencies: BTreeMap<String, Frequency>,
 }
@@ -127,7 +127,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
         }
         files.push(path.clone());
     }
-    let mut provisional_from: Option<Month> = None;
+    let mut provisional: BTreeMap<String, Month> = BTreeMap::new();
     for s in &study.data.sources {
         let file = files.len();
         files.push(s.file.clone());
@@ -139,7 +139,10 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
                 total: d.total_problems,
             }),
             Ok(d) => {
-                provisional_from = provisional_from.into_iter().chain(d.provisional_from).min();
+                if let Some(from) = d.provisional_from {
+                    let e = provisional.entry(s.outcome.clone()).or_insert(from);
+                    *e = (*e).min(from);
+                }
                 let frequency = d.frequency.unwrap_or_default();
                 obs.extend(d.obs.into_iter().map(|o| Obs {
                     file,
@@ -159,7 +162,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
     if errors.is_empty() {
         let mut problems: Vec<Problems> = files.iter().map(|_| Problems { list: Vec::new(), total: 0 }).collect();
         let mut panel = assemble(study, &obs, &has_n, &files, &mut problems);
-        panel.provisional_from = provisional_from.map(|m| m.max(panel.months.first));
+        panel.provisional = provisional.into_iter().map(|(o, m)| (o, m.max(panel.months.first))).collect();
         for (path, p) in files.iter().zip(problems) {
             if p.total > 0 {
                 errors.push(IngestError::Invalid { path: path.clone(), problems: p.list, total: p.total });
@@ -529,7 +532,7 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
         months,
         units,
         series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect(),
-        provisional_from: None,
+        provisional: BTreeMap::new(),
         frequencies,
     }
 }
@@ -582,7 +585,7 @@ fn empty() -> Panel {
         months: MonthRange { first: m, last: m },
         units: Vec::new(),
         series: BTreeMap::new(),
-        provisional_from: None,
+        provisional: BTreeMap::new(),
         frequencies: BTreeMap::new(),
     }
 }

@@ -97,6 +97,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
                 better: o.better,
                 margin: o.margin,
                 frequency: panel.frequency(&o.key),
+                provisional_from: outcome_provisional(study, panel, &o.key),
             })
             .collect(),
         trials: study
@@ -151,6 +152,21 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
     Ok(results)
 }
 
+/// The first provisional month `[data] provisional_months` declares for the panel file.
+fn declared_provisional(study: &Study, panel: &Panel) -> Option<Month> {
+    (study.data.provisional_months > 0)
+        .then(|| panel.months.last.plus(1 - study.data.provisional_months as i32).max(panel.months.first))
+}
+
+/// The first provisional month of an outcome: its statistical table's, or the panel file's.
+fn outcome_provisional(study: &Study, panel: &Panel, outcome: &str) -> Option<Month> {
+    match panel.provisional.get(outcome) {
+        Some(&m) => Some(m),
+        None if study.data.sources.iter().any(|s| s.outcome == outcome) => None,
+        None => declared_provisional(study, panel),
+    }
+}
+
 fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
     let dir = study.path.parent().unwrap_or(Path::new(""));
     let relative = |p: &Path| p.strip_prefix(dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
@@ -172,15 +188,11 @@ fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
         min_cell: study.min_cell,
         panel_file,
         data_months: panel.months,
-        // Declared for the panel file, or marked by the statistical tables: the earlier wins.
-        provisional_from: [
-            (study.data.provisional_months > 0)
-                .then(|| panel.months.last.plus(1 - study.data.provisional_months as i32).max(panel.months.first)),
-            panel.provisional_from,
-        ]
-        .into_iter()
-        .flatten()
-        .min(),
+        // Declared for the panel file, or marked by the statistical tables: the earliest.
+        provisional_from: declared_provisional(study, panel)
+            .into_iter()
+            .chain(panel.provisional.values().copied())
+            .min(),
         covid_handling: study.covid.handling,
         covid_windows: study
             .covid
@@ -490,6 +502,7 @@ impl CaseResults {
                 better: d.better,
                 margin: d.margin,
                 frequency: Default::default(),
+                provisional_from: results.study.provisional_from,
             });
         }
         for (i, s) in self.savings {

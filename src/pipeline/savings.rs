@@ -67,8 +67,23 @@ impl Spending {
         )
     }
 
-    /// A panel outcome in kr., or counts priced by `tariff`.
+    /// A panel outcome in kr., or counts priced by `tariff`. The savings estimator works month by
+    /// month, so an outcome observed by quarter or year gives no spending, with a note saying why.
     pub fn from_panel(study: &Study, panel: &Panel, outcome: &str, tariff: Option<&str>) -> Spending {
+        let frequency = panel.frequency(outcome);
+        if frequency != crate::ingest::periods::Frequency::Month {
+            return Spending {
+                months: panel.months,
+                units: vec![None; 1000],
+                values: Vec::new(),
+                cases: None,
+                notes: vec![format!(
+                    "`{outcome}` is {} and savings are estimated month by month; give its monthly series, or take the effect on `{outcome}` from its analysis",
+                    frequency.name()
+                )],
+                tariffs_used: None,
+            };
+        }
         let price = |m: Month| tariff.and_then(|k| study.tariffs.get(k)).map(|t| t.price(m.year())).unwrap_or(1.0);
         let mut units = vec![None; 1000];
         let mut values = Vec::with_capacity(panel.units.len());

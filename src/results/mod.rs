@@ -92,6 +92,9 @@ pub struct OutcomeInfo {
     /// or an amount is per municipality per period.
     #[serde(default)]
     pub frequency: crate::ingest::periods::Frequency,
+    /// The first month of this outcome's data that the source may still revise.
+    #[serde(default)]
+    pub provisional_from: Option<Month>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! parsers panic.
 
 use frikommune::ingest::numbers::{self, Cell, NumberStyle};
-use frikommune::ingest::periods::{Period, YEARS};
+use frikommune::ingest::periods::{Frequency, Period, YEARS};
 use frikommune::period::Month;
 use proptest::prelude::*;
 
@@ -49,6 +49,19 @@ proptest! {
     fn statbank_english_quarters_and_weeks_read_as_danish(y in YEARS, q in 1u8..=4, w in 1u8..=52) {
         prop_assert_eq!(Period::parse(&format!("{y}Q{q}")), Period::parse(&format!("{y}K{q}")));
         prop_assert_eq!(Period::parse(&format!("{y}W{w:02}")), Period::parse(&format!("{y}U{w:02}")));
+    }
+
+    #[test]
+    fn every_month_lies_in_one_period_of_each_frequency(y in YEARS, m in 1u32..=12, f in 0usize..4) {
+        let f = [Frequency::Year, Frequency::Half, Frequency::Quarter, Frequency::Month][f];
+        let month = Month::new(y, m).unwrap();
+        let p = f.starting(f.period_start(month)).unwrap();
+        let (first, last) = p.months();
+        prop_assert!(first <= month && month <= last);
+        prop_assert_eq!(p.frequency(), f);
+        prop_assert!(f.is_period_end(last));
+        prop_assert_eq!(first.through(last).filter(|x| f.is_period_end(*x)).count(), 1);
+        prop_assert_eq!(Period::parse(&p.code()), Some(p));
     }
 
     #[test]

@@ -49,6 +49,7 @@ put("panel_huge_number.csv", LONG + GOOD + "Aalborg,2019M02,share,1e400,100\n")
 put("panel_negative_n.csv", LONG + GOOD.replace(",100", ",-3"))
 put("panel_mixed_frequency.csv", LONG + GOOD + "Aalborg,2019K1,share,50,100\n")
 put("panel_quarter_misaligned.csv", "municipality,period,frequency,outcome,value\nAalborg,2019-02-01,quarter,share,50\n")
+put("panel_bad_frequency.csv", "municipality,period,frequency,outcome,value\nAalborg,2019-01-01,weekly,share,50\n")
 put("panel_gap.csv", LONG + GOOD + "Aalborg,2019M02,share,,100\nAalborg,2019M05,share,50,100\n")
 
 # ── Statistical tables ([[data.sources]]) ────────────────────────────────────────────────

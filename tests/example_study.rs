@@ -392,6 +392,7 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     for f in [
         "results.json",
         "results.csv",
+        "results.parquet",
         "report.pdf",
         "pixi.pdf",
         "report.html",
@@ -405,6 +406,18 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         let x = std::fs::read(da.join(f)).unwrap();
         let y = std::fs::read(db.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");
+    }
+    // results.parquet holds the rows of results.csv, typed.
+    let parquet = frikommune::ingest::polars_io::read_text_table(&da.join("results.parquet"), b',').unwrap();
+    let csv = frikommune::ingest::polars_io::read_text_table(&da.join("results.csv"), b',').unwrap();
+    assert_eq!(parquet.names(), csv.names());
+    assert_eq!(parquet.rows, csv.rows);
+    for name in ["estimate", "ci_low", "p_value", "n_obs"] {
+        let number = |t: &frikommune::ingest::polars_io::TextTable| -> Vec<f64> {
+            t.column(name).unwrap().iter().map(|c| c.as_deref().unwrap().parse::<f64>().unwrap()).collect()
+        };
+        let (p, c) = (number(&parquet), number(&csv));
+        assert!(p.iter().zip(&c).all(|(x, y)| x == y || (x.is_nan() && y.is_nan())), "{name}");
     }
     let results: Results = serde_json::from_slice(&std::fs::read(da.join("results.json")).unwrap()).unwrap();
     assert!(results.study.synthetic);

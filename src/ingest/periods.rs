@@ -49,6 +49,18 @@ pub enum Frequency {
 }
 
 impl Frequency {
+    /// The name in `results.json` and `results.csv`: `year`, `half`, `quarter`, `month` …
+    pub fn key(self) -> &'static str {
+        match self {
+            Frequency::Year => "year",
+            Frequency::Half => "half",
+            Frequency::Quarter => "quarter",
+            Frequency::Month => "month",
+            Frequency::Week => "week",
+            Frequency::MovingYear => "moving-year",
+        }
+    }
+
     /// Months per period for the frequencies a panel holds (a period is a run of whole
     /// calendar months that starts in January, April, July or October as the case may be);
     /// `None` for weeks and moving years, which do not tile the calendar in months.

@@ -1,5 +1,5 @@
 //! The one place that talks to polars (pinned `=0.55.2`): read a delimited text file or a
-//! Parquet file into string columns. Cells are parsed by our own code afterwards so every error can name its row
+//! Parquet file into string columns, and write a typed table as Parquet. Cells are parsed by our own code afterwards so every error can name its row
 //! and column; an upgrade of polars touches only this file.
 
 use std::path::Path;
@@ -179,4 +179,21 @@ pub fn parquet_case_slices(
         first += len;
     }
     Ok(())
+}
+
+/// A typed table as Parquet bytes (zstd-compressed, as polars writes by default).
+pub fn parquet_bytes(columns: Vec<(&str, crate::results::csv::Column)>) -> Result<Vec<u8>, String> {
+    use crate::results::csv::Column as C;
+    let columns: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, c)| match c {
+            C::Text(v) => Column::new(name.into(), v),
+            C::Float(v) => Column::new(name.into(), v),
+            C::Int(v) => Column::new(name.into(), v),
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(columns).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out).finish(&mut df).map_err(|e| e.to_string())?;
+    Ok(out)
 }

@@ -20,7 +20,7 @@ use crate::ingest::{Panel, read_panel};
 use crate::locale::{self, t};
 use crate::output::StagedDir;
 use crate::period::Month;
-use crate::report::{ChartFiles, CsvExport, Exporter, JsonExport, documents};
+use crate::report::{ChartFiles, CsvExport, Exporter, JsonExport, ParquetExport, documents};
 use crate::results::{
     Analysis, ChartFiles as ChartRef, ComponentInfo, DateSpan, DesignInfo, EventInfo, EventStudyResult, OutcomeInfo,
     ParticipantInfo, Results, SCHEMA_VERSION, SavingsResult, StudyInfo, TrendPoint, TrialInfo,
@@ -684,7 +684,7 @@ pub fn write_outputs(
             })
             .collect();
         let main_files = write_language(results, &stage, "", main, progress);
-        for e in [&JsonExport as &dyn Exporter, &CsvExport] {
+        for e in [&JsonExport as &dyn Exporter, &CsvExport, &ParquetExport] {
             let name = e.file_name();
             let bytes = e.render(results, &Vec::new()).map_err(|m| Error::Render { what: name.clone(), message: m })?;
             stage.write(&name, &bytes)?;

@@ -54,6 +54,19 @@ impl Exporter for CsvExport {
     }
 }
 
+/// `results.parquet`: the rows of `results.csv` with their types, for polars, pandas and R's arrow.
+pub struct ParquetExport;
+
+impl Exporter for ParquetExport {
+    fn file_name(&self) -> String {
+        "results.parquet".into()
+    }
+
+    fn render(&self, results: &Results, _: &ChartFiles) -> Result<Vec<u8>, String> {
+        crate::ingest::polars_io::parquet_bytes(crate::results::csv::table(results))
+    }
+}
+
 /// The documents a reader opens, rendered from results and charts (what `report` re-renders).
 pub fn documents(lang: Lang) -> Vec<Box<dyn Exporter>> {
     vec![

@@ -34,6 +34,7 @@ pub mod registry;
 pub mod report;
 pub mod results;
 pub mod rng;
+pub mod scaffold;
 pub mod simulate;
 pub mod study;
 

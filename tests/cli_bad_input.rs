@@ -76,7 +76,7 @@ fn unknown_key_is_named_with_its_line() {
     let (dir, study) = study_copy();
     edit(&study, "min_cell = 5", "min_cel = 5");
     let o = run(&study, &dir.path().join("out"));
-    assert_bad_input(&o, &["min_cel", "min_cell"]);
+    assert_bad_input(&o, &["unknown field `min_cel` (did you mean `min_cell`?)"]);
 }
 
 #[test]

@@ -1,25 +1,57 @@
-//! Progress bars on a terminal (indicatif draws nothing when stderr is not a terminal).
+//! Progress on every long step: bars on a terminal (indicatif draws nothing when stderr is not
+//! a terminal), a line per step with its time under `--verbose`, a JSON object per step under
+//! `--log-format json`, nothing under `--quiet`.
 
 use std::cell::RefCell;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use frikommune::pipeline::Progress;
 
-pub struct Bars {
+use super::Output;
+
+pub struct Bars<'a> {
+    out: &'a Output,
     bar: RefCell<Option<ProgressBar>>,
-    quiet: bool,
+    /// The step under way: its name, size and start.
+    step: RefCell<Option<(String, u64, Instant)>>,
 }
 
-impl Bars {
-    pub fn new(quiet: bool) -> Bars {
-        Bars { bar: RefCell::new(None), quiet }
+impl<'a> Bars<'a> {
+    pub fn new(out: &'a Output) -> Bars<'a> {
+        Bars { out, bar: RefCell::new(None), step: RefCell::new(None) }
+    }
+
+    /// Reports the end of the step under way, if any.
+    fn close(&self) {
+        if let Some(b) = self.bar.borrow_mut().take() {
+            b.finish_and_clear();
+        }
+        if let Some((name, total, started)) = self.step.borrow_mut().take() {
+            let seconds = started.elapsed().as_secs_f64();
+            self.out.log(
+                "info",
+                format!("{name}: done in {seconds:.2} s"),
+                serde_json::json!({ "event": "step_done", "step": name, "total": total, "seconds": seconds }),
+            );
+        }
     }
 }
 
-impl Progress for Bars {
+impl Progress for Bars<'_> {
     fn stage(&self, name: &str, total: u64) {
-        if self.quiet {
+        self.close();
+        if self.out.quiet {
+            return;
+        }
+        *self.step.borrow_mut() = Some((name.to_string(), total, Instant::now()));
+        if self.out.verbose || self.out.json {
+            self.out.log(
+                "info",
+                format!("{name} ({total} step{})", if total == 1 { "" } else { "s" }),
+                serde_json::json!({ "event": "step", "step": name, "total": total }),
+            );
             return;
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -39,8 +71,12 @@ impl Progress for Bars {
     }
 
     fn finish(&self) {
-        if let Some(b) = self.bar.borrow_mut().take() {
-            b.finish_and_clear();
-        }
+        self.close();
+    }
+}
+
+impl Drop for Bars<'_> {
+    fn drop(&mut self) {
+        self.close();
     }
 }

@@ -28,7 +28,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let langs = super::languages(&args.lang, &results.study.languages)?;
     // Charts and every document, redrawn in the language from the results alone, staged and
     // swapped in: a failure leaves the folder as it was.
-    let summary = frikommune::pipeline::write_outputs(&mut results, &dir, &langs, &Bars::new(out.quiet))?;
+    let summary = frikommune::pipeline::write_outputs(&mut results, &dir, &langs, &Bars::new(out))?;
     for line in summary.listing() {
         out.say(format!("wrote {line}"));
     }

@@ -24,8 +24,19 @@ pub struct Args {
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let study = Study::load(&args.study)?;
     let langs = super::languages(&args.lang, &study.languages)?;
-    let bars = Bars::new(out.quiet);
+    let bars = Bars::new(out);
     let summary = pipeline::run(&study, &args.out, &langs, &bars)?;
+    if out.json {
+        let line = serde_json::json!({
+            "event": "written",
+            "out_dir": summary.out_dir,
+            "analyses": summary.analyses,
+            "estimates": summary.estimates,
+            "files": summary.files,
+        });
+        out.say(line.to_string());
+        return Ok(());
+    }
     out.say(format!("{} analyses, {} estimates → {}", summary.analyses, summary.estimates, summary.out_dir.display()));
     for line in summary.listing() {
         out.say(format!("  {line}"));

@@ -32,7 +32,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     // The case file, streamed once: every bad row is reported, only tallies are kept.
     let cases = match &study.data.cases {
         Some(path) => {
-            let read = frikommune::pipeline::analyse_cases(&study, &frikommune::pipeline::Silent)?;
+            let read = frikommune::pipeline::analyse_cases(&study, &super::progress::Bars::new(out))?;
             if read.rows > 0 { format!("; {} cases in {}", read.rows, path.display()) } else { String::new() }
         }
         None => String::new(),

@@ -122,13 +122,23 @@ const SENTENCES: &[(&str, &str, &str)] = &[
     ),
     (
         "pixi_resume",
-        "Denne pixi-udgave samler evalueringen af {trials} forsøg i {municipalities} kommuner ({networks}). Hvert forsøg er målt ved at sammenligne udviklingen i forsøgskommunerne med udviklingen i kommuner, der ligner dem, før og under forsøget. Alle resultater er angivet med konfidensintervaller, som viser, hvor sikre tallene er. {tally}",
-        "This summary edition brings together the evaluation of {trials} trials in {municipalities} municipalities ({networks}). Each trial is measured by comparing the development in the trial municipalities with the development in municipalities like them, before and during the trial. Every result comes with a confidence interval that shows how certain the figures are. {tally}",
+        "Denne pixi-udgave samler evalueringen af {trials} forsøg i {municipalities} kommuner{networks}. Hvert forsøg er målt ved at sammenligne udviklingen i forsøgskommunerne med udviklingen i kommuner, der ligner dem, før og under forsøget. Alle resultater er angivet med konfidensintervaller, som viser, hvor sikre tallene er. {tally}",
+        "This summary edition brings together the evaluation of {trials} trials in {municipalities} municipalities{networks}. Each trial is measured by comparing the development in the trial municipalities with the development in municipalities like them, before and during the trial. Every result comes with a confidence interval that shows how certain the figures are. {tally}",
     ),
     (
         "pixi_background",
-        "Frikommuneforsøg og velfærdsaftaler fritager kommuner fra statslige regler og proceskrav, så de kan afprøve, om en mere fleksibel indsats giver lige så gode eller bedre resultater for borgerne. Forsøgene i denne evaluering er samlet under {n} temaer: {themes}.",
-        "Free-municipality trials and welfare agreements free municipalities from national rules and procedural requirements so they can test whether a more flexible effort gives results for citizens that are as good or better. The trials in this evaluation are grouped under {n} themes: {themes}.",
+        "Frikommuneforsøg og velfærdsaftaler fritager kommuner fra statslige regler og proceskrav, så de kan afprøve, om en mere fleksibel indsats giver lige så gode eller bedre resultater for borgerne.",
+        "Free-municipality trials and welfare agreements free municipalities from national rules and procedural requirements so they can test whether a more flexible effort gives results for citizens that are as good or better.",
+    ),
+    (
+        "pixi_themes",
+        "Forsøgene i denne evaluering er samlet under {n} temaer: {themes}.",
+        "The trials in this evaluation are grouped under {n} themes: {themes}.",
+    ),
+    (
+        "pixi_theme",
+        "Forsøgene i denne evaluering hører under temaet {themes}.",
+        "The trials in this evaluation belong to the theme {themes}.",
     ),
     (
         "pixi_method",

@@ -106,19 +106,24 @@ fn pixi(r: &Results, lang: Lang) -> Value {
         &[
             ("trials", r.trials.len().to_string()),
             ("municipalities", municipalities.len().to_string()),
-            ("networks", networks.join(", ")),
+            ("networks", if networks.is_empty() { String::new() } else { format!(" ({})", networks.join(", ")) }),
             ("tally", tally.clone()),
         ],
     );
     let named_themes: Vec<&String> = themes.iter().filter(|t| !t.is_empty()).collect();
-    let background = wording::text(
-        "pixi_background",
-        lang,
-        &[
-            ("n", named_themes.len().to_string()),
-            ("themes", named_themes.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("; ")),
-        ],
-    );
+    let mut background = wording::text("pixi_background", lang, &[]);
+    if !named_themes.is_empty() {
+        let key = if named_themes.len() == 1 { "pixi_theme" } else { "pixi_themes" };
+        background.push(' ');
+        background.push_str(&wording::text(
+            key,
+            lang,
+            &[
+                ("n", named_themes.len().to_string()),
+                ("themes", named_themes.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("; ")),
+            ],
+        ));
+    }
 
     // Savings belong to the theme of their components' trials.
     let savings_theme = |sv: &crate::results::SavingsResult| {

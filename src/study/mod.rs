@@ -556,7 +556,7 @@ impl Study {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.message().trim().to_string(),
+                message: with_nearest_field(e.message().trim()),
                 snippet: lines.line_text(line).to_string(),
             }
         })?;
@@ -1626,6 +1626,16 @@ impl Validator<'_> {
             jaf_inflow_per_1000: s.jaf_inflow_per_1000.unwrap_or(0.15),
         })
     }
+}
+
+/// The TOML reader's "unknown field `x`, expected one of `a`, `b`" with the nearest valid key
+/// named first: "unknown field `pre_month` (did you mean `pre_months`?), expected one of …".
+fn with_nearest_field(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_string() };
+    let Some((field, expected)) = rest.split_once('`') else { return message.to_string() };
+    let candidates: Vec<String> = expected.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    let hint = nearest(field, &candidates);
+    if hint.is_empty() { message.to_string() } else { format!("unknown field `{field}`{hint}{expected}") }
 }
 
 /// " (did you mean `x`?)" when a candidate is close to `key`.

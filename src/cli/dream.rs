@@ -49,9 +49,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         keep_left_censored: args.keep_left_censored,
         separator,
     };
+    let bytes = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let bars = super::progress::Bars::new(out);
+    let input = super::progress::Counting::new(input, bytes, "reshaping", &bars);
     let summary = write_atomic_with(&args.out, |file| -> frikommune::Result<_> {
         Ok(reshape(input, file, &args.data, &spec, &registry)?)
     })?;
+    drop(bars);
     out.say(format!(
         "{} persons, weeks {} – {}: {} spells ({} still open) written to {}; {} left-censored spells dropped",
         summary.persons,

@@ -80,3 +80,33 @@ impl Drop for Bars<'_> {
         self.close();
     }
 }
+
+/// A reader that advances `progress` by one step per MiB read (for streamed files whose size is
+/// known but whose rows are not).
+pub struct Counting<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+    pending: u64,
+}
+
+const MIB: u64 = 1 << 20;
+
+impl<'a, R: std::io::Read> Counting<'a, R> {
+    /// Starts the step `name` over a file of `bytes` bytes.
+    pub fn new(inner: R, bytes: u64, name: &str, progress: &'a dyn Progress) -> Counting<'a, R> {
+        progress.stage(name, bytes.div_ceil(MIB).max(1));
+        Counting { inner, progress, pending: 0 }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pending += n as u64;
+        while self.pending >= MIB {
+            self.progress.advance();
+            self.pending -= MIB;
+        }
+        Ok(n)
+    }
+}

@@ -29,7 +29,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if let (Some(n), Some(path)) = (args.cases, &args.cases_out) {
         frikommune::output::write_atomic_with(path, |file| -> frikommune::Result<()> {
             let mut w = std::io::BufWriter::with_capacity(1 << 22, file);
-            simulate::write_cases(&study, n, &mut w).map_err(Error::Design)?;
+            simulate::write_cases(&study, n, &mut w, &super::progress::Bars::new(out)).map_err(Error::Design)?;
             Ok(())
         })?;
         out.say(format!("wrote {n} synthetic cases to {}", path.display()));

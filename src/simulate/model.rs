@@ -384,7 +384,12 @@ const CASE_BLOCK: u64 = 1 << 18;
 /// JAF-duration effects (ramp included) for participants after their start, rehabilitation
 /// cases 4–30 weeks; cases still running at the end of the period are open. Blocks are drawn in parallel and
 /// written in order; memory holds a few blocks of text.
-pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Result<u64, String> {
+pub fn write_cases(
+    study: &Study,
+    n: u64,
+    out: &mut impl std::io::Write,
+    progress: &dyn crate::pipeline::Progress,
+) -> Result<u64, String> {
     use rayon::prelude::*;
     let sim = study.simulation.as_ref().ok_or("the study has no [simulation] section")?;
     let effects = Effects { study, sim };
@@ -404,6 +409,7 @@ pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Resu
     let write = |e: std::io::Error| format!("could not write the cases: {e}");
     out.write_all(format!("{CASES_HEADER}\n").as_bytes()).map_err(write)?;
     let blocks = n.div_ceil(CASE_BLOCK);
+    progress.stage("simulating cases", blocks);
     let mut next = 0u64;
     while next < blocks {
         // A batch of blocks per round keeps memory bounded while both cores work.
@@ -447,10 +453,12 @@ pub fn write_cases(study: &Study, n: u64, out: &mut impl std::io::Write) -> Resu
             .collect();
         for t in texts {
             out.write_all(&t).map_err(write)?;
+            progress.advance();
         }
         next += batch.len() as u64;
     }
     out.flush().map_err(write)?;
+    progress.finish();
     Ok(n)
 }
 

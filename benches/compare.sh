@@ -10,19 +10,21 @@ trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py lifelines
 cargo bench --bench estimators -- "$work/data" > "$work/rust.jsonl"
-# The whole example run with a register-scale case file (10⁸ cases by default, 4.5 GB of CSV):
-# wall time and peak resident memory of the process.
-cases="${FRIKOMMUNE_CASES:-100000000}"
+# The whole example run with a case file of 10⁶ and of 10⁸ cases (register scale, 4.5 GB of CSV):
+# wall time and peak resident memory of the process. FRIKOMMUNE_CASES overrides the sizes.
 cargo build --release --quiet
 bin="${CARGO_TARGET_DIR:-target}/release/frikommune"
 mkdir -p "$work/big"
 cp -r data/example "$work/big/"
 sed "s#^cases = .*#cases = \"$work/big/cases.csv\"#" data/study.toml > "$work/big/study.toml"
-"$bin" simulate "$work/big/study.toml" --cases "$cases" --cases-out "$work/big/cases.csv" > /dev/null
-/usr/bin/time -f "%e %M" -o "$work/big/time" "$bin" run "$work/big/study.toml" --out "$work/big/out" > /dev/null
-read -r secs kb < "$work/big/time"
-echo "{\"case\": \"run_example_with_cases\", \"seconds\": $secs, \"rows\": $cases, \"peak_mb\": $((kb / 1024))}" >> "$work/rust.jsonl"
-rm -f "$work/big/cases.csv"
+for cases in ${FRIKOMMUNE_CASES:-1000000 100000000}; do
+  "$bin" simulate "$work/big/study.toml" --cases "$cases" --cases-out "$work/big/cases.csv" > /dev/null
+  /usr/bin/time -f "%e %M" -o "$work/big/time" "$bin" run "$work/big/study.toml" --out "$work/big/out" > /dev/null
+  read -r secs kb < "$work/big/time"
+  label=$(python3 -c "import math; print(f'1e{round(math.log10($cases))}')")
+  echo "{\"case\": \"run_example_with_cases_$label\", \"seconds\": $secs, \"rows\": $cases, \"peak_mb\": $((kb / 1024))}" >> "$work/rust.jsonl"
+  rm -f "$work/big/cases.csv"
+done
 # The whole example in both languages: one `run --lang da,en` (estimates, then every chart, the PDF,
 # the pixi, HTML and Markdown in Danish, and all of them again in English under en/).
 /usr/bin/time -f "%e %M" -o "$work/both" "$bin" run data/study.toml --quiet --lang da,en --out "$work/both-out"
@@ -51,12 +53,15 @@ for case, r in sorted(rust.items()):
     else:
         print(f"| {case} | {r['rows']:,} | {ms:.2f} | – | – | {peak} |")
 print("""
+Peak memory, every case: the process's resident high-water mark (Linux `VmHWM`, reset before the
+case) from the warm-up to the last timed run, data already loaded included; for whole runs
+(`run_example_*`, `example_all_reports_*`) the peak of the process (`/usr/bin/time`).
+
 - `twfe_*`: `y ~ treat | unit + period` with CR1 standard errors clustered by unit (pyfixest
   `feols(..., vcov={'CRV1': 'unit'})`, timed including the standard error). Balanced panels use
   frikommune's closed-form two-way demeaning; `_unbalanced` (10 % of cells dropped) iterates on the
-  fixed-effect coefficients with Irons–Tuck acceleration. Peak memory is the process's resident
-  high-water mark during the fits (Linux `VmHWM`, reset before them), data included; the input
-  columns of `twfe_1000000x10` (unit, period, y, treat as 8-byte numbers) are 320 MB.
+  fixed-effect coefficients with Irons–Tuck acceleration. The input columns of `twfe_1000000x10`
+  (unit, period, y, treat as 8-byte numbers) are 320 MB.
 - `event_98x132`: event study with leads binned at −12 and lags at 24, reference −1 (pyfixest
   `i(rel, ref=-1)`).
 - `wcr_webb_9999_98x132`: wild cluster bootstrap with the null imposed, 9,999 Webb draws, 98
@@ -82,7 +87,7 @@ print("""
   the estimate (synthdid-py, the port of R synthdid).
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and
   the simple, group, dynamic and calendar aggregations on mpdta (csdid `bstrap=False`).
-- `run_example_with_cases`: `frikommune run` on the example study with a case file of that many
+- `run_example_with_cases_1e6`, `_1e8`: `frikommune run` on the example study with a case file of that many
   synthetic cases (`frikommune simulate --cases N`: 70 % JAF spells, 30 % rehabilitation cases
   with LÆ 265 certificates; the file just written, so read from the page cache): everything the
   example run does — panel analyses, charts and documents in both languages — plus the case file streamed once, in

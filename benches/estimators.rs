@@ -29,6 +29,7 @@ use frikommune::rng::Stream;
 use frikommune::study::Study;
 
 fn median_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
+    reset_peak();
     f(); // warm-up
     let mut t: Vec<f64> = (0..reps)
         .map(|_| {
@@ -38,7 +39,30 @@ fn median_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
         })
         .collect();
     t.sort_by(f64::total_cmp);
+    LAST_PEAK.set(peak_mb());
     t[t.len() / 2]
+}
+
+thread_local! {
+    /// Peak resident memory of the last `median_seconds` (from its reset to its end), in MB.
+    static LAST_PEAK: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Timings by case, each with the peak memory of the run that timed it.
+#[derive(Default)]
+struct Recorder {
+    times: BTreeMap<&'static str, (f64, usize)>,
+    peaks: BTreeMap<&'static str, f64>,
+}
+
+impl Recorder {
+    /// Records a case timed by `median_seconds` just before, with that run's peak memory.
+    fn insert(&mut self, name: &'static str, (secs, rows): (f64, usize)) {
+        self.times.insert(name, (secs, rows));
+        if let Some(p) = LAST_PEAK.get() {
+            self.peaks.insert(name, p);
+        }
+    }
 }
 
 /// A panel of `units` × `periods` with staggered treatment of the first tenth of the units;
@@ -108,8 +132,7 @@ fn main() {
     // FRIKOMMUNE_BENCH=twfe runs only the cases whose name contains `twfe`.
     let only = std::env::var("FRIKOMMUNE_BENCH").unwrap_or_default();
     let wanted = |name: &str| name.contains(only.as_str());
-    let mut results: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
-    let mut peaks: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut results = Recorder::default();
 
     // The example study: read, design and estimate every trial × outcome.
     let study = Study::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/study.toml")).expect("example study");
@@ -137,11 +160,7 @@ fn main() {
         let sample = synthetic_panel(units, periods, 7, missing);
         let last = m0.plus(periods as i32);
         let twfe = Twfe { first: m0, last, conf_level: 0.95, ssc: Default::default() };
-        reset_peak();
         let secs = median_seconds(reps, || drop(twfe.fit(&sample).expect("fit")));
-        if let Some(p) = peak_mb() {
-            peaks.insert(name, p);
-        }
         results.insert(name, (secs, sample.units.iter().map(|u| u.obs.len()).sum()));
         if let Some(dir) = &out_dir {
             std::fs::create_dir_all(dir).expect("bench dir");
@@ -304,8 +323,8 @@ fn main() {
     if wanted("cs_mpdta") {
         results.insert("cs_mpdta", (median_seconds(50, || drop(cs.fit(&mp).expect("cs"))), 2500));
     }
-    for (name, (secs, rows)) in results {
-        let peak = peaks.get(name).map_or(String::new(), |p| format!(", \"peak_mb\": {p:.0}"));
+    for (name, (secs, rows)) in results.times {
+        let peak = results.peaks.get(name).map_or(String::new(), |p| format!(", \"peak_mb\": {p:.0}"));
         println!("{{\"case\": \"{name}\", \"seconds\": {secs:.6}, \"rows\": {rows}{peak}}}");
     }
 }

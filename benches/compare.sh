@@ -55,7 +55,10 @@ for case, r in sorted(rust.items()):
 print("""
 Peak memory, every case: the process's resident high-water mark (Linux `VmHWM`, reset before the
 case) from the warm-up to the last timed run, data already loaded included; for whole runs
-(`run_example_*`, `example_all_reports_*`) the peak of the process (`/usr/bin/time`).
+(`run_example_*`, `example_all_reports_*`) the peak of the process (`/usr/bin/time`). Each side
+runs its cases in one process, and a process keeps memory it has freed: the anchors' peaks after
+the 10⁷-row TWFE cases (event study, wild bootstrap, the rest) stay near the 1,8–12 GB those left,
+so only the `twfe_*` rows compare memory like for like.
 
 - `twfe_*`: `y ~ treat | unit + period` with CR1 standard errors clustered by unit (pyfixest
   `feols(..., vcov={'CRV1': 'unit'})`, timed including the standard error). Balanced panels use

@@ -31,6 +31,7 @@ use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::long::{LongSpec, Treatment, long_sample};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
+use frikommune::pipeline::Progress as _;
 
 use super::Output;
 
@@ -178,7 +179,11 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     }
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
+    // Reading and fitting are the long steps on a large panel: a bar each (closed when `bars` drops).
+    let bars = super::progress::Bars::new(out);
+    bars.stage("reading", 1);
     let table = read_text_table(&args.data, sep).map_err(|m| bad(format!("could not read {path}: {m}")))?;
+    bars.stage("estimating", 1);
     let treatment = match (&args.cohort, &args.treat, &args.treated) {
         (Some(c), _, _) => Treatment::Cohort(c),
         (_, Some(t), _) => Treatment::Indicator(t),

@@ -17,6 +17,7 @@ use serde_json::json;
 use frikommune::error::Error;
 use frikommune::estimate::survival::{EventTable, KmCurve, cox, kaplan_meier, logrank};
 use frikommune::ingest::polars_io::read_text_table;
+use frikommune::pipeline::Progress as _;
 
 use super::Output;
 
@@ -67,7 +68,11 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     }
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
+    // Reading and fitting are the long steps on a large panel: a bar each (closed when `bars` drops).
+    let bars = super::progress::Bars::new(out);
+    bars.stage("reading", 1);
     let table = read_text_table(&args.data, sep).map_err(|m| bad(format!("could not read {path}: {m}")))?;
+    bars.stage("estimating", 1);
     let column = |name: &str| {
         table
             .column(name)

@@ -392,8 +392,7 @@ fn frequencies(
     for o in obs {
         let &mut (f, file, row) = first.entry(o.outcome).or_insert((o.frequency, o.file, o.row));
         if o.frequency != f && reported.insert((o.outcome, o.file, o.frequency)) {
-            let at =
-                if file == o.file { format!("line {row}") } else { format!("line {row} of {}", files[file].display()) };
+            let at = line_in(file, row, o.file, files);
             problems[o.file].push(
                 o.row,
                 "period",
@@ -412,6 +411,12 @@ fn frequencies(
         .filter(|(_, (f, ..))| *f != Frequency::Month)
         .map(|(o, (f, ..))| (study.outcomes[o].key.clone(), f))
         .collect()
+}
+
+/// Where an earlier row is, seen from a problem in file `here`: "line 4", or "line 4 of <path>"
+/// when it is in another file.
+fn line_in(file: usize, line: usize, here: usize, files: &[PathBuf]) -> String {
+    if file == here { format!("line {line}") } else { format!("line {line} of {}", files[file].display()) }
 }
 
 /// The code of the period of frequency `f` that ends in `last`.
@@ -499,11 +504,7 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
         let idx = u * months.len() + o.month.since(first) as usize;
         let (file, line) = seen[o.outcome][idx];
         if file != 0 {
-            let at = if file as usize - 1 == o.file {
-                format!("line {line}")
-            } else {
-                format!("line {line} of {}", files[file as usize - 1].display())
-            };
+            let at = line_in(file as usize - 1, line as usize, o.file, files);
             problems[o.file].push(
                 o.row,
                 "period",

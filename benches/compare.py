@@ -1,7 +1,9 @@
 """Times the Python anchors on the benchmark data written by `cargo bench --bench estimators -- DIR`.
 
-Usage: python benches/compare.py DIR  → one JSON line per case (median seconds; `peak_mb`, the
-process's peak resident memory during the fit, where measured).
+Usage: python benches/compare.py DIR [CASE]  → one JSON line per case (median seconds; `peak_mb`,
+the process's peak resident memory from the warm-up to the last timed run). With CASE only that
+case runs; `compare.sh` runs each case in a process of its own, so that no case's peak memory
+includes what an earlier one left behind. `--list` prints the case names.
 
 Anchors: pyfixest `feols` (TWFE with CR1, event study), wildboottest on a statsmodels fit with
 unit and period dummies (WCR, Webb weights), csdid (Callaway–Sant'Anna on mpdta, analytic SEs and
@@ -67,105 +69,134 @@ def emit(case, seconds, rows, peak=None):
     print(json.dumps(out), flush=True)
 
 
-for case, reps in {"twfe_98x132": 20, "twfe_1000x1000": 5, "twfe_1000x1000_unbalanced": 5,
-                   "twfe_2000x5000": 3, "twfe_1000000x10": 3}.items():
-    df = pd.read_csv(d / f"{case}.csv")
+CASES = {}
+
+
+def case(fn):
+    """Registers a benchmark case under its function's name."""
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def twfe(name, reps):
+    df = pd.read_csv(d / f"{name}.csv")
 
     def fit():
         pf.feols("y ~ treat | unit + period", data=df, vcov={"CRV1": "unit"}).se()
 
-    secs = median_seconds(reps, fit)
-    emit(case, secs, len(df))
-    del df
-
-# Event study: leads binned at -12, lags at 24, reference -1, never-treated units at -1.
-df = pd.read_csv(d / "event_98x132.csv")
-first = df[df.treat == 1].groupby("unit").period.min()
-df["g"] = df.unit.map(first)
-df["rel"] = np.where(df.g.notna(), (df.period - df.g).clip(-12, 24), -1).astype(int)
-emit("event_98x132", median_seconds(20, lambda: pf.feols(
-    "y ~ i(rel, ref=-1) | unit + period", data=df, vcov={"CRV1": "unit"}).se()), len(df))
-
-# Wild cluster bootstrap, null imposed, 9,999 Webb draws, 98 clusters.
-import statsmodels.formula.api as smf
-from wildboottest.wildboottest import wildboottest
-
-df = pd.read_csv(d / "wcr_webb_9999_98x132.csv")
+    emit(name, median_seconds(reps, fit), len(df))
 
 
-def wcr():
-    model = smf.ols("y ~ treat + C(unit) + C(period)", data=df)
-    with contextlib.redirect_stdout(io.StringIO()):
-        wildboottest(model, param="treat", cluster=df.unit, B=9999, weights_type="webb", seed=1)
+for name, reps in {"twfe_98x132": 20, "twfe_1000x1000": 5, "twfe_1000x1000_unbalanced": 5,
+                   "twfe_2000x5000": 3, "twfe_1000000x10": 3}.items():
+    CASES[name] = lambda name=name, reps=reps: twfe(name, reps)
 
 
-emit("wcr_webb_9999_98x132", median_seconds(3, wcr), len(df))
-
-# Callaway–Sant'Anna on mpdta: ATT(g,t) with analytic SEs and the four aggregations.
-from csdid.att_gt import ATTgt
-
-mp = pd.read_csv(ROOT / "tests" / "fixtures" / "mpdta.csv")
-
-
-def cs():
-    with contextlib.redirect_stdout(io.StringIO()):
-        m = ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
-                  data=mp.copy(), control_group="nevertreated").fit(est_method="dr", bstrap=False)
-        for kind in ["simple", "group", "dynamic", "calendar"]:
-            m.aggte(typec=kind, bstrap=False, cband=False)
+@case
+def event_98x132():
+    """Event study: leads binned at -12, lags at 24, reference -1, never-treated units at -1."""
+    df = pd.read_csv(d / "event_98x132.csv")
+    first = df[df.treat == 1].groupby("unit").period.min()
+    df["g"] = df.unit.map(first)
+    df["rel"] = np.where(df.g.notna(), (df.period - df.g).clip(-12, 24), -1).astype(int)
+    emit("event_98x132", median_seconds(20, lambda: pf.feols(
+        "y ~ i(rel, ref=-1) | unit + period", data=df, vcov={"CRV1": "unit"}).se()), len(df))
 
 
-emit("cs_mpdta", median_seconds(5, cs), len(mp))
+@case
+def wcr_webb_9999_98x132():
+    """Wild cluster bootstrap, null imposed, 9,999 Webb draws, 98 clusters."""
+    import statsmodels.formula.api as smf
+    from wildboottest.wildboottest import wildboottest
 
-# Synthetic control weights for given V (pysyncon, SLSQP as shipped), 90 donors x 100 predictors.
-from pysyncon.base import VanillaOptimMixin
+    df = pd.read_csv(d / "wcr_webb_9999_98x132.csv")
 
-sw = pd.read_csv(d / "synth_w_90x100.csv").pivot(index="t", columns="unit", values="value").to_numpy()
-x0, x1 = sw[:, :90], sw[:, 90]
-emit("synth_w_90x100", median_seconds(5, lambda: VanillaOptimMixin.w_optimize(np.eye(100), x0, x1)), 9100)
+    def wcr():
+        model = smf.ols("y ~ treat + C(unit) + C(period)", data=df)
+        with contextlib.redirect_stdout(io.StringIO()):
+            wildboottest(model, param="treat", cluster=df.unit, B=9999, weights_type="webb", seed=1)
 
-# SDID on Proposition 99 (synthdid-py, the port of R synthdid).
-from synthdid import load_california_prop99, panel_matrices, synthdid_estimate
-
-setup = panel_matrices(load_california_prop99())
-Yp = np.asarray(setup.Y, dtype=float)
-emit("sdid_prop99", median_seconds(5, lambda: synthdid_estimate(Yp, int(setup.N0), int(setup.T0))), Yp.size)
-
-# The whole synthetic control with the predictor-weight search (pysyncon Synth.fit, Nelder-Mead
-# from equal weights as shipped): one treated unit, 90 donors, 100 pre- and 32 post-periods,
-# predictors as frikommune's `blocks:6,last`. One timed run: each takes tens of seconds.
-from pysyncon import Synth
-import time
-
-sf = pd.read_csv(d / "synth_fit_90x100.csv").pivot(index="t", columns="unit", values="value")
-pre = sf.iloc[:100]
-blocks = [pre.iloc[i * 100 // 6:(i + 1) * 100 // 6].mean() for i in range(6)] + [pre.iloc[99]]
-X = pd.concat(blocks, axis=1).T
-X.index = [f"p{i}" for i in range(7)]
-donors_f = [c for c in sf.columns if c != 0]
+    emit("wcr_webb_9999_98x132", median_seconds(3, wcr), len(df))
 
 
-def synth_fit():
+@case
+def cs_mpdta():
+    """Callaway–Sant'Anna on mpdta: ATT(g,t) with analytic SEs and the four aggregations."""
+    from csdid.att_gt import ATTgt
+
+    mp = pd.read_csv(ROOT / "tests" / "fixtures" / "mpdta.csv")
+
+    def cs():
+        with contextlib.redirect_stdout(io.StringIO()):
+            m = ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+                      data=mp.copy(), control_group="nevertreated").fit(est_method="dr", bstrap=False)
+            for kind in ["simple", "group", "dynamic", "calendar"]:
+                m.aggte(typec=kind, bstrap=False, cband=False)
+
+    emit("cs_mpdta", median_seconds(5, cs), len(mp))
+
+
+@case
+def synth_w_90x100():
+    """Synthetic control weights for given V (pysyncon, SLSQP as shipped), 90 donors x 100 predictors."""
+    from pysyncon.base import VanillaOptimMixin
+
+    sw = pd.read_csv(d / "synth_w_90x100.csv").pivot(index="t", columns="unit", values="value").to_numpy()
+    x0, x1 = sw[:, :90], sw[:, 90]
+    emit("synth_w_90x100", median_seconds(5, lambda: VanillaOptimMixin.w_optimize(np.eye(100), x0, x1)), 9100)
+
+
+@case
+def sdid_prop99():
+    """SDID on Proposition 99 (synthdid-py, the port of R synthdid)."""
+    from synthdid import load_california_prop99, panel_matrices, synthdid_estimate
+
+    setup = panel_matrices(load_california_prop99())
+    Yp = np.asarray(setup.Y, dtype=float)
+    emit("sdid_prop99", median_seconds(5, lambda: synthdid_estimate(Yp, int(setup.N0), int(setup.T0))), Yp.size)
+
+
+@case
+def synth_fit_90x100():
+    """The whole synthetic control with the predictor-weight search (pysyncon Synth.fit, Nelder-Mead
+    from equal weights as shipped): one treated unit, 90 donors, 100 pre- and 32 post-periods,
+    predictors as frikommune's `blocks:6,last`. One timed run: each takes tens of seconds."""
+    from pysyncon import Synth
+
+    sf = pd.read_csv(d / "synth_fit_90x100.csv").pivot(index="t", columns="unit", values="value")
+    pre = sf.iloc[:100]
+    blocks = [pre.iloc[i * 100 // 6:(i + 1) * 100 // 6].mean() for i in range(6)] + [pre.iloc[99]]
+    X = pd.concat(blocks, axis=1).T
+    X.index = [f"p{i}" for i in range(7)]
+    donors_f = [c for c in sf.columns if c != 0]
+    reset_peak()
+    start = time.perf_counter()
     Synth().fit(X0=X[donors_f], X1=X[0], Z0=pre[donors_f], Z1=pre[0])
+    emit("synth_fit_90x100", time.perf_counter() - start, sf.size, peak_mb())
 
 
-reset_peak()
-start = time.perf_counter()
-synth_fit()
-emit("synth_fit_90x100", time.perf_counter() - start, sf.size, peak_mb())
+@case
+def km_logrank_1e6():
+    """Kaplan-Meier per group and the log-rank test on 10^6 spells (lifelines)."""
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import logrank_test
 
-# Kaplan-Meier per group and the log-rank test on 10^6 spells (lifelines).
-from lifelines import KaplanMeierFitter
-from lifelines.statistics import logrank_test
+    km = pd.read_csv(d / "km_logrank_1e6.csv")
 
-km = pd.read_csv(d / "km_logrank_1e6.csv")
+    def km_logrank():
+        a, b = km[km.group == 0], km[km.group == 1]
+        KaplanMeierFitter().fit(a["duration"], a["event"])
+        KaplanMeierFitter().fit(b["duration"], b["event"])
+        logrank_test(a["duration"], b["duration"], a["event"], b["event"])
 
-
-def km_logrank():
-    a, b = km[km.group == 0], km[km.group == 1]
-    KaplanMeierFitter().fit(a["duration"], a["event"])
-    KaplanMeierFitter().fit(b["duration"], b["event"])
-    logrank_test(a["duration"], b["duration"], a["event"], b["event"])
+    emit("km_logrank_1e6", median_seconds(3, km_logrank), len(km))
 
 
-emit("km_logrank_1e6", median_seconds(3, km_logrank), len(km))
+wanted = sys.argv[2] if len(sys.argv) > 2 else None
+if wanted == "--list":
+    print("\n".join(CASES))
+elif wanted:
+    CASES[wanted]()
+else:
+    for run in CASES.values():
+        run()

@@ -30,7 +30,11 @@ done
 /usr/bin/time -f "%e %M" -o "$work/both" "$bin" run data/study.toml --quiet --lang da,en --out "$work/both-out"
 read -r secs kb < "$work/both"
 echo "{\"case\": \"example_all_reports_both_languages\", \"seconds\": $secs, \"rows\": 64680, \"peak_mb\": $((kb / 1024))}" >> "$work/rust.jsonl"
-"$work/venv/bin/python" benches/compare.py "$work/data" > "$work/python.jsonl"
+# Each anchor in a process of its own: a Python process keeps memory it has freed, so a case's peak
+# would otherwise include what the cases before it left behind.
+for case in $("$work/venv/bin/python" benches/compare.py "$work/data" --list); do
+  "$work/venv/bin/python" benches/compare.py "$work/data" "$case" >> "$work/python.jsonl"
+done
 versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid|pysyncon|synthdid-py|lifelines)==' | tr '\n' ' ')"
 python3 - "$work/rust.jsonl" "$work/python.jsonl" "$versions" <<'PY' > BENCHMARKS.md
 import json, sys, platform, os
@@ -55,10 +59,9 @@ for case, r in sorted(rust.items()):
 print("""
 Peak memory, every case: the process's resident high-water mark (Linux `VmHWM`, reset before the
 case) from the warm-up to the last timed run, data already loaded included; for whole runs
-(`run_example_*`, `example_all_reports_*`) the peak of the process (`/usr/bin/time`). Each side
-runs its cases in one process, and a process keeps memory it has freed: the anchors' peaks after
-the 10⁷-row TWFE cases (event study, wild bootstrap, the rest) stay near the 1,8–12 GB those left,
-so only the `twfe_*` rows compare memory like for like.
+(`run_example_*`, `example_all_reports_*`) the peak of the process (`/usr/bin/time`). Each Python
+anchor runs in a process of its own, its imports included; frikommune's cases share one process,
+which returns the memory of one case before the next.
 
 - `twfe_*`: `y ~ treat | unit + period` with CR1 standard errors clustered by unit (pyfixest
   `feols(..., vcov={'CRV1': 'unit'})`, timed including the standard error). Balanced panels use

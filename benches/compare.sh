@@ -60,8 +60,10 @@ print("""
 Peak memory, every case: the process's resident high-water mark (Linux `VmHWM`, reset before the
 case) from the warm-up to the last timed run, data already loaded included; for whole runs
 (`run_example_*`, `example_all_reports_*`) the peak of the process (`/usr/bin/time`). Each Python
-anchor runs in a process of its own, its imports included; frikommune's cases share one process,
-which returns the memory of one case before the next.
+anchor runs in a process of its own, its imports included. frikommune's cases share one process,
+which returns each case's memory before the next, but the example study and panel it loads first
+(about 100 MB with the other small inputs) stay resident: below about 110 MB, frikommune's figure
+is mostly that baseline.
 
 - `twfe_*`: `y ~ treat | unit + period` with CR1 standard errors clustered by unit (pyfixest
   `feols(..., vcov={'CRV1': 'unit'})`, timed including the standard error). Balanced panels use

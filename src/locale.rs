@@ -161,24 +161,26 @@ pub fn month(m: Month, lang: Lang) -> String {
 }
 
 /// The words for an outcome's period: the noun (`kvartal`, `quarter`), its plural (`kvartaler`,
-/// `quarters`) and, in Danish, its definite form (`kvartalet`; English writes `the quarter`).
+/// `quarters`), its definite form (`kvartalet`, `the quarter`) and definite plural (`kvartalerne`;
+/// English `quarters`).
 pub struct PeriodWords {
     pub one: &'static str,
     pub many: &'static str,
     pub the: &'static str,
+    pub the_many: &'static str,
 }
 
 pub fn period_words(f: Frequency, lang: Lang) -> PeriodWords {
-    let w = |one, many, the| PeriodWords { one, many, the };
+    let w = |one, many, the, the_many| PeriodWords { one, many, the, the_many };
     match (f, lang) {
-        (Frequency::Year, Lang::Da) => w("år", "år", "året"),
-        (Frequency::Year, Lang::En) => w("year", "years", "the year"),
-        (Frequency::Half, Lang::Da) => w("halvår", "halvår", "halvåret"),
-        (Frequency::Half, Lang::En) => w("half-year", "half-years", "the half-year"),
-        (Frequency::Quarter, Lang::Da) => w("kvartal", "kvartaler", "kvartalet"),
-        (Frequency::Quarter, Lang::En) => w("quarter", "quarters", "the quarter"),
-        (_, Lang::Da) => w("måned", "måneder", "måneden"),
-        (_, Lang::En) => w("month", "months", "the month"),
+        (Frequency::Year, Lang::Da) => w("år", "år", "året", "årene"),
+        (Frequency::Year, Lang::En) => w("year", "years", "the year", "years"),
+        (Frequency::Half, Lang::Da) => w("halvår", "halvår", "halvåret", "halvårene"),
+        (Frequency::Half, Lang::En) => w("half-year", "half-years", "the half-year", "half-years"),
+        (Frequency::Quarter, Lang::Da) => w("kvartal", "kvartaler", "kvartalet", "kvartalerne"),
+        (Frequency::Quarter, Lang::En) => w("quarter", "quarters", "the quarter", "quarters"),
+        (_, Lang::Da) => w("måned", "måneder", "måneden", "månederne"),
+        (_, Lang::En) => w("month", "months", "the month", "months"),
     }
 }
 

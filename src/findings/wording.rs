@@ -213,15 +213,10 @@ pub fn verdict_label(v: Verdict, lang: Lang) -> &'static str {
 /// month, quarter, half-year or year the outcome is measured over).
 fn effect_unit(unit: Unit, frequency: Frequency, lang: Lang) -> String {
     let per = |da: &str, en: &str| {
-        let (period_da, period_en) = match frequency {
-            Frequency::Year => ("år", "year"),
-            Frequency::Half => ("halvår", "half-year"),
-            Frequency::Quarter => ("kvartal", "quarter"),
-            _ => ("måned", "month"),
-        };
+        let period = locale::period_words(frequency, lang).one;
         match lang {
-            Lang::Da => format!("{da}pr. kommune pr. {period_da}"),
-            Lang::En => format!("{en}per municipality per {period_en}"),
+            Lang::Da => format!("{da}pr. kommune pr. {period}"),
+            Lang::En => format!("{en}per municipality per {period}"),
         }
     };
     match (unit, lang) {

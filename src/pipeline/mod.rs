@@ -877,13 +877,7 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
                 .replace("{test}", &w.reference)
                 .replace("{stat}", &locale::number(w.stat, 2, lang))
                 .replace("{p}", &locale::p_equals(w.p_value, lang))
-                .replace(
-                    "{periods}",
-                    match lang {
-                        Lang::Da => plural_definite(a.design.frequency),
-                        Lang::En => locale::period_words(a.design.frequency, lang).many,
-                    },
-                )
+                .replace("{periods}", locale::period_words(a.design.frequency, lang).the_many)
         })
         .collect();
     if let Some(p) = &a.placebo {
@@ -922,17 +916,6 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
         lang,
     };
     Some((chart, alt))
-}
-
-/// Danish plural definite of a period noun, for the event-study footnote.
-fn plural_definite(f: crate::ingest::periods::Frequency) -> &'static str {
-    use crate::ingest::periods::Frequency;
-    match f {
-        Frequency::Year => "årene",
-        Frequency::Half => "halvårene",
-        Frequency::Quarter => "kvartalerne",
-        _ => "månederne",
-    }
 }
 
 /// Where a chart draws a value filed under the last month of its period: the period's middle

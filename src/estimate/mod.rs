@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::inference::{Inference, Interval};
 use crate::period::Month;
 
-/// Months from a start to an observation, counted in periods of `step` months.
+/// Event time in periods of `step` months, from the months between a start and an observation:
+/// 0 for the first treated period, −1 for the last one before it (months for monthly data).
 pub fn periods_since(months: i32, step: u32) -> i32 {
     months.div_euclid(step.max(1) as i32)
 }
@@ -47,7 +48,7 @@ pub struct Sample {
     pub units: Vec<SampleUnit>,
     /// Months per period. 1 for monthly data; 3, 6 or 12 when each observation is a quarter,
     /// half-year or year filed under its last month and every start is the first month of a
-    /// period. Event time is then counted in periods: see [`Sample::periods_since`].
+    /// period. Event time is then counted in periods: see [`periods_since`].
     pub step: u32,
 }
 
@@ -60,13 +61,6 @@ impl Default for Sample {
 impl Sample {
     pub fn monthly(units: Vec<SampleUnit>) -> Sample {
         Sample { units, step: 1 }
-    }
-
-    /// Event time of month `m` for a unit that starts in `start`: the number of whole periods
-    /// from the period that holds the start to the one that holds `m` (months for monthly data;
-    /// 0 for the first treated period, −1 for the last one before it).
-    pub fn periods_since(&self, m: Month, start: Month) -> i32 {
-        periods_since(m.since(start), self.step)
     }
 
     pub fn n_treated(&self) -> usize {

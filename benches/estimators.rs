@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use frikommune::design::long::{LongSpec, Treatment, long_sample};
 use frikommune::estimate::cs::{CallawaySantAnna, Control};
 use frikommune::estimate::event::EventStudy;
 use frikommune::estimate::scm::{SyntheticControl, VChoice, default_predictors};
@@ -20,7 +21,6 @@ use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Sample, SampleUnit};
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wild::{Weights, WildBootstrap};
-use frikommune::ingest::long::{LongSpec, Treatment, long_sample};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::ingest::read_panel;
 use frikommune::period::Month;

@@ -11,7 +11,7 @@
 //! - [`design`]: treated and comparison municipalities and windows per trial × outcome;
 //! - [`estimate`] and [`inference`]: DiD estimators and their intervals, each naming its convention;
 //! - [`results`]: the one serde model all outputs render;
-//! - [`charts`], [`report`]: PNG/SVG charts and JSON/CSV/PDF writers;
+//! - [`charts`], [`report`]: PNG/SVG charts and JSON/CSV/PDF writers, worded from [`wording`];
 //! - [`pipeline`]: the stages wired together; [`simulate`]: realistic synthetic data with known truth;
 //! - [`montecarlo`]: size and coverage of every interval on placebo and simulated trials.
 //!
@@ -30,6 +30,7 @@ pub mod montecarlo;
 pub mod output;
 pub mod period;
 pub mod pipeline;
+pub mod progress;
 pub mod registry;
 pub mod report;
 pub mod results;
@@ -37,5 +38,6 @@ pub mod rng;
 pub mod scaffold;
 pub mod simulate;
 pub mod study;
+pub mod wording;
 
 pub use error::{Error, Result};

@@ -161,258 +161,88 @@ pub fn month(m: Month, lang: Lang) -> String {
 }
 
 /// The words for an outcome's period: the noun (`kvartal`, `quarter`), its plural (`kvartaler`,
-/// `quarters`), its definite form (`kvartalet`, `the quarter`) and definite plural (`kvartalerne`;
-/// English `quarters`).
+/// `quarters`), with the indefinite article (`et kvartal`, `a quarter`), its definite form
+/// (`kvartalet`, `the quarter`), definite plural (`kvartalerne`; English `quarters`) and the
+/// adjective (`kvartalsvist` gennemsnit, `quarterly` mean).
 pub struct PeriodWords {
     pub one: &'static str,
     pub many: &'static str,
+    pub a: &'static str,
     pub the: &'static str,
     pub the_many: &'static str,
+    pub adjective: &'static str,
 }
 
 pub fn period_words(f: Frequency, lang: Lang) -> PeriodWords {
-    let w = |one, many, the, the_many| PeriodWords { one, many, the, the_many };
+    let w = |one, many, a, the, the_many, adjective| PeriodWords { one, many, a, the, the_many, adjective };
     match (f, lang) {
-        (Frequency::Year, Lang::Da) => w("år", "år", "året", "årene"),
-        (Frequency::Year, Lang::En) => w("year", "years", "the year", "years"),
-        (Frequency::Half, Lang::Da) => w("halvår", "halvår", "halvåret", "halvårene"),
-        (Frequency::Half, Lang::En) => w("half-year", "half-years", "the half-year", "half-years"),
-        (Frequency::Quarter, Lang::Da) => w("kvartal", "kvartaler", "kvartalet", "kvartalerne"),
-        (Frequency::Quarter, Lang::En) => w("quarter", "quarters", "the quarter", "quarters"),
-        (_, Lang::Da) => w("måned", "måneder", "måneden", "månederne"),
-        (_, Lang::En) => w("month", "months", "the month", "months"),
+        (Frequency::Year, Lang::Da) => w("år", "år", "et år", "året", "årene", "årligt"),
+        (Frequency::Year, Lang::En) => w("year", "years", "a year", "the year", "years", "yearly"),
+        (Frequency::Half, Lang::Da) => w("halvår", "halvår", "et halvår", "halvåret", "halvårene", "halvårligt"),
+        (Frequency::Half, Lang::En) => {
+            w("half-year", "half-years", "a half-year", "the half-year", "half-years", "half-yearly")
+        }
+        (Frequency::Quarter, Lang::Da) => {
+            w("kvartal", "kvartaler", "et kvartal", "kvartalet", "kvartalerne", "kvartalsvist")
+        }
+        (Frequency::Quarter, Lang::En) => w("quarter", "quarters", "a quarter", "the quarter", "quarters", "quarterly"),
+        (_, Lang::Da) => w("måned", "måneder", "en måned", "måneden", "månederne", "månedligt"),
+        (_, Lang::En) => w("month", "months", "a month", "the month", "months", "monthly"),
     }
 }
 
-/// Caption of the trend chart of an outcome observed at frequency `f`.
-pub fn figure_trend(f: Frequency, lang: Lang) -> String {
+/// The period words of a study whose outcomes are measured at different frequencies.
+pub fn any_period_words(lang: Lang) -> PeriodWords {
+    match lang {
+        Lang::Da => PeriodWords {
+            one: "periode",
+            many: "perioder",
+            a: "en periode",
+            the: "perioden",
+            the_many: "perioderne",
+            adjective: "periodevist",
+        },
+        Lang::En => PeriodWords {
+            one: "period",
+            many: "periods",
+            a: "a period",
+            the: "the period",
+            the_many: "periods",
+            adjective: "per-period",
+        },
+    }
+}
+
+/// "12 måneder", "1 år", "3 kvartaler": `months` calendar months counted in periods of `f`.
+pub fn count_periods(months: usize, f: Frequency, lang: Lang) -> String {
+    let n = months / f.step().unwrap_or(1).max(1) as usize;
     let w = period_words(f, lang);
-    match lang {
-        Lang::Da => format!("Gennemsnit i forsøgskommuner og sammenligningskommuner pr. {}", w.one),
-        Lang::En => format!("Means per {} in trial and comparison municipalities", w.one),
+    format!("{n} {}", if n == 1 { w.one } else { w.many })
+}
+
+/// The period of frequency `f` that contains month `m`: "juli 2018" / "July 2018", "3. kvt. 2018" /
+/// "Q3 2018", "2. halvår 2018" / "H2 2018", "2018".
+pub fn period(m: Month, f: Frequency, lang: Lang) -> String {
+    let (y, i) = (m.year(), m.month());
+    match (f, lang) {
+        (Frequency::Year, _) => y.to_string(),
+        (Frequency::Half, Lang::Da) => format!("{}. halvår {y}", (i - 1) / 6 + 1),
+        (Frequency::Half, Lang::En) => format!("H{} {y}", (i - 1) / 6 + 1),
+        (Frequency::Quarter, Lang::Da) => format!("{}. kvt. {y}", (i - 1) / 3 + 1),
+        (Frequency::Quarter, Lang::En) => format!("Q{} {y}", (i - 1) / 3 + 1),
+        _ => month(m, lang),
     }
 }
 
-/// Caption of the event-study chart of an outcome observed at frequency `f`.
-pub fn figure_event(f: Frequency, lang: Lang) -> String {
-    let w = period_words(f, lang);
-    match lang {
-        Lang::Da => format!(
-            "Event study: forskel mellem forsøgs- og sammenligningskommuner {0} for {0}, målt i forhold til {1} før start",
-            w.one, w.the
-        ),
-        Lang::En => format!(
-            "Event study: difference between trial and comparison municipalities {0} by {0}, relative to {1} before the start",
-            w.one, w.the
-        ),
-    }
+/// "januar 2010 – december 2015", or "2010 – 2015" for yearly data.
+pub fn period_span(first: Month, last: Month, f: Frequency, lang: Lang) -> String {
+    format!("{} – {}", period(first, f, lang), period(last, f, lang))
 }
 
-/// The event-study chart's horizontal axis: periods from the trial start.
-pub fn event_axis(f: Frequency, lang: Lang) -> String {
-    let many = period_words(f, lang).many;
-    let mut c = many.chars();
-    let upper: String = c.next().map(|x| x.to_uppercase().chain(c).collect()).unwrap_or_default();
-    match lang {
-        Lang::Da => format!("{upper} fra forsøgsstart"),
-        Lang::En => format!("{upper} from trial start"),
-    }
-}
-
-/// Fixed UI strings: (key, Danish, English).
-const TABLE: &[(&str, &str, &str)] = &[
-    (
-        "synthetic_notice",
-        "Syntetiske data – resultaterne beskriver ikke virkelige kommuner",
-        "Synthetic data – the results do not describe real municipalities",
-    ),
-    ("report", "Evalueringsrapport", "Evaluation report"),
-    ("summary", "Resumé af estimater", "Summary of estimates"),
-    ("findings", "Hovedresultater", "Main findings"),
-    ("verdict", "Vurdering", "Verdict"),
-    ("figure_forest", "Effekter på tværs af forsøg og udfald", "Effects across trials and outcomes"),
-    (
-        "forest_footnote",
-        "Punkt: det afgørende estimat; linje: {level} %-konfidensinterval; blåt bånd: ækvivalensmargin. Grøn: bedre, blå: på niveau/fastholdt, rød: ringere, grå: kan ikke afgøres.",
-        "Dot: the deciding estimate; line: {level}% confidence interval; blue band: equivalence margin. Green: better, blue: on par/maintained, red: worse, grey: inconclusive.",
-    ),
-    ("pixi", "Pixi-udgave", "Summary edition"),
-    ("pixi_resume", "Resumé", "Summary"),
-    ("pixi_background", "Baggrund", "Background"),
-    ("pixi_overall", "Evalueringerne viser samlet set", "Overall, the evaluations show"),
-    ("pixi_method_title", "Sådan er der regnet", "How the figures were computed"),
-    ("pixi_caveats", "Forbehold", "Caveats"),
-    ("pixi_trials", "Forsøgene", "The trials"),
-    ("pixi_theme", "Tema", "Theme"),
-    ("pixi_start", "Start", "Start"),
-    ("pixi_evaluated", "Evalueret til", "Evaluated to"),
-    ("trial", "Forsøg", "Trial"),
-    ("component", "Del", "Component"),
-    ("outcome", "Udfald", "Outcome"),
-    ("method", "Metode", "Method"),
-    ("estimate", "Estimat", "Estimate"),
-    ("ci", "95 %-konfidensinterval", "95% confidence interval"),
-    ("p_value", "p-værdi", "p-value"),
-    ("n_treated", "Forsøgskommuner", "Trial municipalities"),
-    ("n_control", "Sammenligningskommuner", "Comparison municipalities"),
-    ("participants", "Deltagere og startdatoer", "Participants and start dates"),
-    ("comparison", "Sammenligningsgruppe", "Comparison group"),
-    ("treated", "Forsøgskommuner", "Trial municipalities"),
-    ("comparison_short", "Sammenlignelige kommuner", "Comparison municipalities"),
-    ("trial_start", "Forsøgsstart", "Trial start"),
-    ("covid", "COVID-19", "COVID-19"),
-    ("pre", "Førperiode", "Pre-period"),
-    ("post", "Forsøgsperiode", "Trial period"),
-    ("did2x2", "DiD (2×2, gennemsnit)", "DiD (2×2, window means)"),
-    ("twfe", "DiD (to-vejs faste effekter)", "DiD (two-way fixed effects)"),
-    ("event", "Event study (gns. efter start)", "Event study (mean after start)"),
-    ("cs", "Callaway–Sant'Anna (forskudt start)", "Callaway–Sant'Anna (staggered)"),
-    ("methods", "Metode og konventioner", "Methods and conventions"),
-    ("contents", "Indhold", "Contents"),
-    ("page", "Side", "Page"),
-    ("excluded", "Udeladt af sammenligningsgruppen", "Left out of the comparison group"),
-    ("event_lead", "Før start (placebo)", "Before start (placebo)"),
-    ("event_effect", "Fra start", "From the start"),
-    ("event_subtitle", "event study", "event study"),
-    ("difference", "Forskel", "Difference"),
-    (
-        "event_footnote",
-        "Streger: {level} %-konfidensinterval (CR1). Fælles test af ens udvikling før start: {test} = {stat}, {p} (CR1-Wald; med få forsøgskommuner afviser den for ofte, så vurderingen af resultaterne bruger placebotesten). Åbne punkter samler {periods} uden for vinduet.",
-        "Bars: {level}% confidence interval (CR1). Joint test of parallel pre-trends: {test} = {stat}, {p} (CR1 Wald; with few trial municipalities it rejects too often, so the findings use the placebo test). Open markers collect the {periods} beyond the window.",
-    ),
-    (
-        "placebo_footnote",
-        "Placebo i førperioden (randomiseringsinferens): {p}.",
-        "Placebo in the pre-period (randomization inference): {p}.",
-    ),
-    ("synth", "Syntetisk kontrol (samlet)", "Synthetic control (pooled)"),
-    ("sdid", "Syntetisk DiD", "Synthetic DiD"),
-    ("completed_did", "DiD på afsluttede forløb", "DiD on completed spells"),
-    ("treated_mean", "Forsøgskommuner (gennemsnit)", "Trial municipalities (mean)"),
-    ("synthetic_control", "Syntetisk kontrol", "Synthetic control"),
-    ("sdid_counterfactual", "Syntetisk DiD: sammenligning", "Synthetic DiD: comparison"),
-    ("gap", "Forskel til syntetisk kontrol", "Gap to the synthetic control"),
-    (
-        "placebo_gaps",
-        "Placebo: hver sammenligningskommune som om den var i forsøget",
-        "Placebo: each comparison municipality as if in the trial",
-    ),
-    ("weight", "Vægt", "Weight"),
-    ("balance_variable", "Balance: variabel", "Balance: variable"),
-    ("balance_before", "Alle mulige", "All eligible"),
-    ("balance_after", "Sammenligning", "Comparison"),
-    ("smd_before", "Std. forskel før", "Std. diff. before"),
-    ("smd_after", "Std. forskel efter", "Std. diff. after"),
-    ("ratio", "Efter/før", "Post/pre"),
-    (
-        "figure_synth",
-        "Forsøgskommunerne og deres syntetiske kontrol",
-        "The trial municipalities and their synthetic control",
-    ),
-    (
-        "figure_gap",
-        "Forskellen til den syntetiske kontrol, med placeboforskelle bag",
-        "The gap to the synthetic control, with placebo gaps behind it",
-    ),
-    ("figure_weights", "Vægte på sammenligningskommunerne", "Weights on the comparison municipalities"),
-    (
-        "gap_footnote",
-        "Grå: placeboer med et førperiode-fit højst 5 gange forsøgsgruppens. {p} (rang af RMSPE-forholdet efter/før blandt {n} placeboer).",
-        "Grey: placebos with a pre-period fit within 5 times the trial group's. {p} (rank of the post/pre RMSPE ratio among {n} placebos).",
-    ),
-    (
-        "weights_footnote",
-        "{n} kommuner har positiv vægt; vægtene summerer til 1.",
-        "{n} municipalities have positive weight; the weights sum to 1.",
-    ),
-    ("savings", "Besparelser", "Savings"),
-    ("savings_actual", "Faktiske udgifter", "Actual spending"),
-    ("savings_counterfactual", "Udgifter uden forsøget (skøn)", "Spending without the trial (estimate)"),
-    ("savings_total", "I alt", "Total"),
-    ("savings_saved", "Besparelse", "Saving"),
-    ("savings_share", "Andel sparet", "Share saved"),
-    ("savings_window", "Periode", "Period"),
-    ("savings_check", "Kontrol: forsøgsdelenes egne analyser", "Cross-check: the components' own analyses"),
-    (
-        "savings_check_intro",
-        "Hver forsøgsdels egen analyse af udgifterne giver en besparelse: effekten pr. kommune-måned gange forsøgskommunernes måneder i evalueringsvinduet, med intervallet fra den inferens, estimatet brugte. Forsøgsdelene deler deltagere, så tallene kan ikke lægges sammen; de viser, om besparelsen ovenfor er på linje med analyserne.",
-        "Each component's own analysis of spending implies a saving: its effect per municipality-month times the trial municipalities' months in the evaluation window, with the interval from the inference the estimate used. The components share participants, so these figures do not add up; they show whether the saving above agrees with the analyses.",
-    ),
-    ("savings_unit_months", "Kommune-måneder", "Municipality-months"),
-    ("savings_per_month", "mio. kr. pr. måned", "DKK million per month"),
-    ("savings_mio", "Besparelse (mio. kr.)", "Saving (DKK million)"),
-    (
-        "figure_spending",
-        "Faktiske udgifter og skønnede udgifter uden forsøget, summeret over forsøgskommunerne",
-        "Actual spending and estimated spending without the trial, summed over the trial municipalities",
-    ),
-    (
-        "figure_savings_units",
-        "Besparelse pr. kommune med konfidensinterval",
-        "Saving per municipality with confidence interval",
-    ),
-    (
-        "savings_footnote",
-        "Streger: {level} %-konfidensinterval (støj fra sammenligningskommunernes placeboforskelle, t med {df} frihedsgrader).",
-        "Bars: {level}% confidence interval (noise from the comparison municipalities' placebo gaps, t with {df} degrees of freedom).",
-    ),
-    ("durations", "Varigheder", "Durations"),
-    ("survival_before", "start før forsøget", "started before the trial"),
-    ("survival_during", "start i forsøget", "started during the trial"),
-    ("survival_x", "Uger siden forløbets start", "Weeks since the spell started"),
-    ("survival_y", "Andel stadig i forløb", "Share still in the spell"),
-    ("survival_median", "Median varighed", "Median duration"),
-    ("survival_hr", "Hazard ratio (forskel i forskelle):", "Hazard ratio (difference in differences):"),
-    ("weeks", "uger", "weeks"),
-    ("survival_group", "Gruppe", "Group"),
-    ("survival_n", "Forløb", "Spells"),
-    ("survival_events", "Afsluttet", "Ended"),
-    ("survival_median_ci", "Median (uger)", "Median (weeks)"),
-    ("survival_rmst", "Begr. middel", "Restricted mean"),
-    ("survival_completed", "Gns. afsl.", "Mean ended"),
-    (
-        "survival_logrank",
-        "Log-rank-test, forsøgs- mod sammenligningskommuner",
-        "Log-rank test, trial vs comparison municipalities",
-    ),
-    ("survival_cox", "Cox-regression", "Cox regression"),
-    ("survival_term", "Led", "Term"),
-    ("hazard_ratio", "Hazard ratio", "Hazard ratio"),
-    (
-        "survival_footnote",
-        "Bånd: {level} %-konfidensinterval (Greenwood). En kurve stopper, hvor færre end {n} forløb er i risiko.",
-        "Bands: {level}% confidence interval (Greenwood). A curve stops where fewer than {n} spells are at risk.",
-    ),
-    (
-        "figure_survival",
-        "Andel af forløb, der stadig er i gang, efter antal uger, i forsøgs- og sammenligningskommuner før og under forsøget",
-        "Share of spells still running by week, in trial and comparison municipalities before and during the trial",
-    ),
-    ("evaluated_through", "Evalueret til og med", "Evaluated through"),
-    ("events", "Begivenheder på figurerne", "Events on the charts"),
-    ("no_estimate", "Intet estimat", "No estimate"),
-    (
-        "suppressed",
-        "Celler med færre end {n} personer er diskretioneret (vist som ..)",
-        "Cells with fewer than {n} persons are suppressed (shown as ..)",
-    ),
-];
-
-/// The UI string `key` in `lang`; the key itself if it is missing (a test checks none is).
-pub fn t(key: &str, lang: Lang) -> &str {
-    TABLE
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, da, en)| match lang {
-            Lang::Da => *da,
-            Lang::En => *en,
-        })
-        .unwrap_or(key)
-}
-
-/// Every key of the table, for templates that take the whole table.
-pub fn table(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    TABLE.iter().map(|(k, da, en)| (*k, if lang == Lang::Da { *da } else { *en })).collect()
+/// The text with its first letter in upper case.
+pub fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -442,10 +272,16 @@ mod tests {
     }
 
     #[test]
-    fn every_key_has_both_languages() {
-        for (k, da, en) in TABLE {
-            assert!(!da.is_empty() && !en.is_empty(), "{k}");
-        }
-        assert_eq!(t("trial", Lang::Da), "Forsøg");
+    fn periods_are_named_in_their_own_frequency() {
+        let m = Month::of(NaiveDate::from_ymd_opt(2018, 8, 1).unwrap());
+        assert_eq!(period(m, Frequency::Year, Lang::Da), "2018");
+        assert_eq!(period(m, Frequency::Quarter, Lang::Da), "3. kvt. 2018");
+        assert_eq!(period(m, Frequency::Quarter, Lang::En), "Q3 2018");
+        assert_eq!(period(m, Frequency::Half, Lang::Da), "2. halvår 2018");
+        assert_eq!(period(m, Frequency::Month, Lang::En), "August 2018");
+        assert_eq!(count_periods(12, Frequency::Year, Lang::Da), "1 år");
+        assert_eq!(count_periods(24, Frequency::Year, Lang::En), "2 years");
+        assert_eq!(count_periods(6, Frequency::Quarter, Lang::Da), "2 kvartaler");
+        assert_eq!(count_periods(1, Frequency::Month, Lang::Da), "1 måned");
     }
 }

@@ -208,7 +208,7 @@ fn small_sample_corrections_are_selectable() {
         (Some("CR1"), Some("CR1-G"), Some("CR0"))
     );
     let se = |v: &serde_json::Value| v["se"].as_f64().unwrap();
-    let factor = cr1["small_sample_factor"].as_f64().unwrap();
+    let factor = cr1["adjustment"].as_f64().unwrap();
     let g = cr1["clusters"].as_f64().unwrap();
     assert!((se(&cr1).powi(2) / se(&cr0).powi(2) - factor).abs() < 1e-9);
     assert!((se(&g_only).powi(2) / se(&cr0).powi(2) - g / (g - 1.0)).abs() < 1e-9);

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use frikommune::charts::Drawn;
 use frikommune::estimate::Method;
 use frikommune::ingest::read_panel;
 use frikommune::pipeline::{Silent, analyse, analyse_cases, panel_savings};
@@ -307,9 +308,9 @@ fn the_committed_example_data_are_what_the_simulator_makes() {
 fn every_report_page_says_the_data_are_synthetic() {
     let (_, results) = example();
     for lang in [Lang::Da, Lang::En] {
-        let typeset = PdfReport { lang }.typeset(&results, &Vec::new()).unwrap();
+        let typeset = PdfReport { lang }.typeset(&results, &Drawn::default()).unwrap();
         assert!(typeset.pages.len() >= 5, "only {} pages", typeset.pages.len());
-        let notice = frikommune::locale::t("synthetic_notice", lang);
+        let notice = frikommune::wording::t("synthetic_notice", lang);
         // Typst may break the notice into runs; compare without spaces.
         let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
         for (i, page) in typeset.pages.iter().enumerate() {
@@ -334,10 +335,10 @@ fn the_pixi_is_short_and_says_what_the_certificate_trials_saved() {
         (Lang::Da, "Evalueringerne viser samlet set", "brugte 12,1 mio. kr. mindre"),
         (Lang::En, "Overall, the evaluations show", "spent DKK 12.1 million less"),
     ] {
-        let typeset = PixiReport { lang }.typeset(&results, &Vec::new()).unwrap();
+        let typeset = PixiReport { lang }.typeset(&results, &Drawn::default()).unwrap();
         let n = typeset.pages.len();
         assert!((4..=8).contains(&n), "the pixi has {n} pages ({lang:?})");
-        let notice = squash(frikommune::locale::t("synthetic_notice", lang));
+        let notice = squash(frikommune::wording::t("synthetic_notice", lang));
         for (i, page) in typeset.pages.iter().enumerate() {
             assert!(squash(page).contains(&notice), "pixi page {} lacks the notice ({lang:?})", i + 1);
         }
@@ -356,7 +357,7 @@ fn the_pixi_is_short_and_says_what_the_certificate_trials_saved() {
     // without the trial, with the effect in the outcome's unit beside it.
     let mut without_savings = results.clone();
     without_savings.savings.clear();
-    let typeset = PixiReport { lang: Lang::Da }.typeset(&without_savings, &Vec::new()).unwrap();
+    let typeset = PixiReport { lang: Lang::Da }.typeset(&without_savings, &Drawn::default()).unwrap();
     let all = squash(&typeset.pages.join(" "));
     assert!(all.contains("iforholdtilniveaueti"), "no relative key number");
     let theme = &results.trials.iter().find(|t| t.key == "rehab").unwrap().theme;

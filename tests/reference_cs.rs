@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
 use frikommune::estimate::cs::{Aggregation, CallawaySantAnna, Control, CsFit};
 use frikommune::inference::multiplier::Multiplier;
-use frikommune::ingest::long::{LongSample, LongSpec, Treatment, long_sample};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
 use serde_json::Value;

@@ -4,8 +4,10 @@
 //! Chromium: no console messages, no injected element, a phone-width screenshot), the Markdown
 //! summary and the CSV.
 //!
-//! Chromium and poppler come from `scripts/install-tools.sh`, which this test runs when they are
-//! missing.
+//! The PDF and browser checks need poppler (`pdftotext`) and Chromium. Where they are missing
+//! (a research server without root or network) those checks say they are skipped and the rest
+//! still runs; `.ci/run` installs the tools with `scripts/install-tools.sh` and sets
+//! `FRIKOMMUNE_REQUIRE_TOOLS=1`, which makes a missing tool a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,17 +22,19 @@ const OUTCOME: &str = "Varighed #read(\"secret.txt\") $x^2$ *fed* _kursiv_";
 const THEME: &str = "Tema | med [link](http://x) og `kode`";
 const MUNICIPALITY: &str = "Morsø <b>fed</b> @sum";
 
-fn tools() {
-    let have = |c: &str| {
-        Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().is_ok_and(|o| o.status.success())
-    };
-    if !(have("chromium") && have("pdftotext")) {
-        let ok = Command::new("bash").arg(repo().join("scripts/install-tools.sh")).status().is_ok_and(|s| s.success());
+/// Whether an external program is on the PATH; when it is not, says so on stderr, or fails when
+/// `FRIKOMMUNE_REQUIRE_TOOLS` is set (CI).
+fn tool(name: &str, check: &str) -> bool {
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().is_ok_and(|o| o.status.success());
+    if !found {
         assert!(
-            ok && have("chromium") && have("pdftotext"),
-            "scripts/install-tools.sh could not install chromium and poppler-utils"
+            std::env::var_os("FRIKOMMUNE_REQUIRE_TOOLS").is_none(),
+            "`{name}` is required here (FRIKOMMUNE_REQUIRE_TOOLS is set): run scripts/install-tools.sh"
         );
+        eprintln!("SKIPPED: {check} — `{name}` is not installed (scripts/install-tools.sh installs it)");
     }
+    found
 }
 
 fn edit(text: &mut String, from: &str, to: &str) {
@@ -99,7 +103,6 @@ fn chromium(args: &[&str], page: &Path) -> (String, String) {
 
 #[test]
 fn hostile_names_render_literally_in_every_report() {
-    tools();
     let dir = tempfile::tempdir().unwrap();
     let study = hostile_study(dir.path());
     let out = dir.path().join("out");
@@ -110,7 +113,12 @@ fn hostile_names_render_literally_in_every_report() {
 
     // PDF: the names as text; typst markup in them did nothing (no secret read). The same in
     // the English report and both pixis.
-    for pdf in ["report.pdf", "en/report.pdf", "pixi.pdf", "en/pixi.pdf"] {
+    let pdfs: &[&str] = if tool("pdftotext", "the names as text in the PDFs") {
+        &["report.pdf", "en/report.pdf", "pixi.pdf", "en/pixi.pdf"]
+    } else {
+        &[]
+    };
+    for pdf in pdfs {
         let out = Command::new("pdftotext").arg(folder.join(pdf)).arg("-").output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
         let names: &[&str] = if pdf.ends_with("report.pdf") {
@@ -140,31 +148,9 @@ fn hostile_names_render_literally_in_every_report() {
     );
     assert!(!html.contains("<script") && !html.contains("<b>fed"), "raw markup from a name reached the HTML");
     assert!(!html.contains("http://") && !html.contains("https://"), "the page must not reference the network");
-    let page = folder.join("report.html");
-    let (dom, log) = chromium(&["--dump-dom"], &page);
-    assert!(!dom.contains("<script"), "the browser's DOM has a script element");
-    assert!(
-        dom.contains("Rehab &lt;script&gt;alert(1)&lt;/script&gt; &amp; co"),
-        "the DOM shows the trial name as text"
-    );
-    assert!(dom.contains("Morsø &lt;b&gt;fed&lt;/b&gt; @sum"), "the DOM shows the municipality name as text");
-    let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
-    assert!(console.is_empty(), "console messages: {console:?}");
-    let shot = dir.path().join("phone.png");
-    chromium(&["--window-size=412,915", &format!("--screenshot={}", shot.display())], &page);
-    let png = std::fs::read(&shot).expect("a screenshot");
-    assert_eq!(&png[1..4], b"PNG");
-    let (w, h) =
-        (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
-    assert_eq!((w, h), (412, 915));
-    assert!(png.len() > 20_000, "the screenshot looks blank ({} bytes)", png.len());
-    // Every figure has its alt text; every table has header cells.
-    assert_eq!(dom.matches("<img ").count(), dom.matches("<img src=\"data:image/svg+xml;base64,").count());
-    assert!(
-        dom.split("<img ").skip(1).all(|img| img.split('>').next().unwrap().contains(" alt=\"")),
-        "an image lacks alt"
-    );
-    assert_eq!(dom.matches("<table>").count(), dom.matches("<thead>").count());
+    if tool("chromium", "the HTML report opened in headless Chromium") {
+        browser_checks(dir.path(), &folder);
+    }
 
     // Chart SVGs (shown through data URIs, also files of their own) carry the names as text.
     let mut svgs = 0;
@@ -192,4 +178,34 @@ fn hostile_names_render_literally_in_every_report() {
     let names: Vec<String> = csv.records().map(|r| r.unwrap()[21].to_string()).collect();
     assert!(names.iter().any(|n| n == &format!("'{COMPONENT}")), "component names: {names:?}");
     assert!(names.iter().all(|n| !n.starts_with(['=', '+', '-', '@'])));
+}
+
+/// The HTML report in headless Chromium: no injected element, no console message, the names as
+/// visible text, a phone-width screenshot, alt text on every figure and header cells on every table.
+fn browser_checks(dir: &Path, folder: &Path) {
+    let page = folder.join("report.html");
+    let (dom, log) = chromium(&["--dump-dom"], &page);
+    assert!(!dom.contains("<script"), "the browser's DOM has a script element");
+    assert!(
+        dom.contains("Rehab &lt;script&gt;alert(1)&lt;/script&gt; &amp; co"),
+        "the DOM shows the trial name as text"
+    );
+    assert!(dom.contains("Morsø &lt;b&gt;fed&lt;/b&gt; @sum"), "the DOM shows the municipality name as text");
+    let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let shot = dir.join("phone.png");
+    chromium(&["--window-size=412,915", &format!("--screenshot={}", shot.display())], &page);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(&png[1..4], b"PNG");
+    let (w, h) =
+        (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+    assert_eq!((w, h), (412, 915));
+    assert!(png.len() > 20_000, "the screenshot looks blank ({} bytes)", png.len());
+    // Every figure has its alt text; every table has header cells.
+    assert_eq!(dom.matches("<img ").count(), dom.matches("<img src=\"data:image/svg+xml;base64,").count());
+    assert!(
+        dom.split("<img ").skip(1).all(|img| img.split('>').next().unwrap().contains(" alt=\"")),
+        "an image lacks alt"
+    );
+    assert_eq!(dom.matches("<table>").count(), dom.matches("<thead>").count());
 }

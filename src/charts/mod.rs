@@ -6,6 +6,7 @@
 
 pub mod event;
 pub mod forest;
+pub mod plan;
 pub mod survival;
 pub mod synth;
 pub mod trend;
@@ -14,6 +15,9 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+
+use crate::results::Results;
+use crate::study::Lang;
 
 pub use event::EventChart;
 pub use forest::{ForestChart, ForestPanel, ForestRow};
@@ -34,12 +38,60 @@ pub trait Chart {
     }
 }
 
-/// Draws the chart into a PNG file at `path`.
-pub fn render_png(chart: &impl Chart, path: &std::path::Path) -> Result<(), String> {
+/// Draws the chart as PNG bytes, in memory.
+pub fn png_bytes(chart: &impl Chart) -> Result<Vec<u8>, String> {
     register_fonts();
-    let root = BitMapBackend::new(path, chart.size()).into_drawing_area();
-    chart.draw(&root)?;
-    root.present().map_err(|e| e.to_string())
+    let (w, h) = chart.size();
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        chart.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let image = image::RgbImage::from_raw(w, h, rgb).ok_or("the chart's pixel buffer has the wrong size")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageOutputFormat::Png).map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+/// The charts of one language, drawn: each file's bytes by its path relative to the documents
+/// (`charts/x.png`, `charts/x.svg`), and where each chart belongs with its alt text.
+#[derive(Default)]
+pub struct Drawn {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub refs: Vec<(plan::Slot, crate::results::ChartFiles)>,
+}
+
+impl Drawn {
+    /// The chart in `slot`, if the results have one.
+    pub fn get(&self, slot: plan::Slot) -> Option<&crate::results::ChartFiles> {
+        self.refs.iter().find(|(s, _)| *s == slot).map(|(_, r)| r)
+    }
+}
+
+/// The chart references of `results` in `lang` (file names and alt texts), without drawing.
+pub fn references(results: &Results, lang: Lang) -> Vec<(plan::Slot, crate::results::ChartFiles)> {
+    plan::plan(results, lang).into_iter().map(|p| (p.slot, reference(&p))).collect()
+}
+
+fn reference(p: &plan::Planned) -> crate::results::ChartFiles {
+    crate::results::ChartFiles { png: format!("{}.png", p.base), svg: format!("{}.svg", p.base), alt: p.alt.clone() }
+}
+
+/// Draws every chart of `results` in `lang` as PNG and SVG, in memory; `done` is called after
+/// each chart.
+pub fn draw(results: &Results, lang: Lang, done: &dyn Fn()) -> Result<Drawn, (String, String)> {
+    let mut drawn = Drawn::default();
+    for p in plan::plan(results, lang) {
+        let fail = |m: String| (p.base.clone(), m);
+        let png = p.spec.png().map_err(fail)?;
+        let svg = p.spec.svg().map_err(fail)?;
+        drawn.refs.push((p.slot, reference(&p)));
+        drawn.files.push((format!("{}.png", p.base), png));
+        drawn.files.push((format!("{}.svg", p.base), svg.into_bytes()));
+        done();
+    }
+    Ok(drawn)
 }
 
 /// Draws the chart as an SVG document.

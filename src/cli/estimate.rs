@@ -1,7 +1,7 @@
 //! `frikommune estimate`: one estimator on any long panel, like a `feols` one-liner.
 //!
 //! The panel is read as text (columns may have dots in their names) and turned into a sample by
-//! [`frikommune::ingest::long`]: units get dense ids and periods their rank, so any ordered period
+//! [`frikommune::design::long`]: units get dense ids and periods their rank, so any ordered period
 //! (years, months, quarters as numbers or ISO months) works. Treatment comes from a cohort column
 //! (first treated period, 0 or empty = never), a 0/1 treatment column, or a list of treated units
 //! with one start.
@@ -11,27 +11,24 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use serde_json::json;
 
+use frikommune::design::balanced::Balanced;
+use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
 use frikommune::error::Error;
 use frikommune::estimate::Estimate;
-use frikommune::estimate::Method;
 use frikommune::estimate::cs::{self, CallawaySantAnna, Control, CsFit};
 use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::event::{EventFit, EventStudy};
-use frikommune::estimate::scm::{
-    Predictor, SyntheticControl, VChoice, default_predictors, placebo_interval, placebo_p_value,
-};
-use frikommune::estimate::sdid::{self, Kind};
+use frikommune::estimate::scm::{Predictor, SyntheticControl, VChoice, default_predictors};
+use frikommune::estimate::synthetic::{SdidParams, SynthParams};
 use frikommune::estimate::twfe::Twfe;
-use frikommune::inference::Interval;
 use frikommune::inference::cluster::SmallSample;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wald::WaldTest;
 use frikommune::inference::wild::{Weights, WildBootstrap};
-use frikommune::ingest::long::{LongSpec, Treatment, long_sample};
-use frikommune::ingest::polars_io::read_text_table;
+use frikommune::ingest::polars_io::{TextTable, read_text_table};
 use frikommune::period::Month;
-use frikommune::pipeline::Progress as _;
+use frikommune::progress::Progress as _;
 
 use super::Output;
 
@@ -210,10 +207,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let did =
         Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level, ssc };
     // Periods back to the input's labels: numbers stay numbers in JSON.
-    let label = |m: Month| -> serde_json::Value {
-        let p = long.label(m);
-        p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.into())
-    };
+    let label = |m: Month| long.period_json(m);
     let mut extra = serde_json::Map::new();
     let mut table_rows: Vec<String> = Vec::new();
     let estimate: Estimate = match (args.method, args.inference) {
@@ -222,26 +216,18 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 Some(list) => list.iter().map(|p| Predictor::parse(p)).collect::<Result<Vec<_>, _>>().map_err(bad)?,
                 None => default_predictors(),
             };
-            let panel = SyntheticPanel::new(
-                &long,
-                &table,
-                &path,
-                (&args.unit, &args.time),
-                args.pre_window,
-                &Predictor::covariates(&predictors),
-            )?;
-            panel.synth(&long, predictors, args.conf_level, &mut extra, &mut table_rows)?
+            let b = synthetic_panel(&long, &table, &path, args.pre_window, &Predictor::covariates(&predictors))?;
+            let params = SynthParams {
+                control: SyntheticControl { predictors, v: VChoice::Search },
+                conf_level: args.conf_level,
+            };
+            synth_output(&long, &b, &params, &mut extra, &mut table_rows)?
         }
         (MethodArg::Sdid, _) => {
-            let panel = SyntheticPanel::new(&long, &table, &path, (&args.unit, &args.time), args.pre_window, &[])?;
-            panel.sdid(
-                &long,
-                args.reps.min(100_000) as usize,
-                args.seed,
-                args.conf_level,
-                &mut extra,
-                &mut table_rows,
-            )?
+            let b = synthetic_panel(&long, &table, &path, args.pre_window, &[])?;
+            let params =
+                SdidParams { reps: args.reps.min(100_000) as usize, seed: args.seed, conf_level: args.conf_level };
+            sdid_output(&long, &b, &params, &mut extra, &mut table_rows)?
         }
         (MethodArg::Twfe, None | Some(InferenceArg::Cr1)) => {
             Twfe { first, last, conf_level: args.conf_level, ssc }.fit(sample).map_err(fail)?
@@ -306,7 +292,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 "inference": estimate.inference.name,
                 "inference_description": estimate.inference.description,
                 "clusters": estimate.inference.clusters,
-                "small_sample_factor": finite(estimate.inference.adjustment),
+                "adjustment": finite(estimate.inference.adjustment),
                 "n_obs": estimate.n_obs,
                 "n_units": estimate.n_units,
                 "n_treated": estimate.n_treated,
@@ -496,260 +482,143 @@ fn cs_output(
     }
 }
 
-/// A period label as JSON: numbers stay numbers.
-fn period_json(long: &frikommune::ingest::long::LongSample, m: Month) -> serde_json::Value {
-    let p = long.label(m);
-    p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.into())
+/// The balanced panel of the synthetic designs: the treated units (one common start) and the
+/// never-treated units observed in every period from the pre-window's start to the end, with
+/// each unit's pre-period means of the covariate columns.
+fn synthetic_panel(
+    long: &LongSample,
+    table: &TextTable,
+    path: &str,
+    pre_window: Option<u32>,
+    covariates: &[String],
+) -> frikommune::Result<Balanced> {
+    let units = &long.sample.units;
+    let start = units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
+    if units.iter().any(|u| u.start.is_some_and(|s| s != start)) {
+        return Err(bad("--method synth and sdid need one common start; the treated units start in different periods"));
+    }
+    let first = match pre_window {
+        Some(0) => return Err(bad("--pre-window must be at least 1")),
+        Some(w) => start.plus(-(w as i32)).max(long.first()),
+        None => long.first(),
+    };
+    let means = long.unit_means(table, path, covariates, first, start).map_err(bad)?;
+    let b = Balanced::from_sample(&long.sample, first.through(long.last()).collect(), |id| {
+        means[id as usize].iter().copied().collect()
+    });
+    if let Some(&id) = b.incomplete_treated.first() {
+        return Err(bad(format!(
+            "treated unit `{}` is not observed in every period from {} (or lacks a covariate): synthetic designs need complete series",
+            long.units[id as usize],
+            long.label(first)
+        )));
+    }
+    if b.donors.len() < 2 {
+        return Err(bad("synthetic designs need at least two never-treated units observed in every period"));
+    }
+    let t0 = b.t0(start);
+    if t0 < 2 || t0 >= b.periods.len() {
+        return Err(bad("synthetic designs need at least two periods before the start and one from it"));
+    }
+    Ok(b)
 }
 
-/// A balanced matrix for the synthetic designs: treated units and donors (never-treated units
-/// observed in every used period), over the periods from the pre-window's start to the end.
-struct SyntheticPanel {
-    periods: Vec<Month>,
-    start: Month,
-    t0: usize,
-    treated: Vec<(usize, Vec<f64>, Vec<f64>)>,
-    donors: Vec<(usize, Vec<f64>, Vec<f64>)>,
-    dropped: usize,
+/// Donor weights above 10⁻⁶, largest first, by unit label.
+fn weights_json(long: &LongSample, b: &Balanced, w: &[f64]) -> Vec<serde_json::Value> {
+    let mut rows: Vec<(u32, f64)> =
+        b.donors.iter().zip(w).filter(|(_, w)| **w > 1e-6).map(|(d, w)| (d.id, *w)).collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.iter().map(|(u, w)| json!({"unit": long.units[*u as usize], "weight": w})).collect()
 }
 
-impl SyntheticPanel {
-    fn new(
-        long: &frikommune::ingest::long::LongSample,
-        table: &frikommune::ingest::polars_io::TextTable,
-        path: &str,
-        columns: (&str, &str),
-        pre_window: Option<u32>,
-        covariates: &[String],
-    ) -> frikommune::Result<SyntheticPanel> {
-        let units = &long.sample.units;
-        let start = units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
-        if units.iter().any(|u| u.start.is_some_and(|s| s != start)) {
-            return Err(bad(
-                "--method synth and sdid need one common start; the treated units start in different periods",
-            ));
-        }
-        let first = match pre_window {
-            Some(0) => return Err(bad("--pre-window must be at least 1")),
-            Some(w) => start.plus(-(w as i32)).max(long.first()),
-            None => long.first(),
+fn weights_table(title: &str, rows: &[serde_json::Value], key: &str, table: &mut Vec<String>) {
+    table.push(format!("{title:<40} {:>10}", ""));
+    for w in rows {
+        let name = match &w[key] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
         };
-        let periods: Vec<Month> = first.through(long.last()).collect();
-        let t0 = periods.iter().filter(|m| **m < start).count();
-        // Covariates: each unit's mean of the column over its pre-period rows.
-        let mut cov: Vec<Vec<(f64, usize)>> = vec![vec![(0.0, 0); covariates.len()]; units.len()];
-        if !covariates.is_empty() {
-            let index: std::collections::BTreeMap<&str, usize> =
-                long.units.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
-            let month_of: std::collections::BTreeMap<&str, Month> = long
-                .periods
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.as_str(), frikommune::ingest::long::ORIGIN.plus(i as i32)))
-                .collect();
-            for (ci, name) in covariates.iter().enumerate() {
-                let values = table.column(name).ok_or_else(|| {
-                    bad(format!(
-                        "{path}: no column `{name}` for --predictors (the header has: {})",
-                        table.names().join(", ")
-                    ))
-                })?;
-                let unit_values = table.column(columns.0).expect("read before");
-                let times = table.column(columns.1).expect("read before");
-                for r in 0..table.rows {
-                    let text = values[r].as_deref().unwrap_or("").trim();
-                    let u = unit_values[r].as_deref().unwrap_or("").trim();
-                    let t = times[r].as_deref().unwrap_or("").trim();
-                    let Some(&ui) = index.get(u) else { continue };
-                    let Some(&m) = month_of.get(t) else { continue };
-                    if m < first || m >= start || text.is_empty() || text == "NA" || text == ".." {
-                        continue;
-                    }
-                    let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-                        bad(format!("{path}: row {}, column `{name}`: expected a number, found `{text}`", r + 2))
-                    })?;
-                    cov[ui][ci].0 += v;
-                    cov[ui][ci].1 += 1;
-                }
-            }
-        }
-        let mut treated = Vec::new();
-        let mut donors = Vec::new();
-        let mut dropped = 0;
-        for (i, u) in units.iter().enumerate() {
-            let row: Option<Vec<f64>> =
-                periods.iter().map(|m| u.obs.binary_search_by_key(m, |o| o.0).ok().map(|k| u.obs[k].1)).collect();
-            let c: Option<Vec<f64>> = cov[i].iter().map(|(s, n)| (*n > 0).then(|| s / *n as f64)).collect();
-            match (row, c, u.start.is_some()) {
-                (Some(r), Some(c), true) => treated.push((i, r, c)),
-                (_, _, true) => {
-                    return Err(bad(format!(
-                        "treated unit `{}` is not observed in every period from {} (or lacks a covariate): synthetic designs need complete series",
-                        long.units[i],
-                        long.label(first)
-                    )));
-                }
-                (Some(r), Some(c), false) => donors.push((i, r, c)),
-                _ => dropped += 1,
-            }
-        }
-        if donors.len() < 2 {
-            return Err(bad("synthetic designs need at least two never-treated units observed in every period"));
-        }
-        if t0 < 2 || t0 >= periods.len() {
-            return Err(bad("synthetic designs need at least two periods before the start and one from it"));
-        }
-        Ok(SyntheticPanel { periods, start, t0, treated, donors, dropped })
+        table.push(format!("{name:<40} {:>10.4}", w["weight"].as_f64().unwrap_or(0.0)));
     }
+}
 
-    fn weights_json(&self, long: &frikommune::ingest::long::LongSample, w: &[f64]) -> Vec<serde_json::Value> {
-        let mut rows: Vec<(usize, f64)> =
-            self.donors.iter().zip(w).filter(|(_, w)| **w > 1e-6).map(|(d, w)| (d.0, *w)).collect();
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        rows.iter().map(|(u, w)| json!({"unit": long.units[*u], "weight": w})).collect()
-    }
-
-    fn synth(
-        &self,
-        long: &frikommune::ingest::long::LongSample,
-        predictors: Vec<Predictor>,
-        conf_level: f64,
-        extra: &mut serde_json::Map<String, serde_json::Value>,
-        table: &mut Vec<String>,
-    ) -> frikommune::Result<Estimate> {
-        let sc = SyntheticControl { predictors, v: VChoice::Search };
-        let y0: Vec<&[f64]> = self.donors.iter().map(|d| d.1.as_slice()).collect();
-        let c0: Vec<&[f64]> = self.donors.iter().map(|d| d.2.as_slice()).collect();
-        let n1 = self.treated.len() as f64;
-        let y1: Vec<f64> =
-            (0..self.periods.len()).map(|s| self.treated.iter().map(|t| t.1[s]).sum::<f64>() / n1).collect();
-        let c1: Vec<f64> = (0..c0[0].len()).map(|i| self.treated.iter().map(|t| t.2[i]).sum::<f64>() / n1).collect();
-        let fit = sc.fit(&y1, &c1, &y0, &c0, self.t0).map_err(bad)?;
-        let ratios: Vec<f64> = sc
-            .placebos(&y0, &c0, self.t0)
-            .into_iter()
-            .filter_map(Result::ok)
-            .map(|r| r.ratio)
-            .filter(|r| r.is_finite())
-            .collect();
-        let p_value = placebo_p_value(fit.ratio, &ratios);
-        let (low, high) = placebo_interval(&fit.gap, self.t0, &ratios, conf_level);
-        let weights = self.weights_json(long, &fit.weights);
-        extra.insert("weights".into(), weights.clone().into());
-        extra.insert("pre_rmspe".into(), fit.pre_rmspe.into());
-        extra.insert("post_rmspe".into(), fit.post_rmspe.into());
-        extra.insert("post_pre_ratio".into(), fit.ratio.into());
-        extra.insert("n_placebos".into(), ratios.len().into());
-        extra.insert("loss".into(), fit.loss.into());
-        extra.insert(
-            "predictors".into(),
-            fit.predictor_names.iter().zip(&fit.v).map(|(n, v)| json!({"name": n, "v": v})).collect::<Vec<_>>().into(),
-        );
-        extra.insert(
-            "gap".into(),
-            self.periods
-                .iter()
-                .zip(&fit.gap)
-                .map(|(m, g)| json!({"period": period_json(long, *m), "gap": g}))
-                .collect::<Vec<_>>()
-                .into(),
-        );
-        extra.insert("dropped_units".into(), self.dropped.into());
-        table.push(String::new());
-        table.push(format!(
-            "fit         pre RMSPE {:.6}, post RMSPE {:.6}, ratio {:.3} (rank among {} placebos)",
-            fit.pre_rmspe,
-            fit.post_rmspe,
-            fit.ratio,
-            ratios.len()
-        ));
-        table.push(format!(
-            "V search    loss {:.6e} after {} evaluations from {} starts",
-            fit.loss, fit.evaluations, fit.starts
-        ));
-        table.push(format!("{:<40} {:>10}", "predictor", "v"));
-        for (n, v) in fit.predictor_names.iter().zip(&fit.v) {
-            table.push(format!("{n:<40} {v:>10.4}"));
-        }
-        table.push(format!("{:<40} {:>10}", "donor", "weight"));
-        for w in &weights {
-            table.push(format!(
-                "{:<40} {:>10.4}",
-                w["unit"].as_str().unwrap_or(""),
-                w["weight"].as_f64().unwrap_or(0.0)
-            ));
-        }
-        Ok(Estimate {
-            method: Method::Synth,
-            estimand: format!(
-                "mean gap from {} between the treated{} and the synthetic control",
-                long.label(self.start),
-                if self.treated.len() > 1 { " units' mean" } else { " unit" }
-            ),
-            interval: Interval {
-                estimate: fit.estimate,
-                se: f64::NAN,
-                ci_low: low,
-                ci_high: high,
-                conf_level,
-                p_value,
-            },
-            inference: frikommune::estimate::scm::placebo_inference(ratios.len()),
-            n_obs: self.periods.len() * (self.donors.len() + self.treated.len()),
-            n_units: self.donors.len() + self.treated.len(),
-            n_treated: self.treated.len(),
-            n_control: self.donors.len(),
-        })
-    }
-
-    fn sdid(
-        &self,
-        long: &frikommune::ingest::long::LongSample,
-        reps: usize,
-        seed: u64,
-        conf_level: f64,
-        extra: &mut serde_json::Map<String, serde_json::Value>,
-        table: &mut Vec<String>,
-    ) -> frikommune::Result<Estimate> {
-        let y: Vec<Vec<f64>> =
-            self.donors.iter().map(|d| d.1.clone()).chain(self.treated.iter().map(|t| t.1.clone())).collect();
-        let n0 = self.donors.len();
-        let fit = sdid::fit(&y, n0, self.t0, Kind::Sdid).map_err(bad)?;
-        let (se, _) = sdid::placebo_se(&y, n0, self.t0, Kind::Sdid, reps, seed).map_err(bad)?;
-        let weights = self.weights_json(long, &fit.omega);
-        let time_weights: Vec<serde_json::Value> = self.periods[..self.t0]
+fn synth_output(
+    long: &LongSample,
+    b: &Balanced,
+    params: &SynthParams,
+    extra: &mut serde_json::Map<String, serde_json::Value>,
+    table: &mut Vec<String>,
+) -> frikommune::Result<Estimate> {
+    let (f, _) = params.fit_pooled(b).map_err(bad)?;
+    let fit = &f.fit;
+    let weights = weights_json(long, b, &fit.weights);
+    extra.insert("weights".into(), weights.clone().into());
+    extra.insert("pre_rmspe".into(), fit.pre_rmspe.into());
+    extra.insert("post_rmspe".into(), fit.post_rmspe.into());
+    extra.insert("post_pre_ratio".into(), fit.ratio.into());
+    extra.insert("n_placebos".into(), f.placebo_ratios.len().into());
+    extra.insert("loss".into(), fit.loss.into());
+    extra.insert(
+        "predictors".into(),
+        fit.predictor_names.iter().zip(&fit.v).map(|(n, v)| json!({"name": n, "v": v})).collect::<Vec<_>>().into(),
+    );
+    extra.insert(
+        "gap".into(),
+        b.periods
             .iter()
-            .zip(&fit.lambda)
-            .filter(|(_, w)| **w > 1e-6)
-            .map(|(m, w)| json!({"period": period_json(long, *m), "weight": w}))
-            .collect();
-        extra.insert("weights".into(), weights.clone().into());
-        extra.insert("time_weights".into(), time_weights.clone().into());
-        extra.insert("placebo_reps".into(), reps.into());
-        extra.insert("dropped_units".into(), self.dropped.into());
-        table.push(String::new());
-        table.push(format!("{:<40} {:>10}", "unit weight", ""));
-        for w in &weights {
-            table.push(format!(
-                "{:<40} {:>10.4}",
-                w["unit"].as_str().unwrap_or(""),
-                w["weight"].as_f64().unwrap_or(0.0)
-            ));
-        }
-        table.push(format!("{:<40} {:>10}", "time weight", ""));
-        for w in &time_weights {
-            table.push(format!("{:<40} {:>10.4}", w["period"].to_string(), w["weight"].as_f64().unwrap_or(0.0)));
-        }
-        let n1 = self.treated.len();
-        Ok(Estimate {
-            method: Method::Sdid,
-            estimand: format!("synthetic difference in differences from {}", long.label(self.start)),
-            interval: Interval::normal(fit.estimate, se, conf_level),
-            inference: sdid::placebo_inference(reps, n0, n1, seed),
-            n_obs: self.periods.len() * (n0 + n1),
-            n_units: n0 + n1,
-            n_treated: n1,
-            n_control: n0,
-        })
+            .zip(&fit.gap)
+            .map(|(m, g)| json!({"period": long.period_json(*m), "gap": g}))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    extra.insert("dropped_units".into(), b.incomplete_donors.into());
+    table.push(String::new());
+    table.push(format!(
+        "fit         pre RMSPE {:.6}, post RMSPE {:.6}, ratio {:.3} (rank among {} placebos)",
+        fit.pre_rmspe,
+        fit.post_rmspe,
+        fit.ratio,
+        f.placebo_ratios.len()
+    ));
+    table.push(format!(
+        "V search    loss {:.6e} after {} evaluations from {} starts",
+        fit.loss, fit.evaluations, fit.starts
+    ));
+    table.push(format!("{:<40} {:>10}", "predictor", "v"));
+    for (n, v) in fit.predictor_names.iter().zip(&fit.v) {
+        table.push(format!("{n:<40} {v:>10.4}"));
     }
+    weights_table("donor", &weights, "unit", table);
+    let estimand = format!(
+        "mean gap from {} between the treated{} and the synthetic control",
+        long.label(f.start),
+        if b.treated.len() > 1 { " units' mean" } else { " unit" }
+    );
+    Ok(f.estimate(b, estimand))
+}
+
+fn sdid_output(
+    long: &LongSample,
+    b: &Balanced,
+    params: &SdidParams,
+    extra: &mut serde_json::Map<String, serde_json::Value>,
+    table: &mut Vec<String>,
+) -> frikommune::Result<Estimate> {
+    let f = params.fit(b).map_err(bad)?;
+    f.se.as_ref().map_err(|e| bad(e.clone()))?;
+    let weights = weights_json(long, b, &f.fit.omega);
+    let time_weights: Vec<serde_json::Value> = b.periods[..f.t0]
+        .iter()
+        .zip(&f.fit.lambda)
+        .filter(|(_, w)| **w > 1e-6)
+        .map(|(m, w)| json!({"period": long.period_json(*m), "weight": w}))
+        .collect();
+    extra.insert("weights".into(), weights.clone().into());
+    extra.insert("time_weights".into(), time_weights.clone().into());
+    extra.insert("placebo_reps".into(), params.reps.into());
+    extra.insert("dropped_units".into(), b.incomplete_donors.into());
+    table.push(String::new());
+    weights_table("unit weight", &weights, "unit", table);
+    weights_table("time weight", &time_weights, "period", table);
+    Ok(f.estimate(b, params, format!("synthetic difference in differences from {}", long.label(f.start))))
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use frikommune::pipeline::Progress;
+use frikommune::progress::Progress;
 
 use super::Output;
 

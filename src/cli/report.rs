@@ -22,13 +22,14 @@ pub struct Args {
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let bad = |m: String| Error::Design(format!("{}: {m}", args.results.display()));
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
-    let mut results: Results =
+    let results: Results =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
     let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
     let langs = super::languages(&args.lang, &results.study.languages)?;
     // Charts and every document, redrawn in the language from the results alone, staged and
     // swapped in: a failure leaves the folder as it was.
-    let summary = frikommune::pipeline::write_outputs(&mut results, &dir, &langs, &Bars::new(out))?;
+    let results = frikommune::report::for_languages(results, &langs)?;
+    let summary = frikommune::report::write_outputs(&results, &dir, &Bars::new(out))?;
     for line in summary.listing() {
         out.say(format!("wrote {line}"));
     }

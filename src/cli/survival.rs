@@ -17,7 +17,7 @@ use serde_json::json;
 use frikommune::error::Error;
 use frikommune::estimate::survival::{EventTable, KmCurve, cox, kaplan_meier, logrank};
 use frikommune::ingest::polars_io::read_text_table;
-use frikommune::pipeline::Progress as _;
+use frikommune::progress::Progress as _;
 
 use super::Output;
 

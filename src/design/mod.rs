@@ -15,6 +15,9 @@
 //! [`Design::build`]). Every exclusion is recorded with its reason so that the report can show
 //! it, and [`Design::balance`] compares treated and comparison municipalities before and after.
 
+pub mod balanced;
+pub mod long;
+
 use serde::{Deserialize, Serialize};
 
 use crate::estimate::{Sample, SampleUnit};
@@ -477,6 +480,12 @@ impl Design {
     /// The estimation sample: treated and comparison units with their observations inside the
     /// window, dropped months left out.
     pub fn sample(&self, panel: &Panel) -> Sample {
+        self.sample_with(panel, &self.comparison)
+    }
+
+    /// The sample of the treated municipalities and `comparison` (the pool, for the donors of
+    /// the synthetic designs).
+    pub fn sample_with(&self, panel: &Panel, comparison: &[Code]) -> Sample {
         let months = self.observation_months();
         let unit = |code: Code, start: Option<Month>| {
             let u = panel.unit_index(code);
@@ -487,7 +496,7 @@ impl Design {
             SampleUnit { code: code as u32, start, obs, cluster: None }
         };
         let mut units: Vec<SampleUnit> = self.treated.iter().map(|t| unit(t.code, Some(t.start))).collect();
-        units.extend(self.comparison.iter().map(|&c| unit(c, None)));
+        units.extend(comparison.iter().map(|&c| unit(c, None)));
         Sample { units, step: self.frequency.step().unwrap_or(1) }
     }
 

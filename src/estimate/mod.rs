@@ -15,6 +15,7 @@ pub mod scm;
 pub mod sdid;
 pub mod survival;
 pub mod synth;
+pub mod synthetic;
 pub mod twfe;
 
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,6 @@
 
 pub mod cases;
 pub mod dream;
-pub mod long;
 pub mod numbers;
 mod panel;
 pub mod periods;

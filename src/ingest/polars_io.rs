@@ -181,9 +181,16 @@ pub fn parquet_case_slices(
     Ok(())
 }
 
+/// One column of a typed table to write, independent of polars' own types.
+pub enum TypedColumn {
+    Text(Vec<String>),
+    Float(Vec<f64>),
+    Int(Vec<i64>),
+}
+
 /// A typed table as Parquet bytes (zstd-compressed, as polars writes by default).
-pub fn parquet_bytes(columns: Vec<(&str, crate::results::csv::Column)>) -> Result<Vec<u8>, String> {
-    use crate::results::csv::Column as C;
+pub fn parquet_bytes(columns: Vec<(&str, TypedColumn)>) -> Result<Vec<u8>, String> {
+    use TypedColumn as C;
     let columns: Vec<Column> = columns
         .into_iter()
         .map(|(name, c)| match c {

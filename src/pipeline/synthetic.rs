@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 
 use crate::design::Design;
-use crate::estimate::scm::{PlaceboRun, Predictor, SyntheticControl, VChoice, placebo_interval, placebo_p_value};
-use crate::estimate::sdid::{self, Kind};
-use crate::estimate::{Estimate, Method};
-use crate::inference::Interval;
+use crate::design::balanced::Balanced;
+use crate::estimate::Estimate;
+use crate::estimate::scm::{PlaceboRun, Predictor, SyntheticControl, VChoice, placebo_p_value};
+use crate::estimate::synthetic::{SdidParams, SynthFit, SynthParams};
 use crate::ingest::Panel;
 use crate::period::Month;
 use crate::registry::Code;
@@ -30,49 +30,29 @@ pub(super) struct Synthetic<T> {
     pub problems: Vec<String>,
 }
 
-struct Matrix {
-    periods: Vec<Month>,
-    donors: Vec<Code>,
-    donor_rows: Vec<Vec<f64>>,
-    /// Treated municipalities with a complete series: code, start, row.
-    treated: Vec<(Code, Month, Vec<f64>)>,
-    problems: Vec<String>,
-}
-
-fn matrix(study: &Study, panel: &Panel, design: &Design) -> Matrix {
-    let periods: Vec<Month> = design.observation_months();
-    let row = |code: Code| -> Option<Vec<f64>> {
-        let u = panel.unit_index(code)?;
-        periods.iter().map(|m| panel.value(&design.outcome, u, *m)).collect()
-    };
-    let mut donors = Vec::new();
-    let mut donor_rows = Vec::new();
-    for &c in &design.pool {
-        if let Some(r) = row(c) {
-            donors.push(c);
-            donor_rows.push(r);
-        }
-    }
+/// The balanced matrix of the design's treated municipalities and donors, and what it left out
+/// in words.
+fn matrix(study: &Study, panel: &Panel, design: &Design, covariates: &[String]) -> (Balanced, Vec<String>) {
+    let b = Balanced::from_design(study, panel, design, covariates);
     let mut problems = Vec::new();
-    if donors.len() < design.pool.len() {
+    if b.incomplete_donors > 0 {
         problems.push(format!(
             "synthetic designs: {} of {} eligible municipalities lack data in some month of the window and are not donors",
-            design.pool.len() - donors.len(),
+            b.incomplete_donors,
             design.pool.len()
         ));
     }
-    let mut treated = Vec::new();
-    for t in &design.treated {
-        match row(t.code) {
-            Some(r) => treated.push((t.code, t.start, r)),
-            None => problems.push(format!(
-                "synthetic designs: {} {} lacks data in some month of the window and is left out",
-                t.code,
-                study.registry.name(t.code)
-            )),
-        }
+    for &code in &b.incomplete_treated {
+        problems.push(format!(
+            "synthetic designs: {code} {} lacks data in some month of the window and is left out",
+            study.registry.name(code as Code)
+        ));
     }
-    Matrix { periods, donors, donor_rows, treated, problems }
+    (b, problems)
+}
+
+fn codes(rows: &[crate::design::balanced::Row]) -> Vec<Code> {
+    rows.iter().map(|r| r.id as Code).collect()
 }
 
 /// Is a value shown, or suppressed because fewer than `min_cell` persons are behind it (summed
@@ -100,15 +80,12 @@ fn weights_of(study: &Study, codes: &[Code], w: &[f64]) -> Vec<UnitWeight> {
     out
 }
 
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
-}
-
 /// Synthetic control per treated municipality and pooled.
 pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthResult> {
     let trial = &study.trials[design.trial];
-    let m = matrix(study, panel, design);
-    let mut problems = m.problems.clone();
+    let predictors = trial.comparison.predictors.clone();
+    let covariates = Predictor::covariates(&predictors);
+    let (m, mut problems) = matrix(study, panel, design, &covariates);
     let fail = |mut problems: Vec<String>, why: String| {
         problems.push(format!("synthetic control: {why}"));
         Synthetic { result: None, estimate: None, weights: Vec::new(), problems }
@@ -116,37 +93,24 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
     if m.treated.is_empty() || m.donors.len() < 2 {
         return fail(problems, "needs a treated municipality and at least two donors with complete series".into());
     }
-    let predictors = trial.comparison.predictors.clone();
-    let covariates = Predictor::covariates(&predictors);
-    let cov_of = |code: Code| -> Vec<f64> {
-        covariates.iter().map(|c| design.variable(study, panel, code, c).unwrap_or(f64::NAN)).collect()
-    };
-    let donor_cov: Vec<Vec<f64>> = m.donors.iter().map(|&c| cov_of(c)).collect();
-    let y0: Vec<&[f64]> = m.donor_rows.iter().map(Vec::as_slice).collect();
-    let c0: Vec<&[f64]> = donor_cov.iter().map(Vec::as_slice).collect();
-    let sc = SyntheticControl {
-        predictors,
-        v: match &trial.comparison.v {
-            Some(v) => VChoice::Fixed(v.clone()),
-            None => VChoice::Search,
+    let donors = codes(&m.donors);
+    let params = SynthParams {
+        control: SyntheticControl {
+            predictors,
+            v: match &trial.comparison.v {
+                Some(v) => VChoice::Fixed(v.clone()),
+                None => VChoice::Search,
+            },
         },
+        conf_level: study.conf_level,
     };
-    let t0_of = |start: Month| m.periods.iter().filter(|p| **p < start).count();
+    let sc = &params.control;
+    let (y0, c0) = m.donor_slices();
     // Placebo runs per start month, shared by the treated municipalities with that start.
     let mut placebos: BTreeMap<Month, Vec<PlaceboRun>> = BTreeMap::new();
-    let mut placebo_runs = |start: Month| -> Vec<PlaceboRun> {
-        placebos
-            .entry(start)
-            .or_insert_with(|| sc.placebos(&y0, &c0, t0_of(start)).into_iter().filter_map(Result::ok).collect())
-            .clone()
-    };
-    let conf = study.conf_level;
     let mut fit_unit = |unit: Option<Code>, name: String, start: Month, y1: &[f64], c1: &[f64], codes: &[Code]| {
-        let t0 = t0_of(start);
-        let fit = sc.fit(y1, c1, &y0, &c0, t0)?;
-        let runs = placebo_runs(start);
-        let ratios: Vec<f64> = runs.iter().map(|r| r.ratio).filter(|r| r.is_finite()).collect();
-        let (low, high) = placebo_interval(&fit.gap, t0, &ratios, conf);
+        let runs = placebos.entry(start).or_insert_with(|| params.placebos(&m, start)).clone();
+        let f: SynthFit = params.fit(&m, y1, c1, start, &runs)?;
         let treated = m
             .periods
             .iter()
@@ -157,56 +121,60 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
             unit,
             name,
             start,
-            weights: weights_of(study, &m.donors, &fit.weights),
-            v: fit.v.clone(),
-            loss: fit.loss,
-            evaluations: fit.evaluations,
-            pre_rmspe: fit.pre_rmspe,
-            post_rmspe: fit.post_rmspe,
-            post_pre_ratio: fit.ratio,
-            estimate: fit.estimate,
-            p_value: placebo_p_value(fit.ratio, &ratios),
-            ci_low: finite(low),
-            ci_high: finite(high),
-            n_placebos: ratios.len(),
+            weights: weights_of(study, &donors, &f.fit.weights),
+            v: f.fit.v.clone(),
+            loss: f.fit.loss,
+            evaluations: f.fit.evaluations,
+            pre_rmspe: f.fit.pre_rmspe,
+            post_rmspe: f.fit.post_rmspe,
+            post_pre_ratio: f.fit.ratio,
+            estimate: f.fit.estimate,
+            p_value: f.p_value,
+            ci_low: f.ci_low,
+            ci_high: f.ci_high,
+            n_placebos: f.placebo_ratios.len(),
             treated,
-            synthetic: fit.synthetic.clone(),
+            synthetic: f.fit.synthetic.clone(),
         };
-        Ok::<_, String>((unit_result, fit, runs))
+        Ok::<_, String>((unit_result, f, runs))
     };
 
     let mut units = Vec::new();
-    for (code, start, row) in &m.treated {
-        match fit_unit(Some(*code), study.registry.name(*code).to_string(), *start, row, &cov_of(*code), &[*code]) {
+    for row in &m.treated {
+        let (code, start) = (row.id as Code, row.start.expect("treated rows have a start"));
+        match fit_unit(Some(code), study.registry.name(code).to_string(), start, &row.values, &row.covariates, &[code])
+        {
             Ok((u, _, _)) => units.push(u),
-            Err(e) => problems.push(format!("synthetic control for {}: {e}", study.registry.name(*code))),
+            Err(e) => problems.push(format!("synthetic control for {}: {e}", study.registry.name(code))),
         }
     }
     // Pooled: the treated municipalities' mean series, started at the earliest start.
-    let n1 = m.treated.len() as f64;
-    let start = m.treated.iter().map(|t| t.1).min().expect("non-empty");
-    let pooled_row: Vec<f64> =
-        (0..m.periods.len()).map(|s| m.treated.iter().map(|t| t.2[s]).sum::<f64>() / n1).collect();
-    let treated_codes: Vec<Code> = m.treated.iter().map(|t| t.0).collect();
-    let pooled_cov: Vec<f64> = {
-        let covs: Vec<Vec<f64>> = treated_codes.iter().map(|&c| cov_of(c)).collect();
-        (0..covariates.len()).map(|i| covs.iter().map(|c| c[i]).sum::<f64>() / n1).collect()
-    };
+    let start = m.start().expect("non-empty");
+    let (pooled_row, pooled_cov) = m.treated_mean();
+    let treated_codes = codes(&m.treated);
     let group_name = study.trials[design.trial].name.clone();
     let (pooled, pooled_fit, runs) = match fit_unit(None, group_name, start, &pooled_row, &pooled_cov, &treated_codes) {
         Ok(x) => x,
         Err(e) => return fail(problems, e),
     };
-    let t0 = t0_of(start);
+    let t0 = pooled_fit.t0;
+    let pooled_fit_estimate = pooled_fit.estimate(
+        &m,
+        format!(
+            "mean gap over the post window between the treated municipalities' mean and its synthetic control (start {})",
+            start
+        ),
+    );
+    let pooled_fit = pooled_fit.fit;
 
     // Placebo-in-time: the pooled start moved back by half the pre-period, using only months
     // before the real start, ranked among the donors' placebos at that fake start.
     let placebo_in_time = {
         let fake = start.plus(-((design.pre_months / 2).max(1) as i32));
-        let t0_fake = t0_of(fake);
+        let t0_fake = m.t0(fake);
         if t0_fake >= 2 && t0 > t0_fake {
             let cut = |r: &[f64]| r[..t0].to_vec();
-            let y0_cut: Vec<Vec<f64>> = m.donor_rows.iter().map(|r| cut(r)).collect();
+            let y0_cut: Vec<Vec<f64>> = m.donors.iter().map(|r| cut(&r.values)).collect();
             let y0_cut_ref: Vec<&[f64]> = y0_cut.iter().map(Vec::as_slice).collect();
             match sc.fit(&cut(&pooled_row), &pooled_cov, &y0_cut_ref, &c0, t0_fake) {
                 Ok(f) => {
@@ -238,14 +206,14 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
     // Leave-one-out: each donor with weight refitted away.
     let leave_one_out: Vec<LeaveOneOut> = {
         use rayon::prelude::*;
-        let used: Vec<usize> = (0..m.donors.len()).filter(|&j| pooled_fit.weights[j] > 1e-6).collect();
+        let used: Vec<usize> = (0..donors.len()).filter(|&j| pooled_fit.weights[j] > 1e-6).collect();
         used.par_iter()
             .filter_map(|&j| {
                 let y: Vec<&[f64]> = (0..y0.len()).filter(|&i| i != j).map(|i| y0[i]).collect();
                 let c: Vec<&[f64]> = (0..c0.len()).filter(|&i| i != j).map(|i| c0[i]).collect();
                 sc.fit(&pooled_row, &pooled_cov, &y, &c, t0).ok().map(|f| LeaveOneOut {
-                    dropped: m.donors[j],
-                    name: study.registry.name(m.donors[j]).to_string(),
+                    dropped: donors[j],
+                    name: study.registry.name(donors[j]).to_string(),
                     estimate: f.estimate,
                     pre_rmspe: f.pre_rmspe,
                 })
@@ -256,43 +224,24 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
     let placebo_gaps: Vec<PlaceboGap> = runs
         .iter()
         .map(|r| PlaceboGap {
-            unit: m.donors[r.donor],
+            unit: donors[r.donor],
             pre_rmspe: r.pre_rmspe,
             post_pre_ratio: r.ratio,
             gap: r
                 .gap
                 .iter()
                 .zip(&m.periods)
-                .map(|(g, p)| shown(study, panel, &design.outcome, &[m.donors[r.donor]], *p).then_some(*g))
+                .map(|(g, p)| shown(study, panel, &design.outcome, &[donors[r.donor]], *p).then_some(*g))
                 .collect(),
         })
         .collect();
-    let estimate = Estimate {
-        method: Method::Synth,
-        estimand: format!(
-            "mean gap over the post window between the treated municipalities' mean and its synthetic control (start {})",
-            start
-        ),
-        interval: Interval {
-            estimate: pooled.estimate,
-            se: f64::NAN,
-            ci_low: pooled.ci_low.unwrap_or(f64::NAN),
-            ci_high: pooled.ci_high.unwrap_or(f64::NAN),
-            conf_level: conf,
-            p_value: pooled.p_value,
-        },
-        inference: crate::estimate::scm::placebo_inference(pooled.n_placebos),
-        n_obs: m.periods.len() * (m.donors.len() + m.treated.len()),
-        n_units: m.donors.len() + m.treated.len(),
-        n_treated: m.treated.len(),
-        n_control: m.donors.len(),
-    };
-    let weights = m.donors.iter().copied().zip(pooled_fit.weights.iter().copied()).collect();
+    let estimate = pooled_fit_estimate;
+    let weights = donors.iter().copied().zip(pooled_fit.weights.iter().copied()).collect();
     Synthetic {
         result: Some(SynthResult {
             predictors: pooled_fit.predictor_names.clone(),
             periods: m.periods.clone(),
-            donors: m.donors.clone(),
+            donors,
             pooled,
             units,
             placebos: placebo_gaps,
@@ -308,8 +257,7 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
 /// Synthetic difference in differences on the treated municipalities as one block started at
 /// the earliest start, with the placebo standard error.
 pub(super) fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SdidResult> {
-    let m = matrix(study, panel, design);
-    let mut problems = m.problems.clone();
+    let (m, mut problems) = matrix(study, panel, design, &[]);
     let fail = |mut problems: Vec<String>, why: String| {
         problems.push(format!("synthetic difference in differences: {why}"));
         Synthetic { result: None, estimate: None, weights: Vec::new(), problems }
@@ -317,58 +265,44 @@ pub(super) fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<S
     if m.treated.is_empty() || m.donors.len() < 2 {
         return fail(problems, "needs a treated municipality and at least two donors with complete series".into());
     }
-    let start = m.treated.iter().map(|t| t.1).min().expect("non-empty");
-    let t0 = m.periods.iter().filter(|p| **p < start).count();
-    let (n0, n1) = (m.donors.len(), m.treated.len());
-    let y: Vec<Vec<f64>> = m.donor_rows.iter().cloned().chain(m.treated.iter().map(|t| t.2.clone())).collect();
-    let fit = match sdid::fit(&y, n0, t0, Kind::Sdid) {
+    let params = SdidParams { reps: study.sdid_reps as usize, seed: study.seed, conf_level: study.conf_level };
+    let f = match params.fit(&m) {
         Ok(f) => f,
         Err(e) => return fail(problems, e),
     };
-    let reps = study.sdid_reps as usize;
-    let se = match sdid::placebo_se(&y, n0, t0, Kind::Sdid, reps, study.seed) {
-        Ok((se, _)) => se,
-        Err(e) => {
-            problems.push(format!("synthetic difference in differences: {e}"));
-            f64::NAN
-        }
-    };
-    let staggered = m.treated.iter().any(|t| t.1 != start);
-    if staggered {
+    if let Err(e) = &f.se {
+        problems.push(format!("synthetic difference in differences: {e}"));
+    }
+    let start = f.start;
+    if f.staggered {
         problems.push(format!(
             "synthetic difference in differences treats every participant as started in {} (the earliest start)",
             start
         ));
     }
-    let treated_codes: Vec<Code> = m.treated.iter().map(|t| t.0).collect();
-    let mean_row: Vec<f64> =
-        (0..m.periods.len()).map(|s| m.treated.iter().map(|t| t.2[s]).sum::<f64>() / n1 as f64).collect();
-    let weighted: Vec<f64> =
-        (0..m.periods.len()).map(|s| fit.omega.iter().zip(&m.donor_rows).map(|(w, r)| w * r[s]).sum()).collect();
-    let shift: f64 = fit.lambda.iter().enumerate().map(|(s, l)| l * (mean_row[s] - weighted[s])).sum();
-    let interval = Interval::normal(fit.estimate, se, study.conf_level);
-    let estimate = Estimate {
-        method: Method::Sdid,
-        estimand: format!(
+    let estimate = f.estimate(
+        &m,
+        &params,
+        format!(
             "synthetic difference in differences: unit- and time-weighted double difference, treated municipalities' mean from {}",
             start
         ),
-        interval,
-        inference: sdid::placebo_inference(reps, n0, n1, study.seed),
-        n_obs: m.periods.len() * (n0 + n1),
-        n_units: n0 + n1,
-        n_treated: n1,
-        n_control: n0,
-    };
+    );
+    let donors = codes(&m.donors);
+    let treated_codes = codes(&m.treated);
+    let (mean_row, _) = m.treated_mean();
+    let weighted: Vec<f64> =
+        (0..m.periods.len()).map(|s| f.fit.omega.iter().zip(&m.donors).map(|(w, r)| w * r.values[s]).sum()).collect();
+    let shift: f64 = f.fit.lambda.iter().enumerate().map(|(s, l)| l * (mean_row[s] - weighted[s])).sum();
     let result = SdidResult {
         start,
-        estimate: fit.estimate,
-        se,
-        reps,
-        weights: weights_of(study, &m.donors, &fit.omega),
-        time_weights: m.periods[..t0]
+        estimate: f.fit.estimate,
+        se: f.se.clone().unwrap_or(f64::NAN),
+        reps: params.reps,
+        weights: weights_of(study, &donors, &f.fit.omega),
+        time_weights: m.periods[..f.t0]
             .iter()
-            .zip(&fit.lambda)
+            .zip(&f.fit.lambda)
             .filter(|(_, w)| **w > 1e-6)
             .map(|(p, w)| TimeWeight { period: *p, weight: *w })
             .collect(),
@@ -384,7 +318,7 @@ pub(super) fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<S
     Synthetic {
         result: Some(result),
         estimate: Some(estimate),
-        weights: m.donors.iter().copied().zip(fit.omega.iter().copied()).collect(),
+        weights: donors.iter().copied().zip(f.fit.omega.iter().copied()).collect(),
         problems,
     }
 }

@@ -2,28 +2,29 @@
 //!
 //! `results.json`, `results.csv` and `report.pdf` are renderings of the same results; none of
 //! them re-estimates anything, so `frikommune report results.json` can re-render at any time.
+//! [`write_outputs`] writes them all, with the charts, into one folder swapped in atomically.
 
 mod pdf;
 mod pixi;
 pub mod typst_world;
 mod view;
 mod web;
+mod write;
 
+use crate::charts::Drawn;
 use crate::results::Results;
 use crate::study::Lang;
 
 pub use pdf::PdfReport;
 pub use pixi::PixiReport;
 pub use web::{HtmlReport, MarkdownReport, escape_markdown};
+pub use write::{RunSummary, for_languages, write_outputs};
 
-/// Bytes of the charts a document embeds, by their path relative to the output folder.
-pub type ChartFiles = Vec<(String, Vec<u8>)>;
-
-/// One output format.
+/// One output format: a rendering of the results and the charts drawn for its language.
 pub trait Exporter {
     /// File name inside the output folder.
     fn file_name(&self) -> String;
-    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String>;
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String>;
 }
 
 /// `results.json`: the full model, pretty-printed, stable key order.
@@ -34,7 +35,7 @@ impl Exporter for JsonExport {
         "results.json".into()
     }
 
-    fn render(&self, results: &Results, _: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, String> {
         let mut out = serde_json::to_vec_pretty(results).map_err(|e| e.to_string())?;
         out.push(b'\n');
         Ok(out)
@@ -49,7 +50,7 @@ impl Exporter for CsvExport {
         "results.csv".into()
     }
 
-    fn render(&self, results: &Results, _: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, String> {
         crate::results::csv::render(results)
     }
 }
@@ -62,7 +63,7 @@ impl Exporter for ParquetExport {
         "results.parquet".into()
     }
 
-    fn render(&self, results: &Results, _: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, String> {
         crate::ingest::polars_io::parquet_bytes(crate::results::csv::table(results))
     }
 }

@@ -1,6 +1,7 @@
 //! `report.pdf`: the full report, typeset by typst from `template.typ`.
 
-use super::{ChartFiles, Exporter, typst_world, view};
+use super::{Exporter, typst_world, view};
+use crate::charts::Drawn;
 use crate::results::Results;
 use crate::study::Lang;
 
@@ -15,15 +16,15 @@ impl Exporter for PdfReport {
         "report.pdf".into()
     }
 
-    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
         Ok(self.typeset(results, charts)?.pdf)
     }
 }
 
 impl PdfReport {
     /// Typesets the report; the page texts let tests check what a reader sees.
-    pub fn typeset(&self, results: &Results, charts: &ChartFiles) -> Result<typst_world::Typeset, String> {
-        let data = view::report(results, self.lang);
-        typst_world::typeset_view(TEMPLATE, &data, charts, &format!("frikommune/{}", results.study.name))
+    pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, String> {
+        let data = view::report(results, charts, self.lang);
+        typst_world::typeset_view(TEMPLATE, &data, &charts.files, &format!("frikommune/{}", results.study.name))
     }
 }

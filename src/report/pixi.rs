@@ -5,11 +5,15 @@
 
 use serde_json::{Value, json};
 
-use super::{ChartFiles, Exporter, typst_world, view};
-use crate::findings::{Caveat, Finding, Verdict, wording};
+use super::{Exporter, typst_world, view};
+use crate::charts::Drawn;
+use crate::charts::plan::Slot;
+use crate::findings::wording as sentences;
+use crate::findings::{Caveat, Finding, Verdict};
 use crate::locale;
 use crate::results::Results;
 use crate::study::Lang;
+use crate::wording;
 
 const TEMPLATE: &str = include_str!("pixi.typ");
 
@@ -27,15 +31,15 @@ impl Exporter for PixiReport {
         "pixi.pdf".into()
     }
 
-    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
         Ok(self.typeset(results, charts)?.pdf)
     }
 }
 
 impl PixiReport {
-    pub fn typeset(&self, results: &Results, charts: &ChartFiles) -> Result<typst_world::Typeset, String> {
-        let data = pixi(results, self.lang);
-        typst_world::typeset_view(TEMPLATE, &data, charts, &format!("frikommune/{}-pixi", results.study.name))
+    pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, String> {
+        let data = pixi(results, charts, self.lang);
+        typst_world::typeset_view(TEMPLATE, &data, &charts.files, &format!("frikommune/{}-pixi", results.study.name))
     }
 }
 
@@ -64,7 +68,7 @@ fn strongest<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<&'a Find
     })
 }
 
-fn pixi(r: &Results, lang: Lang) -> Value {
+fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
     let da = lang == Lang::Da;
     let s = &r.study;
     let name_of = |key: &str| {
@@ -101,7 +105,7 @@ fn pixi(r: &Results, lang: Lang) -> Value {
     let mut networks: Vec<String> = r.trials.iter().map(|t| t.network.clone()).filter(|n| !n.is_empty()).collect();
     networks.dedup();
     let resume = wording::text(
-        "pixi_resume",
+        "pixi_resume_text",
         lang,
         &[
             ("trials", r.trials.len().to_string()),
@@ -111,9 +115,9 @@ fn pixi(r: &Results, lang: Lang) -> Value {
         ],
     );
     let named_themes: Vec<&String> = themes.iter().filter(|t| !t.is_empty()).collect();
-    let mut background = wording::text("pixi_background", lang, &[]);
+    let mut background = wording::text("pixi_background_text", lang, &[]);
     if !named_themes.is_empty() {
-        let key = if named_themes.len() == 1 { "pixi_theme" } else { "pixi_themes" };
+        let key = if named_themes.len() == 1 { "pixi_theme_one" } else { "pixi_themes" };
         background.push(' ');
         background.push_str(&wording::text(
             key,
@@ -129,18 +133,18 @@ fn pixi(r: &Results, lang: Lang) -> Value {
     let savings_theme = |sv: &crate::results::SavingsResult| {
         sv.components.first().and_then(|c| c.split_once('.')).map(|(t, _)| theme_of(t)).unwrap_or_default()
     };
-    let mut bullets: Vec<String> = r.savings.iter().filter_map(|sv| wording::savings_sentence(sv, lang)).collect();
+    let mut bullets: Vec<String> = r.savings.iter().filter_map(|sv| sentences::savings_sentence(sv, lang)).collect();
     let mut used = Vec::new();
     for theme in &themes {
         if let Some(f) = strongest(r.findings.iter().filter(|f| &theme_of(&f.trial) == theme)) {
-            bullets.push(wording::sentence(r, f, lang));
+            bullets.push(sentences::sentence(r, f, lang));
             used.push(f.analysis.clone());
         }
     }
     let mut rest: Vec<&Finding> = r.findings.iter().filter(|f| !used.contains(&f.analysis)).collect();
     while bullets.len() < MAX_BULLETS - 1 && !rest.is_empty() {
         let Some(f) = strongest(rest.iter().copied()) else { break };
-        bullets.push(wording::sentence(r, f, lang));
+        bullets.push(sentences::sentence(r, f, lang));
         rest.retain(|x| x.analysis != f.analysis);
     }
     bullets.truncate(MAX_BULLETS - 1);
@@ -164,36 +168,45 @@ fn pixi(r: &Results, lang: Lang) -> Value {
             let (key_number, key_label, chart, alt) = match (saving, top) {
                 (Some(sv), _) => {
                     let total = sv.total.as_ref().expect("filtered");
-                    let level = locale::number(100.0 * sv.conf_level, 0, lang);
+                    let i = r.savings.iter().position(|x| std::ptr::eq(x, sv)).unwrap_or_default();
+                    let chart = charts.get(Slot::Spending(i));
+                    let interval = wording::text(
+                        "pixi_key_interval",
+                        lang,
+                        &[
+                            wording::level(sv.conf_level, lang),
+                            ("lo", locale::money(total.ci_low, lang)),
+                            ("hi", locale::money(total.ci_high, lang)),
+                        ],
+                    );
                     (
                         locale::money(total.savings, lang),
-                        format!(
-                            "{} · {level} %: {} – {}",
-                            if da { &sv.name } else { &sv.name_en },
-                            locale::money(total.ci_low, lang),
-                            locale::money(total.ci_high, lang)
-                        ),
-                        sv.chart.as_ref().map(|c| format!("/{}", c.png)),
-                        sv.chart.as_ref().map(|c| c.alt.clone()),
+                        format!("{} · {interval}", if da { &sv.name } else { &sv.name_en }),
+                        chart.map(|c| format!("/{}", c.png)),
+                        chart.map(|c| c.alt.clone()),
                     )
                 }
                 (None, Some(f)) => {
-                    let a = r.analyses.iter().find(|a| a.id == f.analysis);
+                    let a = r.analyses.iter().position(|a| a.id == f.analysis);
                     let o = r.outcomes.iter().find(|o| o.key == f.outcome);
                     let unit = o.map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
                     let d = locale::decimals(unit);
-                    let duration = r.durations.iter().find(|d| crate::findings::duration_outcome(&d.key) == f.analysis);
+                    let duration =
+                        r.durations.iter().position(|d| crate::findings::duration_outcome(&d.key) == f.analysis);
                     let chart = a
-                        .and_then(|a| a.synth_chart.as_ref().or(a.chart.as_ref()))
-                        .or_else(|| duration.and_then(|d| d.chart.as_ref()));
+                        .and_then(|i| charts.get(Slot::Synth(i)).or(charts.get(Slot::Trend(i))))
+                        .or_else(|| duration.and_then(|i| charts.get(Slot::Durations(i))));
                     let absolute =
                         format!("{} {}", locale::signed(f.estimate, d, lang), locale::difference_unit(unit, lang));
                     let label = o.map(|o| if da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_default();
-                    let interval = format!(
-                        "{} %: {} – {}",
-                        locale::number(100.0 * f.conf_level, 0, lang),
-                        locale::signed(f.ci_low, d, lang),
-                        locale::signed(f.ci_high, d, lang)
+                    let interval = wording::text(
+                        "pixi_key_interval",
+                        lang,
+                        &[
+                            wording::level(f.conf_level, lang),
+                            ("lo", locale::signed(f.ci_low, d, lang)),
+                            ("hi", locale::signed(f.ci_high, d, lang)),
+                        ],
                     );
                     // A policymaker reads "−12 %" more readily than "−14,3 antal": the relative
                     // figure leads where there is one, the effect in the outcome's unit follows.
@@ -216,9 +229,9 @@ fn pixi(r: &Results, lang: Lang) -> Value {
                 "key_number": key_number,
                 "key_label": key_label,
                 "findings": findings.iter().map(|f| json!({
-                    "label": wording::verdict_label(f.verdict, lang),
+                    "label": sentences::verdict_label(f.verdict, lang),
                     "verdict": f.verdict,
-                    "sentence": wording::sentence(r, f, lang),
+                    "sentence": sentences::sentence(r, f, lang),
                 })).collect::<Vec<_>>(),
                 "more": more,
                 "chart": chart,
@@ -257,7 +270,7 @@ fn pixi(r: &Results, lang: Lang) -> Value {
                     | Caveat::CompletedSpells { .. }
                     | Caveat::Provisional { .. }
             ) {
-                let text = wording::caveat(r, c, lang);
+                let text = sentences::caveat(r, f, c, lang);
                 if !caveats.contains(&text) {
                     caveats.push(text);
                 }
@@ -282,14 +295,18 @@ fn pixi(r: &Results, lang: Lang) -> Value {
             })
         })
         .collect();
-    let strings: serde_json::Map<String, Value> =
-        locale::table(lang).into_iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let strings = wording::strings(lang, s.conf_level, view::study_frequency(r));
     json!({
         "lang": if da { "da" } else { "en" },
         "title": if da { &s.title } else { &s.title_en },
-        "notice": s.synthetic.then(|| locale::t("synthetic_notice", lang).to_string()),
+        "notice": s.synthetic.then(|| wording::t("synthetic_notice", lang).to_string()),
         "networks": networks.join(" · "),
-        "data_period": format!("{} – {}", locale::month(s.data_months.first, lang), locale::month(s.data_months.last, lang)),
+        "data_period": locale::period_span(
+            s.data_months.first,
+            s.data_months.last,
+            view::study_frequency(r).unwrap_or_default(),
+            lang
+        ),
         "t": strings,
         "resume": resume,
         "background": background,
@@ -298,7 +315,7 @@ fn pixi(r: &Results, lang: Lang) -> Value {
         "method": wording::text(
             "pixi_method",
             lang,
-            &[("level", locale::number(100.0 * s.conf_level, 0, lang)), ("synth", synth_note(r, lang))],
+            &[wording::level(s.conf_level, lang), ("synth", synth_note(r, lang))],
         ),
         "caveats": caveats,
         "trials": trials,

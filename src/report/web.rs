@@ -10,7 +10,8 @@
 
 use minijinja::{AutoEscape, Environment, Error, State, Value, escape_formatter, value::ValueKind};
 
-use super::{ChartFiles, Exporter, view};
+use super::{Exporter, view};
+use crate::charts::Drawn;
 use crate::results::Results;
 use crate::study::Lang;
 
@@ -43,8 +44,11 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-fn environment(charts: &ChartFiles) -> Environment<'static> {
+fn environment(charts: &Drawn) -> Environment<'static> {
     let mut env = Environment::new();
+    // A template that prints a value the view does not give fails to render (instead of printing
+    // nothing); `{% if x %}` on a missing value stays allowed.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::Custom("markdown") }
     });
@@ -62,6 +66,7 @@ fn environment(charts: &ChartFiles) -> Environment<'static> {
     });
     // `svg(path)`: the chart at `/charts/x.png` as an SVG data URI.
     let svgs: Vec<(String, String)> = charts
+        .files
         .iter()
         .filter(|(p, _)| p.ends_with(".svg"))
         .map(|(p, b)| (p.clone(), format!("data:image/svg+xml;base64,{}", base64(b))))
@@ -80,12 +85,12 @@ fn render(
     template: &'static str,
     name: &'static str,
     results: &Results,
-    charts: &ChartFiles,
+    charts: &Drawn,
     lang: Lang,
 ) -> Result<Vec<u8>, String> {
     let mut env = environment(charts);
     env.add_template(name, template).map_err(|e| e.to_string())?;
-    let data = view::report(results, lang);
+    let data = view::report(results, charts, lang);
     let text = env.get_template(name).and_then(|t| t.render(&data)).map_err(|e| format!("{e:#}"))?;
     Ok(text.into_bytes())
 }
@@ -99,7 +104,7 @@ impl Exporter for HtmlReport {
         "report.html".into()
     }
 
-    fn render(&self, results: &Results, charts: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
         render(HTML, "report.html", results, charts, self.lang)
     }
 }
@@ -113,9 +118,9 @@ impl Exporter for MarkdownReport {
         "report.md".into()
     }
 
-    fn render(&self, results: &Results, _charts: &ChartFiles) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
         // Markdown links the chart files; it needs no data URIs.
-        render(MARKDOWN, "report.md", results, &Vec::new(), self.lang)
+        render(MARKDOWN, "report.md", results, charts, self.lang)
     }
 }
 

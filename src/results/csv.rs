@@ -1,13 +1,9 @@
 //! `results.csv`: one tidy row per estimate, for spreadsheets and R/Stata/Python.
 
 use super::Results;
-
-/// One column of the estimates table.
-pub enum Column {
-    Text(Vec<String>),
-    Float(Vec<f64>),
-    Int(Vec<i64>),
-}
+/// One column of the estimates table (the polars adapter's typed column, so the same table
+/// writes as CSV here and as Parquet there).
+pub use crate::ingest::polars_io::TypedColumn as Column;
 
 impl Column {
     fn cell(&self, row: usize) -> String {

@@ -6,8 +6,11 @@
 //! fixed order) and no timestamps are stored, so identical inputs give byte-identical files.
 
 pub mod csv;
+pub mod findings;
 
 use serde::{Deserialize, Serialize};
+
+pub use findings::{Caveat, Finding, Verdict};
 
 use crate::design::{BalanceRow, Exclusion, MatchPair, TreatedUnit};
 use crate::estimate::Estimate;
@@ -37,7 +40,7 @@ pub struct Results {
     pub durations: Vec<DurationResult>,
     /// What each analysis lets an evaluator say: verdict, adjusted p-values, caveats.
     #[serde(default)]
-    pub findings: Vec<crate::findings::Finding>,
+    pub findings: Vec<Finding>,
     /// The forest plot of the findings.
     #[serde(default)]
     pub forest_chart: Option<ChartFiles>,

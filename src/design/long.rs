@@ -1,5 +1,6 @@
-//! Any long panel (one row per unit and period) → an estimation [`Sample`], for ad hoc use
-//! (`frikommune estimate`) and for reference checks on published data such as mpdta.
+//! Any long panel (one row per unit and period, read as text by [`crate::ingest::polars_io`]) →
+//! an estimation [`Sample`] with its treatment, for ad hoc use (`frikommune estimate`) and for
+//! reference checks on published data such as mpdta.
 //!
 //! Units get dense ids in sorted order and periods are ranked: numbers numerically, then ISO or
 //! `YYYYMmm` months, then text; rank r becomes the month `ORIGIN + r`, so any ordered period
@@ -8,8 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::polars_io::TextTable;
 use crate::estimate::{Sample, SampleUnit};
+use crate::ingest::polars_io::TextTable;
 use crate::period::Month;
 
 /// Who is treated.
@@ -34,6 +35,9 @@ pub struct LongSpec<'a> {
 
 pub struct LongSample {
     pub sample: Sample,
+    /// The unit and period columns the sample was read from.
+    pub unit_column: String,
+    pub time_column: String,
     /// Period labels in rank order.
     pub periods: Vec<String>,
     /// Unit labels; unit `code` i of the sample is `units[i]`.
@@ -55,6 +59,58 @@ impl LongSample {
     /// The input's label of a period.
     pub fn label(&self, m: Month) -> &str {
         &self.periods[m.since(ORIGIN).clamp(0, self.periods.len() as i32 - 1) as usize]
+    }
+
+    /// A period's label as JSON: whole numbers (years) stay numbers.
+    pub fn period_json(&self, m: Month) -> serde_json::Value {
+        let p = self.label(m);
+        p.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| p.into())
+    }
+
+    /// Each unit's mean of each of `columns` over its rows in the periods `from` (inclusive) to
+    /// `until` (exclusive), indexed by the sample's unit id; `None` where a unit has no value
+    /// there. `path` names the file in errors, which give row and column.
+    pub fn unit_means(
+        &self,
+        table: &TextTable,
+        path: &str,
+        columns: &[String],
+        from: Month,
+        until: Month,
+    ) -> Result<Vec<Vec<Option<f64>>>, String> {
+        let mut sums = vec![vec![(0.0, 0usize); columns.len()]; self.units.len()];
+        if !columns.is_empty() {
+            let index: BTreeMap<&str, usize> = self.units.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
+            let month: BTreeMap<&str, Month> =
+                self.periods.iter().enumerate().map(|(i, p)| (p.as_str(), ORIGIN.plus(i as i32))).collect();
+            let (units, times) = (table.column(&self.unit_column), table.column(&self.time_column));
+            let (Some(units), Some(times)) = (units, times) else {
+                return Err(format!("{path}: the unit and period columns are gone"));
+            };
+            for (ci, name) in columns.iter().enumerate() {
+                let values = table.column(name).ok_or_else(|| {
+                    format!(
+                        "{path}: no column `{name}` for --predictors (the header has: {})",
+                        table.names().join(", ")
+                    )
+                })?;
+                for r in 0..table.rows {
+                    let cell = |c: &[Option<String>]| c[r].as_deref().unwrap_or("").trim().to_string();
+                    let text = cell(values);
+                    let Some(&ui) = index.get(cell(units).as_str()) else { continue };
+                    let Some(&m) = month.get(cell(times).as_str()) else { continue };
+                    if m < from || m >= until || text.is_empty() || text == "NA" || text == ".." {
+                        continue;
+                    }
+                    let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+                        format!("{path}: row {}, column `{name}`: expected a number, found `{text}`", r + 2)
+                    })?;
+                    sums[ui][ci].0 += v;
+                    sums[ui][ci].1 += 1;
+                }
+            }
+        }
+        Ok(sums.into_iter().map(|u| u.into_iter().map(|(s, n)| (n > 0).then(|| s / n as f64)).collect()).collect())
     }
 }
 
@@ -178,5 +234,11 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
             })
             .collect(),
     };
-    Ok(LongSample { sample, periods, units: unit_labels })
+    Ok(LongSample {
+        sample,
+        unit_column: spec.unit.to_string(),
+        time_column: spec.time.to_string(),
+        periods,
+        units: unit_labels,
+    })
 }

@@ -1,0 +1,92 @@
+//! The findings as the results model holds them: a verdict per trial × outcome, with its
+//! deciding estimate, adjusted p-values and caveats. [`crate::findings`] decides them; the
+//! writers word them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::estimate::Method;
+use crate::period::Month;
+use crate::study::{Better, CovidHandling};
+
+/// What an analysis lets an evaluator say (see [`crate::findings`] for the rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Better,
+    OnPar,
+    Maintained,
+    Worse,
+    Inconclusive,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Caveat {
+    /// Few treated municipalities: intervals rest on few-cluster methods.
+    FewTreated { n: usize },
+    /// The placebo 2×2 inside the pre-period (randomization inference) rejects.
+    PreTrend { estimate: f64, p_value: f64 },
+    /// The pooled synthetic control fits the pre-period worse than the median placebo.
+    PoorFit { pre_rmspe: f64, placebo_median: f64 },
+    /// COVID windows touch the evaluation window: `months` months left out of estimation
+    /// (`exclude`) or kept (`include`).
+    Covid { handling: CovidHandling, months: usize },
+    /// Months where the treated or comparison mean had suppressed cells.
+    Suppressed { months: usize },
+    /// Cells of the treated or comparison municipalities in the window that the data source
+    /// suppressed (`..`): left out, so the means rest on the other municipalities.
+    SourceSuppressed { cells: usize },
+    /// Policy events (the study's `[[events]]`) between the pre-period start and the window end.
+    Events { dates: Vec<String>, labels: Vec<String>, labels_en: Vec<String> },
+    /// Other trial components with the same outcome, sharing participants, active in the window:
+    /// their effects are part of this estimate.
+    Overlap { components: Vec<String> },
+    /// The evaluation window reaches `months` provisional months (from `from`), which the
+    /// source may still revise.
+    Provisional { months: usize, from: Month },
+    /// A duration finding rests on completed spells only; `open_share` of the spells were still
+    /// open when the data end, which favours short spells in the later period.
+    CompletedSpells { open_share: f64 },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Finding {
+    /// `trial.component.outcome`
+    pub analysis: String,
+    pub trial: String,
+    pub component: String,
+    pub outcome: String,
+    pub better: Better,
+    pub margin: Option<f64>,
+    /// The deciding estimate.
+    pub method: Method,
+    pub inference: String,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub estimate: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_low: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_high: f64,
+    pub conf_level: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_value: f64,
+    /// Holm and Benjamini–Hochberg adjusted p-values across every finding of the run.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_holm: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub p_bh: f64,
+    pub verdict: Verdict,
+    /// Smallest true effect the design detects with 80 % power (two-sided, the study's level),
+    /// in the outcome's unit: (q + z₀.₈)·SE, SE = interval half-width / q.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub mde: f64,
+    pub n_treated: usize,
+    /// The effect relative to the level the trial municipalities would have had without the
+    /// trial (their mean over the evaluation window minus the effect); `None` for shares
+    /// (already in percentage points) and where that level is not positive.
+    #[serde(default)]
+    pub relative: Option<f64>,
+    /// Whether the wording may be causal ("the trial reduced …").
+    pub causal: bool,
+    pub caveats: Vec<Caveat>,
+}

@@ -1,0 +1,42 @@
+//! Chart captions, axes and alt texts (what a screen reader says in place of each chart).
+
+use super::Entry;
+
+pub(super) const TABLE: &[Entry] = &[
+    (
+        "figure_trend",
+        "Gennemsnit i forsøgskommuner og sammenligningskommuner pr. {period}",
+        "Means per {period} in trial and comparison municipalities",
+    ),
+    (
+        "figure_event",
+        "Event study: forskel mellem forsøgs- og sammenligningskommuner {period} for {period}, målt i forhold til {the_period} før start",
+        "Event study: difference between trial and comparison municipalities {period} by {period}, relative to {the_period} before the start",
+    ),
+    ("event_axis", "{Periods} fra forsøgsstart", "{Periods} from trial start"),
+    (
+        "alt_trend",
+        "Linjediagram: {per_period} gennemsnit af {outcome} i {n} forsøgskommuner ({component}) og {comparison} sammenligningskommuner, {span}; forsøgsstart {start}.",
+        "Line chart: {per_period} mean of {outcome} in {n} trial municipalities ({component}) and {comparison} comparison municipalities, {span}; trial start {start}.",
+    ),
+    (
+        "alt_event",
+        "Punktdiagram: event study for {outcome} ({component}), {leads} {periods} før til {lags} {periods} efter start, med konfidensintervaller. {footnote}",
+        "Dot plot: event study of {outcome} ({component}), {leads} {periods} before to {lags} {periods} after the start, with confidence intervals. {footnote}",
+    ),
+    (
+        "alt_synth",
+        "Linjediagram: {outcome} ({component}) i gennemsnit for {n} forsøgskommuner og {comparison}, {span}.",
+        "Line chart: mean {outcome} ({component}) of {n} trial municipalities and the {comparison}, {span}.",
+    ),
+    (
+        "alt_gap",
+        "Linjediagram: forskellen mellem forsøgskommunerne og deres syntetiske kontrol i {outcome} ({component}), med {n} placeboforskelle i gråt. {footnote}",
+        "Line chart: the gap between the trial municipalities and their synthetic control in {outcome} ({component}), with {n} placebo gaps in grey. {footnote}",
+    ),
+    (
+        "alt_spending",
+        "Linjediagram: faktiske udgifter og skønnede udgifter uden forsøget pr. måned, summeret over {n} forsøgskommuner. {total}.",
+        "Line chart: actual spending and estimated spending without the trial per month, summed over {n} trial municipalities. {total}.",
+    ),
+];

@@ -12,12 +12,14 @@
 //! - [`estimate`] and [`inference`]: DiD estimators and their intervals, each naming its convention;
 //! - [`results`]: the one serde model all outputs render;
 //! - [`charts`], [`report`]: PNG/SVG charts and JSON/CSV/PDF writers, worded from [`wording`];
+//! - [`analysis`]: each kind of analysis assembled from design, estimators and inference;
 //! - [`pipeline`]: the stages wired together; [`simulate`]: realistic synthetic data with known truth;
 //! - [`montecarlo`]: size and coverage of every interval on placebo and simulated trials.
 //!
 //! The library never prints; the binary (`src/main.rs`, `src/cli/`) parses flags, reports progress
 //! and maps errors to exit codes.
 
+pub mod analysis;
 pub mod charts;
 pub mod design;
 pub mod error;

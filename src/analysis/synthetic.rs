@@ -22,7 +22,7 @@ use crate::results::{
 use crate::study::Study;
 
 /// What a synthetic design adds to an analysis.
-pub(super) struct Synthetic<T> {
+pub struct Synthetic<T> {
     pub result: Option<T>,
     pub estimate: Option<Estimate>,
     /// Comparison weights for the balance table.
@@ -81,7 +81,7 @@ fn weights_of(study: &Study, codes: &[Code], w: &[f64]) -> Vec<UnitWeight> {
 }
 
 /// Synthetic control per treated municipality and pooled.
-pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthResult> {
+pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthResult> {
     let trial = &study.trials[design.trial];
     let predictors = trial.comparison.predictors.clone();
     let covariates = Predictor::covariates(&predictors);
@@ -256,7 +256,7 @@ pub(super) fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<
 
 /// Synthetic difference in differences on the treated municipalities as one block started at
 /// the earliest start, with the placebo standard error.
-pub(super) fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SdidResult> {
+pub fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SdidResult> {
     let (m, mut problems) = matrix(study, panel, design, &[]);
     let fail = |mut problems: Vec<String>, why: String| {
         problems.push(format!("synthetic difference in differences: {why}"));

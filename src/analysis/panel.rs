@@ -1,0 +1,268 @@
+//! One trial component × outcome on the panel: its design, every DiD estimator with its
+//! inference, the event study and Callaway–Sant'Anna, the synthetic designs, the balance table
+//! and the trend, assembled into the analysis's results entry.
+
+use super::synthetic;
+use crate::design::Design;
+use crate::estimate::cs::CallawaySantAnna;
+use crate::estimate::did2x2::Did2x2;
+use crate::estimate::event::EventStudy;
+use crate::estimate::twfe::Twfe;
+use crate::inference::multiplier::Multiplier;
+use crate::inference::randomization::Randomization;
+use crate::inference::wild::{Weights, WildBootstrap};
+use crate::ingest::Panel;
+use crate::period::Month;
+use crate::results::{Analysis, DesignInfo, EventStudyResult, TrendPoint};
+use crate::study::{ComparisonDesign, Study};
+
+/// The analysis of `design` on `panel`.
+pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
+    let trial = &study.trials[design.trial];
+    let comp = &trial.components[design.component];
+    let sample = design.sample(panel);
+    let earliest = design.treated.iter().map(|u| u.start).min().expect("validated: participants");
+    let mut estimates = Vec::new();
+    let mut problems = Vec::new();
+    let did = Did2x2 {
+        pre_months: design.pre_months,
+        post_last: design.window.last,
+        conf_level: study.conf_level,
+        ssc: study.ssc,
+    };
+    match did.fit(&sample) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("did2x2: {e}")),
+    }
+    // Randomization inference: the treated start reassigned over every eligible municipality
+    // (all assignments when there are at most 5 million, otherwise `reps` seeded draws).
+    let ri = Randomization { seed: study.seed, reps: study.reps, conf_level: study.conf_level, ..Default::default() };
+    match did.fit_randomization(&sample, &ri) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("did2x2 (randomization inference): {e}")),
+    }
+    let placebo = match did.placebo(&sample) {
+        Ok((placebo, shifted)) => match placebo.fit_randomization(&shifted, &ri) {
+            Ok(mut e) => {
+                e.estimand = format!(
+                    "placebo: the 2×2 with every start moved {} months back, inside the pre-period (no effect possible)",
+                    placebo.pre_months
+                );
+                Some(e)
+            }
+            Err(e) => {
+                problems.push(format!("placebo pre-trend test: {e}"));
+                None
+            }
+        },
+        Err(e) => {
+            problems.push(format!("placebo pre-trend test: {e}"));
+            None
+        }
+    };
+    let twfe =
+        Twfe { first: design.window.first, last: design.window.last, conf_level: study.conf_level, ssc: study.ssc };
+    match twfe.fit(&sample) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("twfe: {e}")),
+    }
+    let wild =
+        WildBootstrap { reps: study.reps, seed: study.seed, weights: Weights::Webb, conf_level: study.conf_level };
+    match twfe.fit_wild(&sample, &wild) {
+        Ok(e) => estimates.push(e),
+        Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
+    }
+    // The study gives leads and lags in months; a quarterly or yearly outcome bins at the whole
+    // periods that cover them, keeping at least one lead before the reference period.
+    let step = design.frequency.step().unwrap_or(1);
+    let leads = study.event_leads.div_ceil(step).max(study.event_leads.min(2));
+    let lags = study.event_lags.div_ceil(step);
+    let es = EventStudy {
+        first: design.window.first,
+        last: design.window.last,
+        leads: Some(leads),
+        lags: Some(lags),
+        conf_level: study.conf_level,
+        ssc: study.ssc,
+    };
+    let event_study = match es.fit(&sample) {
+        Ok(fit) => {
+            estimates.push(fit.estimate);
+            Some(EventStudyResult { leads, lags, rows: fit.rows, pretrend: fit.pretrend })
+        }
+        Err(e) => {
+            problems.push(format!("event study: {e}"));
+            None
+        }
+    };
+    // Callaway–Sant'Anna: the design's comparison municipalities are never treated; with
+    // `cs_control = "notyet"` later-starting participants also serve until their start.
+    let cs = CallawaySantAnna {
+        control: study.cs_control,
+        conf_level: study.conf_level,
+        bootstrap: Some(Multiplier { reps: study.band_reps, seed: study.seed }),
+    };
+    let cs = match cs.fit(&sample) {
+        Ok(fit) => {
+            estimates.push(fit.headline());
+            if fit.dropped_units > 0 {
+                problems.push(format!(
+                    "callaway-sant'anna: {} municipalities left out because they lack data in some month",
+                    fit.dropped_units
+                ));
+            }
+            Some(fit)
+        }
+        Err(e) => {
+            problems.push(format!("callaway-sant'anna: {e}"));
+            None
+        }
+    };
+    // Synthetic designs add their estimate and set the comparison weights of the balance table;
+    // the other designs weight their comparison municipalities equally.
+    let equal: Vec<(u16, f64)> = design.comparison.iter().map(|&c| (c, 1.0 / design.comparison.len() as f64)).collect();
+    let (synth, sdid, weights) = match design.design {
+        ComparisonDesign::Synth => {
+            let s = synthetic::synth(study, panel, design);
+            estimates.extend(s.estimate);
+            problems.extend(s.problems);
+            (s.result, None, s.weights)
+        }
+        ComparisonDesign::Sdid => {
+            let s = synthetic::sdid(study, panel, design);
+            estimates.extend(s.estimate);
+            problems.extend(s.problems);
+            (None, s.result, s.weights)
+        }
+        _ => (None, None, equal),
+    };
+    let mut extra: Vec<String> = trial.comparison.match_on.clone();
+    if design.design == ComparisonDesign::Synth {
+        extra.extend(crate::estimate::scm::Predictor::covariates(&trial.comparison.predictors));
+    }
+    let balance = design.balance(study, panel, &design.balance_variables(study, &extra), &weights);
+    let pre_rmspe = match (&synth, &sdid) {
+        (Some(s), _) => Some(s.pooled.pre_rmspe),
+        (None, Some(d)) => {
+            let pre: Vec<f64> = d
+                .periods
+                .iter()
+                .zip(&d.treated)
+                .zip(&d.counterfactual)
+                .filter(|((m, _), _)| **m < d.start)
+                .filter_map(|((_, y), c)| y.map(|y| y - c))
+                .collect();
+            (!pre.is_empty()).then(|| (pre.iter().map(|g| g * g).sum::<f64>() / pre.len() as f64).sqrt())
+        }
+        _ => parallel_fit(panel, design, &weights),
+    };
+    let mut shown_weights: Vec<crate::results::UnitWeight> = weights
+        .iter()
+        .filter(|(_, w)| *w > 1e-6)
+        .map(|&(c, w)| crate::results::UnitWeight { unit: c, name: study.registry.name(c).to_string(), weight: w })
+        .collect();
+    shown_weights.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.unit.cmp(&b.unit)));
+    Analysis {
+        id: format!("{}.{}.{}", trial.key, comp.key, design.outcome),
+        trial: trial.key.clone(),
+        component: comp.key.clone(),
+        outcome: design.outcome.clone(),
+        design: DesignInfo {
+            comparison: design.design,
+            treated: design.treated.clone(),
+            n_pool: design.pool.len(),
+            pool_units: design.pool.clone(),
+            n_comparison: design.comparison.len(),
+            comparison_units: design.comparison.clone(),
+            excluded: design.excluded.clone(),
+            matches: design.matches.clone(),
+            weights: shown_weights,
+            balance,
+            pre_rmspe,
+            notes: design.notes.clone(),
+            frequency: design.frequency,
+            pre: crate::period::MonthRange { first: design.window.first, last: earliest.plus(-1) },
+            post: crate::period::MonthRange { first: earliest, last: design.window.last },
+            dropped_months: design.dropped.clone(),
+        },
+        estimates,
+        problems,
+        event_study,
+        cs,
+        placebo,
+        synth,
+        sdid,
+        trend: trend(study, panel, design),
+        chart: None,
+        event_chart: None,
+        synth_chart: None,
+        gap_chart: None,
+        weights_chart: None,
+    }
+}
+
+/// Root mean squared pre-period gap between the treated mean and the weighted comparison mean,
+/// after removing the mean gap (the level difference a DiD allows).
+fn parallel_fit(panel: &Panel, design: &Design, weights: &[(u16, f64)]) -> Option<f64> {
+    let gaps: Vec<f64> = design
+        .pre_months_list()
+        .iter()
+        .filter_map(|&m| {
+            let value = |c: u16| panel.unit_index(c).and_then(|u| panel.value(&design.outcome, u, m));
+            let t: Vec<f64> = design.treated.iter().filter_map(|t| value(t.code)).collect();
+            let (sw, swy) = weights
+                .iter()
+                .filter_map(|&(c, w)| value(c).map(|y| (w, w * y)))
+                .fold((0.0, 0.0), |(a, b), (w, wy)| (a + w, b + wy));
+            (!t.is_empty() && sw > 0.0).then(|| t.iter().sum::<f64>() / t.len() as f64 - swy / sw)
+        })
+        .collect();
+    if gaps.len() < 2 {
+        return None;
+    }
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    Some((gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt())
+}
+
+/// Unweighted means of the treated and the comparison municipalities in every period of the
+/// outcome (month, quarter …) over the whole data period, with primary suppression of means behind fewer than `min_cell` persons.
+fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
+    let group_mean = |codes: &mut dyn Iterator<Item = u16>, m: Month| -> (Option<f64>, bool) {
+        let (mut sum, mut n, mut persons, mut has_persons) = (0.0, 0usize, 0.0, false);
+        for code in codes {
+            let Some(u) = panel.unit_index(code) else { continue };
+            if let Some(v) = panel.value(&design.outcome, u, m) {
+                sum += v;
+                n += 1;
+                if let Some(p) = panel.persons(&design.outcome, u, m) {
+                    persons += p;
+                    has_persons = true;
+                }
+            }
+        }
+        if n == 0 {
+            return (None, false);
+        }
+        if has_persons && persons < study.min_cell as f64 {
+            return (None, true);
+        }
+        (Some(sum / n as f64), false)
+    };
+    panel
+        .observation_months(&design.outcome)
+        .into_iter()
+        .map(|m| {
+            let (treated, treated_suppressed) = group_mean(&mut design.treated.iter().map(|t| t.code), m);
+            let (comparison, comparison_suppressed) = group_mean(&mut design.comparison.iter().copied(), m);
+            let source_suppressed = design
+                .treated
+                .iter()
+                .map(|t| t.code)
+                .chain(design.comparison.iter().copied())
+                .filter_map(|c| panel.unit_index(c))
+                .filter(|&u| panel.suppressed(&design.outcome, u, m))
+                .count();
+            TrendPoint { period: m, treated, comparison, treated_suppressed, comparison_suppressed, source_suppressed }
+        })
+        .collect()
+}

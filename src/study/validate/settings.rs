@@ -1,0 +1,145 @@
+//! `[inference]`, `[confidentiality]`, `[covid]` and `[[events]]`: every setting in its range.
+
+use toml::Spanned;
+
+use super::Validator;
+use crate::estimate::cs::Control;
+use crate::inference::cluster::SmallSample;
+use crate::study::{Covid, CovidHandling, DateWindow, Event, raw};
+
+/// The inference and confidentiality settings, each in its range.
+pub(super) struct Settings {
+    pub conf_level: f64,
+    pub seed: u64,
+    pub reps: u64,
+    pub event_leads: u32,
+    pub event_lags: u32,
+    pub band_reps: u64,
+    pub ssc: SmallSample,
+    pub cs_control: Control,
+    pub sdid_reps: u32,
+    pub min_cell: u32,
+}
+
+impl Validator<'_> {
+    pub(super) fn settings(&mut self, file: &raw::StudyFile) -> Settings {
+        let conf_level = match &file.inference.conf_level {
+            Some(c) if !(0.5..1.0).contains(c.get_ref()) => {
+                self.report(
+                    c,
+                    "inference.conf_level",
+                    format!("expected a level between 0.5 and 1, found {}", c.get_ref()),
+                );
+                0.95
+            }
+            Some(c) => *c.get_ref(),
+            None => 0.95,
+        };
+        let reps = match &file.inference.reps {
+            Some(r) if !(99..=10_000_000).contains(r.get_ref()) => {
+                self.report(r, "inference.reps", "expected between 99 and 10,000,000 draws");
+                9_999
+            }
+            Some(r) => *r.get_ref() as u64,
+            None => 9_999,
+        };
+        let mut whole =
+            |v: &Option<Spanned<i64>>, key: &str, range: std::ops::RangeInclusive<i64>, default: i64| match v {
+                Some(x) if !range.contains(x.get_ref()) => {
+                    self.report(
+                        x,
+                        format!("inference.{key}"),
+                        format!("expected a whole number from {} to {}", range.start(), range.end()),
+                    );
+                    default as u32
+                }
+                Some(x) => *x.get_ref() as u32,
+                None => default as u32,
+            };
+        let event_leads = whole(&file.inference.event_leads, "event_leads", 1..=240, 12);
+        let event_lags = whole(&file.inference.event_lags, "event_lags", 0..=240, 24);
+        let band_reps = whole(&file.inference.band_reps, "band_reps", 99..=100_000, 999);
+        let sdid_reps = whole(&file.inference.sdid_reps, "sdid_reps", 2..=100_000, 200);
+        let ssc = match file.inference.ssc.as_ref().map(|s| (s, s.get_ref().as_str())) {
+            None | Some((_, "fixest")) => SmallSample::Fixest,
+            Some((_, "cluster")) => SmallSample::Cluster,
+            Some((_, "none")) => SmallSample::None,
+            Some((s, other)) => {
+                self.report(
+                    s,
+                    "inference.ssc",
+                    format!("expected \"fixest\", \"cluster\" or \"none\", found \"{other}\""),
+                );
+                SmallSample::Fixest
+            }
+        };
+        let cs_control = match file.inference.cs_control.as_ref().map(|s| (s, s.get_ref().as_str())) {
+            None | Some((_, "never")) => Control::Never,
+            Some((_, "notyet")) => Control::NotYet,
+            Some((s, other)) => {
+                self.report(s, "inference.cs_control", format!("expected \"never\" or \"notyet\", found \"{other}\""));
+                Control::Never
+            }
+        };
+        let min_cell = match &file.confidentiality.min_cell {
+            Some(n) if *n.get_ref() < 1 => {
+                self.report(n, "confidentiality.min_cell", "expected a whole number of persons, at least 1");
+                5
+            }
+            Some(n) => *n.get_ref() as u32,
+            None => 5,
+        };
+
+        Settings {
+            conf_level,
+            seed: file.inference.seed.unwrap_or(1),
+            reps,
+            event_leads,
+            event_lags,
+            band_reps: band_reps as u64,
+            ssc,
+            cs_control,
+            sdid_reps,
+            min_cell,
+        }
+    }
+
+    pub(super) fn covid(&mut self, file: &raw::StudyFile) -> Option<Covid> {
+        let handling = match &file.covid.handling {
+            Some(h) => self.choice(
+                h,
+                "covid.handling",
+                &[("include", CovidHandling::Include), ("exclude", CovidHandling::Exclude)],
+            ),
+            None => Some(CovidHandling::Include),
+        };
+        let mut windows = Vec::new();
+        for (i, w) in file.covid.windows.iter().enumerate() {
+            let key = format!("covid.windows[{i}]");
+            let (s, e) = (self.date(&w.start, &format!("{key}.start")), self.date(&w.end, &format!("{key}.end")));
+            if let (Some(start), Some(end)) = (s, e) {
+                if end < start {
+                    self.report(
+                        &w.end,
+                        format!("{key}.end"),
+                        format!("the window ends ({end}) before it starts ({start})"),
+                    );
+                }
+                windows.push(DateWindow { start, end, label: w.label.clone().unwrap_or_else(|| "COVID-19".into()) });
+            }
+        }
+        Some(Covid { handling: handling?, windows })
+    }
+
+    pub(super) fn events(&mut self, file: &raw::StudyFile) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (i, ev) in file.events.iter().enumerate() {
+            if let Some(date) = self.date(&ev.date, &format!("events[{i}].date")) {
+                let label_en = ev.label_en.clone().unwrap_or_else(|| ev.label.clone());
+                events.push(Event { date, label: ev.label.clone(), label_en });
+            }
+        }
+
+        events
+    }
+}

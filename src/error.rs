@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use crate::design::DesignError;
 use crate::ingest::IngestError;
 use crate::study::StudyError;
 
@@ -17,8 +18,8 @@ pub enum Error {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     /// A design that the data cannot support (e.g. a participant without data).
-    #[error("{0}")]
-    Design(String),
+    #[error(transparent)]
+    Design(#[from] DesignError),
     /// Bad flags or ad hoc input to a command.
     #[error("{0}")]
     Usage(String),

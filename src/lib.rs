@@ -38,6 +38,7 @@ pub mod report;
 pub mod results;
 pub mod rng;
 pub mod scaffold;
+pub mod settings;
 pub mod simulate;
 pub mod study;
 pub mod wording;

@@ -395,14 +395,10 @@ fn completed_did(
 /// spells are at risk.
 fn fill_group(g: &mut SurvivalGroup, km: &KmCurve, min_cell: u64, horizon: f64) {
     g.events = (km.events >= min_cell).then_some(km.events);
-    // A quantile is shown only when at least `min_cell` spells end exactly there (no
-    // percentile unless enough persons share the value).
-    let shown = |t: f64| t.is_finite() && km.events_at(t) >= min_cell;
-    let median = km.median();
     let (lo, hi) = km.median_ci();
-    g.median = shown(median).then_some(median);
-    g.median_ci_low = shown(lo).then_some(lo);
-    g.median_ci_high = shown(hi).then_some(hi);
+    g.median = km.disclosable_quantile(km.median(), min_cell);
+    g.median_ci_low = km.disclosable_quantile(lo, min_cell);
+    g.median_ci_high = km.disclosable_quantile(hi, min_cell);
     g.restricted_mean = (km.at_risk_at(horizon) >= min_cell).then(|| km.restricted_mean(horizon));
     let last = km.time.last().copied().unwrap_or(0.0);
     let grid: Vec<f64> = (0..=last.ceil() as usize).map(|w| w as f64).collect();

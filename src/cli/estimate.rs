@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use serde_json::json;
 
+use clap::builder::PossibleValuesParser;
 use frikommune::design::balanced::Balanced;
 use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
 use frikommune::error::Error;
@@ -21,7 +22,6 @@ use frikommune::estimate::event::{EventFit, EventStudy};
 use frikommune::estimate::scm::{Predictor, SyntheticControl, VChoice, default_predictors};
 use frikommune::estimate::synthetic::{SdidParams, SynthParams};
 use frikommune::estimate::twfe::Twfe;
-use frikommune::inference::cluster::SmallSample;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wald::WaldTest;
@@ -29,6 +29,7 @@ use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::polars_io::{TextTable, read_text_table};
 use frikommune::period::Month;
 use frikommune::progress::Progress as _;
+use frikommune::settings;
 
 use super::Output;
 
@@ -49,22 +50,6 @@ enum InferenceArg {
     Cr1,
     Wild,
     Ri,
-}
-
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum SscArg {
-    /// G/(G−1)·(N−1)/(N−K), fixest's default (CR1).
-    Fixest,
-    /// G/(G−1) only.
-    Cluster,
-    /// None (CR0).
-    None,
-}
-
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum ControlArg {
-    Never,
-    Notyet,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -105,17 +90,18 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "twfe")]
     method: MethodArg,
     /// Comparison units for --method cs: never treated, or not yet treated.
-    #[arg(long, value_enum, default_value = "never")]
-    control: ControlArg,
+    #[arg(long, default_value = "never", value_parser = PossibleValuesParser::new(settings::names(settings::CONTROL)))]
+    control: String,
     /// Event study: bin event times before -LEADS into -LEADS.
     #[arg(long)]
     leads: Option<u32>,
     /// Event study: bin event times after LAGS into LAGS.
     #[arg(long)]
     lags: Option<u32>,
-    /// Small-sample correction of the cluster-robust variance (did2x2, twfe, event).
-    #[arg(long, value_enum, default_value = "fixest")]
-    ssc: SscArg,
+    /// Small-sample correction of the cluster-robust variance (did2x2, twfe, event): fixest
+    /// (G/(G−1)·(N−1)/(N−K), CR1), cluster (G/(G−1) only) or none (CR0).
+    #[arg(long, default_value = "fixest", value_parser = PossibleValuesParser::new(settings::names(settings::SSC)))]
+    ssc: String,
     /// Cluster column, constant within each unit (default: the unit).
     #[arg(long)]
     cluster: Option<String>,
@@ -153,7 +139,9 @@ fn bad(message: impl Into<String>) -> Error {
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    if args.method != MethodArg::Cs && args.control != ControlArg::Never {
+    let control = settings::named(settings::CONTROL, &args.control).ok_or_else(|| bad("--control: never or notyet"))?;
+    let ssc = settings::named(settings::SSC, &args.ssc).ok_or_else(|| bad("--ssc: fixest, cluster or none"))?;
+    if args.method != MethodArg::Cs && control != Control::Never {
         return Err(bad("--control goes with --method cs"));
     }
     if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some()) {
@@ -171,9 +159,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             "--method synth and sdid have their own inference (placebos); leave out --inference and --cluster",
         ));
     }
-    if !(0.5..1.0).contains(&args.conf_level) {
-        return Err(bad("--conf-level must be between 0.5 and 1"));
-    }
+    settings::conf_level(args.conf_level).map_err(|e| bad(format!("--conf-level: {e}")))?;
+    settings::reps(args.reps as i64).map_err(|e| bad(format!("--reps: {e}")))?;
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
     // Reading and fitting are the long steps on a large panel: a bar each (closed when `bars` drops).
@@ -199,11 +186,6 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let (first, last) = (long.first(), long.last());
     let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
     let fail = |e: frikommune::estimate::EstimateError| bad(e.0);
-    let ssc = match args.ssc {
-        SscArg::Fixest => SmallSample::Fixest,
-        SscArg::Cluster => SmallSample::Cluster,
-        SscArg::None => SmallSample::None,
-    };
     let did =
         Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level, ssc };
     // Periods back to the input's labels: numbers stay numbers in JSON.
@@ -256,10 +238,6 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             fit.estimate
         }
         (MethodArg::Cs, None) => {
-            let control = match args.control {
-                ControlArg::Never => Control::Never,
-                ControlArg::Notyet => Control::NotYet,
-            };
             let boot = Multiplier { reps: args.reps, seed: args.seed };
             let fit = CallawaySantAnna { control, conf_level: args.conf_level, bootstrap: Some(boot) }
                 .fit(sample)

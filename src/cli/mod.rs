@@ -94,7 +94,7 @@ pub fn languages(args: &[LangArg], default: &[Lang]) -> frikommune::Result<Vec<L
     for &a in args {
         let l = Lang::from(a);
         if out.contains(&l) {
-            return Err(frikommune::error::Error::Design(format!("--lang lists `{}` twice", l.code())));
+            return Err(frikommune::error::Error::Usage(format!("--lang lists `{}` twice", l.code())));
         }
         out.push(l);
     }

@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    let bad = |m: String| Error::Design(format!("{}: {m}", args.results.display()));
+    let bad = |m: String| Error::Usage(format!("{}: {m}", args.results.display()));
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
     let results: Results =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;

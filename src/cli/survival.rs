@@ -18,6 +18,7 @@ use frikommune::error::Error;
 use frikommune::estimate::survival::{EventTable, KmCurve, cox, kaplan_meier, logrank};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::progress::Progress as _;
+use frikommune::settings;
 
 use super::Output;
 
@@ -63,9 +64,8 @@ fn bad(message: impl Into<String>) -> Error {
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    if !(0.5..1.0).contains(&args.conf_level) {
-        return Err(bad("--conf-level must be between 0.5 and 1"));
-    }
+    settings::conf_level(args.conf_level).map_err(|e| bad(format!("--conf-level: {e}")))?;
+    settings::min_cell(args.min_cell as i64).map_err(|e| bad(format!("--min-cell: {e}")))?;
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
     // Reading and fitting are the long steps on a large panel: a bar each (closed when `bars` drops).
@@ -138,8 +138,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     )];
     for (name, t) in index.keys().zip(group_tables) {
         let km = kaplan_meier(&t, args.conf_level).map_err(bad)?;
-        // A quantile is shown only when at least min-cell spells end exactly there.
-        let shown = |time: f64| (time.is_finite() && km.events_at(time) >= args.min_cell).then_some(time);
+        let shown = |time: f64| km.disclosable_quantile(time, args.min_cell);
         let (lo, hi) = km.median_ci();
         let (median, median_lo, median_hi) = (shown(km.median()), shown(lo), shown(hi));
         let show = |v: Option<f64>, raw: f64| match v {

@@ -23,7 +23,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     for (ti, trial) in study.trials.iter().enumerate() {
         for (ci, comp) in trial.components.iter().enumerate() {
             for outcome in &comp.outcomes {
-                Design::build(&study, &panel, ti, ci, outcome).map_err(|e| Error::Design(e.0))?;
+                Design::build(&study, &panel, ti, ci, outcome).map_err(Error::Design)?;
                 designs += 1;
             }
         }

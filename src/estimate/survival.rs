@@ -321,6 +321,13 @@ impl KmCurve {
         if self.time.get(k) == Some(&t) { self.observed[k] } else { 0 }
     }
 
+    /// A quantile (the median or a bound of its interval) as it may be published: only when at
+    /// least `min_cell` spells end exactly there, so no percentile rests on fewer persons;
+    /// `None` otherwise and when it is not reached.
+    pub fn disclosable_quantile(&self, t: f64, min_cell: u64) -> Option<f64> {
+        (t.is_finite() && self.events_at(t) >= min_cell).then_some(t)
+    }
+
     /// Which points of `grid` (increasing times) a curve may show under a minimum cell size.
     ///
     /// A shown point reveals the number at risk and the survival there, so two shown points

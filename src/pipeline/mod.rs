@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::analysis::{self, link_savings};
-use crate::design::Design;
+use crate::design::{Design, DesignError};
 use crate::error::{Error, Result};
 use crate::ingest::{Panel, read_panel};
 use crate::report;
@@ -37,7 +37,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
     // The analyses run side by side (each also parallel inside); every one draws from its own
     // seeded streams, so the results do not depend on the order they finish in. A helper thread
     // drives the pool while this thread reports progress.
-    let mut slots: Vec<Option<std::result::Result<Analysis, String>>> = (0..jobs.len()).map(|_| None).collect();
+    let mut slots: Vec<Option<std::result::Result<Analysis, DesignError>>> = (0..jobs.len()).map(|_| None).collect();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let jobs = &jobs;
@@ -45,8 +45,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
             use rayon::prelude::*;
             jobs.par_iter().enumerate().for_each_with(tx, |tx, (i, (ti, ci, outcome))| {
                 let done = Design::build(study, panel, *ti, *ci, outcome)
-                    .map(|design| analysis::panel::analysis(study, panel, &design))
-                    .map_err(|e| e.0);
+                    .map(|design| analysis::panel::analysis(study, panel, &design));
                 let _ = tx.send((i, done));
             });
         });

@@ -5,6 +5,7 @@ use toml::Spanned;
 use super::Validator;
 use crate::estimate::cs::Control;
 use crate::inference::cluster::SmallSample;
+use crate::settings;
 use crate::study::{Covid, CovidHandling, DateWindow, Event, raw};
 
 /// The inference and confidentiality settings, each in its range.
@@ -24,23 +25,17 @@ pub(super) struct Settings {
 impl Validator<'_> {
     pub(super) fn settings(&mut self, file: &raw::StudyFile) -> Settings {
         let conf_level = match &file.inference.conf_level {
-            Some(c) if !(0.5..1.0).contains(c.get_ref()) => {
-                self.report(
-                    c,
-                    "inference.conf_level",
-                    format!("expected a level between 0.5 and 1, found {}", c.get_ref()),
-                );
+            Some(c) => settings::conf_level(*c.get_ref()).unwrap_or_else(|e| {
+                self.report(c, "inference.conf_level", e.to_string());
                 0.95
-            }
-            Some(c) => *c.get_ref(),
+            }),
             None => 0.95,
         };
         let reps = match &file.inference.reps {
-            Some(r) if !(99..=10_000_000).contains(r.get_ref()) => {
-                self.report(r, "inference.reps", "expected between 99 and 10,000,000 draws");
+            Some(r) => settings::reps(*r.get_ref()).unwrap_or_else(|e| {
+                self.report(r, "inference.reps", e.to_string());
                 9_999
-            }
-            Some(r) => *r.get_ref() as u64,
+            }),
             None => 9_999,
         };
         let mut whole =
@@ -60,33 +55,19 @@ impl Validator<'_> {
         let event_lags = whole(&file.inference.event_lags, "event_lags", 0..=240, 24);
         let band_reps = whole(&file.inference.band_reps, "band_reps", 99..=100_000, 999);
         let sdid_reps = whole(&file.inference.sdid_reps, "sdid_reps", 2..=100_000, 200);
-        let ssc = match file.inference.ssc.as_ref().map(|s| (s, s.get_ref().as_str())) {
-            None | Some((_, "fixest")) => SmallSample::Fixest,
-            Some((_, "cluster")) => SmallSample::Cluster,
-            Some((_, "none")) => SmallSample::None,
-            Some((s, other)) => {
-                self.report(
-                    s,
-                    "inference.ssc",
-                    format!("expected \"fixest\", \"cluster\" or \"none\", found \"{other}\""),
-                );
-                SmallSample::Fixest
-            }
+        let ssc = match &file.inference.ssc {
+            Some(s) => self.choice(s, "inference.ssc", settings::SSC).unwrap_or_default(),
+            None => SmallSample::Fixest,
         };
-        let cs_control = match file.inference.cs_control.as_ref().map(|s| (s, s.get_ref().as_str())) {
-            None | Some((_, "never")) => Control::Never,
-            Some((_, "notyet")) => Control::NotYet,
-            Some((s, other)) => {
-                self.report(s, "inference.cs_control", format!("expected \"never\" or \"notyet\", found \"{other}\""));
-                Control::Never
-            }
+        let cs_control = match &file.inference.cs_control {
+            Some(s) => self.choice(s, "inference.cs_control", settings::CONTROL).unwrap_or(Control::Never),
+            None => Control::Never,
         };
         let min_cell = match &file.confidentiality.min_cell {
-            Some(n) if *n.get_ref() < 1 => {
-                self.report(n, "confidentiality.min_cell", "expected a whole number of persons, at least 1");
+            Some(n) => settings::min_cell(*n.get_ref()).unwrap_or_else(|e| {
+                self.report(n, "confidentiality.min_cell", e.to_string());
                 5
-            }
-            Some(n) => *n.get_ref() as u32,
+            }),
             None => 5,
         };
 

@@ -92,7 +92,7 @@ fn settings_sections() {
     let p = problem(&inference("conf_level = 1.2"), "inference.conf_level");
     assert!(p.message.contains("between 0.5 and 1"), "{p}");
     assert!(problem(&inference("reps = 10"), "inference.reps").message.contains("99"));
-    assert!(problem(&inference("ssc = \"hc1\""), "inference.ssc").message.contains("\"fixest\""));
+    assert!(problem(&inference("ssc = \"hc1\""), "inference.ssc").message.contains("`fixest`, `cluster`, `none`"));
     assert!(problem(&inference("cs_control = \"all\""), "inference.cs_control").message.contains("notyet"));
     assert!(problem(&inference("event_leads = 0"), "inference.event_leads").message.contains("1 to 240"));
     let s = parse(&inference("conf_level = 0.9\nssc = \"none\"")).unwrap();

@@ -4,113 +4,11 @@
 //! SVGs and alt texts, and the PDF pages' text (typst's own layout, re-typeset from results.json,
 //! so no poppler is needed).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 use frikommune::report::{PdfReport, PixiReport};
 use frikommune::results::Results;
 use frikommune::study::Lang;
-
-const STUDY: &str = r#"
-[study]
-name = "aarlig"
-title = "Årlige tal med 90 %-intervaller"
-title_en = "Yearly figures with 90% intervals"
-synthetic = true
-language = ["da", "en"]
-
-[data]
-provisional_months = 12
-
-[[data.sources]]
-file = "aar.csv"
-outcome = "rate"
-
-[inference]
-conf_level = 0.90
-reps = 199
-sdid_reps = 50
-band_reps = 99
-
-[covid]
-handling = "exclude"
-windows = [{ start = "2020-03-12", end = "2020-05-26", label = "COVID-19" }]
-
-[[events]]
-date = "2017-01-01"
-label = "Ny lov"
-label_en = "New act"
-
-[[outcomes]]
-key = "rate"
-label = "Beskæftigelsesfrekvens"
-label_en = "Employment rate"
-unit = "percent"
-better = "higher"
-margin = 0.5
-
-[[trials]]
-key = "alle"
-name = "Forsøg mod alle"
-end = "2021-12-31"
-pre_months = 72
-
-  [[trials.components]]
-  key = "c"
-  name = "Del"
-  start = "2016-03-01"
-  participants = ["Aalborg", "Brønderslev", "Hjørring", "Thisted"]
-  outcomes = ["rate"]
-
-[[trials]]
-key = "syntetisk"
-name = "Forsøg med syntetisk kontrol"
-end = "2021-12-31"
-pre_months = 72
-
-  [trials.comparison]
-  design = "synth"
-
-  [[trials.components]]
-  key = "c"
-  name = "Del"
-  start = "2016-01-01"
-  participants = ["Greve", "Silkeborg"]
-  outcomes = ["rate"]
-
-[[trials]]
-key = "sdid"
-name = "Forsøg med syntetisk DiD"
-end = "2021-12-31"
-pre_months = 72
-
-  [trials.comparison]
-  design = "sdid"
-
-  [[trials.components]]
-  key = "c"
-  name = "Del"
-  start = "2016-01-01"
-  participants = ["Hillerød", "Aabenraa"]
-  outcomes = ["rate"]
-"#;
-
-/// A Statbank-style yearly table (`OMRÅDE;TID;INDHOLD`, decimal commas), 2008–2021, with a
-/// rise of 1,5 points in the participants from their start year.
-fn write_study(dir: &Path) {
-    let registry = frikommune::registry::Registry::embedded();
-    let mut years = String::from("OMRÅDE;TID;INDHOLD\n");
-    let treated = ["Aalborg", "Brønderslev", "Hjørring", "Thisted", "Greve", "Silkeborg", "Hillerød", "Aabenraa"];
-    for (i, m) in registry.all().iter().enumerate() {
-        for y in 2008..=2021 {
-            let rise = if treated.contains(&m.name.as_str()) && y >= 2016 { 1.5 } else { 0.0 };
-            let v = 70.0 + 0.05 * i as f64 + 0.3 * (y - 2008) as f64 + 0.4 * ((i * 3 + y as usize) as f64).cos() + rise;
-            years.push_str(&format!("{};{y};{}\n", m.name, format!("{v:.2}").replace('.', ",")));
-        }
-    }
-    std::fs::write(dir.join("aar.csv"), years).unwrap();
-    std::fs::write(dir.join("study.toml"), STUDY).unwrap();
-}
 
 /// Words that speak of months, in either language (case-insensitive), and the wrong level.
 fn offences(text: &str) -> Vec<String> {
@@ -129,16 +27,7 @@ fn offences(text: &str) -> Vec<String> {
 #[test]
 fn a_yearly_study_at_90_percent_speaks_of_years_and_90_percent_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path());
-    let o = Command::new(env!("CARGO_BIN_EXE_frikommune"))
-        .args(["run", "--quiet"])
-        .arg(dir.path().join("study.toml"))
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let out = dir.path().join("out/aarlig");
+    let out = common::run_yearly_study(dir.path());
     let results: Results = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
 
     let mut problems = Vec::new();

@@ -22,6 +22,12 @@ impl Exporter for PdfReport {
 }
 
 impl PdfReport {
+    /// What typst typesets besides the fixed template: the report's data, as the JSON the
+    /// template reads (for review and snapshot tests).
+    pub fn source(&self, results: &Results, charts: &Drawn) -> String {
+        serde_json::to_string_pretty(&view::report(results, charts, self.lang)).unwrap_or_default()
+    }
+
     /// Typesets the report; the page texts let tests check what a reader sees.
     pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, String> {
         let data = view::report(results, charts, self.lang);

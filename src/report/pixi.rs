@@ -37,6 +37,11 @@ impl Exporter for PixiReport {
 }
 
 impl PixiReport {
+    /// The pixi's data, as the JSON its template reads (for review and snapshot tests).
+    pub fn source(&self, results: &Results, charts: &Drawn) -> String {
+        serde_json::to_string_pretty(&pixi(results, charts, self.lang)).unwrap_or_default()
+    }
+
     pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, String> {
         let data = pixi(results, charts, self.lang);
         typst_world::typeset_view(TEMPLATE, &data, &charts.files, &format!("frikommune/{}-pixi", results.study.name))

@@ -12,6 +12,7 @@ use clap::ValueEnum;
 use serde_json::json;
 
 use clap::builder::PossibleValuesParser;
+use frikommune::analysis::synthetic::{SdidParams, SynthParams};
 use frikommune::design::balanced::Balanced;
 use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
 use frikommune::error::Error;
@@ -20,7 +21,6 @@ use frikommune::estimate::cs::{self, CallawaySantAnna, Control, CsFit};
 use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::event::{EventFit, EventStudy};
 use frikommune::estimate::scm::{Predictor, SyntheticControl, VChoice, default_predictors};
-use frikommune::estimate::synthetic::{SdidParams, SynthParams};
 use frikommune::estimate::twfe::Twfe;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;

@@ -15,7 +15,6 @@ pub mod scm;
 pub mod sdid;
 pub mod survival;
 pub mod synth;
-pub mod synthetic;
 pub mod twfe;
 
 use serde::{Deserialize, Serialize};

@@ -59,7 +59,7 @@ pub(super) const TABLE: &[Entry] = &[
     ("difference", "Forskel", "Difference"),
     (
         "event_footnote",
-        "Streger: {level} %-konfidensinterval (CR1). Fælles test af ens udvikling før start: {test} = {stat}, {p} (CR1-Wald; med få forsøgskommuner afviser den for ofte, så vurderingen af resultaterne bruger placebotesten). Åbne punkter samler {periods} uden for vinduet.",
+        "Streger: {level} %-konfidensinterval (CR1). Fælles test af ens udvikling før start: {test} = {stat}, {p} (CR1-Wald; med få forsøgskommuner afviser den for ofte, så vurderingen af resultaterne bruger placebotesten). Åbne punkter samler {the_periods} uden for vinduet.",
         "Bars: {level}% confidence interval (CR1). Joint test of parallel pre-trends: {test} = {stat}, {p} (CR1 Wald; with few trial municipalities it rejects too often, so the findings use the placebo test). Open markers collect the {periods} beyond the window.",
     ),
     (

@@ -41,7 +41,7 @@ pub fn phrase(key: &str, lang: Lang) -> Option<&'static str> {
 
 /// A phrase without values (a header, a label). An unknown key is a defect of the program, not
 /// of the data: debug builds (the tests) stop on it; release builds show the key.
-pub fn t<'a>(key: &'a str, lang: Lang) -> &'a str {
+pub fn t(key: &str, lang: Lang) -> &str {
     match phrase(key, lang) {
         Some(p) => {
             debug_assert!(placeholders(p).is_empty(), "wording `{key}` takes values: use wording::text");

@@ -92,10 +92,10 @@ fn called_keys(code: &str) -> Vec<String> {
                 continue;
             }
             let rest = code[from..].trim_start();
-            if let Some(lit) = rest.strip_prefix('"') {
-                if let Some(end) = lit.find('"') {
-                    keys.push(lit[..end].to_string());
-                }
+            if let Some(lit) = rest.strip_prefix('"')
+                && let Some(end) = lit.find('"')
+            {
+                keys.push(lit[..end].to_string());
             }
         }
     }

@@ -38,7 +38,7 @@ impl Validator<'_> {
                 self.report(m, format!("{key}.margin"), "expected a positive equivalence margin in weeks");
             }
             if let Some((trial, component)) =
-                self.component_ref(&d.component, &format!("{key}.component"), &file.trials, &trials)
+                self.component_ref(&d.component, &format!("{key}.component"), &file.trials, trials)
                 && let Some(better) = better
             {
                 durations.push(Durations {

@@ -87,7 +87,7 @@ impl Validator<'_> {
                     if outcome_keys.contains(o.get_ref()) {
                         outs.push(o.get_ref().clone());
                     } else {
-                        let hint = nearest(o.get_ref(), &outcome_keys);
+                        let hint = nearest(o.get_ref(), outcome_keys);
                         self.report(
                             o,
                             format!("{ckey}.outcomes[{oi}]"),

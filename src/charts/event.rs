@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, axis_decimals, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette};
 
 /// One coefficient: event time, estimate, interval (absent for the reference), binned end point.
 pub type EventPoint = (i32, f64, Option<(f64, f64)>, bool);
@@ -27,7 +27,7 @@ pub struct EventChart {
 }
 
 impl Chart for EventChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         if self.points.is_empty() {
             return Err("no coefficients to draw".into());

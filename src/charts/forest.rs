@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, FONT, axis_decimals, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette};
 use crate::findings::Verdict;
 
 pub struct ForestChart {
@@ -58,7 +58,7 @@ impl Chart for ForestChart {
         (1200, HEAD + self.panels.iter().map(panel_height).sum::<u32>() + FOOT)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         if self.panels.iter().all(|p| p.rows.is_empty()) {
             return Err("no findings to draw".into());

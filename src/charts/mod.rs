@@ -28,9 +28,26 @@ pub use trend::TrendChart;
 /// Pixel size of every chart (16:9).
 pub const SIZE: (u32, u32) = (1200, 675);
 
+/// A chart that could not be drawn: the drawing backend's or the encoder's own words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct DrawError(pub String);
+
+impl From<String> for DrawError {
+    fn from(message: String) -> DrawError {
+        DrawError(message)
+    }
+}
+
+impl From<&str> for DrawError {
+    fn from(message: &str) -> DrawError {
+        DrawError(message.to_string())
+    }
+}
+
 /// A chart that can draw itself on any plotters backend.
 pub trait Chart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError>;
 
     /// Pixel size; [`SIZE`] unless the chart grows with its content.
     fn size(&self) -> (u32, u32) {
@@ -39,7 +56,7 @@ pub trait Chart {
 }
 
 /// Draws the chart as PNG bytes, in memory.
-pub fn png_bytes(chart: &impl Chart) -> Result<Vec<u8>, String> {
+pub fn png_bytes(chart: &impl Chart) -> Result<Vec<u8>, DrawError> {
     register_fonts();
     let (w, h) = chart.size();
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
@@ -80,10 +97,10 @@ fn reference(p: &plan::Planned) -> crate::results::ChartFiles {
 
 /// Draws every chart of `results` in `lang` as PNG and SVG, in memory; `done` is called after
 /// each chart.
-pub fn draw(results: &Results, lang: Lang, done: &dyn Fn()) -> Result<Drawn, (String, String)> {
+pub fn draw(results: &Results, lang: Lang, done: &dyn Fn()) -> Result<Drawn, (String, DrawError)> {
     let mut drawn = Drawn::default();
     for p in plan::plan(results, lang) {
-        let fail = |m: String| (p.base.clone(), m);
+        let fail = |e: DrawError| (p.base.clone(), e);
         let png = p.spec.png().map_err(fail)?;
         let svg = p.spec.svg().map_err(fail)?;
         drawn.refs.push((p.slot, reference(&p)));
@@ -95,7 +112,7 @@ pub fn draw(results: &Results, lang: Lang, done: &dyn Fn()) -> Result<Drawn, (St
 }
 
 /// Draws the chart as an SVG document.
-pub fn render_svg(chart: &impl Chart) -> Result<String, String> {
+pub fn render_svg(chart: &impl Chart) -> Result<String, DrawError> {
     register_fonts();
     let mut out = String::new();
     {
@@ -111,7 +128,7 @@ fn header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
-) -> Result<DrawingArea<DB, Shift>, String> {
+) -> Result<DrawingArea<DB, Shift>, DrawError> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let (head, body) = root.split_vertically(78);
@@ -127,7 +144,7 @@ fn header<DB: DrawingBackend>(
 
 /// The footnotes in `foot`, the first line `top` pixels down: each wrapped at word boundaries to
 /// the width, at most three lines in all.
-fn footnotes<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, lines: &[String], top: i32) -> Result<(), String> {
+fn footnotes<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, lines: &[String], top: i32) -> Result<(), DrawError> {
     // 15 px DejaVu Sans averages a little over 6 px a character.
     let width = (foot.dim_in_pixel().0 as usize).saturating_sub(48) * 10 / 66;
     let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(l, width.max(40))).collect();
@@ -158,7 +175,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// The synthetic-data notice in the lower right corner.
-fn notice<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, notice: &Option<String>) -> Result<(), String> {
+fn notice<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, notice: &Option<String>) -> Result<(), DrawError> {
     if let Some(text) = notice {
         let (w, h) = root.dim_in_pixel();
         root.draw(&Text::new(

@@ -22,7 +22,7 @@ pub enum Spec {
 
 impl Spec {
     /// The chart as PNG bytes.
-    pub fn png(&self) -> Result<Vec<u8>, String> {
+    pub fn png(&self) -> Result<Vec<u8>, super::DrawError> {
         match self {
             Spec::Trend(c) => super::png_bytes(c),
             Spec::Event(c) => super::png_bytes(c),
@@ -34,7 +34,7 @@ impl Spec {
     }
 
     /// The chart as an SVG document.
-    pub fn svg(&self) -> Result<String, String> {
+    pub fn svg(&self) -> Result<String, super::DrawError> {
         match self {
             Spec::Trend(c) => super::render_svg(c),
             Spec::Event(c) => super::render_svg(c),

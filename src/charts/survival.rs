@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, footnotes, header, notice, palette};
 
 pub struct SurvivalChart {
     pub title: String,
@@ -31,7 +31,7 @@ pub struct SurvivalCurve {
 }
 
 impl Chart for SurvivalChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let x1 = self.curves.iter().flat_map(|c| c.points.last().map(|p| p.0)).fold(0.0, f64::max);
         if x1 <= 0.0 {

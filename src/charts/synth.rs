@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, FONT, axis_decimals, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette};
 use crate::period::Month;
 
 fn x_of(m: Month) -> f64 {
@@ -31,7 +31,7 @@ pub struct GapChart {
 }
 
 impl Chart for GapChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         if self.treated.is_empty() {
             return Err("no gap to draw".into());
@@ -145,7 +145,7 @@ pub struct Bar {
 }
 
 impl Chart for BarChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let bars: Vec<&Bar> = self.bars.iter().take(15).collect();
         if bars.is_empty() {

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, FONT, axis_decimals, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, header, notice, palette};
 use crate::period::Month;
 
 /// Everything one trend chart shows, already worded in the report language.
@@ -54,12 +54,12 @@ fn segments(points: &[(Month, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
 }
 
 impl Chart for TrendChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw(self, root)
     }
 }
 
-fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let values: Vec<f64> = chart.points.iter().flat_map(|(_, a, b)| [*a, *b]).flatten().collect();
     if values.is_empty() || chart.points.is_empty() {

@@ -20,11 +20,26 @@ pub use pixi::PixiReport;
 pub use web::{HtmlReport, MarkdownReport, escape_markdown};
 pub use write::{RunSummary, for_languages, write_outputs};
 
+/// Why an output file could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("could not serialise the results: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("template: {0:#}")]
+    Template(#[from] minijinja::Error),
+    /// typst's diagnostics, with the template line they point at.
+    #[error("typesetting: {0}")]
+    Typeset(String),
+    /// The estimates table (CSV or Parquet) could not be written.
+    #[error("table: {0}")]
+    Table(String),
+}
+
 /// One output format: a rendering of the results and the charts drawn for its language.
 pub trait Exporter {
     /// File name inside the output folder.
     fn file_name(&self) -> String;
-    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String>;
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, RenderError>;
 }
 
 /// `results.json`: the full model, pretty-printed, stable key order.
@@ -35,8 +50,8 @@ impl Exporter for JsonExport {
         "results.json".into()
     }
 
-    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, String> {
-        let mut out = serde_json::to_vec_pretty(results).map_err(|e| e.to_string())?;
+    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, RenderError> {
+        let mut out = serde_json::to_vec_pretty(results)?;
         out.push(b'\n');
         Ok(out)
     }
@@ -50,8 +65,8 @@ impl Exporter for CsvExport {
         "results.csv".into()
     }
 
-    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, String> {
-        crate::results::csv::render(results)
+    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, RenderError> {
+        crate::results::csv::render(results).map_err(RenderError::Table)
     }
 }
 
@@ -63,8 +78,8 @@ impl Exporter for ParquetExport {
         "results.parquet".into()
     }
 
-    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, String> {
-        crate::ingest::polars_io::parquet_bytes(crate::results::csv::table(results))
+    fn render(&self, results: &Results, _: &Drawn) -> Result<Vec<u8>, RenderError> {
+        crate::ingest::polars_io::parquet_bytes(crate::results::csv::table(results)).map_err(RenderError::Table)
     }
 }
 

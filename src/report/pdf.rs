@@ -1,6 +1,6 @@
 //! `report.pdf`: the full report, typeset by typst from `template.typ`.
 
-use super::{Exporter, typst_world, view};
+use super::{Exporter, RenderError, typst_world, view};
 use crate::charts::Drawn;
 use crate::results::Results;
 use crate::study::Lang;
@@ -16,7 +16,7 @@ impl Exporter for PdfReport {
         "report.pdf".into()
     }
 
-    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, RenderError> {
         Ok(self.typeset(results, charts)?.pdf)
     }
 }
@@ -29,7 +29,7 @@ impl PdfReport {
     }
 
     /// Typesets the report; the page texts let tests check what a reader sees.
-    pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, String> {
+    pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, RenderError> {
         let data = view::report(results, charts, self.lang);
         typst_world::typeset_view(TEMPLATE, &data, &charts.files, &format!("frikommune/{}", results.study.name))
     }

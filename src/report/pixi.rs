@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Exporter, typst_world, view};
+use super::{Exporter, RenderError, typst_world, view};
 use crate::charts::Drawn;
 use crate::charts::plan::Slot;
 use crate::findings::wording as sentences;
@@ -31,7 +31,7 @@ impl Exporter for PixiReport {
         "pixi.pdf".into()
     }
 
-    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, RenderError> {
         Ok(self.typeset(results, charts)?.pdf)
     }
 }
@@ -42,7 +42,7 @@ impl PixiReport {
         serde_json::to_string_pretty(&pixi(results, charts, self.lang)).unwrap_or_default()
     }
 
-    pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, String> {
+    pub fn typeset(&self, results: &Results, charts: &Drawn) -> Result<typst_world::Typeset, RenderError> {
         let data = pixi(results, charts, self.lang);
         typst_world::typeset_view(TEMPLATE, &data, &charts.files, &format!("frikommune/{}-pixi", results.study.name))
     }

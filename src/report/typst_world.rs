@@ -106,10 +106,10 @@ pub fn typeset_view(
     view: &serde_json::Value,
     charts: &[(String, Vec<u8>)],
     ident: &str,
-) -> Result<Typeset, String> {
-    let json = serde_json::to_string(view).map_err(|e| e.to_string())?;
+) -> Result<Typeset, super::RenderError> {
+    let json = serde_json::to_string(view)?;
     let files: Vec<(String, Vec<u8>)> = charts.iter().map(|(p, b)| (format!("/{p}"), b.clone())).collect();
-    compile_pdf(template, &json, &files, ident)
+    compile_pdf(template, &json, &files, ident).map_err(super::RenderError::Typeset)
 }
 
 pub fn compile_pdf(template: &str, data: &str, files: &[(String, Vec<u8>)], ident: &str) -> Result<Typeset, String> {

@@ -10,7 +10,7 @@
 
 use minijinja::{AutoEscape, Environment, Error, State, Value, escape_formatter, value::ValueKind};
 
-use super::{Exporter, view};
+use super::{Exporter, RenderError, view};
 use crate::charts::Drawn;
 use crate::results::Results;
 use crate::study::Lang;
@@ -87,11 +87,11 @@ fn render(
     results: &Results,
     charts: &Drawn,
     lang: Lang,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, RenderError> {
     let mut env = environment(charts);
-    env.add_template(name, template).map_err(|e| e.to_string())?;
+    env.add_template(name, template)?;
     let data = view::report(results, charts, lang);
-    let text = env.get_template(name).and_then(|t| t.render(&data)).map_err(|e| format!("{e:#}"))?;
+    let text = env.get_template(name).and_then(|t| t.render(&data))?;
     Ok(text.into_bytes())
 }
 
@@ -104,7 +104,7 @@ impl Exporter for HtmlReport {
         "report.html".into()
     }
 
-    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, RenderError> {
         render(HTML, "report.html", results, charts, self.lang)
     }
 }
@@ -118,7 +118,7 @@ impl Exporter for MarkdownReport {
         "report.md".into()
     }
 
-    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, String> {
+    fn render(&self, results: &Results, charts: &Drawn) -> Result<Vec<u8>, RenderError> {
         // Markdown links the chart files; it needs no data URIs.
         render(MARKDOWN, "report.md", results, charts, self.lang)
     }

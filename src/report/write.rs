@@ -102,8 +102,9 @@ pub fn write_outputs(results: &Results, out_dir: &Path, progress: &dyn Progress)
         let main_files = write_language(results, &stage, "", main, progress);
         for e in [&JsonExport as &dyn Exporter, &CsvExport, &ParquetExport] {
             let name = e.file_name();
-            let bytes =
-                e.render(results, &Drawn::default()).map_err(|m| Error::Render { what: name.clone(), message: m })?;
+            let bytes = e
+                .render(results, &Drawn::default())
+                .map_err(|m| Error::Render { what: name.clone(), message: m.to_string() })?;
             stage.write(&name, &bytes)?;
             files.push(name);
         }
@@ -132,7 +133,7 @@ fn write_language(
 ) -> Result<Vec<String>> {
     progress.stage("drawing charts", charts::plan::plan(results, lang).len() as u64);
     let drawn = charts::draw(results, lang, &|| progress.advance())
-        .map_err(|(base, message)| Error::Render { what: format!("chart {prefix}{base}"), message })?;
+        .map_err(|(base, e)| Error::Render { what: format!("chart {prefix}{base}"), message: e.to_string() })?;
     progress.finish();
     let mut files = Vec::new();
     for (name, bytes) in &drawn.files {
@@ -143,7 +144,8 @@ fn write_language(
     progress.stage("writing reports", documents.len() as u64);
     for e in documents {
         let name = format!("{prefix}{}", e.file_name());
-        let bytes = e.render(results, &drawn).map_err(|m| Error::Render { what: name.clone(), message: m })?;
+        let bytes =
+            e.render(results, &drawn).map_err(|m| Error::Render { what: name.clone(), message: m.to_string() })?;
         stage.write(&name, &bytes)?;
         files.push(name);
         progress.advance();

@@ -185,7 +185,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let sample = &long.sample;
     let (first, last) = (long.first(), long.last());
     let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
-    let fail = |e: frikommune::estimate::EstimateError| bad(e.0);
+    let fail = |e: frikommune::estimate::EstimateError| bad(e.to_string());
     let did =
         Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level, ssc };
     // Periods back to the input's labels: numbers stay numbers in JSON.

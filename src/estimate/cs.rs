@@ -173,9 +173,7 @@ impl CallawaySantAnna {
             }
         }
         if !cells.iter().any(|&(g, ti, _)| p.cohorts[g] <= p.periods[ti]) {
-            return Err(EstimateError(
-                "no group-time effect could be estimated after the start: every cohort lacks comparison units or post periods".into(),
-            ));
+            return Err(EstimateError::NoPostEffect);
         }
 
         let cluster_sum = |f: &[f64]| -> Vec<f64> {
@@ -408,7 +406,7 @@ impl CallawaySantAnna {
             rows.push((u.start, y, u.cluster.map_or((false, position as u32), |c| (true, c))));
         }
         let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
-            return Err(EstimateError("no observations".into()));
+            return Err(EstimateError::NoObservations);
         };
         // Starting after the last period = never treated within the data.
         rows.iter_mut().for_each(|r| r.0 = r.0.filter(|&s| s <= last));
@@ -418,12 +416,10 @@ impl CallawaySantAnna {
         let mut estimated_cut = None;
         if rows.iter().all(|r| r.0.is_some()) {
             // No never-treated units: the last cohort is the comparison, periods from its start out.
-            let latest = rows.iter().filter_map(|r| r.0).max().ok_or_else(|| EstimateError("no units".into()))?;
+            let latest = rows.iter().filter_map(|r| r.0).max().ok_or(EstimateError::NoUnits)?;
             let keep = periods.iter().filter(|&&m| m < latest).count();
             if keep < 2 {
-                return Err(EstimateError(
-                    "no never-treated units and too few periods before the last cohort starts".into(),
-                ));
+                return Err(EstimateError::NoComparisonCohort);
             }
             periods.truncate(keep);
             rows.iter_mut().for_each(|r| r.1.truncate(keep));
@@ -436,14 +432,14 @@ impl CallawaySantAnna {
         cohorts.sort();
         cohorts.dedup();
         if cohorts.is_empty() {
-            return Err(EstimateError("no unit is treated after the first period".into()));
+            return Err(EstimateError::NoLateStart);
         }
         let estimated = match estimated_cut {
             Some(l) => cohorts.iter().filter(|&&c| c < l).count(),
             None => cohorts.len(),
         };
         if estimated == 0 {
-            return Err(EstimateError("no cohort is left to estimate once the comparison cohort is set aside".into()));
+            return Err(EstimateError::NoCohortLeft);
         }
         let mut cluster_ids: BTreeMap<(bool, u32), usize> = BTreeMap::new();
         let cluster: Vec<usize> = rows
@@ -454,7 +450,7 @@ impl CallawaySantAnna {
             })
             .collect();
         if cluster_ids.len() < 2 {
-            return Err(EstimateError("at least two clusters are needed".into()));
+            return Err(EstimateError::TooFewClusters);
         }
         Ok(Panel {
             periods,

@@ -50,11 +50,9 @@ impl Did2x2 {
     /// unit starts in the same month (the input of randomization inference).
     pub fn unit_changes(&self, sample: &Sample) -> Result<(Vec<f64>, Vec<bool>), EstimateError> {
         let mut starts = sample.units.iter().filter_map(|u| u.start);
-        let first = starts.next().ok_or_else(|| EstimateError("no treated municipality".into()))?;
+        let first = starts.next().ok_or(EstimateError::NoTreated)?;
         if starts.any(|s| s != first) {
-            return Err(EstimateError(
-                "the treated municipalities start in different months; use cohort_changes".into(),
-            ));
+            return Err(EstimateError::DifferentStarts);
         }
         let mut changes = Vec::new();
         let mut treated = Vec::new();
@@ -112,11 +110,11 @@ impl Did2x2 {
         starts.dedup();
         let (r, n_units, n_treated) = if starts.len() == 1 {
             let (changes, treated) = self.unit_changes(sample)?;
-            let r = ri.test(&changes, &treated).map_err(EstimateError)?;
+            let r = ri.test(&changes, &treated).map_err(EstimateError::Inference)?;
             (r, changes.len(), treated.iter().filter(|t| **t).count())
         } else {
             let c = self.cohort_changes(sample);
-            let r = ri.test_staggered(&c.d, &c.w, &c.cohort).map_err(EstimateError)?;
+            let r = ri.test_staggered(&c.d, &c.w, &c.cohort).map_err(EstimateError::Inference)?;
             (r, c.d.len(), c.cohort.iter().flatten().count())
         };
         let how = if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", ri.seed) };
@@ -156,14 +154,9 @@ impl Did2x2 {
         let step = sample.step.max(1);
         let half = self.pre_months / step / 2 * step;
         if half == 0 {
-            return Err(EstimateError("a placebo test needs a pre-period of at least 2 periods".into()));
+            return Err(EstimateError::PlaceboTooShort);
         }
-        let earliest = sample
-            .units
-            .iter()
-            .filter_map(|u| u.start)
-            .min()
-            .ok_or_else(|| EstimateError("no treated municipality".into()))?;
+        let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or(EstimateError::NoTreated)?;
         let shifted = Sample {
             step: sample.step,
             units: sample
@@ -198,7 +191,7 @@ impl Did2x2 {
         }
         let n_treated: usize = cohorts.values().map(Vec::len).sum();
         if n_treated == 0 {
-            return Err(EstimateError("no treated municipality has data both before and after its start".into()));
+            return Err(EstimateError::NoTreatedBeforeAndAfter);
         }
         let starts: Vec<Month> = cohorts.keys().copied().collect();
         // Comparison units need data in every cohort's windows.
@@ -210,7 +203,7 @@ impl Did2x2 {
             .collect();
         let n_control = controls.len();
         if n_control < 2 {
-            return Err(EstimateError(format!("only {n_control} comparison municipalities have data in both windows")));
+            return Err(EstimateError::TooFewComparison(n_control));
         }
         let nt = n_treated as f64;
         let nc = n_control as f64;

@@ -57,7 +57,7 @@ pub struct EventFit {
 impl EventStudy {
     pub fn fit(&self, sample: &Sample) -> Result<EventFit, EstimateError> {
         if self.leads == Some(0) {
-            return Err(EstimateError("leads must be at least 1: period −1 is the reference".into()));
+            return Err(EstimateError::NoLeads);
         }
         let (mut panel, fe) = LongPanel::new(sample, self.first, self.last)?;
         // Event time in the data's periods (months for monthly data).
@@ -85,13 +85,11 @@ impl EventStudy {
         times.sort();
         times.dedup();
         if !times.contains(&-1) {
-            return Err(EstimateError(
-                "no treated unit is observed in the period before its start (the reference)".into(),
-            ));
+            return Err(EstimateError::NoReferencePeriod);
         }
         times.retain(|&r| r != -1);
         if !times.iter().any(|&r| r >= 0) {
-            return Err(EstimateError("no treated unit is observed from its start on".into()));
+            return Err(EstimateError::NoPostPeriod);
         }
         let conv = Convergence::default();
         let mut y = panel.y.clone();
@@ -103,12 +101,8 @@ impl EventStudy {
                 fe.demean(&mut col, conv).map(|_| col).map_err(not_converged)
             })
             .collect::<Result<_, _>>()?;
-        let fit = ols::cr1(&x, &y, &panel.cluster_ids, panel.clusters, panel.n_months, self.ssc).map_err(|e| {
-            EstimateError(format!(
-                "{} (an event study needs never-treated units or binned end points when every unit is treated)",
-                e.0
-            ))
-        })?;
+        let fit = ols::cr1(&x, &y, &panel.cluster_ids, panel.clusters, panel.n_months, self.ssc)
+            .map_err(|e| EstimateError::EventWithoutComparison(Box::new(e)))?;
         let df = fit.inference.df;
         let k = times.len();
         let binned_at = |r: i32| {

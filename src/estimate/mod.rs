@@ -115,7 +115,57 @@ pub struct Estimate {
     pub n_control: usize,
 }
 
-/// Why a method could not produce an estimate from a sample.
+/// Why a method could not produce an estimate from a sample: what the data lack, in words an
+/// evaluator can act on.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct EstimateError(pub String);
+pub enum EstimateError {
+    #[error("no units")]
+    NoUnits,
+    #[error("no observations")]
+    NoObservations,
+    #[error("no treated municipality")]
+    NoTreated,
+    #[error("the treated municipalities start in different months; use cohort_changes")]
+    DifferentStarts,
+    #[error("no treated municipality has data both before and after its start")]
+    NoTreatedBeforeAndAfter,
+    #[error("only {0} comparison municipalities have data in both windows")]
+    TooFewComparison(usize),
+    #[error(
+        "a regression with municipality and month effects needs treated and comparison units with data (found {treated} and {comparison})"
+    )]
+    NoTreatedOrComparison { treated: usize, comparison: usize },
+    #[error("at least two clusters are needed")]
+    TooFewClusters,
+    #[error("{n} observations are too few for {k} regressors")]
+    TooFewObservations { n: usize, k: usize },
+    #[error("the regressors are collinear with each other or with the fixed effects")]
+    Collinear,
+    #[error("the treatment indicator is collinear with the fixed effects")]
+    TreatmentCollinear,
+    #[error("demeaning did not converge in {iterations} iterations (last change {change:e})")]
+    NotConverged { iterations: usize, change: f64 },
+    #[error("a placebo test needs a pre-period of at least 2 periods")]
+    PlaceboTooShort,
+    #[error("leads must be at least 1: period −1 is the reference")]
+    NoLeads,
+    #[error("no treated unit is observed in the period before its start (the reference)")]
+    NoReferencePeriod,
+    #[error("no treated unit is observed from its start on")]
+    NoPostPeriod,
+    #[error("{0} (an event study needs never-treated units or binned end points when every unit is treated)")]
+    EventWithoutComparison(Box<EstimateError>),
+    #[error("no unit is treated after the first period")]
+    NoLateStart,
+    #[error("no never-treated units and too few periods before the last cohort starts")]
+    NoComparisonCohort,
+    #[error("no cohort is left to estimate once the comparison cohort is set aside")]
+    NoCohortLeft,
+    #[error(
+        "no group-time effect could be estimated after the start: every cohort lacks comparison units or post periods"
+    )]
+    NoPostEffect,
+    /// The inference (randomization, wild bootstrap) could not be carried out.
+    #[error("{0}")]
+    Inference(String),
+}

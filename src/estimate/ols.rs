@@ -43,7 +43,7 @@ pub fn cr1(
 ) -> Result<OlsFit, EstimateError> {
     let (n, k) = (y.len(), x.len());
     if k == 0 || n <= k {
-        return Err(EstimateError(format!("{n} observations are too few for {k} regressors")));
+        return Err(EstimateError::TooFewObservations { n, k });
     }
     // XᵀX: by dot products for a few regressors (no n × k copy of the data, which matters for
     // TWFE on millions of rows); by faer's SIMD matrix product for many (event studies).
@@ -62,14 +62,12 @@ pub fn cr1(
         xtx
     };
     let xty = Mat::<f64>::from_fn(k, 1, |j, _| dot(&x[j], y));
-    let llt = xtx
-        .llt(Side::Lower)
-        .map_err(|_| EstimateError("the regressors are collinear with each other or with the fixed effects".into()))?;
+    let llt = xtx.llt(Side::Lower).map_err(|_| EstimateError::Collinear)?;
     // L_jj² is the part of column j not explained by the columns before it; a tiny share means
     // (near) collinearity, which Cholesky alone lets through in floating point.
     let l = llt.L();
     if (0..k).any(|j| l[(j, j)] * l[(j, j)] <= 1e-10 * xtx[(j, j)].max(f64::MIN_POSITIVE)) {
-        return Err(EstimateError("the regressors are collinear with each other or with the fixed effects".into()));
+        return Err(EstimateError::Collinear);
     }
     let bread = llt.inverse();
     let beta_m = &bread * &xty;

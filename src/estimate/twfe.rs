@@ -47,7 +47,7 @@ impl Twfe {
         fe.demean(&mut y, conv).map_err(not_converged)?;
         fe.demean(&mut d, conv).map_err(not_converged)?;
         if d.iter().all(|x| x.abs() < 1e-12) {
-            return Err(EstimateError("the treatment indicator is collinear with the fixed effects".into()));
+            return Err(EstimateError::TreatmentCollinear);
         }
         let fit = ols::cr1(std::slice::from_ref(&d), &y, &cluster_ids, clusters, n_months, self.ssc)?;
         let (beta, se, inference) = (fit.beta[0], fit.se(0), fit.inference);
@@ -64,7 +64,7 @@ impl Twfe {
                     adjustment: inference.adjustment,
                 };
                 let project = |x: &mut [f64]| fe.demean(x, conv).map(|_| ()).map_err(|e| format!("{e:?}"));
-                let r = wb.test(&data, &project).map_err(EstimateError)?;
+                let r = wb.test(&data, &project).map_err(EstimateError::Inference)?;
                 let how = if r.exact {
                     format!("all {} Rademacher sign vectors", r.draws)
                 } else {
@@ -208,13 +208,10 @@ impl LongPanel {
             if u.start.is_some() { p.n_treated += 1 } else { p.n_control += 1 }
         }
         if p.n_treated == 0 || p.n_control == 0 {
-            return Err(EstimateError(format!(
-                "a regression with municipality and month effects needs treated and comparison units with data (found {} and {})",
-                p.n_treated, p.n_control
-            )));
+            return Err(EstimateError::NoTreatedOrComparison { treated: p.n_treated, comparison: p.n_control });
         }
         if p.clusters < 2 {
-            return Err(EstimateError("at least two clusters are needed".into()));
+            return Err(EstimateError::TooFewClusters);
         }
         let fe = if dense {
             FixedEffects::dense(p.n_units, n_months)
@@ -227,5 +224,5 @@ impl LongPanel {
 
 /// The demeaning error in words.
 pub(super) fn not_converged(e: super::demean::NotConverged) -> EstimateError {
-    EstimateError(format!("demeaning did not converge in {} iterations (last change {:e})", e.iterations, e.change))
+    EstimateError::NotConverged { iterations: e.iterations, change: e.change }
 }

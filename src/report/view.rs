@@ -77,12 +77,15 @@ fn comparison_text(r: &Results, a: &Analysis, lang: Lang) -> String {
     args.extend([("n", n.to_string()), ("pool", pool.to_string())]);
     let mut text = wording::text(key, lang, &args);
     text.push(' ');
-    let exposed = if exposed > 0 {
-        wording::text("comparison_exposed", lang, &[("n", exposed.to_string())])
-    } else {
-        String::new()
+    // One left out gets the singular ("1 kommune er udeladt, fordi den …").
+    let one = excluded == 1;
+    let exposed = match exposed {
+        0 => String::new(),
+        _ if one => t("comparison_exposed_one", lang).to_string(),
+        n => wording::text("comparison_exposed", lang, &[("n", n.to_string())]),
     };
-    text.push_str(&wording::text("comparison_excluded", lang, &[("n", excluded.to_string()), ("exposed", exposed)]));
+    let key = if one { "comparison_excluded_one" } else { "comparison_excluded" };
+    text.push_str(&wording::text(key, lang, &[("n", excluded.to_string()), ("exposed", exposed)]));
     if !d.matches.is_empty() {
         let mut by_treated: Vec<(u16, Vec<String>)> = Vec::new();
         for m in &d.matches {

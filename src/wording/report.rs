@@ -210,6 +210,12 @@ pub(super) const TABLE: &[Entry] = &[
         "{n} municipalities are left out because they take part in another trial on the same outcome in the period{exposed}, lack data or are excluded in the study file.",
     ),
     ("comparison_exposed", ", står i eksponeringsregistret ({n})", ", are in the exposure register ({n})"),
+    (
+        "comparison_excluded_one",
+        "1 kommune er udeladt, fordi den deltager i et andet forsøg med samme udfald i perioden{exposed}, mangler data eller er fravalgt i studiefilen.",
+        "1 municipality is left out because it takes part in another trial on the same outcome in the period{exposed}, lacks data or is excluded in the study file.",
+    ),
+    ("comparison_exposed_one", ", står i eksponeringsregistret", ", is in the exposure register"),
     ("comparison_matched", "Matchet: {pairs}.", "Matched: {pairs}."),
     ("comparison_fit", "Førperiodens fit (RMSPE): {value}.", "Pre-period fit (RMSPE): {value}."),
     (

@@ -14,7 +14,7 @@ use frikommune::study::Lang;
 fn offences(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
     let mut found = Vec::new();
-    for word in ["måned", "month", "95 %", "95%", "95 pct"] {
+    for word in ["måned", "month", "95 %", "95%", "95 pct", "2,5 %", "2.5%"] {
         if let Some(i) = lower.find(word) {
             let from = lower[..i].char_indices().rev().nth(60).map_or(0, |(j, _)| j);
             let to = lower[i..].char_indices().nth(60).map_or(lower.len(), |(j, _)| i + j);

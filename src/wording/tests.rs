@@ -31,6 +31,7 @@ fn no_phrase_hard_codes_a_level_or_a_period() {
     for (key, da, en) in entries() {
         for text in [da, en] {
             assert!(!text.contains("95"), "`{key}` hard-codes the interval level: {text}");
+            assert!(!text.contains("2,5") && !text.contains("2.5"), "`{key}` hard-codes half the error rate: {text}");
             if !monthly.iter().any(|m| key.starts_with(m)) {
                 let lower = text.to_lowercase();
                 assert!(!lower.contains("måned") && !lower.contains("month"), "`{key}` speaks of months: {text}");

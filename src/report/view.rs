@@ -495,7 +495,12 @@ fn findings_method(r: &Results, lang: Lang) -> String {
     // Each one-sided test of TOST is at half the interval's error rate: 2,5 % for a 95 % interval.
     let tail = locale::number(50.0 * (1.0 - r.study.conf_level), 1, lang);
     let tail = tail.trim_end_matches(['0']).trim_end_matches([',', '.']).to_string();
-    wording::text("method_findings", lang, &[wording::level(r.study.conf_level, lang), ("tail", tail)])
+    let pretrend = locale::number(crate::findings::PRETREND_ALPHA, 2, lang);
+    wording::text(
+        "method_findings",
+        lang,
+        &[wording::level(r.study.conf_level, lang), ("tail", tail), ("pretrend", pretrend)],
+    )
 }
 
 /// The frequency every panel outcome of the study shares (`None` when they differ).

@@ -22,7 +22,7 @@ use crate::estimate::scm::{
     PlaceboRun, Predictor, ScFit, SyntheticControl, VChoice, placebo_inference, placebo_interval, placebo_p_value,
 };
 use crate::estimate::sdid::{self, Kind, SdidFit};
-use crate::estimate::{Estimate, Method};
+use crate::estimate::{Estimate, EstimateError, Method};
 use crate::inference::Interval;
 use crate::ingest::Panel;
 use crate::period::Month;
@@ -147,7 +147,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
             treated,
             synthetic: f.fit.synthetic.clone(),
         };
-        Ok::<_, String>((unit_result, f, runs))
+        Ok::<_, EstimateError>((unit_result, f, runs))
     };
 
     let mut units = Vec::new();
@@ -166,7 +166,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
     let group_name = study.trials[design.trial].name.clone();
     let (pooled, pooled_fit, runs) = match fit_unit(None, group_name, start, &pooled_row, &pooled_cov, &treated_codes) {
         Ok(x) => x,
-        Err(e) => return fail(problems, e),
+        Err(e) => return fail(problems, e.to_string()),
     };
     let t0 = pooled_fit.t0;
     let pooled_fit_estimate = pooled_fit.estimate(
@@ -279,7 +279,7 @@ pub fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SdidResu
     let params = SdidParams { reps: study.sdid_reps as usize, seed: study.seed, conf_level: study.conf_level };
     let f = match params.fit(&m) {
         Ok(f) => f,
-        Err(e) => return fail(problems, e),
+        Err(e) => return fail(problems, e.to_string()),
     };
     if let Err(e) = &f.se {
         problems.push(format!("synthetic difference in differences: {e}"));
@@ -373,9 +373,9 @@ impl SynthParams {
         c1: &[f64],
         start: Month,
         placebos: &[PlaceboRun],
-    ) -> Result<SynthFit, String> {
+    ) -> Result<SynthFit, EstimateError> {
         if b.donors.len() < 2 {
-            return Err("needs at least two donors with complete series".into());
+            return Err(EstimateError::SyntheticUnits);
         }
         let (y0, c0) = b.donor_slices();
         let t0 = b.t0(start);
@@ -396,8 +396,8 @@ impl SynthParams {
 
     /// The treated units' mean series against its synthetic control, from the earliest start,
     /// with the placebos at that start.
-    pub fn fit_pooled(&self, b: &Balanced) -> Result<(SynthFit, Vec<PlaceboRun>), String> {
-        let start = b.start().ok_or("needs a treated unit with a complete series")?;
+    pub fn fit_pooled(&self, b: &Balanced) -> Result<(SynthFit, Vec<PlaceboRun>), EstimateError> {
+        let start = b.start().ok_or(EstimateError::SyntheticUnits)?;
         let (y1, c1) = b.treated_mean();
         let placebos = self.placebos(b, start);
         Ok((self.fit(b, &y1, &c1, start, &placebos)?, placebos))
@@ -442,17 +442,17 @@ pub struct SdidResultFit {
     pub start: Month,
     pub t0: usize,
     /// The placebo standard error; `Err` says why it could not be had (the estimate stands).
-    pub se: Result<f64, String>,
+    pub se: Result<f64, EstimateError>,
     /// Whether the treated units start in different periods.
     pub staggered: bool,
 }
 
 impl SdidParams {
-    pub fn fit(&self, b: &Balanced) -> Result<SdidResultFit, String> {
+    pub fn fit(&self, b: &Balanced) -> Result<SdidResultFit, EstimateError> {
         if b.donors.len() < 2 {
-            return Err("needs at least two donors with complete series".into());
+            return Err(EstimateError::SyntheticUnits);
         }
-        let start = b.start().ok_or("needs a treated unit with a complete series")?;
+        let start = b.start().ok_or(EstimateError::SyntheticUnits)?;
         let t0 = b.t0(start);
         let y: Vec<Vec<f64>> =
             b.donors.iter().map(|r| r.values.clone()).chain(b.treated.iter().map(|r| r.values.clone())).collect();

@@ -134,8 +134,8 @@ pub struct Args {
     format: Format,
 }
 
-fn bad(message: impl Into<String>) -> Error {
-    Error::Usage(message.into())
+fn bad(message: impl std::fmt::Display) -> Error {
+    Error::Usage(message.to_string())
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
@@ -583,7 +583,7 @@ fn sdid_output(
     table: &mut Vec<String>,
 ) -> frikommune::Result<Estimate> {
     let f = params.fit(b).map_err(bad)?;
-    f.se.as_ref().map_err(|e| bad(e.clone()))?;
+    f.se.as_ref().map_err(bad)?;
     let weights = weights_json(long, b, &f.fit.omega);
     let time_weights: Vec<serde_json::Value> = b.periods[..f.t0]
         .iter()

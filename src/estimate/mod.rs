@@ -165,6 +165,31 @@ pub enum EstimateError {
         "no group-time effect could be estimated after the start: every cohort lacks comparison units or post periods"
     )]
     NoPostEffect,
+    #[error("no donors")]
+    NoDonors,
+    #[error("need at least 2 pre-periods and 1 post-period (T = {t}, T0 = {t0})")]
+    SyntheticPeriods { t: usize, t0: usize },
+    #[error(
+        "fixed predictor weights: expected {expected} non-negative numbers (one per predictor row: {rows}), found {found}"
+    )]
+    FixedWeights { expected: usize, rows: String, found: usize },
+    #[error("expected {0} covariate values per unit")]
+    CovariateCount(usize),
+    #[error("no predictors")]
+    NoPredictors,
+    #[error("predictor `{0}` is not a finite number for some unit")]
+    PredictorNotFinite(String),
+    #[error("need comparison and treated units and at least 2 pre-periods (N = {n}, N0 = {n0}, T = {t}, T0 = {t0})")]
+    SdidShape { n: usize, n0: usize, t: usize, t0: usize },
+    #[error(
+        "placebo standard errors need more comparison units than treated units ({comparison} comparison, {treated} treated)"
+    )]
+    PlaceboUnits { comparison: usize, treated: usize },
+    #[error("placebo standard errors need at least 2 replications")]
+    PlaceboReps,
+    /// A synthetic design with too few complete series.
+    #[error("needs a treated unit and at least two donors with complete series")]
+    SyntheticUnits,
     /// The inference (randomization, wild bootstrap) could not be carried out.
     #[error("{0}")]
     Inference(String),

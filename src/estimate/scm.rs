@@ -18,6 +18,7 @@
 //! τ (the treated unit's post gaps shifted by τ, the placebos' unchanged) gives a confidence set
 //! (Firpo and Possebom 2018, uniform weights).
 
+use super::EstimateError;
 use serde::{Deserialize, Serialize};
 
 use super::synth::synth_solver;
@@ -126,13 +127,13 @@ impl SyntheticControl {
     /// `y1`: the treated unit's outcome over T periods, `c1` its covariates (in the order of
     /// [`Predictor::covariates`]); `y0`/`c0` the donors'; the first `t0` periods are the
     /// pre-period.
-    pub fn fit(&self, y1: &[f64], c1: &[f64], y0: &[&[f64]], c0: &[&[f64]], t0: usize) -> Result<ScFit, String> {
+    pub fn fit(&self, y1: &[f64], c1: &[f64], y0: &[&[f64]], c0: &[&[f64]], t0: usize) -> Result<ScFit, EstimateError> {
         let t = y1.len();
         if y0.is_empty() {
-            return Err("no donors".into());
+            return Err(EstimateError::NoDonors);
         }
         if t0 < 2 || t0 >= t || y0.iter().any(|r| r.len() != t) {
-            return Err(format!("need at least 2 pre-periods and 1 post-period (T = {t}, T0 = {t0})"));
+            return Err(EstimateError::SyntheticPeriods { t, t0 });
         }
         let (names, x1, x0) = self.predictor_matrix(y1, c1, y0, c0, t0)?;
         let k = names.len();
@@ -151,11 +152,7 @@ impl SyntheticControl {
         let (v, starts, evaluations) = match &self.v {
             VChoice::Fixed(v) => {
                 if v.len() != k || v.iter().any(|x| !x.is_finite() || *x < 0.0) || v.iter().sum::<f64>() <= 0.0 {
-                    return Err(format!(
-                        "fixed predictor weights: expected {k} non-negative numbers (one per predictor row: {}), found {}",
-                        names.join(", "),
-                        v.len()
-                    ));
+                    return Err(EstimateError::FixedWeights { expected: k, rows: names.join(", "), found: v.len() });
                 }
                 let total: f64 = v.iter().sum();
                 (v.iter().map(|x| x / total).collect(), 0, 0)
@@ -198,10 +195,10 @@ impl SyntheticControl {
         y0: &[&[f64]],
         c0: &[&[f64]],
         t0: usize,
-    ) -> Result<(Vec<String>, Vec<f64>, Vec<Vec<f64>>), String> {
+    ) -> Result<(Vec<String>, Vec<f64>, Vec<Vec<f64>>), EstimateError> {
         let covariates = Predictor::covariates(&self.predictors);
         if c1.len() != covariates.len() || c0.iter().any(|c| c.len() != covariates.len()) {
-            return Err(format!("expected {} covariate values per unit", covariates.len()));
+            return Err(EstimateError::CovariateCount(covariates.len()));
         }
         let mut names = Vec::new();
         let mut rows: Vec<Box<dyn Fn(&[f64], &[f64]) -> f64>> = Vec::new();
@@ -233,13 +230,13 @@ impl SyntheticControl {
             }
         }
         if rows.is_empty() {
-            return Err("no predictors".into());
+            return Err(EstimateError::NoPredictors);
         }
         let mut x1: Vec<f64> = rows.iter().map(|f| f(y1, c1)).collect();
         let mut x0: Vec<Vec<f64>> = y0.iter().zip(c0).map(|(y, c)| rows.iter().map(|f| f(y, c)).collect()).collect();
         if let Some(bad) = x1.iter().chain(x0.iter().flatten()).position(|x| !x.is_finite()) {
             let row = bad % names.len();
-            return Err(format!("predictor `{}` is not a finite number for some unit", names[row]));
+            return Err(EstimateError::PredictorNotFinite(names[row].clone()));
         }
         for r in 0..names.len() {
             let values: Vec<f64> = std::iter::once(x1[r]).chain(x0.iter().map(|x| x[r])).collect();
@@ -361,7 +358,7 @@ pub struct PlaceboRun {
 impl SyntheticControl {
     /// Placebo-in-space: each donor in turn against the other donors, same pre-period. Runs in
     /// parallel; the result is in donor order whatever the thread count.
-    pub fn placebos(&self, y0: &[&[f64]], c0: &[&[f64]], t0: usize) -> Vec<Result<PlaceboRun, String>> {
+    pub fn placebos(&self, y0: &[&[f64]], c0: &[&[f64]], t0: usize) -> Vec<Result<PlaceboRun, EstimateError>> {
         use rayon::prelude::*;
         (0..y0.len())
             .into_par_iter()

@@ -12,6 +12,8 @@
 //! largest, for up to 10,000: the algorithm of R synthdid, step for step, so that the numbers
 //! agree with it (and with its Python port) to solver tolerance.
 
+use super::EstimateError;
+
 /// Which weighted double difference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -34,7 +36,7 @@ pub struct SdidFit {
 }
 
 /// `y[i][t]`: unit i (comparison units first) in period t (pre-periods first).
-pub fn fit(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind) -> Result<SdidFit, String> {
+pub fn fit(y: &[Vec<f64>], n0: usize, t0: usize, kind: Kind) -> Result<SdidFit, EstimateError> {
     fit_with_noise(y, n0, t0, kind, None, None)
 }
 
@@ -48,13 +50,11 @@ fn fit_with_noise(
     kind: Kind,
     noise: Option<f64>,
     start: Option<(Vec<f64>, Vec<f64>)>,
-) -> Result<SdidFit, String> {
+) -> Result<SdidFit, EstimateError> {
     let n = y.len();
     let t = y.first().map_or(0, Vec::len);
     if n0 == 0 || n0 >= n || t0 < 2 || t0 >= t || y.iter().any(|r| r.len() != t) {
-        return Err(format!(
-            "need comparison and treated units and at least 2 pre-periods (N = {n}, N0 = {n0}, T = {t}, T0 = {t0})"
-        ));
+        return Err(EstimateError::SdidShape { n, n0, t, t0 });
     }
     let (n1, t1) = (n - n0, t - t0);
     // σ: standard deviation (n − 1) of the comparison units' pre-period changes.
@@ -115,16 +115,14 @@ pub fn placebo_se(
     kind: Kind,
     reps: usize,
     seed: u64,
-) -> Result<(f64, Vec<f64>), String> {
+) -> Result<(f64, Vec<f64>), EstimateError> {
     use rayon::prelude::*;
     let n1 = y.len().saturating_sub(n0);
     if n1 == 0 || n0 <= n1 {
-        return Err(format!(
-            "placebo standard errors need more comparison units than treated units ({n0} comparison, {n1} treated)"
-        ));
+        return Err(EstimateError::PlaceboUnits { comparison: n0, treated: n1 });
     }
     if reps < 2 {
-        return Err("placebo standard errors need at least 2 replications".into());
+        return Err(EstimateError::PlaceboReps);
     }
     let SdidFit { noise_level: noise, omega, lambda, .. } = fit(y, n0, t0, kind)?;
     let estimates: Vec<f64> = (0..reps)

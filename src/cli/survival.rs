@@ -59,8 +59,8 @@ pub struct Args {
     format: Format,
 }
 
-fn bad(message: impl Into<String>) -> Error {
-    Error::Usage(message.into())
+fn bad(message: impl std::fmt::Display) -> Error {
+    Error::Usage(message.to_string())
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {

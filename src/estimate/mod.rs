@@ -190,6 +190,26 @@ pub enum EstimateError {
     /// A synthetic design with too few complete series.
     #[error("needs a treated unit and at least two donors with complete series")]
     SyntheticUnits,
+    #[error("{0} differ in length")]
+    LengthMismatch(&'static str),
+    #[error("duration {duration} (spell {spell}) is not a non-negative number")]
+    BadDuration { duration: f64, spell: usize },
+    #[error("spell {spell} is in group {group} of {groups}")]
+    BadGroup { spell: usize, group: usize, groups: usize },
+    #[error("no spells")]
+    NoSpells,
+    #[error("the log-rank test needs at least two groups")]
+    TooFewGroups,
+    #[error("the log-rank covariance is singular (a group without events at risk?)")]
+    SingularLogrank,
+    #[error("Cox regression needs spells with one covariate row and count each")]
+    CoxShape,
+    #[error("Cox regression needs at least one ended spell")]
+    NoEndedSpell,
+    #[error("the Cox information matrix is singular")]
+    SingularCox,
+    #[error("one cluster id per spell is needed")]
+    ClusterPerSpell,
     /// The inference (randomization, wild bootstrap) could not be carried out.
     #[error("{0}")]
     Inference(String),

@@ -15,6 +15,7 @@
 //! over every event time, with the hypergeometric covariance, χ² with (groups − 1) degrees of
 //! freedom.
 
+use super::EstimateError;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Events and censorings per distinct time, sorted by time.
@@ -27,12 +28,12 @@ pub struct EventTable {
 
 impl EventTable {
     /// From spells: `durations[i]` with `ended[i]` true for an observed end, false for censored.
-    pub fn from_spells(durations: &[f64], ended: &[bool]) -> Result<EventTable, String> {
+    pub fn from_spells(durations: &[f64], ended: &[bool]) -> Result<EventTable, EstimateError> {
         if durations.len() != ended.len() {
-            return Err("durations and event flags differ in length".into());
+            return Err(EstimateError::LengthMismatch("durations and event flags"));
         }
         if let Some(i) = durations.iter().position(|d| !d.is_finite() || *d < 0.0) {
-            return Err(format!("duration {} (spell {}) is not a non-negative number", durations[i], i + 1));
+            return Err(EstimateError::BadDuration { duration: durations[i], spell: i + 1 });
         }
         // Non-negative doubles order like their bit patterns (−0 is made +0): sort the bits with
         // an LSD radix sort on 16-bit digits, skipping digits every key shares.
@@ -67,16 +68,21 @@ impl EventTable {
     /// distinct duration in an open-addressing hash table and only the distinct values are
     /// sorted: one pass over the spells instead of a sort. With more distinct values than a
     /// sixteenth of the spells, each group is radix-sorted instead ([`EventTable::from_spells`]).
-    pub fn grouped(durations: &[f64], ended: &[bool], group: &[usize], k: usize) -> Result<Vec<EventTable>, String> {
+    pub fn grouped(
+        durations: &[f64],
+        ended: &[bool],
+        group: &[usize],
+        k: usize,
+    ) -> Result<Vec<EventTable>, EstimateError> {
         let n = durations.len();
         if ended.len() != n || group.len() != n {
-            return Err("durations, event flags and groups differ in length".into());
+            return Err(EstimateError::LengthMismatch("durations, event flags and groups"));
         }
         if let Some(i) = group.iter().position(|g| *g >= k) {
-            return Err(format!("spell {} is in group {} of {k}", i + 1, group[i]));
+            return Err(EstimateError::BadGroup { spell: i + 1, group: group[i], groups: k });
         }
         if let Some(i) = durations.iter().position(|d| !d.is_finite() || *d < 0.0) {
-            return Err(format!("duration {} (spell {}) is not a non-negative number", durations[i], i + 1));
+            return Err(EstimateError::BadDuration { duration: durations[i], spell: i + 1 });
         }
         let limit = (n / 16).max(1024);
         match count_distinct(durations, ended, group, k, limit) {
@@ -203,10 +209,10 @@ pub struct KmCurve {
 }
 
 /// The Kaplan–Meier estimate from an event table.
-pub fn kaplan_meier(table: &EventTable, conf_level: f64) -> Result<KmCurve, String> {
+pub fn kaplan_meier(table: &EventTable, conf_level: f64) -> Result<KmCurve, EstimateError> {
     let n = table.n();
     if n == 0 {
-        return Err("no spells".into());
+        return Err(EstimateError::NoSpells);
     }
     let z = crate::inference::normal_quantile(0.5 + conf_level / 2.0);
     let mut curve = KmCurve {
@@ -385,10 +391,10 @@ pub struct ChiTest {
 }
 
 /// The log-rank test of equal survival across groups, from each group's event table.
-pub fn logrank(groups: &[EventTable]) -> Result<ChiTest, String> {
+pub fn logrank(groups: &[EventTable]) -> Result<ChiTest, EstimateError> {
     let k = groups.len();
     if k < 2 {
-        return Err("the log-rank test needs at least two groups".into());
+        return Err(EstimateError::TooFewGroups);
     }
     // Merge the distinct times of all groups.
     let mut times: Vec<f64> = groups.iter().flat_map(|g| g.time.iter().copied()).collect();
@@ -429,9 +435,9 @@ pub fn logrank(groups: &[EventTable]) -> Result<ChiTest, String> {
     let m = k - 1;
     let mut a: Vec<f64> = (0..m * m).map(|ij| v[ij / m][ij % m]).collect();
     let mut b: Vec<f64> = u[..m].to_vec();
-    let x = solve(&mut a, &mut b, m).ok_or("the log-rank covariance is singular (a group without events at risk?)")?;
+    let x = solve(&mut a, &mut b, m).ok_or(EstimateError::SingularLogrank)?;
     let stat: f64 = u[..m].iter().zip(&x).map(|(p, q)| p * q).sum();
-    let chi = ChiSquared::new(m as f64).map_err(|e| e.to_string())?;
+    let chi = ChiSquared::new(m as f64).map_err(|_| EstimateError::SingularLogrank)?;
     Ok(ChiTest { stat, df: m, p_value: 1.0 - chi.cdf(stat) })
 }
 
@@ -573,7 +579,12 @@ pub struct CoxFit {
 /// ids, the sandwich V·(Σ_c s_c s_c′)·V of Lin and Wei (1989), s_c the summed score residuals of
 /// cluster c (Breslow's form at tied times, as lifelines and without a small-sample factor).
 /// Wald p-values from the normal distribution.
-pub fn cox(durations: &[f64], ended: &[bool], x: &[Vec<f64>], cluster: Option<&[u32]>) -> Result<CoxFit, String> {
+pub fn cox(
+    durations: &[f64],
+    ended: &[bool],
+    x: &[Vec<f64>],
+    cluster: Option<&[u32]>,
+) -> Result<CoxFit, EstimateError> {
     cox_counted(durations, ended, x, &vec![1; durations.len()], cluster)
 }
 
@@ -586,14 +597,14 @@ pub fn cox_counted(
     x: &[Vec<f64>],
     count: &[u64],
     cluster: Option<&[u32]>,
-) -> Result<CoxFit, String> {
+) -> Result<CoxFit, EstimateError> {
     let n = durations.len();
     let p = x.first().map_or(0, Vec::len);
     if n == 0 || p == 0 || ended.len() != n || x.len() != n || count.len() != n || x.iter().any(|r| r.len() != p) {
-        return Err("Cox regression needs spells with one covariate row and count each".into());
+        return Err(EstimateError::CoxShape);
     }
     if !ended.iter().zip(count).any(|(e, c)| *e && *c > 0) {
-        return Err("Cox regression needs at least one ended spell".into());
+        return Err(EstimateError::NoEndedSpell);
     }
     let wt: Vec<f64> = count.iter().map(|c| *c as f64).collect();
     let total: f64 = wt.iter().sum();
@@ -674,7 +685,7 @@ pub fn cox_counted(
         // Newton step: solve (−H) δ = g, halving the step while the likelihood falls.
         let mut a: Vec<f64> = (0..p * p).map(|ij| -hess[ij / p][ij % p]).collect();
         let mut g = grad.clone();
-        let step = solve(&mut a, &mut g, p).ok_or("the Cox information matrix is singular")?;
+        let step = solve(&mut a, &mut g, p).ok_or(EstimateError::SingularCox)?;
         let mut scale = 1.0;
         let mut accepted = false;
         for _ in 0..30 {
@@ -701,7 +712,7 @@ pub fn cox_counted(
         let mut a: Vec<f64> = (0..p * p).map(|ij| -hess[ij / p][ij % p]).collect();
         let mut e = vec![0.0; p];
         e[c] = 1.0;
-        let col = solve(&mut a, &mut e, p).ok_or("the Cox information matrix is singular")?;
+        let col = solve(&mut a, &mut e, p).ok_or(EstimateError::SingularCox)?;
         for r in 0..p {
             v[r][c] = col[r];
         }
@@ -710,7 +721,7 @@ pub fn cox_counted(
         None => (v.clone(), 0),
         Some(ids) => {
             if ids.len() != n {
-                return Err("one cluster id per spell is needed".into());
+                return Err(EstimateError::ClusterPerSpell);
             }
             let residuals = score_residuals(durations, ended, &xc, &wt, &beta, &order);
             let mut sums: BTreeMapU32 = BTreeMapU32::new();

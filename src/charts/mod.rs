@@ -98,8 +98,13 @@ fn reference(p: &plan::Planned) -> crate::results::ChartFiles {
 /// Draws every chart of `results` in `lang` as PNG and SVG, in memory; `done` is called after
 /// each chart.
 pub fn draw(results: &Results, lang: Lang, done: &dyn Fn()) -> Result<Drawn, (String, DrawError)> {
+    draw_planned(plan::plan(results, lang), done)
+}
+
+/// Draws charts already planned (a caller that counts them first plans once).
+pub fn draw_planned(planned: Vec<plan::Planned>, done: &dyn Fn()) -> Result<Drawn, (String, DrawError)> {
     let mut drawn = Drawn::default();
-    for p in plan::plan(results, lang) {
+    for p in planned {
         let fail = |e: DrawError| (p.base.clone(), e);
         let png = p.spec.png().map_err(fail)?;
         let svg = p.spec.svg().map_err(fail)?;

@@ -76,7 +76,6 @@ fn comparison_text(r: &Results, a: &Analysis, lang: Lang) -> String {
     let mut args = wording::period_args(Some(d.frequency), lang);
     args.extend([("n", n.to_string()), ("pool", pool.to_string())]);
     let mut text = wording::text(key, lang, &args);
-    text.push(' ');
     // One left out gets the singular ("1 kommune er udeladt, fordi den …").
     let one = excluded == 1;
     let exposed = match exposed {
@@ -84,8 +83,12 @@ fn comparison_text(r: &Results, a: &Analysis, lang: Lang) -> String {
         _ if one => t("comparison_exposed_one", lang).to_string(),
         n => wording::text("comparison_exposed", lang, &[("n", n.to_string())]),
     };
-    let key = if one { "comparison_excluded_one" } else { "comparison_excluded" };
-    text.push_str(&wording::text(key, lang, &[("n", excluded.to_string()), ("exposed", exposed)]));
+    // Nobody left out: nothing to explain.
+    if excluded > 0 {
+        let key = if one { "comparison_excluded_one" } else { "comparison_excluded" };
+        text.push(' ');
+        text.push_str(&wording::text(key, lang, &[("n", excluded.to_string()), ("exposed", exposed)]));
+    }
     if !d.matches.is_empty() {
         let mut by_treated: Vec<(u16, Vec<String>)> = Vec::new();
         for m in &d.matches {

@@ -131,8 +131,9 @@ fn write_language(
     lang: Lang,
     progress: &dyn Progress,
 ) -> Result<Vec<String>> {
-    progress.stage("drawing charts", charts::plan::plan(results, lang).len() as u64);
-    let drawn = charts::draw(results, lang, &|| progress.advance())
+    let planned = charts::plan::plan(results, lang);
+    progress.stage("drawing charts", planned.len() as u64);
+    let drawn = charts::draw_planned(planned, &|| progress.advance())
         .map_err(|(base, e)| Error::Render { what: format!("chart {prefix}{base}"), message: e.to_string() })?;
     progress.finish();
     let mut files = Vec::new();

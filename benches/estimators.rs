@@ -26,6 +26,7 @@ use frikommune::ingest::read_panel;
 use frikommune::period::Month;
 use frikommune::pipeline::{Silent, analyse};
 use frikommune::rng::Stream;
+use frikommune::settings::{Level, Reps};
 use frikommune::study::Study;
 
 fn median_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -159,7 +160,7 @@ fn main() {
         }
         let sample = synthetic_panel(units, periods, 7, missing);
         let last = m0.plus(periods as i32);
-        let twfe = Twfe { first: m0, last, conf_level: 0.95, ssc: Default::default() };
+        let twfe = Twfe { first: m0, last, conf_level: Level::P95, ssc: Default::default() };
         let secs = median_seconds(reps, || drop(twfe.fit(&sample).expect("fit")));
         results.insert(name, (secs, sample.units.iter().map(|u| u.obs.len()).sum()));
         if let Some(dir) = &out_dir {
@@ -171,8 +172,8 @@ fn main() {
     // The inference engines at municipal scale.
     let muni = synthetic_panel(98, 132, 11, 0.0);
     let rows = muni.units.iter().map(|u| u.obs.len()).sum();
-    let twfe = Twfe { first: m0, last: m0.plus(132), conf_level: 0.95, ssc: Default::default() };
-    let wild = WildBootstrap { reps: 9_999, seed: 1, weights: Weights::Webb, conf_level: 0.95 };
+    let twfe = Twfe { first: m0, last: m0.plus(132), conf_level: Level::P95, ssc: Default::default() };
+    let wild = WildBootstrap { reps: Reps::DEFAULT, seed: 1, weights: Weights::Webb, conf_level: Level::P95 };
     if wanted("wcr_webb_9999_98x132") {
         let secs = median_seconds(10, || drop(twfe.fit_wild(&muni, &wild).expect("wcr")));
         results.insert("wcr_webb_9999_98x132", (secs, rows));
@@ -182,7 +183,7 @@ fn main() {
         last: m0.plus(132),
         leads: Some(12),
         lags: Some(24),
-        conf_level: 0.95,
+        conf_level: Level::P95,
         ssc: Default::default(),
     };
     if wanted("event_98x132") {
@@ -210,7 +211,7 @@ fn main() {
     }
     // Callaway–Sant'Anna on mpdta: ATT(g,t), analytic SEs and the four aggregations.
     let mp = mpdta();
-    let cs = CallawaySantAnna { control: Control::Never, conf_level: 0.95, bootstrap: None };
+    let cs = CallawaySantAnna { control: Control::Never, conf_level: Level::P95, bootstrap: None };
     // Synthetic control weights for one treated unit: 90 donors, 100 pre-period predictors.
     if wanted("synth_w_90x100") {
         let mut s = Stream::new(5, 1);
@@ -292,7 +293,7 @@ fn main() {
         let groups: Vec<usize> = spells.iter().map(|x| x.2 as usize).collect();
         let fit = || {
             let tables = EventTable::grouped(&durations, &ended, &groups, 2).expect("spells");
-            let curves: Vec<_> = tables.iter().map(|t| kaplan_meier(t, 0.95).expect("km")).collect();
+            let curves: Vec<_> = tables.iter().map(|t| kaplan_meier(t, Level::P95).expect("km")).collect();
             (curves, logrank(&tables).expect("log-rank"))
         };
         results.insert("km_logrank_1e6", (median_seconds(5, || drop(fit())), n));

@@ -33,6 +33,7 @@ use crate::inference::wild::{Weights, WildBootstrap};
 use crate::ingest::Panel;
 use crate::pipeline::Progress;
 use crate::rng::Stream;
+use crate::settings::Reps;
 use crate::study::Study;
 
 #[derive(Clone, Debug)]
@@ -44,7 +45,7 @@ pub struct Settings {
     pub reps: u64,
     pub seed: u64,
     /// Draws of the wild bootstrap and of Monte Carlo randomization inference per replication.
-    pub draws: u64,
+    pub draws: Reps,
     /// Randomization inference enumerates all assignments up to this many.
     pub max_exact: u64,
 }
@@ -72,7 +73,7 @@ pub struct Report {
     pub conf_level: f64,
     pub reps: u64,
     pub seed: u64,
-    pub draws: u64,
+    pub draws: Reps,
     pub rows: Vec<Row>,
 }
 
@@ -94,7 +95,7 @@ type Outcome = Vec<Option<Estimate>>;
 pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) -> Result<Report, String> {
     let (ti, ci) = locate(study, s)?;
     let design = Design::build(study, panel, ti, ci, &s.outcome).map_err(|e| e.0)?;
-    let alpha = 1.0 - study.conf_level;
+    let alpha = study.conf_level.alpha();
     let k = design.treated.len();
     if design.comparison.len() < 2 * k {
         return Err(format!(
@@ -202,7 +203,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
         analysis: format!("{}.{}.{}", trial.key, trial.components[ci].key, s.outcome),
         n_treated: k,
         n_comparison: design.comparison.len(),
-        conf_level: study.conf_level,
+        conf_level: study.conf_level.get(),
         reps: s.reps,
         seed: s.seed,
         draws: s.draws,

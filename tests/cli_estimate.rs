@@ -102,6 +102,10 @@ fn bad_flags_and_columns_are_usage_errors() {
     fails(&["y", "--method", "event", "--inference", "ri"], "--inference ri goes with --method did2x2");
     // `period` changes within a unit, so it cannot be a cluster.
     fails(&["y", "--cluster", "period"], "a cluster must be constant within a unit");
+    // Settings out of range are refused at the door, in the study file's words.
+    fails(&["y", "--conf-level", "1.5"], "expected a level between 0.5 and 1, found 1.5");
+    fails(&["y", "--conf-level", "ninety"], "expected a number, found `ninety`");
+    fails(&["y", "--reps", "0"], "expected between 99 and 10,000,000 draws, found 0");
 }
 
 /// mpdta through the command line: column names with dots, the cohort column, both comparison

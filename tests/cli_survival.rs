@@ -117,6 +117,16 @@ fn bad_spells_are_named_with_row_and_column() {
     let o = survival(&["--data", &fixture("waltons.csv"), "--duration", "weeks", "--event", "E"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no column `weeks`"));
+    // Settings out of range are refused at the door, in the study file's words.
+    let waltons = fixture("waltons.csv");
+    for (flag, value, expected) in [
+        ("--min-cell", "0", "expected a whole number of persons, at least 1, found 0"),
+        ("--conf-level", "1", "expected a level between 0.5 and 1, found 1"),
+    ] {
+        let o = survival(&["--data", &waltons, "--duration", "T", "--event", "E", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(expected), "{flag} {value}");
+    }
 }
 
 #[test]

@@ -73,7 +73,14 @@ fn a_quarterly_panel_estimates_exactly_as_its_quarter_index() {
     let ssc = SmallSample::Fixest;
 
     // Event study: leads and lags in quarters on both.
-    let es = |first, last| EventStudy { first, last, leads: Some(4), lags: Some(3), conf_level: 0.95, ssc };
+    let es = |first, last| EventStudy {
+        first,
+        last,
+        leads: Some(4),
+        lags: Some(3),
+        conf_level: frikommune::settings::Level::P95,
+        ssc,
+    };
     let a = es(jan, last_cal).fit(&calendar).unwrap();
     let b = es(jan, last_idx).fit(&index).unwrap();
     assert_eq!(a.rows.len(), b.rows.len());
@@ -92,13 +99,14 @@ fn a_quarterly_panel_estimates_exactly_as_its_quarter_index() {
     close(a.rows[4].interval.estimate.round(), 1.0, "effect in the first quarter");
 
     // Two-way fixed effects.
-    let tw = |first, last| Twfe { first, last, conf_level: 0.95, ssc };
+    let tw = |first, last| Twfe { first, last, conf_level: frikommune::settings::Level::P95, ssc };
     let (x, y) = (tw(jan, last_cal).fit(&calendar).unwrap(), tw(jan, last_idx).fit(&index).unwrap());
     close(x.interval.estimate, y.interval.estimate, "twfe");
     close(x.interval.se, y.interval.se, "twfe standard error");
 
     // 2×2 on window means: 12 months before = 4 quarters, and its placebo (half of it back).
-    let did = |pre_months, post_last| Did2x2 { pre_months, post_last, conf_level: 0.95, ssc };
+    let did =
+        |pre_months, post_last| Did2x2 { pre_months, post_last, conf_level: frikommune::settings::Level::P95, ssc };
     let (dc, di) = (did(12, last_cal), did(4, last_idx));
     close(dc.fit(&calendar).unwrap().interval.estimate, di.fit(&index).unwrap().interval.estimate, "2×2");
     let (pc, sc) = dc.placebo(&calendar).unwrap();
@@ -108,7 +116,7 @@ fn a_quarterly_panel_estimates_exactly_as_its_quarter_index() {
 
     // Callaway–Sant'Anna: ATT(g,t), and the dynamic aggregation by quarters since the start.
     for control in [Control::Never, Control::NotYet] {
-        let cs = CallawaySantAnna { control, conf_level: 0.95, bootstrap: None };
+        let cs = CallawaySantAnna { control, conf_level: frikommune::settings::Level::P95, bootstrap: None };
         let (x, y) = (cs.fit(&calendar).unwrap(), cs.fit(&index).unwrap());
         assert_eq!(x.cells.len(), y.cells.len());
         for (c, d) in x.cells.iter().zip(&y.cells) {

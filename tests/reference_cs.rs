@@ -42,7 +42,7 @@ fn close(what: &str, ours: f64, theirs: &Value) {
 }
 
 fn fit(control: Control, bootstrap: Option<Multiplier>) -> CsFit {
-    CallawaySantAnna { control, conf_level: 0.95, bootstrap }.fit(&mpdta().sample).unwrap()
+    CallawaySantAnna { control, conf_level: frikommune::settings::Level::P95, bootstrap }.fit(&mpdta().sample).unwrap()
 }
 
 fn check_rows(kind: &str, ours: &Aggregation, theirs: &Value, label: impl Fn(i64) -> i64) {
@@ -101,7 +101,7 @@ fn not_yet_treated_comparison_matches_csdid() {
 /// error, its band is wider than pointwise, and it is reproducible.
 #[test]
 fn multiplier_bootstrap_band() {
-    let m = Multiplier { reps: 2000, seed: 7 };
+    let m = Multiplier { reps: frikommune::settings::Reps::new(2000).unwrap(), seed: 7 };
     let f = fit(Control::Never, Some(m));
     assert!(f.band_crit > 1.96 && f.band_crit < 4.0, "{}", f.band_crit);
     let d = &f.dynamic;

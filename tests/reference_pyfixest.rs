@@ -52,7 +52,8 @@ fn check_twfe(case: &str) {
     let r = &reference()["cases"][case];
     let s = sample(&format!("twfe_{case}.csv"));
     let (first, last) = (month(1), month(100));
-    let fit = Twfe { first, last, conf_level: 0.95, ssc: SmallSample::Fixest }.fit(&s).unwrap();
+    let fit =
+        Twfe { first, last, conf_level: frikommune::settings::Level::P95, ssc: SmallSample::Fixest }.fit(&s).unwrap();
     close("estimate", fit.interval.estimate, &r["estimate"]);
     close("se", fit.interval.se, &r["se"]);
     close("p", fit.interval.p_value, &r["p_value"]);
@@ -81,10 +82,14 @@ fn did2x2_matches_pyfixest_regression_on_unit_changes() {
     let pre = r["pre_periods"].as_array().unwrap();
     let post = r["post_periods"].as_array().unwrap();
     let pre_months = (pre[1].as_i64().unwrap() - pre[0].as_i64().unwrap() + 1) as u32;
-    let fit =
-        Did2x2 { pre_months, post_last: month(post[1].as_i64().unwrap()), conf_level: 0.95, ssc: SmallSample::Fixest }
-            .fit(&s)
-            .unwrap();
+    let fit = Did2x2 {
+        pre_months,
+        post_last: month(post[1].as_i64().unwrap()),
+        conf_level: frikommune::settings::Level::P95,
+        ssc: SmallSample::Fixest,
+    }
+    .fit(&s)
+    .unwrap();
     assert_eq!(fit.n_treated, 3);
     close("estimate", fit.interval.estimate, &r["estimate"]);
     close("se", fit.interval.se, &r["se"]);
@@ -101,7 +106,12 @@ fn wild_cluster_bootstrap_matches_wildboottest() {
     let r: serde_json::Value = serde_json::from_str(&fixture("wild_reference.json")).unwrap();
     let r = &r["cases"]["rademacher_null0"];
     let s = sample("wild_small.csv");
-    let twfe = Twfe { first: month(1), last: month(100), conf_level: 0.95, ssc: SmallSample::Fixest };
+    let twfe = Twfe {
+        first: month(1),
+        last: month(100),
+        conf_level: frikommune::settings::Level::P95,
+        ssc: SmallSample::Fixest,
+    };
     let cr1 = twfe.fit(&s).unwrap();
     // wildboottest counts all 1 + 1 + 9 + 11 = 22 regressors of the dummy regression in its CR1
     // factor (N − 1)/(N − K); frikommune, like fixest, leaves the unit dummies nested in the
@@ -110,7 +120,12 @@ fn wild_cluster_bootstrap_matches_wildboottest() {
     let (n, k_ours, k_theirs) = (120.0f64, 13.0f64, 22.0f64);
     let rescale = ((n - k_theirs) / (n - k_ours)).sqrt();
     close("t statistic", cr1.interval.estimate / cr1.interval.se * rescale, &r["statistic"]);
-    let wb = WildBootstrap { reps: 9_999, seed: 1, weights: Weights::Rademacher, conf_level: 0.95 };
+    let wb = WildBootstrap {
+        reps: frikommune::settings::Reps::DEFAULT,
+        seed: 1,
+        weights: Weights::Rademacher,
+        conf_level: frikommune::settings::Level::P95,
+    };
     let fit = twfe.fit_wild(&s, &wb).unwrap();
     assert_eq!(fit.inference.name, "WCR");
     assert!(fit.inference.description.contains("all 1024 Rademacher sign vectors"));
@@ -151,7 +166,7 @@ fn event_study_matches_pyfixest() {
             last: month(14),
             leads: bound("leads"),
             lags: bound("lags"),
-            conf_level: 0.95,
+            conf_level: frikommune::settings::Level::P95,
             ssc: SmallSample::Fixest,
         };
         let fit = es.fit(&s).unwrap();

@@ -45,7 +45,7 @@ fn kaplan_meier_matches_lifelines() {
     for (name, tables) in &data {
         for (group, table) in tables {
             let r = &reference[*name][group];
-            let km = kaplan_meier(table, 0.95).unwrap();
+            let km = kaplan_meier(table, frikommune::settings::Level::P95).unwrap();
             assert_eq!(km.n, r["n"].as_u64().unwrap(), "{name} {group}");
             assert_eq!(km.time, floats(&r["time"]), "{name} {group}: timeline");
             let at_risk: Vec<u64> = r["at_risk"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();

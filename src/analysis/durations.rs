@@ -30,6 +30,7 @@ use crate::ingest::cases::{OPEN, day_number, from_day_number};
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::results::{CoxResult, CoxRow, CurvePoint, DurationResult, LogrankRow, SurvivalGroup};
+use crate::settings::MinCell;
 use crate::study::{Durations, Study};
 
 pub const COX_CONVENTION: &str = "Cox proportional hazards, Efron ties; Lin–Wei sandwich clustered by \
@@ -207,8 +208,8 @@ pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32,
     let rows = counted_rows(plan, tally, observed_until);
     let weeks = |days: i32| days as f64 / 7.0;
 
-    let min_cell = study.min_cell as u64;
-    let suppress = |n: u64| (n >= min_cell).then_some(n);
+    let min_cell = study.min_cell;
+    let suppress = |n: u64| min_cell.allows(n).then_some(n);
     // Event tables per cell from counts per duration.
     let mut per_cell: Vec<BTreeMap<i32, (u64, u64)>> = vec![BTreeMap::new(); 4];
     for &(_, cell, days, ended, n) in &rows {
@@ -331,7 +332,7 @@ pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32,
         name_en: spec.name_en.clone(),
         trial: trial.key.clone(),
         component: comp.key.clone(),
-        conf_level: study.conf_level,
+        conf_level: study.conf_level.get(),
         min_cell: study.min_cell,
         horizon_weeks: spec.horizon_weeks,
         observed_until: from_day_number(observed_until).to_string(),
@@ -356,7 +357,7 @@ pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32,
 fn completed_did(
     rows: &[(u32, usize, i32, bool, u64)],
     clusters: usize,
-    conf: f64,
+    conf: crate::settings::Level,
     notes: &mut Vec<String>,
 ) -> Option<Interval> {
     // Per cell: count and sum; per (cluster, cell): count and sum.
@@ -393,13 +394,13 @@ fn completed_did(
 
 /// Medians, restricted mean and the weekly curve, each shown only where at least `min_cell`
 /// spells are at risk.
-fn fill_group(g: &mut SurvivalGroup, km: &KmCurve, min_cell: u64, horizon: f64) {
-    g.events = (km.events >= min_cell).then_some(km.events);
+fn fill_group(g: &mut SurvivalGroup, km: &KmCurve, min_cell: MinCell, horizon: f64) {
+    g.events = min_cell.allows(km.events).then_some(km.events);
     let (lo, hi) = km.median_ci();
     g.median = km.disclosable_quantile(km.median(), min_cell);
     g.median_ci_low = km.disclosable_quantile(lo, min_cell);
     g.median_ci_high = km.disclosable_quantile(hi, min_cell);
-    g.restricted_mean = (km.at_risk_at(horizon) >= min_cell).then(|| km.restricted_mean(horizon));
+    g.restricted_mean = min_cell.allows(km.at_risk_at(horizon)).then(|| km.restricted_mean(horizon));
     let last = km.time.last().copied().unwrap_or(0.0);
     let grid: Vec<f64> = (0..=last.ceil() as usize).map(|w| w as f64).collect();
     for (&week, show) in grid.iter().zip(km.disclosable(&grid, min_cell)) {
@@ -443,7 +444,7 @@ mod tests {
             }
         }
         let mut notes = Vec::new();
-        let did = completed_did(&rows, 12, 0.95, &mut notes).unwrap();
+        let did = completed_did(&rows, 12, crate::settings::Level::P95, &mut notes).unwrap();
         let spells: Vec<_> = rows.iter().filter(|r| r.3).flat_map(|r| std::iter::repeat_n(r, r.4 as usize)).collect();
         let col = |f: &dyn Fn(usize) -> f64| spells.iter().map(|r| f(r.1)).collect::<Vec<f64>>();
         let x = vec![

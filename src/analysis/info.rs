@@ -113,7 +113,7 @@ pub fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
         title_en: study.title_en.clone(),
         synthetic: study.synthetic,
         languages: study.languages.clone(),
-        conf_level: study.conf_level,
+        conf_level: study.conf_level.get(),
         min_cell: study.min_cell,
         panel_file,
         data_months: panel.months,

@@ -243,7 +243,7 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
         if n == 0 {
             return (None, false);
         }
-        if has_persons && persons < study.min_cell as f64 {
+        if has_persons && persons < study.min_cell.get() as f64 {
             return (None, true);
         }
         (Some(sum / n as f64), false)

@@ -360,7 +360,7 @@ pub fn savings(study: &Study, spending: &Spending, spec: &Savings) -> SavingsRes
     for w in windows.values_mut() {
         w.1 = w.1.min(data.last);
     }
-    let min_cell = study.min_cell as u64;
+    let min_cell = study.min_cell.get();
     let mut participants = Vec::new();
     let mut codes = Vec::new();
     for (&code, &(start, last)) in &windows {
@@ -465,7 +465,7 @@ pub fn savings(study: &Study, spending: &Spending, spec: &Savings) -> SavingsRes
             .map(|&(t, c)| format!("{}.{}", study.trials[t].key, study.trials[t].components[c].key))
             .collect(),
         pre_months: spec.pre_months,
-        conf_level: study.conf_level,
+        conf_level: study.conf_level.get(),
         n_comparison: comparison_units.len(),
         comparison_units,
         excluded,

@@ -77,7 +77,7 @@ fn shown(study: &Study, panel: &Panel, outcome: &str, codes: &[Code], m: Month) 
             *persons.get_or_insert(0.0) += p;
         }
     }
-    persons.is_none_or(|p| p >= study.min_cell as f64)
+    persons.is_none_or(|p| p >= study.min_cell.get() as f64)
 }
 
 fn weights_of(study: &Study, codes: &[Code], w: &[f64]) -> Vec<UnitWeight> {
@@ -339,7 +339,7 @@ pub fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SdidResu
 /// A synthetic control and the level of its placebo interval.
 pub struct SynthParams {
     pub control: SyntheticControl,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
 }
 
 /// A synthetic control fitted to one treated series, with its placebo inference.
@@ -353,7 +353,7 @@ pub struct SynthFit {
     pub p_value: f64,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
 }
 
 impl SynthParams {
@@ -415,7 +415,7 @@ impl SynthFit {
                 se: f64::NAN,
                 ci_low: self.ci_low.unwrap_or(f64::NAN),
                 ci_high: self.ci_high.unwrap_or(f64::NAN),
-                conf_level: self.conf_level,
+                conf_level: self.conf_level.get(),
                 p_value: self.p_value,
             },
             inference: placebo_inference(self.placebo_ratios.len()),
@@ -432,7 +432,7 @@ pub struct SdidParams {
     /// Placebo replications of the standard error.
     pub reps: usize,
     pub seed: u64,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
 }
 
 /// SDID fitted to the treated block of a balanced panel.

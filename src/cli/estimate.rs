@@ -29,7 +29,7 @@ use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::polars_io::{TextTable, read_text_table};
 use frikommune::period::Month;
 use frikommune::progress::Progress as _;
-use frikommune::settings;
+use frikommune::settings::{self, Level, Reps};
 
 use super::Output;
 
@@ -113,12 +113,12 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "rademacher")]
     weights: WeightsArg,
     /// Draws for randomization inference, the wild bootstrap and cs's multiplier bootstrap.
-    #[arg(long, default_value_t = 9_999)]
-    reps: u64,
+    #[arg(long, default_value = "9999")]
+    reps: Reps,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, default_value_t = 0.95)]
-    conf_level: f64,
+    #[arg(long, default_value = "0.95")]
+    conf_level: Level,
     /// Synthetic control predictors, comma-separated: blocks:B (pre-period means over B blocks),
     /// mean, last, or a column name (its pre-period mean per unit).
     #[arg(long, value_delimiter = ',')]
@@ -159,8 +159,6 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             "--method synth and sdid have their own inference (placebos); leave out --inference and --cluster",
         ));
     }
-    settings::conf_level(args.conf_level).map_err(|e| bad(format!("--conf-level: {e}")))?;
-    settings::reps(args.reps as i64).map_err(|e| bad(format!("--reps: {e}")))?;
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
     // Reading and fitting are the long steps on a large panel: a bar each (closed when `bars` drops).
@@ -207,8 +205,11 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         }
         (MethodArg::Sdid, _) => {
             let b = synthetic_panel(&long, &table, &path, args.pre_window, &[])?;
-            let params =
-                SdidParams { reps: args.reps.min(100_000) as usize, seed: args.seed, conf_level: args.conf_level };
+            let params = SdidParams {
+                reps: args.reps.get().min(100_000) as usize,
+                seed: args.seed,
+                conf_level: args.conf_level,
+            };
             sdid_output(&long, &b, &params, &mut extra, &mut table_rows)?
         }
         (MethodArg::Twfe, None | Some(InferenceArg::Cr1)) => {

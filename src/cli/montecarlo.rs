@@ -8,6 +8,7 @@ use frikommune::error::Error;
 use frikommune::ingest::read_panel;
 use frikommune::montecarlo::{self, Settings};
 use frikommune::output::write_atomic;
+use frikommune::settings::Reps;
 use frikommune::study::Study;
 
 use super::{Output, progress::Bars};
@@ -50,9 +51,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    if args.reps == 0 || args.draws < 99 {
-        return Err(Error::Usage("--reps must be at least 1 and --draws at least 99".into()));
+    if args.reps == 0 {
+        return Err(Error::Usage("--reps: expected at least 1 replication, found 0".into()));
     }
+    let draws = Reps::new(args.draws as i64).map_err(|e| Error::Usage(format!("--draws: {e}")))?;
     let study = Study::load(&args.study)?;
     let panel = read_panel(&study)?;
     let settings = Settings {
@@ -61,7 +63,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         outcome: args.outcome,
         reps: args.reps,
         seed: args.seed,
-        draws: args.draws,
+        draws,
         max_exact: args.max_exact,
     };
     let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out)).map_err(Error::Usage)?;

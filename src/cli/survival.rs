@@ -18,7 +18,7 @@ use frikommune::error::Error;
 use frikommune::estimate::survival::{EventTable, KmCurve, cox, kaplan_meier, logrank};
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::progress::Progress as _;
-use frikommune::settings;
+use frikommune::settings::{Level, MinCell};
 
 use super::Output;
 
@@ -48,11 +48,11 @@ pub struct Args {
     /// Cluster column for cluster-robust Cox standard errors (e.g. the municipality).
     #[arg(long, requires = "cox")]
     cluster: Option<String>,
-    #[arg(long, default_value_t = 0.95)]
-    conf_level: f64,
+    #[arg(long, default_value = "0.95")]
+    conf_level: Level,
     /// Curve rows and medians resting on fewer spells than this are suppressed.
-    #[arg(long, default_value_t = 5)]
-    min_cell: u64,
+    #[arg(long, default_value = "5")]
+    min_cell: MinCell,
     #[arg(long, default_value = ",")]
     separator: char,
     #[arg(long, value_enum, default_value = "table")]
@@ -64,8 +64,6 @@ fn bad(message: impl std::fmt::Display) -> Error {
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    settings::conf_level(args.conf_level).map_err(|e| bad(format!("--conf-level: {e}")))?;
-    settings::min_cell(args.min_cell as i64).map_err(|e| bad(format!("--min-cell: {e}")))?;
     let sep = u8::try_from(args.separator).map_err(|_| bad("--separator must be one ASCII character"))?;
     let path = args.data.display().to_string();
     // Reading and fitting are the long steps on a large panel: a bar each (closed when `bars` drops).
@@ -134,7 +132,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         "n",
         "events",
         "median",
-        format!("{:.0}% CI", args.conf_level * 100.0)
+        format!("{:.0}% CI", args.conf_level.get() * 100.0)
     )];
     for (name, t) in index.keys().zip(group_tables) {
         let km = kaplan_meier(&t, args.conf_level).map_err(bad)?;
@@ -146,8 +144,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             None if raw.is_finite() => "..".into(),
             None => "not reached".into(),
         };
-        let count = |v: u64| if v >= args.min_cell { v.to_string() } else { "..".into() };
-        let small = km.n < args.min_cell;
+        let count = |v: u64| if args.min_cell.allows(v) { v.to_string() } else { "..".into() };
+        let small = !args.min_cell.allows(km.n);
         lines.push(format!(
             "{name:<20} {:>8} {:>8} {:>10} {:>22}",
             count(km.n),
@@ -155,7 +153,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             show(median, km.median()),
             format!("[{}, {}]", show(median_lo, lo), show(median_hi, hi))
         ));
-        let count = |v: u64| (v >= args.min_cell).then_some(v);
+        let count = |v: u64| args.min_cell.allows(v).then_some(v);
         groups_json.push(json!({
             "group": name,
             "n": count(km.n),
@@ -228,7 +226,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     Ok(())
 }
 
-fn curve_json(km: &KmCurve, min_cell: u64) -> Vec<serde_json::Value> {
+fn curve_json(km: &KmCurve, min_cell: MinCell) -> Vec<serde_json::Value> {
     let shown = km.disclosable(&km.time, min_cell);
     (0..km.time.len())
         .map(|k| {

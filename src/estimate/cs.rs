@@ -49,7 +49,7 @@ impl Control {
 #[derive(Clone, Copy, Debug)]
 pub struct CallawaySantAnna {
     pub control: Control,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
     /// Multiplier bootstrap for simultaneous bands; `None` gives pointwise intervals only.
     pub bootstrap: Option<Multiplier>,
 }
@@ -191,7 +191,7 @@ impl CallawaySantAnna {
                     };
                     m.band(&sums, n, self.conf_level).crit
                 }
-                _ => normal_quantile(0.5 + self.conf_level / 2.0),
+                _ => normal_quantile(0.5 + self.conf_level.get() / 2.0),
             }
         };
         let interval = |est: f64, f: &[f64]| Interval::normal(est, se_of(f), self.conf_level);
@@ -326,7 +326,7 @@ impl CallawaySantAnna {
         let how = match self.bootstrap {
             Some(m) => format!(
                 "; simultaneous bands by multiplier bootstrap (Rademacher, {} draws, seed {})",
-                m.reps.max(2),
+                m.reps.get(),
                 m.seed
             ),
             None => String::new(),

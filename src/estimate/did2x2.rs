@@ -34,7 +34,7 @@ pub struct CohortChanges {
 pub struct Did2x2 {
     pub pre_months: u32,
     pub post_last: Month,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
     pub ssc: SmallSample,
 }
 
@@ -128,7 +128,7 @@ impl Did2x2 {
             se: f64::NAN,
             ci_low: r.ci_low,
             ci_high: r.ci_high,
-            conf_level: ri.conf_level,
+            conf_level: ri.conf_level.get(),
             p_value: r.p_value,
         };
         e.inference = Inference {
@@ -283,7 +283,7 @@ mod tests {
         let fit = Did2x2 {
             pre_months: 2,
             post_last: Month::new(2020, 4).unwrap(),
-            conf_level: 0.95,
+            conf_level: crate::settings::Level::P95,
             ssc: SmallSample::Fixest,
         }
         .fit(&sample)
@@ -309,7 +309,7 @@ mod tests {
         let p = Did2x2 {
             pre_months: 2,
             post_last: Month::new(2020, 4).unwrap(),
-            conf_level: 0.95,
+            conf_level: crate::settings::Level::P95,
             ssc: SmallSample::Fixest,
         };
         let a = p.fit(&base(0.0)).unwrap();

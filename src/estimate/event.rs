@@ -29,7 +29,7 @@ pub struct EventStudy {
     pub leads: Option<u32>,
     /// Bin event times after lags into lags.
     pub lags: Option<u32>,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
     pub ssc: SmallSample,
 }
 
@@ -120,8 +120,14 @@ impl EventStudy {
             })
             .collect();
         let nan = f64::NAN;
-        let reference =
-            Interval { estimate: 0.0, se: nan, ci_low: nan, ci_high: nan, conf_level: self.conf_level, p_value: nan };
+        let reference = Interval {
+            estimate: 0.0,
+            se: nan,
+            ci_low: nan,
+            ci_high: nan,
+            conf_level: self.conf_level.get(),
+            p_value: nan,
+        };
         let at = rows.iter().position(|r| r.rel_time > -1).unwrap_or(rows.len());
         rows.insert(at, EventRow { rel_time: -1, binned: false, reference: true, interval: reference });
 

@@ -47,7 +47,7 @@ pub struct Participant {
 pub struct SavingsEstimator<'a> {
     /// Months the series cover.
     pub months: MonthRange,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
     /// Whether a pre-period month may set the level (e.g. false for COVID months left out).
     pub baseline_month: &'a dyn Fn(Month) -> bool,
 }
@@ -157,7 +157,7 @@ impl SavingsEstimator<'_> {
         let var = gaps.iter().map(|g| g * g).sum::<f64>() / (n_c - 1) as f64;
         let s = var.sqrt();
         let df = (n_c - 1) as f64;
-        let q = StudentsT::new(0.0, 1.0, df).map_err(|e| e.to_string())?.inverse_cdf(0.5 + self.conf_level / 2.0);
+        let q = StudentsT::new(0.0, 1.0, df).map_err(|e| e.to_string())?.inverse_cdf(0.5 + self.conf_level.get() / 2.0);
 
         let mut units = Vec::with_capacity(treated.len());
         let mut monthly = std::collections::BTreeMap::<Month, (f64, f64)>::new();
@@ -296,7 +296,8 @@ mod tests {
     #[test]
     fn without_noise_the_saving_is_exact() {
         let (treated, comparison, truth) = world(1, 0.2, 0.0);
-        let est = SavingsEstimator { months: months(), conf_level: 0.95, baseline_month: &|_| true };
+        let est =
+            SavingsEstimator { months: months(), conf_level: crate::settings::Level::P95, baseline_month: &|_| true };
         let fit = est.fit(&treated, &comparison).unwrap();
         assert!((fit.total.savings - truth).abs() < 1e-6 * truth, "{} vs {truth}", fit.total.savings);
         assert!(fit.placebo_sd < 1e-12);
@@ -309,7 +310,11 @@ mod tests {
 
     #[test]
     fn intervals_cover_at_about_their_level() {
-        let est = SavingsEstimator { months: months(), conf_level: 0.9, baseline_month: &|_| true };
+        let est = SavingsEstimator {
+            months: months(),
+            conf_level: crate::settings::Level::new(0.9).unwrap(),
+            baseline_month: &|_| true,
+        };
         let (mut covered, mut null_covered) = (0, 0);
         let reps = 200;
         for seed in 0..reps {
@@ -330,7 +335,8 @@ mod tests {
     #[test]
     fn too_few_comparison_units_is_an_error() {
         let (treated, comparison, _) = world(1, 0.2, 0.0);
-        let est = SavingsEstimator { months: months(), conf_level: 0.95, baseline_month: &|_| true };
+        let est =
+            SavingsEstimator { months: months(), conf_level: crate::settings::Level::P95, baseline_month: &|_| true };
         assert!(est.fit(&treated, &comparison[..2]).is_err());
     }
 }

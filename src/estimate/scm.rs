@@ -400,8 +400,8 @@ pub fn placebo_p_value(ratio: f64, placebo_ratios: &[f64]) -> f64 {
 /// The confidence set for a constant effect τ by inverting the placebo test: the treated post
 /// gaps minus τ give the ratio tested against the unchanged placebo ratios. An interval
 /// `(low, high)`; infinite when the test cannot reject at this level (too few placebos).
-pub fn placebo_interval(gap: &[f64], t0: usize, placebo_ratios: &[f64], conf_level: f64) -> (f64, f64) {
-    let alpha = 1.0 - conf_level;
+pub fn placebo_interval(gap: &[f64], t0: usize, placebo_ratios: &[f64], level: crate::settings::Level) -> (f64, f64) {
+    let alpha = level.alpha();
     if 1.0 / (1 + placebo_ratios.len()) as f64 > alpha {
         return (f64::NEG_INFINITY, f64::INFINITY);
     }
@@ -449,7 +449,7 @@ mod tests {
         assert!((placebo_p_value(5.0, &[1.0, 2.0, 4.0]) - 0.25).abs() < 1e-12);
         let ratios: Vec<f64> = (1..=39).map(|i| i as f64 / 10.0).collect();
         let gap: Vec<f64> = (0..20).map(|s| if s < 10 { if s % 2 == 0 { 0.5 } else { -0.5 } } else { 3.0 }).collect();
-        let (low, high) = placebo_interval(&gap, 10, &ratios, 0.95);
+        let (low, high) = placebo_interval(&gap, 10, &ratios, crate::settings::Level::P95);
         assert!(low < 3.0 && 3.0 < high && low.is_finite() && high.is_finite(), "{low} {high}");
         // At the edge the shifted ratio sits at the placebo quantile that makes p = α.
         assert!(low > 0.0, "an effect of 3 with pre-period noise 0.5 excludes 0: {low}");

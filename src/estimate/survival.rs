@@ -16,6 +16,7 @@
 //! freedom.
 
 use super::EstimateError;
+use crate::settings::MinCell;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Events and censorings per distinct time, sorted by time.
@@ -209,12 +210,13 @@ pub struct KmCurve {
 }
 
 /// The Kaplan–Meier estimate from an event table.
-pub fn kaplan_meier(table: &EventTable, conf_level: f64) -> Result<KmCurve, EstimateError> {
+pub fn kaplan_meier(table: &EventTable, level: crate::settings::Level) -> Result<KmCurve, EstimateError> {
     let n = table.n();
     if n == 0 {
         return Err(EstimateError::NoSpells);
     }
-    let z = crate::inference::normal_quantile(0.5 + conf_level / 2.0);
+    let z = crate::inference::normal_quantile(0.5 + level.get() / 2.0);
+    let conf_level = level.get();
     let mut curve = KmCurve {
         n,
         events: table.events.iter().sum(),
@@ -330,8 +332,8 @@ impl KmCurve {
     /// A quantile (the median or a bound of its interval) as it may be published: only when at
     /// least `min_cell` spells end exactly there, so no percentile rests on fewer persons;
     /// `None` otherwise and when it is not reached.
-    pub fn disclosable_quantile(&self, t: f64, min_cell: u64) -> Option<f64> {
-        (t.is_finite() && self.events_at(t) >= min_cell).then_some(t)
+    pub fn disclosable_quantile(&self, t: f64, min_cell: MinCell) -> Option<f64> {
+        (t.is_finite() && min_cell.allows(self.events_at(t))).then_some(t)
     }
 
     /// Which points of `grid` (increasing times) a curve may show under a minimum cell size.
@@ -343,7 +345,8 @@ impl KmCurve {
     /// suppression: no small count can be had by differencing). The first point is always
     /// shown when enough are at risk. The returned flags stop at the first point with too few
     /// at risk; later points are all hidden.
-    pub fn disclosable(&self, grid: &[f64], min_cell: u64) -> Vec<bool> {
+    pub fn disclosable(&self, grid: &[f64], min_cell: MinCell) -> Vec<bool> {
+        let min_cell = min_cell.get();
         // Prefix sums over rows: events with time ≤ t, exits and censorings with time < t.
         let cum = |values: &[u64]| -> Vec<u64> {
             values
@@ -456,7 +459,7 @@ mod tests {
     fn curve_median_and_restricted_mean_by_hand() {
         let t =
             EventTable::from_spells(&[1.0, 2.0, 2.0, 3.0, 4.0, 5.0], &[true, true, false, true, false, true]).unwrap();
-        let km = kaplan_meier(&t, 0.95).unwrap();
+        let km = kaplan_meier(&t, crate::settings::Level::P95).unwrap();
         assert_eq!(km.time, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(km.at_risk, vec![6, 6, 5, 3, 2, 1]);
         // S: 1, 5/6, 5/6·4/5 = 2/3, 2/3·2/3 = 4/9, 4/9, 0.
@@ -497,9 +500,9 @@ mod tests {
         let n = 400;
         let d: Vec<f64> = (0..n).map(|_| (s.uniform() * 60.0).ceil()).collect();
         let e: Vec<bool> = (0..n).map(|_| s.uniform() > 0.2).collect();
-        let km = kaplan_meier(&EventTable::from_spells(&d, &e).unwrap(), 0.95).unwrap();
+        let km = kaplan_meier(&EventTable::from_spells(&d, &e).unwrap(), crate::settings::Level::P95).unwrap();
         let grid: Vec<f64> = (0..=60).map(f64::from).collect();
-        let shown = km.disclosable(&grid, 5);
+        let shown = km.disclosable(&grid, MinCell::DST);
         let points: Vec<f64> = grid.iter().zip(&shown).filter(|(_, s)| **s).map(|(t, _)| *t).collect();
         assert!(points.len() > 3 && points[0] == 0.0);
         let count = |lo: f64, hi: f64, event: bool| -> usize {
@@ -744,7 +747,11 @@ pub fn cox_counted(
         }
     };
     let se: Vec<f64> = (0..p).map(|k| variance[k][k].sqrt()).collect();
-    let p_value = beta.iter().zip(&se).map(|(b, s)| crate::inference::Interval::normal(*b, *s, 0.95).p_value).collect();
+    let p_value = beta
+        .iter()
+        .zip(&se)
+        .map(|(b, s)| crate::inference::Interval::normal(*b, *s, crate::settings::Level::P95).p_value)
+        .collect();
     Ok(CoxFit { beta, se, p_value, log_likelihood: ll, iterations, clusters })
 }
 

@@ -24,7 +24,7 @@ pub struct Twfe {
     /// Observations outside [first, last] are left out.
     pub first: Month,
     pub last: Month,
-    pub conf_level: f64,
+    pub conf_level: crate::settings::Level,
     pub ssc: SmallSample,
 }
 
@@ -75,7 +75,7 @@ impl Twfe {
                     se,
                     ci_low: r.ci_low,
                     ci_high: r.ci_high,
-                    conf_level: self.conf_level,
+                    conf_level: self.conf_level.get(),
                     p_value: r.p_value,
                 };
                 let inference = Inference {

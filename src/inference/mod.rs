@@ -12,6 +12,8 @@ pub mod wild;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+use crate::settings::Level;
+
 /// How an interval was obtained, in words and in numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Inference {
@@ -78,17 +80,18 @@ impl Interval {
     /// Wald interval `estimate ± t_{df, 1−α/2} · se` and the two-sided p-value of `estimate = 0`
     /// under a t distribution with `df` degrees of freedom (fixest/pyfixest: df = G − 1 for
     /// cluster-robust errors).
-    pub fn t_based(estimate: f64, se: f64, df: f64, conf_level: f64) -> Interval {
+    pub fn t_based(estimate: f64, se: f64, df: f64, level: Level) -> Interval {
         let t = StudentsT::new(0.0, 1.0, df.max(1.0)).expect("positive df");
-        let crit = t.inverse_cdf(0.5 + conf_level / 2.0);
+        let crit = t.inverse_cdf(0.5 + level.get() / 2.0);
+        let conf_level = level.get();
         let p_value = if se > 0.0 { 2.0 * (1.0 - t.cdf((estimate / se).abs())) } else { f64::NAN };
         Interval { estimate, se, ci_low: estimate - crit * se, ci_high: estimate + crit * se, conf_level, p_value }
     }
 
     /// Wald interval `estimate ± z_{1−α/2} · se` and the two-sided normal p-value, for
     /// estimators whose standard errors come from an influence function (R did, csdid).
-    pub fn normal(estimate: f64, se: f64, conf_level: f64) -> Interval {
-        let crit = normal_quantile(0.5 + conf_level / 2.0);
+    pub fn normal(estimate: f64, se: f64, level: Level) -> Interval {
+        let (crit, conf_level) = (normal_quantile(0.5 + level.get() / 2.0), level.get());
         let p_value = if se > 0.0 { 2.0 * (1.0 - standard_normal().cdf((estimate / se).abs())) } else { f64::NAN };
         Interval { estimate, se, ci_low: estimate - crit * se, ci_high: estimate + crit * se, conf_level, p_value }
     }
@@ -118,7 +121,7 @@ mod tests {
     #[test]
     fn t_interval_by_hand() {
         // t(∞)-like: with 10 000 df the 97.5 % quantile is 1.960.
-        let i = Interval::t_based(1.0, 0.5, 10_000.0, 0.95);
+        let i = Interval::t_based(1.0, 0.5, 10_000.0, Level::P95);
         assert!((i.ci_high - (1.0 + 1.96 * 0.5)).abs() < 1e-3);
         assert!((i.p_value - 0.0455).abs() < 1e-3);
     }

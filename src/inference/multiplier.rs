@@ -10,10 +10,11 @@ use rayon::prelude::*;
 
 use super::normal_quantile;
 use crate::rng::Stream;
+use crate::settings::{Level, Reps};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Multiplier {
-    pub reps: u64,
+    pub reps: Reps,
     pub seed: u64,
 }
 
@@ -34,9 +35,9 @@ fn quantile(sorted: &[f64], p: f64) -> f64 {
 impl Multiplier {
     /// `sums[c][j]`: cluster c's summed influence function for column j; `n` the number of
     /// units the influence functions are scaled to.
-    pub fn band(&self, sums: &[Vec<f64>], n: usize, conf_level: f64) -> Band {
+    pub fn band(&self, sums: &[Vec<f64>], n: usize, level: Level) -> Band {
         let k = sums.first().map_or(0, Vec::len);
-        let reps = self.reps.max(2) as usize;
+        let reps = self.reps.get() as usize;
         let draws: Vec<Vec<f64>> = (0..reps)
             .into_par_iter()
             .map(|r| {
@@ -64,8 +65,8 @@ impl Multiplier {
             .map(|d| d.iter().zip(&se).filter(|(_, s)| s.is_finite()).map(|(x, s)| (x / s).abs()).fold(0.0, f64::max))
             .collect();
         max_t.sort_by(f64::total_cmp);
-        let pointwise = normal_quantile(0.5 + conf_level / 2.0);
-        let crit = quantile(&max_t, conf_level).max(pointwise);
+        let pointwise = normal_quantile(0.5 + level.get() / 2.0);
+        let crit = quantile(&max_t, level.get()).max(pointwise);
         Band { se, crit }
     }
 }
@@ -81,13 +82,13 @@ mod tests {
         let n = 400;
         let mut s = Stream::new(9, 0);
         let sums: Vec<Vec<f64>> = (0..n).map(|_| (0..3).map(|_| s.normal()).collect()).collect();
-        let m = Multiplier { reps: 4000, seed: 1 };
-        let band = m.band(&sums, n, 0.95);
+        let m = Multiplier { reps: Reps::new(4000).unwrap(), seed: 1 };
+        let band = m.band(&sums, n, Level::P95);
         // se of the mean of n unit-variance terms is 1/√n = 0.05.
         for se in &band.se {
             assert!((se - 0.05).abs() < 0.006, "{se}");
         }
         assert!(band.crit > 2.1 && band.crit < 2.5, "{}", band.crit);
-        assert_eq!(band, m.band(&sums, n, 0.95), "same seed, same band");
+        assert_eq!(band, m.band(&sums, n, Level::P95), "same seed, same band");
     }
 }

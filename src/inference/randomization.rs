@@ -16,6 +16,7 @@
 use rayon::prelude::*;
 
 use crate::rng::Stream;
+use crate::settings::{Level, Reps};
 
 /// Settings for [`Randomization::test`].
 #[derive(Clone, Copy, Debug)]
@@ -23,14 +24,14 @@ pub struct Randomization {
     /// Enumerate every assignment when there are at most this many.
     pub max_exact: u64,
     /// Monte Carlo draws otherwise.
-    pub reps: u64,
+    pub reps: Reps,
     pub seed: u64,
-    pub conf_level: f64,
+    pub conf_level: Level,
 }
 
 impl Default for Randomization {
     fn default() -> Self {
-        Randomization { max_exact: 5_000_000, reps: 9_999, seed: 1, conf_level: 0.95 }
+        Randomization { max_exact: 5_000_000, reps: Reps::DEFAULT, seed: 1, conf_level: Level::P95 }
     }
 }
 
@@ -101,7 +102,7 @@ impl Randomization {
             let hits = hits as f64;
             if a.exact { hits / a.count as f64 } else { (hits + 1.0) / (a.count as f64 + 1.0) }
         };
-        let alpha = 1.0 - self.conf_level;
+        let alpha = self.conf_level.alpha();
         let spread = {
             let mean = total / n as f64;
             (changes.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n as f64).sqrt().max(1e-9)
@@ -166,7 +167,7 @@ impl Randomization {
             }
         };
         let (t_obs, v_obs) = (stat(d, &td, &observed), stat(w, &tw, &observed));
-        let draws: Vec<(f64, f64)> = (0..self.reps)
+        let draws: Vec<(f64, f64)> = (0..self.reps.get())
             .map(|r| {
                 let mut s = Stream::new(self.seed, r);
                 let mut pool: Vec<usize> = (0..n).collect();
@@ -197,14 +198,14 @@ impl Randomization {
             let mean = all.iter().sum::<f64>() / all.len() as f64;
             (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / all.len() as f64).sqrt().max(1e-9)
         };
-        let (ci_low, ci_high) = super::invert_test(t_obs, spread, 1.0 - self.conf_level, &p_at);
+        let (ci_low, ci_high) = super::invert_test(t_obs, spread, self.conf_level.alpha(), &p_at);
         Ok(RandomizationResult {
             estimate: t_obs,
             p_value: p_at(0.0),
             ci_low,
             ci_high,
             exact: false,
-            assignments: self.reps,
+            assignments: self.reps.get(),
         })
     }
 
@@ -234,12 +235,12 @@ impl Randomization {
                 .collect()
         } else {
             const BLOCK: u64 = 1024;
-            (0..self.reps.div_ceil(BLOCK))
+            (0..self.reps.get().div_ceil(BLOCK))
                 .into_par_iter()
                 .map(|b| {
                     let mut groups = vec![Vec::new(); nt + 1];
                     let mut pool: Vec<usize> = (0..n).collect();
-                    for r in b * BLOCK..((b + 1) * BLOCK).min(self.reps) {
+                    for r in b * BLOCK..((b + 1) * BLOCK).min(self.reps.get()) {
                         let mut s = Stream::new(self.seed, r);
                         pool.iter_mut().enumerate().for_each(|(i, p)| *p = i);
                         // Partial Fisher–Yates: the first nt entries are a uniform draw without replacement.
@@ -304,7 +305,7 @@ mod tests {
         let changes: Vec<f64> = (0..40).map(|i| ((i * 104729) % 17) as f64 + if i < 5 { 4.0 } else { 0.0 }).collect();
         let treated: Vec<bool> = (0..40).map(|i| i < 5).collect();
         let exact = Randomization::default().test(&changes, &treated).unwrap();
-        let mc = Randomization { max_exact: 0, reps: 20_000, ..Default::default() };
+        let mc = Randomization { max_exact: 0, reps: Reps::new(20_000).unwrap(), ..Default::default() };
         let a = mc.test(&changes, &treated).unwrap();
         let b = mc.test(&changes, &treated).unwrap();
         assert!(!a.exact);
@@ -322,7 +323,7 @@ mod tests {
         let d: Vec<Vec<f64>> = changes.iter().map(|c| vec![*c]).collect();
         let w: Vec<Vec<f64>> = treated.iter().map(|t| vec![if *t { 1.0 } else { 0.0 }]).collect();
         let cohort: Vec<Option<usize>> = treated.iter().map(|t| t.then_some(0)).collect();
-        let ri = Randomization { reps: 20_000, ..Default::default() };
+        let ri = Randomization { reps: Reps::new(20_000).unwrap(), ..Default::default() };
         let s = ri.test_staggered(&d, &w, &cohort).unwrap();
         assert!((s.estimate - exact.estimate).abs() < 1e-12);
         assert!((s.p_value - exact.p_value).abs() < 0.01, "{} vs {}", s.p_value, exact.p_value);
@@ -356,7 +357,9 @@ mod tests {
             w.push((0..2).map(exposure).collect::<Vec<f64>>());
             cohort.push(c);
         }
-        let r = Randomization { reps: 4999, ..Default::default() }.test_staggered(&d, &w, &cohort).unwrap();
+        let r = Randomization { reps: Reps::new(4999).unwrap(), ..Default::default() }
+            .test_staggered(&d, &w, &cohort)
+            .unwrap();
         assert!(r.ci_low < 2.0 && 2.0 < r.ci_high, "[{}, {}]", r.ci_low, r.ci_high);
         assert!(r.p_value < 0.01, "{}", r.p_value);
         let none: Vec<Option<usize>> = vec![None; n];

@@ -17,6 +17,7 @@ use faer::Mat;
 use rayon::prelude::*;
 
 use crate::rng::Stream;
+use crate::settings::{Level, Reps};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Weights {
@@ -26,10 +27,10 @@ pub enum Weights {
 
 #[derive(Clone, Copy, Debug)]
 pub struct WildBootstrap {
-    pub reps: u64,
+    pub reps: Reps,
     pub seed: u64,
     pub weights: Weights,
-    pub conf_level: f64,
+    pub conf_level: Level,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -145,17 +146,17 @@ impl WildBootstrap {
             hits as f64 / n_draws as f64
         };
         let t_stat = data.beta / data.se;
-        let alpha = 1.0 - self.conf_level;
+        let alpha = self.conf_level.alpha();
         let (ci_low, ci_high) = super::invert_test(data.beta, data.se.max(1e-12), alpha, &p_at);
         Ok(WildResult { t_stat, p_value: p_at(0.0), ci_low, ci_high, draws: n_draws as u64, exact })
     }
 
     /// How many draws, and whether they are every Rademacher sign vector.
     fn draw_count(&self, g: usize) -> (usize, bool) {
-        if self.weights == Weights::Rademacher && g < 63 && (1u64 << g) <= self.reps {
+        if self.weights == Weights::Rademacher && g < 63 && (1u64 << g) <= self.reps.get() {
             (1usize << g, true)
         } else {
-            (self.reps as usize, false)
+            (self.reps.get() as usize, false)
         }
     }
 

@@ -58,7 +58,7 @@ pub struct StudyInfo {
     pub languages: Vec<Lang>,
     pub conf_level: f64,
     /// Cells behind fewer persons than this are suppressed.
-    pub min_cell: u32,
+    pub min_cell: crate::settings::MinCell,
     pub panel_file: String,
     pub data_months: MonthRange,
     /// The first provisional month (the source may still revise it and later ones), if any.
@@ -374,7 +374,7 @@ pub struct DurationResult {
     pub component: String,
     pub conf_level: f64,
     /// Counts, medians and curve points resting on fewer spells than this are suppressed.
-    pub min_cell: u32,
+    pub min_cell: crate::settings::MinCell,
     pub horizon_weeks: f64,
     /// Spells are censored here if still open.
     pub observed_until: String,

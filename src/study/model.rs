@@ -12,6 +12,7 @@ use crate::estimate::cs::Control;
 use crate::inference::cluster::SmallSample;
 use crate::period::Month;
 use crate::registry::{Code, LookupError, Registry};
+use crate::settings::{Level, MinCell, Reps};
 
 /// Report language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -437,22 +438,22 @@ pub struct Study {
     pub languages: Vec<Lang>,
     pub data: DataSpec,
     pub registry: Registry,
-    pub conf_level: f64,
+    pub conf_level: Level,
     /// Seed and Monte Carlo draws of randomization inference.
     pub seed: u64,
-    pub reps: u64,
+    pub reps: Reps,
     /// Event-study window in months: leads before −1 and lags after 0 beyond these are binned.
     pub event_leads: u32,
     pub event_lags: u32,
     /// Multiplier-bootstrap draws for Callaway–Sant'Anna's simultaneous bands.
-    pub band_reps: u64,
+    pub band_reps: Reps,
     /// Small-sample correction of every cluster-robust variance.
     pub ssc: SmallSample,
     /// Comparison units of Callaway–Sant'Anna.
     pub cs_control: Control,
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: u32,
-    pub min_cell: u32,
+    pub min_cell: MinCell,
     pub covid: Covid,
     pub events: Vec<Event>,
     pub outcomes: Vec<Outcome>,

@@ -5,38 +5,38 @@ use toml::Spanned;
 use super::Validator;
 use crate::estimate::cs::Control;
 use crate::inference::cluster::SmallSample;
-use crate::settings;
+use crate::settings::{self, Level, MinCell, Reps};
 use crate::study::{Covid, CovidHandling, DateWindow, Event, raw};
 
 /// The inference and confidentiality settings, each in its range.
 pub(super) struct Settings {
-    pub conf_level: f64,
+    pub conf_level: Level,
     pub seed: u64,
-    pub reps: u64,
+    pub reps: Reps,
     pub event_leads: u32,
     pub event_lags: u32,
-    pub band_reps: u64,
+    pub band_reps: Reps,
     pub ssc: SmallSample,
     pub cs_control: Control,
     pub sdid_reps: u32,
-    pub min_cell: u32,
+    pub min_cell: MinCell,
 }
 
 impl Validator<'_> {
     pub(super) fn settings(&mut self, file: &raw::StudyFile) -> Settings {
         let conf_level = match &file.inference.conf_level {
-            Some(c) => settings::conf_level(*c.get_ref()).unwrap_or_else(|e| {
+            Some(c) => Level::new(*c.get_ref()).unwrap_or_else(|e| {
                 self.report(c, "inference.conf_level", e.to_string());
-                0.95
+                Level::P95
             }),
-            None => 0.95,
+            None => Level::P95,
         };
         let reps = match &file.inference.reps {
-            Some(r) => settings::reps(*r.get_ref()).unwrap_or_else(|e| {
+            Some(r) => Reps::new(*r.get_ref()).unwrap_or_else(|e| {
                 self.report(r, "inference.reps", e.to_string());
-                9_999
+                Reps::DEFAULT
             }),
-            None => 9_999,
+            None => Reps::DEFAULT,
         };
         let mut whole =
             |v: &Option<Spanned<i64>>, key: &str, range: std::ops::RangeInclusive<i64>, default: i64| match v {
@@ -64,11 +64,11 @@ impl Validator<'_> {
             None => Control::Never,
         };
         let min_cell = match &file.confidentiality.min_cell {
-            Some(n) => settings::min_cell(*n.get_ref()).unwrap_or_else(|e| {
+            Some(n) => MinCell::new(*n.get_ref()).unwrap_or_else(|e| {
                 self.report(n, "confidentiality.min_cell", e.to_string());
-                5
+                MinCell::DST
             }),
-            None => 5,
+            None => MinCell::DST,
         };
 
         Settings {
@@ -77,7 +77,7 @@ impl Validator<'_> {
             reps,
             event_leads,
             event_lags,
-            band_reps: band_reps as u64,
+            band_reps: Reps::new(band_reps.into()).unwrap_or(Reps::BAND),
             ssc,
             cs_control,
             sdid_reps,

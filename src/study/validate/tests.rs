@@ -55,8 +55,8 @@ fn problem(text: &str, key: &str) -> Problem {
 #[test]
 fn the_minimal_study_is_valid_with_its_defaults() {
     let s = parse(MINIMAL).unwrap();
-    assert_eq!(s.conf_level, 0.95);
-    assert_eq!(s.min_cell, 5);
+    assert_eq!(s.conf_level.get(), 0.95);
+    assert_eq!(s.min_cell, crate::settings::MinCell::DST);
     assert_eq!(s.languages, [Lang::Da]);
     assert_eq!(s.trials[0].pre_months, 36);
     assert_eq!(s.data.panel.as_deref(), Some(Path::new("/tmp/panel.csv")));
@@ -96,7 +96,7 @@ fn settings_sections() {
     assert!(problem(&inference("cs_control = \"all\""), "inference.cs_control").message.contains("notyet"));
     assert!(problem(&inference("event_leads = 0"), "inference.event_leads").message.contains("1 to 240"));
     let s = parse(&inference("conf_level = 0.9\nssc = \"none\"")).unwrap();
-    assert_eq!((s.conf_level, s.ssc), (0.9, SmallSample::None));
+    assert_eq!((s.conf_level.get(), s.ssc), (0.9, SmallSample::None));
     let covid = with(
         "[[outcomes]]",
         "[covid]\nhandling = \"exclude\"\nwindows = [{ start = \"2020-05-01\", end = \"2020-03-01\" }]\n\n[[outcomes]]",

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use crate::design::DesignError;
 use crate::ingest::IngestError;
+use crate::montecarlo::MonteCarloError;
+use crate::simulate::SimulateError;
 use crate::study::StudyError;
 
 /// Any failure of the pipeline.
@@ -20,6 +22,10 @@ pub enum Error {
     /// A design that the data cannot support (e.g. a participant without data).
     #[error(transparent)]
     Design(#[from] DesignError),
+    #[error(transparent)]
+    Simulate(#[from] SimulateError),
+    #[error(transparent)]
+    MonteCarlo(#[from] MonteCarloError),
     /// Bad flags or ad hoc input to a command.
     #[error("{0}")]
     Usage(String),
@@ -37,6 +43,9 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Study(_) | Error::Ingest(_) | Error::Design(_) | Error::Usage(_) | Error::Confidential { .. } => 2,
+            Error::Simulate(SimulateError::Write(_))
+            | Error::MonteCarlo(MonteCarloError::Simulate(SimulateError::Write(_))) => 1,
+            Error::Simulate(_) | Error::MonteCarlo(_) => 2,
             Error::Write { .. } | Error::Render { .. } => 1,
         }
     }

@@ -22,7 +22,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::design::Design;
+use crate::design::{Design, DesignError};
 use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::EventStudy;
@@ -34,7 +34,27 @@ use crate::ingest::Panel;
 use crate::pipeline::Progress;
 use crate::rng::Stream;
 use crate::settings::Reps;
+use crate::simulate::SimulateError;
 use crate::study::Study;
+
+/// Why a Monte Carlo study cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum MonteCarloError {
+    #[error("no trial `{trial}` in the study (trials: {})", .trials.join(", "))]
+    NoTrial { trial: String, trials: Vec<String> },
+    #[error("trial `{trial}` has no component `{component}` (components: {})", .components.join(", "))]
+    NoComponent { trial: String, component: String, components: Vec<String> },
+    #[error("component `{component}` of trial `{trial}` does not measure `{outcome}` (outcomes: {})", .outcomes.join(", "))]
+    NotMeasured { trial: String, component: String, outcome: String, outcomes: Vec<String> },
+    #[error("{comparison} comparison municipalities are too few for placebo trials of {treated}")]
+    TooFewComparison { comparison: usize, treated: usize },
+    #[error("the simulator reports no true effect for this analysis")]
+    NoTruth,
+    #[error(transparent)]
+    Design(#[from] DesignError),
+    #[error(transparent)]
+    Simulate(#[from] SimulateError),
+}
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -92,38 +112,35 @@ const METHODS: [(&str, &str); 9] = [
 
 type Outcome = Vec<Option<Estimate>>;
 
-pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) -> Result<Report, String> {
+pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) -> Result<Report, MonteCarloError> {
     let (ti, ci) = locate(study, s)?;
-    let design = Design::build(study, panel, ti, ci, &s.outcome).map_err(|e| e.0)?;
+    let design = Design::build(study, panel, ti, ci, &s.outcome)?;
     let alpha = study.conf_level.alpha();
     let k = design.treated.len();
     if design.comparison.len() < 2 * k {
-        return Err(format!(
-            "{} comparison municipalities are too few for placebo trials of {k}",
-            design.comparison.len()
-        ));
+        return Err(MonteCarloError::TooFewComparison { comparison: design.comparison.len(), treated: k });
     }
     let starts: Vec<_> = design.treated.iter().map(|t| t.start).collect();
     let base = design.sample(panel);
     let pool: Vec<usize> = (0..base.units.len()).filter(|&i| base.units[i].start.is_none()).collect();
 
-    let chunks = |total: u64, label: &str, f: &(dyn Fn(u64) -> Result<(Outcome, f64), String> + Sync)| {
+    let chunks = |total: u64, label: &str, f: &(dyn Fn(u64) -> Result<(Outcome, f64), MonteCarloError> + Sync)| {
         progress.stage(label, total);
         let mut out = Vec::with_capacity(total as usize);
         let ids: Vec<u64> = (0..total).collect();
         for chunk in ids.chunks(8) {
-            let part: Vec<Result<(Outcome, f64), String>> = chunk.par_iter().map(|&r| f(r)).collect();
+            let part: Vec<Result<(Outcome, f64), MonteCarloError>> = chunk.par_iter().map(|&r| f(r)).collect();
             for p in part {
                 out.push(p?);
                 progress.advance();
             }
         }
         progress.finish();
-        Ok::<_, String>(out)
+        Ok::<_, MonteCarloError>(out)
     };
 
     // Placebo trials on the study's data.
-    let placebo = |r: u64| -> Result<(Outcome, f64), String> {
+    let placebo = |r: u64| -> Result<(Outcome, f64), MonteCarloError> {
         let mut rng = Stream::new(s.seed, r);
         let mut order = pool.clone();
         let n = order.len();
@@ -144,12 +161,12 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
     let size_runs = chunks(s.reps, "placebo trials", &placebo)?;
 
     // Simulated trials with a known effect.
-    let simulated = |r: u64| -> Result<(Outcome, f64), String> {
+    let simulated = |r: u64| -> Result<(Outcome, f64), MonteCarloError> {
         let mut st = study.clone();
-        let sim_settings = st.simulation.as_mut().ok_or("the study has no [simulation] section")?;
+        let sim_settings = st.simulation.as_mut().ok_or(SimulateError::NoSimulation)?;
         sim_settings.seed = s.seed.wrapping_add(r);
         let sim = crate::simulate::simulate(&st)?;
-        let d = Design::build(&st, &sim.panel, ti, ci, &s.outcome).map_err(|e| e.0)?;
+        let d = Design::build(&st, &sim.panel, ti, ci, &s.outcome)?;
         let trial = &st.trials[ti];
         let truth = sim
             .truth
@@ -157,7 +174,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             .iter()
             .find(|e| e.trial == trial.key && e.component == trial.components[ci].key && e.outcome == s.outcome)
             .map(|e| e.att)
-            .ok_or("the simulator reports no true effect for this analysis")?;
+            .ok_or(MonteCarloError::NoTruth)?;
         Ok((intervals(&st, &d, &d.sample(&sim.panel), s, r), truth))
     };
     let coverage_runs =
@@ -211,27 +228,27 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
     })
 }
 
-fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), String> {
-    let ti = study.trials.iter().position(|t| t.key == s.trial).ok_or_else(|| {
-        let keys: Vec<&str> = study.trials.iter().map(|t| t.key.as_str()).collect();
-        format!("no trial `{}` in the study (trials: {})", s.trial, keys.join(", "))
+fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), MonteCarloError> {
+    let ti = study.trials.iter().position(|t| t.key == s.trial).ok_or_else(|| MonteCarloError::NoTrial {
+        trial: s.trial.clone(),
+        trials: study.trials.iter().map(|t| t.key.clone()).collect(),
     })?;
     let trial = &study.trials[ti];
     let ci = match &s.component {
         None => 0,
-        Some(c) => trial.components.iter().position(|x| &x.key == c).ok_or_else(|| {
-            let keys: Vec<&str> = trial.components.iter().map(|c| c.key.as_str()).collect();
-            format!("trial `{}` has no component `{c}` (components: {})", trial.key, keys.join(", "))
+        Some(c) => trial.components.iter().position(|x| &x.key == c).ok_or_else(|| MonteCarloError::NoComponent {
+            trial: trial.key.clone(),
+            component: c.clone(),
+            components: trial.components.iter().map(|c| c.key.clone()).collect(),
         })?,
     };
     if !trial.components[ci].outcomes.contains(&s.outcome) {
-        return Err(format!(
-            "component `{}` of trial `{}` does not measure `{}` (outcomes: {})",
-            trial.components[ci].key,
-            trial.key,
-            s.outcome,
-            trial.components[ci].outcomes.join(", ")
-        ));
+        return Err(MonteCarloError::NotMeasured {
+            trial: trial.key.clone(),
+            component: trial.components[ci].key.clone(),
+            outcome: s.outcome.clone(),
+            outcomes: trial.components[ci].outcomes.clone(),
+        });
     }
     Ok((ti, ci))
 }

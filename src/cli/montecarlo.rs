@@ -66,7 +66,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         draws,
         max_exact: args.max_exact,
     };
-    let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out)).map_err(Error::Usage)?;
+    let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out))?;
     let text = match args.format {
         Format::Markdown => report.markdown(),
         Format::Json => serde_json::to_string_pretty(&report).expect("serialisable") + "\n",

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use frikommune::error::Error;
 use frikommune::locale;
 use frikommune::simulate;
 use frikommune::study::{Lang, Study};
@@ -29,13 +28,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if let (Some(n), Some(path)) = (args.cases, &args.cases_out) {
         frikommune::output::write_atomic_with(path, |file| -> frikommune::Result<()> {
             let mut w = std::io::BufWriter::with_capacity(1 << 22, file);
-            simulate::write_cases(&study, n, &mut w, &super::progress::Bars::new(out)).map_err(Error::Usage)?;
+            simulate::write_cases(&study, n, &mut w, &super::progress::Bars::new(out))?;
             Ok(())
         })?;
         out.say(format!("wrote {n} synthetic cases to {}", path.display()));
         return Ok(());
     }
-    let sim = simulate::simulate(&study).map_err(Error::Usage)?;
+    let sim = simulate::simulate(&study)?;
     let written = simulate::write(&study, &sim)?;
     out.say(format!(
         "simulated {} municipalities × {} months, {} cases ({} JAF spells); certificate saving {}",

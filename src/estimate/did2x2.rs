@@ -110,11 +110,11 @@ impl Did2x2 {
         starts.dedup();
         let (r, n_units, n_treated) = if starts.len() == 1 {
             let (changes, treated) = self.unit_changes(sample)?;
-            let r = ri.test(&changes, &treated).map_err(EstimateError::Inference)?;
+            let r = ri.test(&changes, &treated)?;
             (r, changes.len(), treated.iter().filter(|t| **t).count())
         } else {
             let c = self.cohort_changes(sample);
-            let r = ri.test_staggered(&c.d, &c.w, &c.cohort).map_err(EstimateError::Inference)?;
+            let r = ri.test_staggered(&c.d, &c.w, &c.cohort)?;
             (r, c.d.len(), c.cohort.iter().flatten().count())
         };
         let how = if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", ri.seed) };

@@ -211,6 +211,6 @@ pub enum EstimateError {
     #[error("one cluster id per spell is needed")]
     ClusterPerSpell,
     /// The inference (randomization, wild bootstrap) could not be carried out.
-    #[error("{0}")]
-    Inference(String),
+    #[error(transparent)]
+    Inference(#[from] crate::inference::InferenceError),
 }

@@ -63,8 +63,8 @@ impl Twfe {
                     se,
                     adjustment: inference.adjustment,
                 };
-                let project = |x: &mut [f64]| fe.demean(x, conv).map(|_| ()).map_err(|e| format!("{e:?}"));
-                let r = wb.test(&data, &project).map_err(EstimateError::Inference)?;
+                let project = |x: &mut [f64]| fe.demean(x, conv).map(|_| ()).map_err(not_converged);
+                let r = wb.test(&data, &project)?;
                 let how = if r.exact {
                     format!("all {} Rademacher sign vectors", r.draws)
                 } else {

@@ -14,6 +14,17 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::settings::Level;
 
+/// Why a resampling test could not be carried out on a design.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum InferenceError {
+    #[error("the wild bootstrap needs at least two clusters")]
+    TooFewClusters,
+    #[error("randomization needs treated and untreated units (got {treated} of {units})")]
+    NoContrast { treated: usize, units: usize },
+    #[error("randomization needs treated units in every cohort and untreated units (got {treated} of {units})")]
+    EmptyCohort { treated: usize, units: usize },
+}
+
 /// How an interval was obtained, in words and in numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Inference {

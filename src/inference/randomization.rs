@@ -15,6 +15,7 @@
 
 use rayon::prelude::*;
 
+use super::InferenceError;
 use crate::rng::Stream;
 use crate::settings::{Level, Reps};
 
@@ -65,11 +66,11 @@ struct Assignments {
 
 impl Randomization {
     /// Tests the difference in mean `changes` between the units flagged `treated` and the rest.
-    pub fn test(&self, changes: &[f64], treated: &[bool]) -> Result<RandomizationResult, String> {
+    pub fn test(&self, changes: &[f64], treated: &[bool]) -> Result<RandomizationResult, InferenceError> {
         let n = changes.len();
         let nt = treated.iter().filter(|t| **t).count();
         if nt == 0 || nt == n || n != treated.len() {
-            return Err(format!("randomization needs treated and untreated units (got {nt} of {n})"));
+            return Err(InferenceError::NoContrast { treated: nt, units: n });
         }
         let nc = n - nt;
         let total: f64 = changes.iter().sum();
@@ -131,16 +132,14 @@ impl Randomization {
         d: &[Vec<f64>],
         w: &[Vec<f64>],
         cohort: &[Option<usize>],
-    ) -> Result<RandomizationResult, String> {
+    ) -> Result<RandomizationResult, InferenceError> {
         let n = d.len();
         let cohorts = d.first().map_or(0, Vec::len);
         let mut sizes = vec![0usize; cohorts];
         cohort.iter().flatten().for_each(|&c| sizes[c] += 1);
         let k: usize = sizes.iter().sum();
         if k == 0 || k >= n || sizes.contains(&0) {
-            return Err(format!(
-                "randomization needs treated units in every cohort and untreated units (got {k} of {n})"
-            ));
+            return Err(InferenceError::EmptyCohort { treated: k, units: n });
         }
         let nc = (n - k) as f64;
         let totals = |m: &[Vec<f64>]| -> Vec<f64> { (0..cohorts).map(|c| m.iter().map(|r| r[c]).sum()).collect() };

@@ -16,6 +16,7 @@
 use faer::Mat;
 use rayon::prelude::*;
 
+use super::InferenceError;
 use crate::rng::Stream;
 use crate::settings::{Level, Reps};
 
@@ -57,15 +58,16 @@ pub struct Demeaned<'a> {
 }
 
 impl WildBootstrap {
-    /// `demean` applies the fixed-effect projection M to a vector in place.
-    pub fn test(
+    /// `demean` applies the fixed-effect projection M to a vector in place; its failure is
+    /// the caller's error type, which also carries this test's [`InferenceError`].
+    pub fn test<E: From<InferenceError> + Send>(
         &self,
         data: &Demeaned,
-        demean: &(dyn Fn(&mut [f64]) -> Result<(), String> + Sync),
-    ) -> Result<WildResult, String> {
+        demean: &(dyn Fn(&mut [f64]) -> Result<(), E> + Sync),
+    ) -> Result<WildResult, E> {
         let g = data.clusters;
         if g < 2 {
-            return Err("the wild bootstrap needs at least two clusters".into());
+            return Err(InferenceError::TooFewClusters.into());
         }
         let sxx: f64 = data.d.iter().map(|x| x * x).sum();
         // C_y and C_d: G demeanings each, one cluster's column per task.
@@ -89,7 +91,7 @@ impl WildBootstrap {
                 }
                 Ok(out)
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, E>>()?;
         // Cᵀ as one g × 2g matrix [C_yᵀ | C_dᵀ]: row h holds column h of C_y, then of C_d.
         let ct = Mat::<f64>::from_fn(g, 2 * g, |h, k| if k < g { columns[h].0[k] } else { columns[h].1[k - g] });
         let ay: Vec<f64> = columns.iter().map(|c| c.0.iter().sum()).collect();

@@ -16,6 +16,26 @@ mod truth;
 pub use model::{CASES_HEADER, CERTIFICATE_CASE, JAF_CASE, Simulated, simulate, write_cases};
 pub use truth::Truth;
 
+use crate::design::DesignError;
+
+/// Why a study cannot be simulated.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("the study has no [simulation] section")]
+    NoSimulation,
+    #[error("the simulator writes outcome `{0}`; declare it in [[outcomes]]")]
+    Undeclared(&'static str),
+    #[error("outcome `{0}` needs a `price` naming a tariff")]
+    NoTariff(&'static str),
+    #[error("certificate_savings_dkk is set but no certificate component has a negative relative effect on `{0}`")]
+    NoCertificateCut(&'static str),
+    /// The study's own design does not fit the simulated panel.
+    #[error(transparent)]
+    Design(#[from] DesignError),
+    #[error("could not write the cases: {0}")]
+    Write(#[from] std::io::Error),
+}
+
 /// The outcome keys the simulator writes; an example study must declare them.
 pub mod keys {
     pub const EMPLOYMENT: &str = "employment_rate";

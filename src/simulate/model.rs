@@ -4,8 +4,8 @@ use std::io::Write as _;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::keys;
 use super::truth::{self, Truth};
+use super::{SimulateError, keys};
 use crate::ingest::{Panel, Series};
 use crate::period::{Month, MonthRange};
 use crate::registry::{Code, Municipality};
@@ -127,18 +127,18 @@ impl Effects<'_> {
     }
 }
 
-pub fn simulate(study: &Study) -> Result<Simulated, String> {
-    let sim = study.simulation.as_ref().ok_or("the study has no [simulation] section")?;
+pub fn simulate(study: &Study) -> Result<Simulated, SimulateError> {
+    let sim = study.simulation.as_ref().ok_or(SimulateError::NoSimulation)?;
     for key in keys::ALL {
         if study.outcome(key).is_none() {
-            return Err(format!("the simulator writes outcome `{key}`; declare it in [[outcomes]]"));
+            return Err(SimulateError::Undeclared(key));
         }
     }
     let tariff = study
         .outcome(keys::CERTIFICATE_COST)
         .and_then(|o| o.price.as_ref())
         .and_then(|p| study.tariffs.get(p))
-        .ok_or(format!("outcome `{}` needs a `price` naming a tariff", keys::CERTIFICATE_COST))?;
+        .ok_or(SimulateError::NoTariff(keys::CERTIFICATE_COST))?;
     let months = MonthRange { first: sim.first, last: sim.last };
     let units: Vec<&Municipality> = study.registry.all().iter().collect();
     let codes: Vec<Code> = units.iter().map(|m| m.code).collect();
@@ -182,7 +182,7 @@ pub fn simulate(study: &Study) -> Result<Simulated, String> {
                 }
             }
             if unit_saving <= 0.0 {
-                return Err("certificate_savings_dkk is set but no certificate component has a negative relative effect on `lae265_count`".into());
+                return Err(SimulateError::NoCertificateCut(keys::CERTIFICATES));
             }
             target / unit_saving
         }
@@ -389,9 +389,9 @@ pub fn write_cases(
     n: u64,
     out: &mut impl std::io::Write,
     progress: &dyn crate::pipeline::Progress,
-) -> Result<u64, String> {
+) -> Result<u64, SimulateError> {
     use rayon::prelude::*;
-    let sim = study.simulation.as_ref().ok_or("the study has no [simulation] section")?;
+    let sim = study.simulation.as_ref().ok_or(SimulateError::NoSimulation)?;
     let effects = Effects { study, sim };
     let units: Vec<&Municipality> = study.registry.all().iter().collect();
     let total_pop: f64 = units.iter().map(|m| m.population as f64).sum();
@@ -406,8 +406,7 @@ pub fn write_cases(
     let span_days = (last_day - first_day).num_days() as f64 + 1.0;
     // Dates as text, once: every day from the first start to 60 years on.
     let dates: Vec<String> = (0..(366 * 60)).map(|d| (first_day + Duration::days(d)).to_string()).collect();
-    let write = |e: std::io::Error| format!("could not write the cases: {e}");
-    out.write_all(format!("{CASES_HEADER}\n").as_bytes()).map_err(write)?;
+    out.write_all(format!("{CASES_HEADER}\n").as_bytes())?;
     let blocks = n.div_ceil(CASE_BLOCK);
     progress.stage("simulating cases", blocks);
     let mut next = 0u64;
@@ -452,12 +451,12 @@ pub fn write_cases(
             })
             .collect();
         for t in texts {
-            out.write_all(&t).map_err(write)?;
+            out.write_all(&t)?;
             progress.advance();
         }
         next += batch.len() as u64;
     }
-    out.flush().map_err(write)?;
+    out.flush()?;
     progress.finish();
     Ok(n)
 }

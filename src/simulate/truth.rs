@@ -53,12 +53,12 @@ pub fn compute(
     kappa: f64,
     savings: f64,
     savings_by_municipality: std::collections::BTreeMap<crate::registry::Code, f64>,
-) -> Result<Truth, String> {
+) -> Result<Truth, super::SimulateError> {
     let mut effects = Vec::new();
     for (ti, trial) in study.trials.iter().enumerate() {
         for (ci, comp) in trial.components.iter().enumerate() {
             for outcome in &comp.outcomes {
-                let design = Design::build(study, panel, ti, ci, outcome).map_err(|e| e.0)?;
+                let design = Design::build(study, panel, ti, ci, outcome)?;
                 let mut unit_means = Vec::new();
                 for t in &design.treated {
                     let u = panel.unit_index(t.code).expect("design checked the data");

@@ -42,29 +42,70 @@ pub enum LookupError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
     Municipality(Code),
-    /// The whole country, a region, a labour-market region (RAR) or another aggregate: not a
-    /// row of a municipality panel.
-    Aggregate,
-    /// Left out on purpose (`[data] areas` maps it to "").
-    Skip,
+    /// The whole country, a region, a labour-market region (RAR) or another area that is not
+    /// one municipality: not a row of a municipality panel, left out with a note.
+    Aggregate(AreaKind),
 }
 
-/// Area names that are aggregates, compared after [`normalise`].
-const AGGREGATES: &[&str] = &[
-    "hele landet",
-    "landet i alt",
-    "i alt",
-    "total",
-    "danmark",
-    "denmark",
-    "all denmark",
-    "whole country",
-    "christiansø",
-    "uoplyst",
-    "unknown",
+/// The kinds of area a municipality panel leaves out, each with its own note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaKind {
+    /// `Hele landet`, `All Denmark`, `000`.
+    Country,
+    /// The five regions (`081`–`085`).
+    Region,
+    /// Landsdele (`Province …` in DST's English tables).
+    Province,
+    /// Labour-market regions (`RAR …`) and KKR areas.
+    LabourMarket,
+    /// Christiansø (`411`): in DST's municipality tables, but administered by the state.
+    Christianso,
+    /// `Uoplyst`/`Unknown`: persons without a known municipality.
+    Unknown,
+    /// An area the study maps to "" in `[data] areas`.
+    Mapped,
+}
+
+impl AreaKind {
+    /// What the kind is, for notes: "the whole country", "regions", ….
+    pub fn describe(self) -> &'static str {
+        match self {
+            AreaKind::Country => "the whole country",
+            AreaKind::Region => "regions",
+            AreaKind::Province => "provinces (landsdele)",
+            AreaKind::LabourMarket => "labour-market regions and KKR areas",
+            AreaKind::Christianso => "Christiansø, which is not a municipality",
+            AreaKind::Unknown => "persons without a known municipality",
+            AreaKind::Mapped => "areas that [data] areas leaves out",
+        }
+    }
+}
+
+/// Area names that are not one municipality, compared after [`normalise`].
+const AGGREGATES: &[(&str, AreaKind)] = &[
+    ("hele landet", AreaKind::Country),
+    ("landet i alt", AreaKind::Country),
+    ("i alt", AreaKind::Country),
+    ("total", AreaKind::Country),
+    ("danmark", AreaKind::Country),
+    ("denmark", AreaKind::Country),
+    ("all denmark", AreaKind::Country),
+    ("whole country", AreaKind::Country),
+    ("christiansoe", AreaKind::Christianso),
+    ("christianso", AreaKind::Christianso),
+    ("uoplyst", AreaKind::Unknown),
+    ("unknown", AreaKind::Unknown),
+    ("uoplyst kommune", AreaKind::Unknown),
 ];
-/// Prefixes of aggregate area names.
-const AGGREGATE_PREFIXES: &[&str] = &["rar ", "region ", "landsdel ", "kkr ", "province "];
+/// Prefixes of names of areas that are not one municipality, compared after [`normalise`].
+const AGGREGATE_PREFIXES: &[(&str, AreaKind)] = &[
+    ("rar ", AreaKind::LabourMarket),
+    ("kkr ", AreaKind::LabourMarket),
+    ("region ", AreaKind::Region),
+    ("landsdel ", AreaKind::Province),
+    ("province ", AreaKind::Province),
+];
 
 const EMBEDDED: &str = include_str!("../data/municipalities.csv");
 
@@ -113,8 +154,9 @@ impl Registry {
         self.get(code).map(|m| m.name.as_str()).unwrap_or("?")
     }
 
-    /// Resolves a code ("851", "0851") or a name/alias, case-insensitively, ignoring a trailing
-    /// " Kommune".
+    /// Resolves a code ("851", "0851") or a name/alias: case, whitespace, hyphens, a trailing
+    /// "Kommune" or "Municipality", and æ/ø/å written as ae/oe/aa do not matter ("Laesoe",
+    /// "hoeje taastrup kommune").
     pub fn resolve(&self, text: &str) -> Result<Code, LookupError> {
         let t = text.trim();
         if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
@@ -132,20 +174,26 @@ impl Registry {
         Err(LookupError::Unknown { suggestion: self.nearest(&key) })
     }
 
-    /// Classifies an area cell of a statistical table: a municipality, an aggregate to leave
-    /// out (`Hele landet`, `Region Nordjylland`, `RAR Nordjylland`, Statbank's `000`,
-    /// `081`–`085` and `411` Christiansø), or an error (unknown, or several municipalities).
+    /// Classifies an area cell of a data file: a municipality, an area to leave out
+    /// (`Hele landet`, `Region Nordjylland`, `Province Fyn`, `RAR Nordjylland`, Christiansø,
+    /// Statbank's `000`, `081`–`085` and `411`), or an error (unknown, or several
+    /// municipalities).
     pub fn classify(&self, text: &str) -> Result<Area, LookupError> {
         let t = text.trim();
         if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
             return match t.parse::<u32>() {
-                Ok(0 | 81..=85 | 411) => Ok(Area::Aggregate),
+                Ok(0) => Ok(Area::Aggregate(AreaKind::Country)),
+                Ok(81..=85) => Ok(Area::Aggregate(AreaKind::Region)),
+                Ok(411) => Ok(Area::Aggregate(AreaKind::Christianso)),
                 _ => self.resolve(t).map(Area::Municipality),
             };
         }
         let key = normalise(t);
-        if AGGREGATES.contains(&key.as_str()) || AGGREGATE_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            return Ok(Area::Aggregate);
+        if let Some((_, kind)) = AGGREGATES.iter().find(|(name, _)| *name == key) {
+            return Ok(Area::Aggregate(*kind));
+        }
+        if let Some((_, kind)) = AGGREGATE_PREFIXES.iter().find(|(prefix, _)| key.starts_with(prefix)) {
+            return Ok(Area::Aggregate(*kind));
         }
         if let Ok(code) = self.resolve(t) {
             return Ok(Area::Municipality(code));
@@ -167,9 +215,27 @@ impl Registry {
     }
 }
 
+/// The key a name is looked up by: lower case, æ/ø/å (and ä/ö/é) folded to ae/oe/aa (a, o,
+/// e), hyphens and runs of whitespace as one space, without a trailing "kommune" or
+/// "municipality" — so "Høje-Taastrup Kommune", "hoeje taastrup" and "Hoeje-Taastrup" meet.
 fn normalise(name: &str) -> String {
-    let lower = name.trim().to_lowercase();
-    lower.strip_suffix(" kommune").unwrap_or(&lower).trim().to_string()
+    let mut folded = String::with_capacity(name.len());
+    for c in name.trim().to_lowercase().chars() {
+        match c {
+            'æ' | 'ä' => folded.push_str("ae"),
+            'ø' | 'ö' => folded.push_str("oe"),
+            'å' => folded.push_str("aa"),
+            'é' | 'è' => folded.push('e'),
+            '-' | '_' | '.' => folded.push(' '),
+            c => folded.push(c),
+        }
+    }
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let words = match words.as_slice() {
+        [rest @ .., "kommune" | "municipality"] if !rest.is_empty() => rest,
+        all => all,
+    };
+    words.join(" ")
 }
 
 /// Levenshtein distance over characters; used for "did you mean" suggestions.
@@ -208,7 +274,33 @@ mod tests {
         assert_eq!(r.resolve("vesthimmerland"), Ok(820));
         assert_eq!(r.resolve("Vesthimmerlands Kommune"), Ok(820));
         assert_eq!(r.resolve("Copenhagen"), Ok(101));
+        assert_eq!(r.resolve("Laesoe"), Ok(825));
+        assert_eq!(r.resolve("  laesoe  kommune "), Ok(825));
+        assert_eq!(r.resolve("Hoeje-Taastrup"), Ok(169));
+        assert_eq!(r.resolve("Høje Taastrup Kommune"), Ok(169));
+        assert_eq!(r.resolve("Aabenraa"), Ok(580));
+        assert_eq!(r.resolve("Åbenrå"), Ok(580));
+        assert_eq!(r.resolve("Lyngby-Taarbæk Municipality"), Ok(173));
+        assert_eq!(r.resolve("0851"), Ok(851));
         assert_eq!(r.resolve("999"), Err(LookupError::Unknown { suggestion: None }));
         assert_eq!(r.resolve("Aalborgg"), Err(LookupError::Unknown { suggestion: Some("Aalborg".into()) }));
+    }
+
+    #[test]
+    fn areas_that_are_not_municipalities_are_classified_by_kind() {
+        let r = Registry::embedded();
+        let kind = |t: &str| r.classify(t);
+        assert_eq!(kind("All Denmark"), Ok(Area::Aggregate(AreaKind::Country)));
+        assert_eq!(kind("Hele landet"), Ok(Area::Aggregate(AreaKind::Country)));
+        assert_eq!(kind("000"), Ok(Area::Aggregate(AreaKind::Country)));
+        assert_eq!(kind("Region Nordjylland"), Ok(Area::Aggregate(AreaKind::Region)));
+        assert_eq!(kind("084"), Ok(Area::Aggregate(AreaKind::Region)));
+        assert_eq!(kind("Province Byen København"), Ok(Area::Aggregate(AreaKind::Province)));
+        assert_eq!(kind("Landsdel Fyn"), Ok(Area::Aggregate(AreaKind::Province)));
+        assert_eq!(kind("RAR Nordjylland"), Ok(Area::Aggregate(AreaKind::LabourMarket)));
+        assert_eq!(kind("Christiansø"), Ok(Area::Aggregate(AreaKind::Christianso)));
+        assert_eq!(kind("411"), Ok(Area::Aggregate(AreaKind::Christianso)));
+        assert_eq!(kind("Læsø"), Ok(Area::Municipality(825)));
+        assert!(matches!(kind("Frederikshavn/Læsø"), Err(LookupError::Ambiguous { .. })));
     }
 }

@@ -78,6 +78,7 @@ pub fn skeleton(study: &Study, panel: &Panel, analyses: Vec<Analysis>) -> Result
         durations: Vec::new(),
         findings: Vec::new(),
         forest_chart: None,
+        pending: Vec::new(),
     }
 }
 
@@ -122,6 +123,7 @@ pub fn study_info(study: &Study, panel: &Panel) -> StudyInfo {
             .into_iter()
             .chain(panel.provisional.values().copied())
             .min(),
+        left_out: panel.left_out.clone(),
         covid_handling: study.covid.handling,
         covid_windows: study
             .covid

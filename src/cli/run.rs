@@ -19,13 +19,17 @@ pub struct Args {
     /// the others in `<lang>/` beside it (default: the study's `language`).
     #[arg(long, value_enum, value_delimiter = ',')]
     lang: Vec<LangArg>,
+    /// Fail (exit code 2) when a trial cannot be evaluated yet because it starts after the data
+    /// end, instead of reporting it as such and running the rest.
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let study = Study::load(&args.study)?;
     let langs = super::languages(&args.lang, &study.languages)?;
     let bars = Bars::new(out);
-    let summary = pipeline::run(&study, &args.out, &langs, &bars)?;
+    let summary = pipeline::run(&study, &args.out, &langs, args.strict, &bars)?;
     if out.json {
         let line = serde_json::json!({
             "event": "written",
@@ -33,6 +37,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             "analyses": summary.analyses,
             "estimates": summary.estimates,
             "files": summary.files,
+            "notes": summary.notes,
         });
         out.say(line.to_string());
         return Ok(());
@@ -40,6 +45,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     out.say(format!("{} analyses, {} estimates → {}", summary.analyses, summary.estimates, summary.out_dir.display()));
     for line in summary.listing() {
         out.say(format!("  {line}"));
+    }
+    for note in &summary.notes {
+        out.say(format!("note: {note}"));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use frikommune::design::Design;
+use frikommune::design::{Design, DesignError};
 use frikommune::error::Error;
 use frikommune::ingest::read_panel;
 use frikommune::study::Study;
@@ -14,20 +14,29 @@ pub struct Args {
     /// The study file.
     #[arg(default_value = super::DEFAULT_STUDY)]
     study: PathBuf,
+    /// Fail (exit code 2) when a trial cannot be evaluated yet because it starts after the data
+    /// end, instead of noting it.
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let study = Study::load(&args.study)?;
     let panel = read_panel(&study)?;
     let mut designs = 0;
+    let mut notes: Vec<String> = Vec::new();
     for (ti, trial) in study.trials.iter().enumerate() {
         for (ci, comp) in trial.components.iter().enumerate() {
             for outcome in &comp.outcomes {
-                Design::build(&study, &panel, ti, ci, outcome).map_err(Error::Design)?;
-                designs += 1;
+                match Design::build(&study, &panel, ti, ci, outcome) {
+                    Ok(_) => designs += 1,
+                    Err(e @ DesignError::NotYet(_)) if !args.strict => notes.push(e.to_string()),
+                    Err(e) => return Err(Error::Design(e)),
+                }
             }
         }
     }
+    notes.extend(panel.left_out.iter().map(|n| n.to_string()));
     // The case file, streamed once: every bad row is reported, nothing is kept.
     // The case file, streamed once: every bad row is reported, only tallies are kept.
     let cases = match &study.data.cases {
@@ -50,5 +59,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         panel.months.first,
         panel.months.last
     ));
+    for note in notes {
+        out.say(format!("note: {note}"));
+    }
     Ok(())
 }

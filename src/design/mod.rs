@@ -94,9 +94,21 @@ pub struct Design {
     pub frequency: Frequency,
 }
 
+/// Why a trial component × outcome cannot be compared.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct DesignError(pub String);
+pub enum DesignError {
+    /// The data cannot support the design as the study states it (a participant without data,
+    /// a pre-period before the data start, …): the message names the trial and what is missing.
+    #[error("{0}")]
+    Invalid(String),
+    /// The trial starts after the data end: nothing can be said yet. The rest of the study runs;
+    /// the results and every document say so (`run --strict` makes it an error).
+    #[error(
+        "trial `{}`, component `{}`, outcome `{}` cannot be evaluated yet: the data end in {}, and {} starts on {}",
+        .0.trial, .0.component, .0.outcome, .0.data_end_code(), .0.who, .0.start
+    )]
+    NotYet(crate::results::Pending),
+}
 
 /// Municipalities eligible to compare with over `span`: not `taking_part`, in no trial
 /// component active during `span`, and not in the exposure register then. Returns them in
@@ -148,7 +160,7 @@ impl Design {
         let mut treated = Vec::new();
         for p in &comp.participants {
             if !has_data(p.code) {
-                return Err(DesignError(format!(
+                return Err(DesignError::Invalid(format!(
                     "{label}: participant {} {} has no data for this outcome in {}",
                     p.code,
                     study.registry.name(p.code),
@@ -158,15 +170,33 @@ impl Design {
             treated.push(TreatedUnit { code: p.code, start: frequency.period_start(Month::of(p.start)) });
         }
         let earliest = treated.iter().map(|t| t.start).min().expect("validated: at least one participant");
+        let latest = treated.iter().map(|t| t.start).max().expect("non-empty");
+        if latest > panel.months.last {
+            let late = comp.participants.iter().max_by_key(|p| p.start).expect("validated: at least one participant");
+            let who = if comp.participants.iter().all(|p| p.start == late.start) {
+                "the trial".to_string()
+            } else {
+                format!("{} {}", late.code, study.registry.name(late.code))
+            };
+            return Err(DesignError::NotYet(crate::results::Pending {
+                trial: trial.key.clone(),
+                component: comp.key.clone(),
+                outcome: outcome.to_string(),
+                data_end: panel.months.last,
+                start: late.start.to_string(),
+                who,
+                frequency,
+            }));
+        }
         let last_post = Month::of(trial.evaluation_end.min(comp.end)).min(panel.months.last);
-        if last_post < treated.iter().map(|t| t.start).max().expect("non-empty") {
-            return Err(DesignError(format!(
-                "{label}: the evaluation window ends ({last_post}) before every participant has started, or the data end before it"
+        if last_post < latest {
+            return Err(DesignError::Invalid(format!(
+                "{label}: the evaluation window ends ({last_post}) before every participant has started; set the trial's `evaluation_end` (or the component's `end`) after the last start"
             )));
         }
         let first_pre = earliest.plus(-(pre_months as i32));
         if first_pre < panel.months.first {
-            return Err(DesignError(format!(
+            return Err(DesignError::Invalid(format!(
                 "{label}: the pre-period needs data from {first_pre} ({pre_months} months before {earliest}), but the data start in {}",
                 panel.months.first
             )));
@@ -211,7 +241,7 @@ impl Design {
             comparison.push(m.code);
         }
         if comparison.len() < 2 {
-            return Err(DesignError(format!(
+            return Err(DesignError::Invalid(format!(
                 "{label}: fewer than two comparison municipalities remain after exclusions"
             )));
         }
@@ -263,7 +293,7 @@ impl Design {
                 }
                 design.comparison = design.pool.iter().copied().filter(|c| listed.contains(c)).collect();
                 if design.comparison.len() < 2 {
-                    return Err(DesignError(format!(
+                    return Err(DesignError::Invalid(format!(
                         "{label}: fewer than two of the listed comparison municipalities are eligible"
                     )));
                 }
@@ -275,7 +305,7 @@ impl Design {
                 chosen.sort();
                 chosen.dedup();
                 if chosen.len() < 2 {
-                    return Err(DesignError(format!(
+                    return Err(DesignError::Invalid(format!(
                         "{label}: matching found fewer than two comparison municipalities"
                     )));
                 }
@@ -357,7 +387,7 @@ impl Design {
             .iter()
             .map(|t| {
                 features(t.code).map(|f| (t.code, f)).ok_or_else(|| {
-                    DesignError(format!(
+                    DesignError::Invalid(format!(
                         "matching: treated municipality {} {} lacks pre-period data for the matching variables",
                         t.code,
                         study.registry.name(t.code)

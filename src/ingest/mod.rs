@@ -17,6 +17,30 @@ use std::path::PathBuf;
 
 pub use panel::{Panel, Series, read_panel};
 
+/// Areas a data file holds that are not municipalities, left out of the panel: one note per
+/// file and kind (the whole country, regions, provinces, Christiansø, …).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LeftOut {
+    /// The file's name (not its path: outputs do not carry the user's folders).
+    pub file: String,
+    pub kind: crate::registry::AreaKind,
+    /// The areas as the file writes them.
+    pub names: Vec<String>,
+}
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<String> = self.names.iter().take(6).map(|n| shown(n)).collect();
+        if self.names.len() > 6 {
+            names.push(format!("… {} in all", self.names.len()));
+        }
+        if self.kind == crate::registry::AreaKind::Christianso {
+            return write!(f, "{}: left out {}", self.file, self.kind.describe());
+        }
+        write!(f, "{}: left out {} ({})", self.file, self.kind.describe(), names.join(", "))
+    }
+}
+
 /// One bad cell or row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellProblem {
@@ -82,6 +106,17 @@ pub fn guarded<T>(reader: &str, f: impl FnOnce() -> Result<T, String>) -> Result
             shown(&why)
         ))
     })
+}
+
+/// What an area cell that names no municipality expected, with the fix: a suggestion when a
+/// name is close, and the `[data] areas` key that maps or leaves out any other area.
+pub fn unknown_area(text: &str, suggestion: Option<String>) -> String {
+    let hint = suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+    format!(
+        "a municipality name or code{hint}; if `{}` is an area of its own, map it under [data]: areas = {{ \"{}\" = \"<municipality>\" }}, or = \"\" to leave its rows out",
+        shown(text),
+        shown(text)
+    )
 }
 
 /// At most this many problems are listed; the count says how many there were.

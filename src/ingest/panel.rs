@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use super::periods::{Frequency, Period};
 use super::polars_io::{TextTable, read_text_table};
-use super::{CellProblem, IngestError, MAX_LISTED};
+use super::{CellProblem, IngestError, LeftOut, MAX_LISTED};
 use crate::period::{Month, MonthRange};
-use crate::registry::Code;
+use crate::registry::{Area, AreaKind, Code, LookupError};
 use crate::study::{Layout, Study, Unit};
 
 /// One outcome's values (and, where declared, the persons behind each value).
@@ -37,6 +37,8 @@ pub struct Panel {
     pub provisional: BTreeMap<String, Month>,
     /// Outcomes observed less often than monthly; the others are monthly.
     pub frequencies: BTreeMap<String, Frequency>,
+    /// Areas the files held that are not municipalities, left out: one note per file and kind.
+    pub left_out: Vec<LeftOut>,
 }
 
 impl Panel {
@@ -101,6 +103,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
     let mut obs: Vec<Obs> = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     let mut has_n = vec![false; study.outcomes.len()];
+    let mut left_out = Vec::new();
     if let Some(path) = &study.data.panel {
         match read_text_table(path, study.data.separator) {
             Err(message) => {
@@ -115,7 +118,9 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
             }
             Ok(table) => {
                 let mut problems = Problems { list: Vec::new(), total: 0 };
-                obs = collect(study, &table, &mut problems, &mut has_n);
+                let mut areas = BTreeMap::new();
+                obs = collect(study, &table, &mut problems, &mut has_n, &mut areas);
+                left_out.extend(notes(path, areas));
                 if problems.total > 0 {
                     errors.push(IngestError::Invalid {
                         path: path.clone(),
@@ -139,6 +144,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
                 total: d.total_problems,
             }),
             Ok(d) => {
+                left_out.extend(notes(&s.file, d.left_out));
                 if let Some(from) = d.provisional_from {
                     let e = provisional.entry(s.outcome.clone()).or_insert(from);
                     *e = (*e).min(from);
@@ -163,6 +169,7 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
         let mut problems: Vec<Problems> = files.iter().map(|_| Problems { list: Vec::new(), total: 0 }).collect();
         let mut panel = assemble(study, &obs, &has_n, &files, &mut problems);
         panel.provisional = provisional.into_iter().map(|(o, m)| (o, m.max(panel.months.first))).collect();
+        panel.left_out = left_out;
         for (path, p) in files.iter().zip(problems) {
             if p.total > 0 {
                 errors.push(IngestError::Invalid { path: path.clone(), problems: p.list, total: p.total });
@@ -173,6 +180,15 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
         }
     }
     Err(if errors.len() == 1 { errors.remove(0) } else { IngestError::Several(errors) })
+}
+
+/// One note per kind of area a file held that is not a municipality.
+fn notes(path: &std::path::Path, areas: BTreeMap<AreaKind, BTreeSet<String>>) -> Vec<LeftOut> {
+    let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
+    areas
+        .into_iter()
+        .map(|(kind, names)| LeftOut { file: file.clone(), kind, names: names.into_iter().collect() })
+        .collect()
 }
 
 /// One parsed observation before it is placed in the matrix.
@@ -243,59 +259,115 @@ fn panel_period(period: &str, frequency: Option<&str>) -> PeriodCell {
     }
 }
 
+/// Header names the panel's columns are found by when `[data] columns` does not name them
+/// (compared case-insensitively).
+const MUNICIPALITY_NAMES: &[&str] =
+    &["municipality", "kommune", "område", "omraade", "omrade", "area", "komk", "kommunekode", "code", "kode"];
+const PERIOD_NAMES: &[&str] = &[
+    "period", "periode", "tid", "time", "date", "dato", "month", "måned", "maaned", "quarter", "kvartal", "year", "år",
+    "aar",
+];
+const VALUE_NAMES: &[&str] = &["value", "værdi", "vaerdi", "indhold", "content"];
+
+/// The column `given` names, else the first whose header is one of `usual`.
+fn find_column<'t>(
+    table: &'t TextTable,
+    given: Option<&str>,
+    usual: &[&str],
+) -> Option<(&'t str, &'t [Option<String>])> {
+    let names = table.names();
+    let i = match given {
+        Some(g) => names.iter().position(|n| *n == g).or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(g))),
+        None => usual.iter().find_map(|u| names.iter().position(|n| n.trim().eq_ignore_ascii_case(u))),
+    }?;
+    Some((names[i], table.columns[i].1.as_slice()))
+}
+
 /// The observations of the panel file, its cells checked; `has_n` is set for outcomes with
-/// persons per cell.
-fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mut [bool]) -> Vec<Obs> {
-    let names = table.names().join(", ");
-    let require = |name: &str, problems: &mut Problems| -> Option<&[Option<String>]> {
-        let col = table.column(name);
-        if col.is_none() {
-            let hint = [(';', ";"), ('\t', "\\t"), ('|', "|")]
-                .iter()
-                .find(|(c, _)| names.contains(*c))
-                .map(|(_, s)| format!("; the header looks split by `{s}`: set separator = \"{s}\" in [data]"))
-                .unwrap_or_default();
-            problems.push(
-                0,
-                name,
-                &super::shown(&names),
-                format!("a column named `{name}` (the header has: {}){hint}", super::shown(&names)),
-            );
-        }
-        col
+/// persons per cell; areas that are not municipalities are left out and noted in `left_out`.
+fn collect(
+    study: &Study,
+    table: &TextTable,
+    problems: &mut Problems,
+    has_n: &mut [bool],
+    left_out: &mut BTreeMap<AreaKind, BTreeSet<String>>,
+) -> Vec<Obs> {
+    let names = super::shown(&table.names().join(", "));
+    let given = &study.data.columns;
+    // The header split by another delimiter than `separator` says which to set.
+    let split_hint = [(';', ";"), ('\t', "\\t"), ('|', "|")]
+        .iter()
+        .find(|(c, _)| names.contains(*c) && table.columns.len() == 1)
+        .map(|(_, s)| format!("; the header looks split by `{s}`: set separator = \"{s}\" under [data]"))
+        .unwrap_or_default();
+    // A column that is missing: what it holds, and the key that names it.
+    let missing = |role: &str, key: &str, given: Option<&str>, usual: &[&str], also: &str, problems: &mut Problems| {
+        let expected = match given {
+            Some(g) => format!(
+                "a column `{g}` (set by `columns.{key}` under [data]); the header has: {names}{}",
+                crate::study::nearest(g, &table.names().iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            ),
+            None => format!(
+                "a column with the {role} ({}); the header has: {names}. Name yours under [data]: columns = {{ {key} = \"<header>\" }}{also}{split_hint}",
+                usual.join(", ")
+            ),
+        };
+        problems.push(0, given.unwrap_or(key), &names, expected);
     };
-    let muni = require("municipality", problems);
-    let period = require("period", problems);
+    let muni = find_column(table, given.municipality.as_deref(), MUNICIPALITY_NAMES);
+    if muni.is_none() {
+        missing("municipality", "municipality", given.municipality.as_deref(), MUNICIPALITY_NAMES, "", problems);
+    }
+    let period = find_column(table, given.period.as_deref(), PERIOD_NAMES);
+    if period.is_none() {
+        missing("period", "period", given.period.as_deref(), PERIOD_NAMES, "", problems);
+    }
     let outcomes = &study.outcomes;
     let mut obs: Vec<Obs> = Vec::new();
 
-    let (Some(muni), Some(period)) = (muni, period) else {
+    let (Some((muni_name, muni)), Some((period_name, period))) = (muni, period) else {
         return obs;
     };
     let mut codes: HashMap<&str, Option<Code>> = HashMap::new();
-    let frequency_col = table.column("frequency");
+    let frequency_col = find_column(table, given.frequency.as_deref(), &["frequency", "frekvens"]);
     let mut periods: HashMap<(&str, &str), PeriodCell> = HashMap::new();
     let mut row_keys: Vec<Option<Key>> = Vec::with_capacity(table.rows);
     for r in 0..table.rows {
         let line = r + 2;
         let m = muni[r].as_deref().unwrap_or("");
-        let code = *codes.entry(m).or_insert_with(|| study.registry.resolve(m).ok());
-        if code.is_none() {
-            let hint = match study.registry.resolve(m) {
-                Err(crate::registry::LookupError::Unknown { suggestion: Some(s) }) => format!(" (did you mean `{s}`?)"),
-                _ => String::new(),
-            };
-            problems.push(line, "municipality", m, format!("a municipality code or name from the registry{hint}"));
-        }
+        let code = *codes.entry(m).or_insert_with(|| match study.resolve_area(m) {
+            Ok(Area::Municipality(c)) => Some(c),
+            Ok(Area::Aggregate(kind)) => {
+                left_out.entry(kind).or_default().insert(m.to_string());
+                None
+            }
+            Err(LookupError::Ambiguous { names: parts }) => {
+                problems.push(
+                    line,
+                    muni_name,
+                    m,
+                    format!(
+                        "one municipality; `{m}` combines {} and cannot be split: map it under [data]: areas = {{ \"{m}\" = \"{}\" }} (or \"\" to leave it out)",
+                        parts.join(" and "),
+                        parts[0]
+                    ),
+                );
+                None
+            }
+            Err(LookupError::Unknown { suggestion }) => {
+                problems.push(line, muni_name, m, super::unknown_area(m, suggestion));
+                None
+            }
+        });
         let p = period[r].as_deref().unwrap_or("");
-        let f = frequency_col.map(|c| c[r].as_deref().unwrap_or(""));
+        let f = frequency_col.map(|(_, c)| c[r].as_deref().unwrap_or(""));
         let parsed = periods.entry((p, f.unwrap_or(""))).or_insert_with(|| panel_period(p, f));
         let month = match parsed {
             Ok(m) => Some(*m),
             Err(expected) => {
-                let (column, value) = match f {
-                    Some(f) if Frequency::parse(f).is_none() => ("frequency", f),
-                    _ => ("period", p),
+                let (column, value) = match (f, frequency_col) {
+                    (Some(f), Some((name, _))) if Frequency::parse(f).is_none() => (name, f),
+                    _ => (period_name, p),
                 };
                 problems.push(line, column, value, expected.clone());
                 None
@@ -310,8 +382,32 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
                 if from_sources(study, &outcome.key) {
                     continue;
                 }
-                let Some(values) = require(&outcome.key, problems) else { continue };
-                let n_col = outcome.n_column.as_deref().and_then(|c| require(c, problems));
+                let Some((_, values)) = find_column(table, Some(&outcome.key), &[]) else {
+                    missing(
+                        &format!("values of outcome `{}`", outcome.key),
+                        &outcome.key,
+                        Some(&outcome.key),
+                        &[],
+                        "",
+                        problems,
+                    );
+                    continue;
+                };
+                let n_col = match outcome.n_column.as_deref() {
+                    Some(c) => match find_column(table, Some(c), &[]) {
+                        Some((_, col)) => Some(col),
+                        None => {
+                            problems.push(
+                                0,
+                                c,
+                                &names,
+                                format!("a column `{c}` (the outcome's `n_column`); the header has: {names}"),
+                            );
+                            None
+                        }
+                    },
+                    None => None,
+                };
                 for (r, key) in row_keys.iter().enumerate() {
                     let line = r + 2;
                     let value = parse_value(values[r].as_deref(), line, &outcome.key, outcome.unit, problems);
@@ -330,35 +426,97 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
             }
         }
         Layout::Long => {
-            let out_col = require("outcome", problems);
-            let val_col = require("value", problems);
-            let n_col = table.column("n");
-            if let (Some(out_col), Some(val_col)) = (out_col, val_col) {
+            let n_col = find_column(table, given.n.as_deref(), &["n"]);
+            if given.n.is_some() && n_col.is_none() {
+                missing("persons behind each value", "n", given.n.as_deref(), &[], "", problems);
+            }
+            let out_col = find_column(table, given.outcome.as_deref(), &["outcome", "udfald", "variable"]);
+            // The outcomes this file must give (the others come from [[data.sources]]).
+            let from_panel: Vec<usize> =
+                (0..outcomes.len()).filter(|&i| !from_sources(study, &outcomes[i].key)).collect();
+            let used: Vec<&str> = [
+                Some(muni_name),
+                Some(period_name),
+                frequency_col.map(|c| c.0),
+                out_col.map(|c| c.0),
+                n_col.map(|c| c.0),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            // The value column: named, or the usual name, or — with one outcome and no outcome
+            // column — the one column left (`municipality,year,empl`).
+            let val_col = find_column(table, given.value.as_deref(), VALUE_NAMES).or_else(|| {
+                let rest: Vec<usize> =
+                    (0..table.columns.len()).filter(|&i| !used.contains(&table.columns[i].0.as_str())).collect();
+                match (given.value.as_deref(), out_col, rest.as_slice()) {
+                    (None, None, [one]) if from_panel.len() == 1 => {
+                        Some((table.columns[*one].0.as_str(), table.columns[*one].1.as_slice()))
+                    }
+                    _ => None,
+                }
+            });
+            if given.outcome.is_some() && out_col.is_none() {
+                missing("outcome", "outcome", given.outcome.as_deref(), &[], "", problems);
+            }
+            let wide_hint = "; or, when the file has one column per outcome named by the outcome keys, set layout = \"wide\" under [data]";
+            if val_col.is_none() {
+                missing("values", "value", given.value.as_deref(), VALUE_NAMES, wide_hint, problems);
+            }
+            // Without an outcome column every row is of the one outcome the panel gives.
+            let single = match (out_col, from_panel.as_slice()) {
+                (Some(_), _) => None,
+                (None, [one]) => Some(*one),
+                (None, _) => {
+                    if given.outcome.is_none() {
+                        let keys: Vec<&str> = from_panel.iter().map(|&i| outcomes[i].key.as_str()).collect();
+                        missing(
+                            &format!("outcome of each row (the panel gives {})", keys.join(", ")),
+                            "outcome",
+                            None,
+                            &["outcome"],
+                            wide_hint,
+                            problems,
+                        );
+                    }
+                    return obs;
+                }
+            };
+            if let Some((val_name, val_col)) = val_col {
                 let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
                 for (r, key) in row_keys.iter().enumerate() {
                     let line = r + 2;
-                    let name = out_col[r].as_deref().unwrap_or("");
-                    let Some(oi) = outcomes.iter().position(|o| o.key == name) else {
-                        // Outcomes the study does not use are allowed; they are skipped.
-                        if name.is_empty() {
-                            problems.push(
-                                line,
-                                "outcome",
-                                name,
-                                format!("an outcome key{}", crate::study::nearest(name, &keys)),
-                            );
+                    let oi = match (single, out_col) {
+                        (Some(oi), _) => oi,
+                        (None, Some((out_name, out_col))) => {
+                            let name = out_col[r].as_deref().unwrap_or("");
+                            let Some(oi) = outcomes.iter().position(|o| o.key == name) else {
+                                // Outcomes the study does not use are allowed; they are skipped.
+                                if name.is_empty() {
+                                    problems.push(
+                                        line,
+                                        out_name,
+                                        name,
+                                        format!("an outcome key{}", crate::study::nearest(name, &keys)),
+                                    );
+                                }
+                                continue;
+                            };
+                            oi
                         }
-                        continue;
+                        (None, None) => unreachable!("returned above"),
                     };
-                    let value = parse_value(val_col[r].as_deref(), line, "value", outcomes[oi].unit, problems);
-                    let n = n_col.map(|c| parse_value(c[r].as_deref(), line, "n", Unit::Count, problems));
+                    let value = parse_value(val_col[r].as_deref(), line, val_name, outcomes[oi].unit, problems);
+                    let n = n_col.map(|(n_name, c)| parse_value(c[r].as_deref(), line, n_name, Unit::Count, problems));
                     push_obs(&mut obs, line, *key, oi, value, n, is_suppressed(val_col[r].as_deref()));
                 }
-                for o in outcomes.iter().filter(|o| !from_sources(study, &o.key)) {
-                    if !obs.iter().any(|x| outcomes[x.outcome].key == o.key) && problems.total == 0 {
+                for &i in &from_panel {
+                    let o = &outcomes[i];
+                    if !obs.iter().any(|x| x.outcome == i) && problems.total == 0 {
+                        let column = out_col.map_or("outcome", |c| c.0);
                         problems.push(
                             0,
-                            "outcome",
+                            column,
                             &o.key,
                             format!("rows for outcome `{}`, which the study declares", o.key),
                         );
@@ -373,7 +531,7 @@ fn collect(study: &Study, table: &TextTable, problems: &mut Problems, has_n: &mu
     for (i, o) in study.outcomes.iter().enumerate() {
         has_n[i] |= match study.data.layout {
             Layout::Wide => o.n_column.is_some(),
-            Layout::Long => table.column("n").is_some(),
+            Layout::Long => find_column(table, study.data.columns.n.as_deref(), &["n"]).is_some(),
         };
     }
     obs
@@ -535,6 +693,7 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
         series: outcomes.iter().map(|o| o.key.clone()).zip(series).collect(),
         provisional: BTreeMap::new(),
         frequencies,
+        left_out: Vec::new(),
     }
 }
 
@@ -588,6 +747,7 @@ fn empty() -> Panel {
         series: BTreeMap::new(),
         provisional: BTreeMap::new(),
         frequencies: BTreeMap::new(),
+        left_out: Vec::new(),
     }
 }
 

@@ -20,7 +20,7 @@ use super::periods::{Frequency, Period};
 use super::table::{RawTable, Row};
 use super::{CellProblem, MAX_LISTED};
 use crate::period::Month;
-use crate::registry::{Area, Code, LookupError};
+use crate::registry::{Area, AreaKind, Code, LookupError};
 use crate::study::{SourceSpec, Study, Unit};
 
 /// Header names that mark the area column (compared case-insensitively).
@@ -54,8 +54,9 @@ pub struct SourceData {
     pub obs: Vec<SourceObs>,
     pub problems: Vec<CellProblem>,
     pub total_problems: usize,
-    /// Rows of areas that are not municipalities (whole country, regions, RAR), left out.
-    pub aggregate_rows: usize,
+    /// Areas that are not municipalities (whole country, regions, provinces, RAR,
+    /// Christiansø), left out: their names as written, by kind.
+    pub left_out: BTreeMap<AreaKind, BTreeSet<String>>,
     pub suppressed: usize,
     pub frequency: Option<Frequency>,
     pub style: Option<NumberStyle>,
@@ -288,106 +289,31 @@ pub fn source_from_rows(
     encoding: &'static str,
 ) -> Result<SourceData, String> {
     let mut data = SourceData { encoding, ..SourceData::default() };
-    let is = |cell: &str, names: &[&str]| names.contains(&cell.trim().to_lowercase().as_str());
-    let header_at =
-        rows.iter().take(HEADER_SEARCH).position(|r| r.cells.iter().any(|c| is(c, AREA_COLUMNS))).ok_or_else(|| {
-            format!(
-                "no header row naming the area column ({}) in the first {HEADER_SEARCH} rows",
-                AREA_COLUMNS.join(", ")
-            )
-        })?;
-    let header = &rows[header_at];
-    let names: Vec<String> = header.cells.iter().map(|c| c.trim().to_string()).collect();
-    let area_col = names.iter().position(|c| is(c, AREA_COLUMNS)).expect("found above");
-    let period_col = names.iter().position(|c| is(c, PERIOD_COLUMNS));
-    // Wide in time: every header cell that is a period code is a column of values.
-    let period_headers: Vec<(usize, Period)> = if period_col.is_none() {
-        names.iter().enumerate().filter_map(|(i, c)| Period::parse(c).map(|p| (i, p))).collect()
-    } else {
-        Vec::new()
-    };
-    // A header cell that starts like a period code but is none is a typo, not a dimension.
-    let mut bad_periods = Vec::new();
-    if period_col.is_none() && !period_headers.is_empty() {
-        for (i, c) in names.iter().enumerate() {
-            let looks = c.len() >= 5 && c.as_bytes()[..4].iter().all(u8::is_ascii_digit);
-            if i != area_col && looks && Period::parse(c).is_none() {
-                data.problem(header.line, c, c, super::periods::EXPECTED);
-                bad_periods.push(i);
-            }
-        }
-    }
-    if period_col.is_none() && period_headers.is_empty() {
-        data.problem(
-            header.line,
-            "",
-            &names.join(", "),
-            format!("a period column ({}) or period codes as column headers", PERIOD_COLUMNS.join(", ")),
-        );
-        return Ok(data);
-    }
     let outcome = match study.outcomes.iter().position(|o| o.key == spec.outcome) {
         Some(i) => i,
         None => return Err(format!("the study has no outcome `{}`", spec.outcome)),
     };
     let unit = study.outcomes[outcome].unit;
+    let Some(shape) = TableShape::find(study, spec, rows, &mut data) else { return Ok(data) };
+    let TableShape { header_line, labels, area_col, period_col, period_headers, value_cols, bad_periods, body } = shape;
+    let names = &labels;
 
-    // The value columns and the dimensions that the filter must pin down.
-    let value_cols: Vec<usize> = if !period_headers.is_empty() {
-        period_headers.iter().map(|(i, _)| *i).collect()
-    } else if let Some(m) = &spec.measure {
-        match names.iter().position(|c| c.eq_ignore_ascii_case(m)) {
-            Some(i) => vec![i],
-            None => {
-                data.problem(
-                    header.line,
-                    m,
-                    &names.join(", "),
-                    format!("a column named `{m}` (set by `measure`){}", crate::study::nearest(m, &names)),
-                );
-                return Ok(data);
-            }
-        }
-    } else if let Some(i) = names.iter().position(|c| is(c, VALUE_COLUMNS)) {
-        vec![i]
-    } else {
-        let rest: Vec<usize> = (0..names.len())
-            .filter(|&i| {
-                i != area_col
-                    && Some(i) != period_col
-                    && !spec.filter.iter().any(|(k, _)| names[i].eq_ignore_ascii_case(k))
-            })
-            .collect();
-        match rest.as_slice() {
-            [] => {
-                data.problem(header.line, "", &names.join(", "), "a column of values");
-                return Ok(data);
-            }
-            [one] => vec![*one],
-            // Several candidates: the last is the value in both Statbank's and Jobindsats'
-            // layouts, unless the others vary (then they are dimensions to filter).
-            many => vec![*many.last().expect("non-empty")],
-        }
-    };
+    // Other dimensions: the filter pins each one to a value; a column with one value needs none.
     let dims: Vec<usize> = (0..names.len())
         .filter(|&i| i != area_col && Some(i) != period_col && !value_cols.contains(&i) && !bad_periods.contains(&i))
         .collect();
     let mut filters: Vec<(usize, String)> = Vec::new();
     for (key, want) in &spec.filter {
-        match names.iter().position(|c| c.eq_ignore_ascii_case(key)) {
+        match column_named(names, key) {
             Some(i) => filters.push((i, want.clone())),
             None => data.problem(
-                header.line,
+                header_line,
                 key,
                 &names.join(", "),
-                format!("a column `{key}` to filter on{}", crate::study::nearest(key, &names)),
+                format!("a column `{key}` to filter on{}", crate::study::nearest(key, names)),
             ),
         }
     }
-
-    // The table ends at the first row with a single cell after data rows (notes, sources).
-    let body: Vec<&Row> =
-        rows[header_at + 1..].iter().take_while(|r| r.cells.iter().filter(|c| !c.is_empty()).count() > 1).collect();
     fn cell(r: &Row, i: usize) -> &str {
         r.cells.get(i).map(String::as_str).unwrap_or("")
     }
@@ -395,16 +321,16 @@ pub fn source_from_rows(
         let values: BTreeSet<&str> = body.iter().map(|r| cell(r, d)).collect();
         if values.len() > 1 {
             let shown: Vec<&str> = values.iter().take(5).copied().collect();
+            let first = shown.iter().find(|v| !v.is_empty()).copied().unwrap_or_default();
             data.problem(
-                header.line,
+                header_line,
                 &names[d],
                 &shown.join(", "),
                 format!(
-                    "one value; the column has {} ({}…): choose one with filter = {{ {} = \"{}\" }}",
+                    "one value; the column has {} ({}…): choose one with filter = {{ \"{}\" = \"{first}\" }} in this [[data.sources]] entry",
                     values.len(),
                     shown.join(", "),
                     names[d],
-                    shown[0]
                 ),
             );
         }
@@ -413,15 +339,13 @@ pub fn source_from_rows(
         if !body.iter().any(|r| cell(r, *i) == want) {
             let values: BTreeSet<&str> = body.iter().map(|r| cell(r, *i)).collect();
             let shown: Vec<&str> = values.iter().take(8).copied().collect();
-            data.problem(header.line, &names[*i], want, format!("one of the column's values: {}", shown.join(", ")));
+            data.problem(header_line, &names[*i], want, format!("one of the column's values: {}", shown.join(", ")));
         }
     }
-    let kept: Vec<&Row> =
-        body.iter().copied().filter(|r| filters.iter().all(|(i, want)| cell(r, *i) == want)).collect();
+    let kept: Vec<&Row> = body.iter().filter(|r| filters.iter().all(|(i, want)| cell(r, *i) == want)).collect();
     if body.is_empty() {
-        data.problem(header.line, &names[area_col], "", "data rows below the header");
+        data.problem(header_line, &names[area_col], "", "data rows below the header");
     }
-
     // One number style for all value columns.
     let all_values = kept.iter().flat_map(|r| value_cols.iter().map(move |&i| cell(r, i)));
     let style = match spec.decimal {
@@ -445,11 +369,10 @@ pub fn source_from_rows(
         let area_text = cell(r, area_col);
         let unit_code = match study.resolve_area(area_text) {
             Ok(Area::Municipality(c)) => Some(c),
-            Ok(Area::Aggregate) => {
-                data.aggregate_rows += 1;
+            Ok(Area::Aggregate(kind)) => {
+                data.left_out.entry(kind).or_default().insert(area_text.to_string());
                 continue;
             }
-            Ok(Area::Skip) => continue,
             Err(LookupError::Ambiguous { names: parts }) => {
                 data.problem(
                     r.line,
@@ -464,8 +387,7 @@ pub fn source_from_rows(
                 None
             }
             Err(LookupError::Unknown { suggestion }) => {
-                let hint = suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                data.problem(r.line, &names[area_col], area_text, format!("a municipality name or code{hint}"));
+                data.problem(r.line, &names[area_col], area_text, super::unknown_area(area_text, suggestion));
                 None
             }
         };
@@ -563,6 +485,241 @@ pub fn source_from_rows(
         }
     }
     Ok(data)
+}
+
+/// Where a table's parts are: the header (if any), each column's label, the area, period and
+/// value columns, and the data rows with dimension values filled down.
+struct TableShape {
+    /// The header's line, or the first data row's when the table has no header.
+    header_line: usize,
+    /// Each column's header, or its spreadsheet letter (`E`) when the header is blank.
+    labels: Vec<String>,
+    area_col: usize,
+    /// The period column of a table long in time.
+    period_col: Option<usize>,
+    /// The columns of a table wide in time, each with its period.
+    period_headers: Vec<(usize, Period)>,
+    value_cols: Vec<usize>,
+    /// Header cells that start like a period code but are none (typos).
+    bad_periods: Vec<usize>,
+    /// The data rows, each dimension value written once per block filled down.
+    body: Vec<Row>,
+}
+
+/// A column's spreadsheet letter: 0 → `A`, 25 → `Z`, 26 → `AA`.
+pub fn column_letter(mut i: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// The column a key names: by header (case-insensitively), else by spreadsheet letter.
+fn column_named(labels: &[String], key: &str) -> Option<usize> {
+    let key = key.trim();
+    let key = key.strip_prefix("column ").unwrap_or(key).trim();
+    labels.iter().position(|c| c.eq_ignore_ascii_case(key)).or_else(|| {
+        (!key.is_empty() && key.len() <= 3 && key.chars().all(|c| c.is_ascii_alphabetic()))
+            .then(|| (0..labels.len()).find(|&i| column_letter(i).eq_ignore_ascii_case(key)))
+            .flatten()
+    })
+}
+
+impl TableShape {
+    /// Finds the parts of `rows`; `None` (with the problems recorded) when a part is missing.
+    fn find(study: &Study, spec: &SourceSpec, rows: &[Row], data: &mut SourceData) -> Option<TableShape> {
+        let is = |cell: &str, names: &[&str]| names.contains(&cell.trim().to_lowercase().as_str());
+        let named =
+            |cell: &str, key: &Option<String>| key.as_ref().is_some_and(|k| cell.trim().eq_ignore_ascii_case(k.trim()));
+        let filled = |r: &Row| r.cells.iter().filter(|c| !c.is_empty()).count();
+        let periods_in = |r: &Row| r.cells.iter().filter(|c| Period::parse(c).is_some()).count();
+        // The header: the row naming the area column, else one naming the period or value
+        // column, else the first row with two or more period codes (a table wide in time whose
+        // dimension headers are blank, as Statbank writes them). A table may have none.
+        let search = || rows.iter().take(HEADER_SEARCH);
+        let header_at = search()
+            .position(|r| r.cells.iter().any(|c| named(c, &spec.area_column) || is(c, AREA_COLUMNS)))
+            .or_else(|| {
+                search().position(|r| {
+                    r.cells
+                        .iter()
+                        .any(|c| named(c, &spec.period_column) || is(c, PERIOD_COLUMNS) || is(c, VALUE_COLUMNS))
+                })
+            })
+            .or_else(|| search().position(|r| periods_in(r) >= 2 && periods_in(r) * 2 >= filled(r)));
+        // Without a header, the data start at the first row of two or more cells (the lines
+        // above are titles and units).
+        let first_data = match header_at {
+            Some(h) => h + 1,
+            None => match rows.iter().position(|r| filled(r) >= 2) {
+                Some(i) => i,
+                None => {
+                    data.problem(0, "", "", "a table: a header row or rows of two or more cells");
+                    return None;
+                }
+            },
+        };
+        let header_line = rows.get(header_at.unwrap_or(first_data)).map_or(0, |r| r.line);
+        // The table ends at the first row with a single cell after data rows (notes, sources).
+        let mut body: Vec<Row> =
+            rows[first_data.min(rows.len())..].iter().take_while(|r| filled(r) > 1).cloned().collect();
+        let width = body.iter().map(|r| r.cells.len()).chain(header_at.map(|h| rows[h].cells.len())).max().unwrap_or(0);
+        let headers: Vec<String> = (0..width)
+            .map(|i| header_at.and_then(|h| rows[h].cells.get(i)).map(|c| c.trim().to_string()).unwrap_or_default())
+            .collect();
+        let labels: Vec<String> =
+            headers.iter().enumerate().map(|(i, h)| if h.is_empty() { column_letter(i) } else { h.clone() }).collect();
+        let by_key = |key: &Option<String>, what: &str, data: &mut SourceData| -> Option<Option<usize>> {
+            let Some(k) = key else { return Some(None) };
+            match column_named(&labels, k) {
+                Some(i) => Some(Some(i)),
+                None => {
+                    data.problem(
+                        header_line,
+                        k,
+                        &labels.join(", "),
+                        format!(
+                            "a column `{k}` ({what}): a header of the table or a column letter{}",
+                            crate::study::nearest(k, &labels)
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let area_key = by_key(&spec.area_column, "set by `area_column`", data)?;
+        let period_key = by_key(&spec.period_column, "set by `period_column`", data)?;
+        let period_col = period_key.or_else(|| headers.iter().position(|c| is(c, PERIOD_COLUMNS)));
+        // Wide in time: every header cell that is a period code is a column of values.
+        let period_headers: Vec<(usize, Period)> = if period_col.is_none() {
+            headers.iter().enumerate().filter_map(|(i, c)| Period::parse(c).map(|p| (i, p))).collect()
+        } else {
+            Vec::new()
+        };
+        let distinct = |i: usize| -> BTreeSet<&str> {
+            body.iter().filter_map(|r| r.cells.get(i)).map(|c| c.as_str()).filter(|c| !c.is_empty()).collect()
+        };
+        // The area column: named, or the column whose values are most often areas.
+        let area_col = area_key.or_else(|| headers.iter().position(|c| is(c, AREA_COLUMNS))).or_else(|| {
+            (0..width)
+                .filter(|i| Some(*i) != period_col && !period_headers.iter().any(|(p, _)| p == i))
+                .map(|i| {
+                    let values = distinct(i);
+                    let areas = values.iter().filter(|v| study.resolve_area(v).is_ok()).count();
+                    (areas as i64 * 2 - values.len() as i64, areas, i)
+                })
+                .filter(|&(score, areas, _)| areas >= 2 && score > 0)
+                .max_by_key(|&(score, _, i)| (score, std::cmp::Reverse(i)))
+                .map(|(_, _, i)| i)
+        });
+        let Some(area_col) = area_col else {
+            data.problem(
+                header_line,
+                "",
+                &labels.join(", "),
+                format!(
+                    "a column of municipality names or codes: no header names it ({}) and no column holds them; name it with area_column = \"<header or column letter>\" in this [[data.sources]] entry",
+                    AREA_COLUMNS.join(", ")
+                ),
+            );
+            return None;
+        };
+        // A table long in time whose period column has no usual header: the column whose
+        // values are all period codes.
+        let period_col = period_col.or_else(|| {
+            if !period_headers.is_empty() {
+                return None;
+            }
+            (0..width).filter(|&i| i != area_col).find(|&i| {
+                let values = distinct(i);
+                !values.is_empty() && values.iter().all(|v| Period::parse(v).is_some())
+            })
+        });
+        // A header cell that starts like a period code but is none is a typo, not a dimension.
+        let mut bad_periods = Vec::new();
+        if period_col.is_none() && !period_headers.is_empty() {
+            for (i, c) in headers.iter().enumerate() {
+                let looks = c.len() >= 5 && c.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+                if i != area_col && looks && Period::parse(c).is_none() {
+                    data.problem(header_line, c, c, super::periods::EXPECTED);
+                    bad_periods.push(i);
+                }
+            }
+        }
+        if period_col.is_none() && period_headers.is_empty() {
+            data.problem(
+                header_line,
+                "",
+                &labels.join(", "),
+                format!(
+                    "a period column ({}) or period codes as column headers; name the column with period_column = \"<header or column letter>\" in this [[data.sources]] entry",
+                    PERIOD_COLUMNS.join(", ")
+                ),
+            );
+            return None;
+        }
+        // The value columns.
+        let value_cols: Vec<usize> = if !period_headers.is_empty() {
+            period_headers.iter().map(|(i, _)| *i).collect()
+        } else if let Some(m) = &spec.measure {
+            match column_named(&labels, m) {
+                Some(i) => vec![i],
+                None => {
+                    data.problem(
+                        header_line,
+                        m,
+                        &labels.join(", "),
+                        format!("a column named `{m}` (set by `measure`){}", crate::study::nearest(m, &labels)),
+                    );
+                    return None;
+                }
+            }
+        } else if let Some(i) = headers.iter().position(|c| is(c, VALUE_COLUMNS)) {
+            vec![i]
+        } else {
+            let rest: Vec<usize> = (0..width)
+                .filter(|&i| {
+                    i != area_col
+                        && Some(i) != period_col
+                        && !spec.filter.iter().any(|(k, _)| column_named(&labels, k) == Some(i))
+                })
+                .collect();
+            match rest.last() {
+                // Several candidates: the last is the value in both Statbank's and Jobindsats'
+                // layouts; the others are dimensions to filter.
+                Some(&last) => vec![last],
+                None => {
+                    data.problem(header_line, "", &labels.join(", "), "a column of values");
+                    return None;
+                }
+            }
+        };
+        // Statbank writes each dimension value once, in the first row of its block: a blank
+        // dimension cell below a value repeats it. Value cells are never filled.
+        for i in (0..width).filter(|i| !value_cols.contains(i)) {
+            let mut above: Option<String> = None;
+            for r in body.iter_mut() {
+                match r.cells.get(i) {
+                    Some(c) if !c.is_empty() => above = Some(c.clone()),
+                    _ => {
+                        if let Some(a) = &above {
+                            if r.cells.len() <= i {
+                                r.cells.resize(i + 1, String::new());
+                            }
+                            r.cells[i] = a.clone();
+                        }
+                    }
+                }
+            }
+        }
+        Some(TableShape { header_line, labels, area_col, period_col, period_headers, value_cols, bad_periods, body })
+    }
 }
 
 fn in_range(v: f64, unit: Unit) -> bool {

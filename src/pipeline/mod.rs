@@ -55,11 +55,18 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
         }
     });
     let mut analyses = Vec::with_capacity(jobs.len());
+    let mut pending = Vec::new();
     for slot in slots {
-        analyses.push(slot.expect("every analysis reports back").map_err(Error::Design)?);
+        match slot.expect("every analysis reports back") {
+            Ok(a) => analyses.push(a),
+            // Starts after the data end: reported as not yet evaluable, the rest runs.
+            Err(DesignError::NotYet(p)) => pending.push(p),
+            Err(e) => return Err(Error::Design(e)),
+        }
     }
     progress.finish();
     let mut results = crate::analysis::info::skeleton(study, panel, analyses);
+    results.pending = pending;
     link_savings(study, &mut results);
     results.findings = crate::findings::assess(&results);
     Ok(results)
@@ -67,13 +74,25 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
 
 /// Reads the data, analyses, and writes results, charts and reports to `out_root/<study name>`
 /// in each of `langs` (the first at the top of the folder, the others in `<lang>/`).
-pub fn run(study: &Study, out_root: &Path, langs: &[Lang], progress: &dyn Progress) -> Result<RunSummary> {
+///
+/// With `strict`, a trial that cannot be evaluated yet (it starts after the data end) is an
+/// error rather than a line in every document.
+pub fn run(
+    study: &Study,
+    out_root: &Path,
+    langs: &[Lang],
+    strict: bool,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     progress.stage("reading data", 1);
     let panel = read_panel(study)?;
     progress.finish();
     // The case file first: a bad row fails the run before the long panel analyses.
     let cases = analyse_cases(study, progress)?;
     let mut results = analyse(study, &panel, progress)?;
+    if strict && let Some(p) = results.pending.first() {
+        return Err(Error::Design(DesignError::NotYet(p.clone())));
+    }
     cases.merge_into(study, &mut results);
     let results = report::for_languages(results, langs)?;
     report::write_outputs(&results, &out_root.join(&study.name), progress)

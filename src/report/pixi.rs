@@ -323,6 +323,7 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
             &[wording::level(s.conf_level, lang), ("synth", synth_note(r, lang))],
         ),
         "caveats": caveats,
+        "pending": view::pending_view(r, lang),
         "trials": trials,
         "tool": r.tool,
     })

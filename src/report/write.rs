@@ -22,6 +22,9 @@ pub struct RunSummary {
     pub files: Vec<String>,
     pub analyses: usize,
     pub estimates: usize,
+    /// What the user should know that is not an error: trials that cannot be evaluated yet,
+    /// areas left out of the data.
+    pub notes: Vec<String>,
 }
 
 impl RunSummary {
@@ -119,7 +122,8 @@ pub fn write_outputs(results: &Results, out_dir: &Path, progress: &dyn Progress)
     })?;
     let out_dir = stage.commit()?;
     let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
-    Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates })
+    let notes = results.notes();
+    Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates, notes })
 }
 
 /// Draws every chart of `results` in `lang` and renders the documents beside them, under

@@ -44,6 +44,33 @@ pub struct Results {
     /// The forest plot of the findings.
     #[serde(default)]
     pub forest_chart: Option<ChartFiles>,
+    /// Trial components × outcomes that cannot be evaluated yet: they start after the data end.
+    #[serde(default)]
+    pub pending: Vec<Pending>,
+}
+
+impl Pending {
+    /// The data's last period as a period code: `2021` for yearly data, `2021M12` monthly.
+    pub fn data_end_code(&self) -> String {
+        let f = self.frequency;
+        f.starting(f.period_start(self.data_end)).map_or_else(|| self.data_end.to_string(), |p| p.code())
+    }
+}
+
+/// A trial component × outcome that starts after the data end, so nothing can be said of it yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub trial: String,
+    pub component: String,
+    pub outcome: String,
+    /// The last period of the data (filed under its last month).
+    pub data_end: Month,
+    /// The day the last participant starts (ISO).
+    pub start: String,
+    /// "the trial" when every participant starts together, else the last one to start.
+    pub who: String,
+    /// The outcome's frequency, to name the data's end in its own periods.
+    pub frequency: crate::ingest::periods::Frequency,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -64,6 +91,10 @@ pub struct StudyInfo {
     /// The first provisional month (the source may still revise it and later ones), if any.
     #[serde(default)]
     pub provisional_from: Option<Month>,
+    /// Areas the data files held that are not municipalities (the whole country, regions,
+    /// provinces, Christiansø …), left out: one note per file and kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<crate::ingest::LeftOut>,
     pub covid_handling: CovidHandling,
     pub covid_windows: Vec<DateSpan>,
     pub events: Vec<EventInfo>,
@@ -180,6 +211,14 @@ pub struct Analysis {
 }
 
 impl Results {
+    /// Notes for the terminal, in English: trials that cannot be evaluated yet, and areas the
+    /// data held that are not municipalities.
+    pub fn notes(&self) -> Vec<String> {
+        let pending = self.pending.iter().map(|p| crate::design::DesignError::NotYet(p.clone()).to_string());
+        let left_out = self.study.left_out.iter().map(|n| n.to_string());
+        pending.chain(left_out).collect()
+    }
+
     /// Every chart of the run: the analyses' and the savings'.
     pub fn charts(&self) -> impl Iterator<Item = &ChartFiles> {
         self.analyses

@@ -359,7 +359,14 @@ pub fn simulate(study: &Study) -> Result<Simulated, SimulateError> {
             let suppressed = vec![false; v.len()];
             series.insert(k.to_string(), Series { values: v, n, suppressed });
         }
-        Panel { months, units: codes.clone(), series, provisional: Default::default(), frequencies: Default::default() }
+        Panel {
+            months,
+            units: codes.clone(),
+            series,
+            provisional: Default::default(),
+            frequencies: Default::default(),
+            left_out: Vec::new(),
+        }
     };
     let panel = make_panel(factual, jaf_n);
     let counterfactual = make_panel(counter, jaf_n0);

@@ -294,6 +294,20 @@ pub struct DataSpec {
     /// Area names mapped by the study: a combined area to the municipality it stands for, or
     /// to nothing (left out). Keys are lower case.
     pub areas: BTreeMap<String, Option<Code>>,
+    /// The panel's column names (`[data] columns`); `None` where the panel's header is to be
+    /// searched for the usual names.
+    pub columns: PanelColumns,
+}
+
+/// The panel's own names for its columns (`[data] columns`), each `None` when not given.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PanelColumns {
+    pub municipality: Option<String>,
+    pub period: Option<String>,
+    pub frequency: Option<String>,
+    pub outcome: Option<String>,
+    pub value: Option<String>,
+    pub n: Option<String>,
 }
 
 /// One `[[data.sources]]` table.
@@ -316,6 +330,11 @@ pub struct SourceSpec {
     /// (Jobindsats' efterregistrering), so the default is 1. Values marked with a trailing `*`
     /// are provisional too.
     pub provisional: u32,
+    /// The area column's header (or its letter, `E`, when the header is blank); searched for
+    /// when `None`.
+    pub area_column: Option<String>,
+    /// The period column's header (or letter), for a table long in time; searched for when `None`.
+    pub period_column: Option<String>,
 }
 
 /// How one trial component changes one outcome in simulated data.
@@ -474,7 +493,9 @@ impl Study {
     /// registry.
     pub fn resolve_area(&self, text: &str) -> Result<crate::registry::Area, LookupError> {
         if let Some(mapped) = self.data.areas.get(&text.trim().to_lowercase()) {
-            return Ok(mapped.map(crate::registry::Area::Municipality).unwrap_or(crate::registry::Area::Skip));
+            return Ok(mapped
+                .map(crate::registry::Area::Municipality)
+                .unwrap_or(crate::registry::Area::Aggregate(crate::registry::AreaKind::Mapped)));
         }
         self.registry.classify(text)
     }

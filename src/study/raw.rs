@@ -155,6 +155,20 @@ pub struct DataSection {
     /// Area names of the data files mapped to a municipality ("" = leave the rows out).
     #[serde(default)]
     pub areas: BTreeMap<String, Spanned<String>>,
+    /// The panel's column names, when they are not the canonical ones.
+    pub columns: Option<Spanned<ColumnsSection>>,
+}
+
+/// `[data] columns = { municipality = "…", period = "…", … }`: the panel's own column names.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnsSection {
+    pub municipality: Option<String>,
+    pub period: Option<String>,
+    pub frequency: Option<String>,
+    pub outcome: Option<String>,
+    pub value: Option<String>,
+    pub n: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +185,10 @@ pub struct SourceSection {
     pub encoding: Option<Spanned<String>>,
     /// The table's latest months that are provisional (default 1).
     pub provisional: Option<Spanned<i64>>,
+    /// The column naming the area, when its header is none of the usual ones (or blank).
+    pub area_column: Option<String>,
+    /// The column holding the period, when the table is long in time.
+    pub period_column: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -98,7 +98,40 @@ impl Validator<'_> {
             provisional_months: files.provisional_months?,
             sources,
             areas,
+            columns: self.columns(data),
         })
+    }
+
+    /// `[data] columns`: the panel's own column names, none of them empty.
+    fn columns(&mut self, data: &raw::DataSection) -> crate::study::PanelColumns {
+        let Some(c) = &data.columns else { return crate::study::PanelColumns::default() };
+        let given = c.get_ref();
+        let named = [
+            ("municipality", &given.municipality),
+            ("period", &given.period),
+            ("frequency", &given.frequency),
+            ("outcome", &given.outcome),
+            ("value", &given.value),
+            ("n", &given.n),
+        ];
+        for (key, name) in named {
+            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                self.report(
+                    c,
+                    format!("data.columns.{key}"),
+                    "expected the name of a column of the panel, not an empty name",
+                );
+            }
+        }
+        let keep = |n: &Option<String>| n.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        crate::study::PanelColumns {
+            municipality: keep(&given.municipality),
+            period: keep(&given.period),
+            frequency: keep(&given.frequency),
+            outcome: keep(&given.outcome),
+            value: keep(&given.value),
+            n: keep(&given.n),
+        }
     }
 
     /// The `[[data.sources]]` tables, their outcomes checked against the study's.
@@ -173,6 +206,8 @@ impl Validator<'_> {
                 decimal,
                 encoding,
                 provisional,
+                area_column: s.area_column.clone(),
+                period_column: s.period_column.clone(),
             });
         }
         out

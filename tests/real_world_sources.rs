@@ -246,7 +246,12 @@ fn mistakes_in_the_sources_are_named_with_file_row_and_column_all_at_once() {
         replace(&d.join("study.toml"), "filter = { \"KØN\" = \"Køn i alt\" }", "");
         replace(&d.join("study.toml"), "areas = { \"Frederikshavn/Læsø\" = \"Frederikshavn\" }", "");
     });
-    assert!(err.contains("aus08.csv") && err.contains("column `KØN`") && err.contains("filter = { KØN"), "{err}");
+    assert!(
+        err.contains("aus08.csv")
+            && err.contains("column `KØN`")
+            && err.contains("filter = { \"KØN\" = \"Køn i alt\" }"),
+        "{err}"
+    );
     assert!(
         err.contains("jobindsats.csv") && err.contains("`Frederikshavn/Læsø` combines Frederikshavn and Læsø"),
         "{err}"

@@ -111,12 +111,14 @@ pub fn guarded<T>(reader: &str, f: impl FnOnce() -> Result<T, String>) -> Result
 /// What an area cell that names no municipality expected, with the fix: a suggestion when a
 /// name is close, and the `[data] areas` key that maps or leaves out any other area.
 pub fn unknown_area(text: &str, suggestion: Option<String>) -> String {
-    let hint = suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-    format!(
-        "a municipality name or code{hint}; if `{}` is an area of its own, map it under [data]: areas = {{ \"{}\" = \"<municipality>\" }}, or = \"\" to leave its rows out",
-        shown(text),
-        shown(text)
-    )
+    match suggestion {
+        Some(s) => format!("a municipality name or code (did you mean `{s}`?)"),
+        None => format!(
+            "a municipality name or code; if `{}` is an area of its own, map it under [data]: areas = {{ \"{}\" = \"<municipality>\" }}, or = \"\" to leave its rows out",
+            shown(text),
+            shown(text)
+        ),
+    }
 }
 
 /// At most this many problems are listed; the count says how many there were.
@@ -125,14 +127,16 @@ pub const MAX_LISTED: usize = 20;
 fn format_cells(path: &std::path::Path, problems: &[CellProblem], total: usize) -> String {
     let mut out = format!("{} has {total} problem(s):", path.display());
     for p in problems {
-        let at = if p.row == 0 { String::new() } else { format!("row {}, ", p.row) };
-        out.push_str(&format!(
-            "\n  {}: {at}column `{}`: expected {}, found `{}`",
-            path.display(),
-            shown(&p.column),
-            p.expected,
-            shown(&p.value)
-        ));
+        let mut at: Vec<String> = Vec::new();
+        if p.row > 0 {
+            at.push(format!("row {}", p.row));
+        }
+        if !p.column.is_empty() {
+            at.push(format!("column `{}`", shown(&p.column)));
+        }
+        let at = if at.is_empty() { String::new() } else { format!("{}: ", at.join(", ")) };
+        let found = if p.value.is_empty() { String::new() } else { format!(", found `{}`", shown(&p.value)) };
+        out.push_str(&format!("\n  {}: {at}expected {}{found}", path.display(), p.expected));
     }
     if total > problems.len() {
         out.push_str(&format!("\n  … and {} more", total - problems.len()));

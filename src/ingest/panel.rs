@@ -304,11 +304,11 @@ fn collect(
     let missing = |role: &str, key: &str, given: Option<&str>, usual: &[&str], also: &str, problems: &mut Problems| {
         let expected = match given {
             Some(g) => format!(
-                "a column `{g}` (set by `columns.{key}` under [data]); the header has: {names}{}",
+                "a column `{g}` (set by `columns.{key}` under [data]){}; the header is",
                 crate::study::nearest(g, &table.names().iter().map(|s| s.to_string()).collect::<Vec<_>>())
             ),
             None => format!(
-                "a column with the {role} ({}); the header has: {names}. Name yours under [data]: columns = {{ {key} = \"<header>\" }}{also}{split_hint}",
+                "a column with the {role} ({}): name yours under [data] with columns = {{ {key} = \"<header>\" }}{also}{split_hint}; the header is",
                 usual.join(", ")
             ),
         };
@@ -401,7 +401,7 @@ fn collect(
                                 0,
                                 c,
                                 &names,
-                                format!("a column `{c}` (the outcome's `n_column`); the header has: {names}"),
+                                format!("a column `{c}` (the outcome's `n_column`); the header is"),
                             );
                             None
                         }

@@ -321,7 +321,12 @@ pub fn source_from_rows(
         let values: BTreeSet<&str> = body.iter().map(|r| cell(r, d)).collect();
         if values.len() > 1 {
             let shown: Vec<&str> = values.iter().take(5).copied().collect();
-            let first = shown.iter().find(|v| !v.is_empty()).copied().unwrap_or_default();
+            // The total, where the dimension has one ("Køn i alt", "Total"), else the first value.
+            let total = values.iter().find(|v| {
+                let v = v.to_lowercase();
+                v.contains("i alt") || v.contains("total") || v.starts_with("alle")
+            });
+            let first = total.or_else(|| shown.iter().find(|v| !v.is_empty())).copied().unwrap_or_default();
             data.problem(
                 header_line,
                 &names[d],

@@ -304,11 +304,11 @@ fn collect(
     let missing = |role: &str, key: &str, given: Option<&str>, usual: &[&str], also: &str, problems: &mut Problems| {
         let expected = match given {
             Some(g) => format!(
-                "a column `{g}` (set by `columns.{key}` under [data]){}; the header is",
+                "a column `{g}` (set by `columns.{key}` under [data]){}",
                 crate::study::nearest(g, &table.names().iter().map(|s| s.to_string()).collect::<Vec<_>>())
             ),
             None => format!(
-                "a column with the {role} ({}): name yours under [data] with columns = {{ {key} = \"<header>\" }}{also}{split_hint}; the header is",
+                "a column with the {role} ({}): name yours under [data] with columns = {{ {key} = \"<header>\" }}{also}{split_hint}",
                 usual.join(", ")
             ),
         };
@@ -397,12 +397,7 @@ fn collect(
                     Some(c) => match find_column(table, Some(c), &[]) {
                         Some((_, col)) => Some(col),
                         None => {
-                            problems.push(
-                                0,
-                                c,
-                                &names,
-                                format!("a column `{c}` (the outcome's `n_column`); the header is"),
-                            );
+                            problems.push(0, c, &names, format!("a column `{c}` (the outcome's `n_column`)"));
                             None
                         }
                     },

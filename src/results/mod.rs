@@ -45,7 +45,7 @@ pub struct Results {
     #[serde(default)]
     pub forest_chart: Option<ChartFiles>,
     /// Trial components × outcomes that cannot be evaluated yet: they start after the data end.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
 }
 

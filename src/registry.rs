@@ -142,6 +142,16 @@ impl Registry {
         Ok(Registry { municipalities, by_key })
     }
 
+    /// Adds names that stand for a municipality (the study's `[data] areas`), so every file —
+    /// panel, statistical tables, case files — and the study itself resolve them alike.
+    pub fn add_aliases<'a>(&mut self, aliases: impl IntoIterator<Item = (&'a str, Code)>) {
+        for (name, code) in aliases {
+            if self.get(code).is_some() {
+                self.by_key.insert(normalise(name), code);
+            }
+        }
+    }
+
     pub fn all(&self) -> &[Municipality] {
         &self.municipalities
     }

@@ -225,6 +225,11 @@ impl Validator<'_> {
         let tariffs = self.tariffs(&file);
         let outcomes = self.outcomes(&file, &tariffs);
         let data = self.data_sources(&file.data, files, &registry, &outcome_keys, &resolve);
+        // `[data] areas` that name a municipality hold for every file, the case file included.
+        let mut registry = registry;
+        if let Some(d) = &data {
+            registry.add_aliases(d.areas.iter().filter_map(|(name, code)| code.map(|c| (name.as_str(), c))));
+        }
         for (what, empty) in [("outcomes", file.outcomes.is_empty()), ("trials", file.trials.is_empty())] {
             if empty {
                 self.problems.push(Problem {

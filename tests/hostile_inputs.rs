@@ -210,6 +210,9 @@ fn every_hostile_file_gets_its_clear_error() {
         if !err.contains(&case.file) {
             wrong.push("the message does not name the file".into());
         }
+        if err.contains("column ``") || err.contains("= {  =") {
+            wrong.push("the message names an empty column".into());
+        }
         for e in &case.expect {
             if !err.contains(e.as_str()) {
                 wrong.push(format!("no `{e}`"));

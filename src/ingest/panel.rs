@@ -105,7 +105,12 @@ pub fn read_panel(study: &Study) -> Result<Panel, IngestError> {
     let mut has_n = vec![false; study.outcomes.len()];
     let mut left_out = Vec::new();
     if let Some(path) = &study.data.panel {
-        match read_text_table(path, study.data.separator) {
+        let read = if path.exists() {
+            read_text_table(path, study.data.separator)
+        } else {
+            Err("no such file (`panel` under [data] is relative to the study file)".to_string())
+        };
+        match read {
             Err(message) => {
                 let message = if message.contains("invalid utf-8") {
                     format!(

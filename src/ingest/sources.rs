@@ -262,6 +262,12 @@ pub fn is_workbook(path: &Path) -> bool {
 /// Reads one `[[data.sources]]` entry. `Err` only when the file cannot be read as a table at
 /// all; cell problems are collected in the result.
 pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, String> {
+    if !spec.file.exists() {
+        return Err(
+            "no such file (a [[data.sources]] `file` is relative to the study file; download the table and save it there, or change `file`)"
+                .into(),
+        );
+    }
     let (rows, encoding) = if is_workbook(&spec.file) {
         (sheet_rows(&spec.file, spec.sheet.as_deref())?, "xlsx")
     } else if is_json(&spec.file) {

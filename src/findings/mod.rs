@@ -52,6 +52,15 @@ pub const PRETREND_ALPHA: f64 = 0.10;
 pub const OPEN_SPELLS: f64 = 0.01;
 /// Power behind the minimum detectable effect.
 pub const POWER: f64 = 0.80;
+/// A balance variable whose standardised difference (after the design's weighting) exceeds
+/// this in absolute value earns the imbalance caveat (the usual rule of thumb, Stuart 2010).
+pub const IMBALANCE_SMD: f64 = 0.25;
+/// The balance variables the imbalance caveat looks at.
+const IMBALANCE_VARIABLES: [&str; 3] = ["level", "trend", "population"];
+/// The intervals a deciding interval is compared with for the disagreement caveat: the
+/// few-cluster intervals of the DiD family.
+const CROSS_CHECKS: [(Method, &str); 4] =
+    [(Method::Did2x2, "RI"), (Method::Did2x2, "CR1"), (Method::Twfe, "CR1"), (Method::Twfe, "WCR")];
 
 /// The estimate that decides an analysis's verdict (see the module documentation).
 pub fn deciding_estimate(a: &Analysis) -> Option<&Estimate> {
@@ -153,8 +162,9 @@ fn assess_one(results: &Results, a: &Analysis) -> Option<Finding> {
     let e = deciding_estimate(a)?;
     let i = &e.interval;
     let caveats = caveats(results, a, e);
-    let causal =
-        !caveats.iter().any(|c| matches!(c, Caveat::PreTrend { .. } | Caveat::PoorFit { .. } | Caveat::Overlap { .. }));
+    let causal = !caveats.iter().any(Caveat::doubts_design);
+    // An interval of no width claims certainty no design of a handful of municipalities has.
+    let degenerate = caveats.contains(&Caveat::ZeroWidth);
     Some(Finding {
         analysis: a.id.clone(),
         trial: a.trial.clone(),
@@ -171,7 +181,11 @@ fn assess_one(results: &Results, a: &Analysis) -> Option<Finding> {
         p_value: i.p_value,
         p_holm: f64::NAN,
         p_bh: f64::NAN,
-        verdict: verdict(i.ci_low, i.ci_high, outcome.better, outcome.margin),
+        verdict: if degenerate {
+            Verdict::Inconclusive
+        } else {
+            verdict(i.ci_low, i.ci_high, outcome.better, outcome.margin)
+        },
         mde: mde((i.ci_high - i.ci_low) / 2.0, i.conf_level, e.inference.df),
         n_treated: a.design.treated.len(),
         relative: relative(outcome.unit, treated_mean(a), i.estimate),
@@ -208,6 +222,10 @@ fn assess_duration(d: &DurationResult) -> Option<Finding> {
     if d.treated_units.len() < FEW_TREATED {
         caveats.push(Caveat::FewTreated { n: d.treated_units.len() });
     }
+    let degenerate = zero_width(i.ci_low, i.ci_high, i.estimate);
+    if degenerate {
+        caveats.push(Caveat::ZeroWidth);
+    }
     let n: u64 = d.groups.iter().filter_map(|g| g.n).sum();
     let ended: u64 = d.groups.iter().filter_map(|g| g.events).sum();
     let open_share = if n > 0 { 1.0 - ended as f64 / n as f64 } else { 1.0 };
@@ -231,7 +249,7 @@ fn assess_duration(d: &DurationResult) -> Option<Finding> {
         p_value: i.p_value,
         p_holm: f64::NAN,
         p_bh: f64::NAN,
-        verdict: verdict(i.ci_low, i.ci_high, d.better, d.margin),
+        verdict: if degenerate { Verdict::Inconclusive } else { verdict(i.ci_low, i.ci_high, d.better, d.margin) },
         mde: mde((i.ci_high - i.ci_low) / 2.0, i.conf_level, df),
         n_treated: d.treated_units.len(),
         relative: relative(
@@ -244,12 +262,58 @@ fn assess_duration(d: &DurationResult) -> Option<Finding> {
     })
 }
 
+/// Whether an interval has no width relative to its estimate's scale.
+pub fn zero_width(lo: f64, hi: f64, estimate: f64) -> bool {
+    hi - lo <= 1e-9 * estimate.abs().max(1.0)
+}
+
+/// The caveats that doubt the design: a confounded category, imbalance, a rejected
+/// Callaway–Sant'Anna pre-test, intervals that disagree about zero, an interval of no width.
+fn design_caveats(a: &Analysis, e: &Estimate) -> Vec<Caveat> {
+    let mut out = Vec::new();
+    let i = &e.interval;
+    if zero_width(i.ci_low, i.ci_high, i.estimate) {
+        out.push(Caveat::ZeroWidth);
+    }
+    for b in &a.design.balance {
+        // A category (`region:…`) holding every participant and no comparison municipality.
+        if b.variable.contains(':') && b.treated >= 1.0 - 1e-12 && b.after <= 1e-12 {
+            out.push(Caveat::Confounded { variable: b.variable.clone() });
+        }
+    }
+    for b in a.design.balance.iter().filter(|b| IMBALANCE_VARIABLES.contains(&b.variable.as_str())) {
+        if let Some(smd) = b.smd_after.filter(|s| s.abs() > IMBALANCE_SMD) {
+            out.push(Caveat::Imbalance { variable: b.variable.clone(), smd });
+        }
+    }
+    if let Some(p) =
+        a.cs.as_ref().and_then(|cs| cs.pretrend.as_ref()).map(|w| w.p_value).filter(|p| *p < PRETREND_ALPHA)
+    {
+        out.push(Caveat::CsPretest { p_value: p });
+    }
+    let excludes_zero = |lo: f64, hi: f64| lo > 0.0 || hi < 0.0;
+    if excludes_zero(i.ci_low, i.ci_high) {
+        let disagree: Vec<String> = CROSS_CHECKS
+            .iter()
+            .filter_map(|(m, inf)| a.estimates.iter().find(|x| x.method == *m && x.inference.name == *inf))
+            .filter(|x| x.interval.ci_low.is_finite() && x.interval.ci_high.is_finite())
+            .filter(|x| !excludes_zero(x.interval.ci_low, x.interval.ci_high))
+            .map(|x| format!("{} · {}", x.method.key(), x.inference.name))
+            .collect();
+        if !disagree.is_empty() {
+            out.push(Caveat::Disagree { intervals: disagree });
+        }
+    }
+    out
+}
+
 fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     let d = &a.design;
     let mut out = Vec::new();
     if d.treated.len() < FEW_TREATED {
         out.push(Caveat::FewTreated { n: d.treated.len() });
     }
+    out.extend(design_caveats(a, e));
     if let Some(p) = a.placebo.as_ref().filter(|p| p.interval.p_value < PRETREND_ALPHA) {
         out.push(Caveat::PreTrend { estimate: p.interval.estimate, p_value: p.interval.p_value });
     }

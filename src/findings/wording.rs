@@ -74,7 +74,9 @@ pub fn sentence(r: &Results, f: &Finding, lang: Lang) -> String {
         .unwrap_or_else(|| f.trial.clone());
     let d = locale::decimals(unit);
     let num = |x: f64| locale::number(x, d, lang);
+    let degenerate = f.caveats.contains(&Caveat::ZeroWidth);
     let key = match (f.verdict, f.causal) {
+        _ if degenerate => "degenerate",
         (Verdict::Better, true) => "better_causal",
         (Verdict::Better, false) => "better",
         (Verdict::Worse, true) => "worse_causal",
@@ -204,6 +206,49 @@ pub fn caveat(r: &Results, f: &Finding, c: &Caveat, lang: Lang) -> String {
         Caveat::CompletedSpells { open_share } => {
             text("caveat_completed_spells", lang, &[("share", locale::number(100.0 * open_share, 1, lang))])
         }
+        Caveat::Confounded { variable } => {
+            let category = variable.split_once(':').map_or(variable.as_str(), |(_, v)| v).to_string();
+            text("caveat_confounded", lang, &[("category", category)])
+        }
+        Caveat::Imbalance { variable, smd } => {
+            let name = match variable.as_str() {
+                "level" => wording::t("imbalance_level", lang),
+                "trend" => wording::t("imbalance_trend", lang),
+                _ => wording::t("imbalance_population", lang),
+            };
+            text(
+                "caveat_imbalance",
+                lang,
+                &[
+                    ("variable", name.to_string()),
+                    ("smd", locale::signed(*smd, 2, lang)),
+                    ("limit", locale::number(crate::findings::IMBALANCE_SMD, 2, lang)),
+                ],
+            )
+        }
+        Caveat::CsPretest { p_value } => text("caveat_cs_pretest", lang, &[("p", locale::p_value(*p_value, lang))]),
+        Caveat::Disagree { intervals } => {
+            let named: Vec<String> = intervals
+                .iter()
+                .map(|i| match i.split_once(" · ") {
+                    Some((method, inference)) => format!("{} ({inference})", wording::t(method, lang)),
+                    None => i.clone(),
+                })
+                .collect();
+            text("caveat_disagree", lang, &[("intervals", named.join(", "))])
+        }
+        Caveat::ZeroWidth => wording::t("caveat_zero_width", lang).to_string(),
+    }
+}
+
+/// The verdict's badge for a finding: "Bedre"/"Ringere" only when no caveat doubts the design,
+/// otherwise "Bedre, med forbehold"/"Ringere, med forbehold".
+pub fn verdict_badge(f: &Finding, lang: Lang) -> &'static str {
+    let doubted = f.caveats.iter().any(Caveat::doubts_design);
+    match (f.verdict, doubted) {
+        (Verdict::Better, true) => wording::t("verdict_better_qualified", lang),
+        (Verdict::Worse, true) => wording::t("verdict_worse_qualified", lang),
+        (v, _) => verdict_label(v, lang),
     }
 }
 

@@ -109,10 +109,20 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
     municipalities.dedup();
     let mut networks: Vec<String> = r.trials.iter().map(|t| t.network.clone()).filter(|n| !n.is_empty()).collect();
     networks.dedup();
+    // Who the trial municipalities are compared with, as the designs say: every other
+    // municipality, municipalities chosen to be like them, or both.
+    use crate::study::ComparisonDesign as D;
+    let all = r.analyses.iter().filter(|a| a.design.comparison == D::All).count();
+    let comparison = match (all, r.analyses.len()) {
+        (0, _) => "pixi_comparison_like",
+        (a, n) if a == n => "pixi_comparison_all",
+        _ => "pixi_comparison_mixed",
+    };
     let resume = wording::text(
         "pixi_resume_text",
         lang,
         &[
+            ("comparison", wording::t(comparison, lang).to_string()),
             ("trials", r.trials.len().to_string()),
             ("municipalities", municipalities.len().to_string()),
             ("networks", if networks.is_empty() { String::new() } else { format!(" ({})", networks.join(", ")) }),
@@ -234,7 +244,7 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                 "key_number": key_number,
                 "key_label": key_label,
                 "findings": findings.iter().map(|f| json!({
-                    "label": sentences::verdict_label(f.verdict, lang),
+                    "label": sentences::verdict_badge(f, lang),
                     "verdict": f.verdict,
                     "sentence": sentences::sentence(r, f, lang),
                 })).collect::<Vec<_>>(),
@@ -274,6 +284,11 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                     | Caveat::SourceSuppressed { .. }
                     | Caveat::CompletedSpells { .. }
                     | Caveat::Provisional { .. }
+                    | Caveat::Confounded { .. }
+                    | Caveat::Imbalance { .. }
+                    | Caveat::CsPretest { .. }
+                    | Caveat::Disagree { .. }
+                    | Caveat::ZeroWidth
             ) {
                 let text = sentences::caveat(r, f, c, lang);
                 if !caveats.contains(&text) {

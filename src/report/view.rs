@@ -41,7 +41,7 @@ fn estimate_rows(r: &Results, a: &Analysis, lang: Lang) -> Vec<Value> {
             json!({
                 "method": format!("{} · {}", method_name(e.method.key(), lang), e.inference.name),
                 "estimate": format!("{} {}", locale::signed(i.estimate, d, lang), locale::difference_unit(unit, lang)),
-                "ci": format!("[{}; {}]", locale::signed(i.ci_low, d, lang), locale::signed(i.ci_high, d, lang)),
+                "ci": interval_text(i.ci_low, i.ci_high, i.estimate, d, lang),
                 "p": locale::p_value(i.p_value, lang),
                 "se": locale::number(i.se, d + 1, lang),
                 "inference": e.inference.name,
@@ -51,6 +51,15 @@ fn estimate_rows(r: &Results, a: &Analysis, lang: Lang) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// An interval as the tables show it, `[lo; hi]`; one of no width is never shown as if it
+/// were an interval ("–").
+fn interval_text(lo: f64, hi: f64, estimate: f64, decimals: usize, lang: Lang) -> String {
+    if crate::findings::zero_width(lo, hi, estimate) {
+        return "–".into();
+    }
+    format!("[{}; {}]", locale::signed(lo, decimals, lang), locale::signed(hi, decimals, lang))
 }
 
 /// The comparison design in words.
@@ -635,9 +644,9 @@ pub fn findings_view(r: &Results, lang: Lang) -> Value {
             "trial": r.trials.iter().find(|t| t.key == f.trial).map(|t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() }).unwrap_or_else(|| f.trial.clone()),
             "outcome": outcome_label(o, &f.outcome, lang),
             "estimate": format!("{} {}", locale::signed(f.estimate, d, lang), locale::difference_unit(unit, lang)),
-            "ci": format!("[{}; {}]", locale::signed(f.ci_low, d, lang), locale::signed(f.ci_high, d, lang)),
+            "ci": interval_text(f.ci_low, f.ci_high, f.estimate, d, lang),
             "verdict": f.verdict,
-            "label": sentences::verdict_label(f.verdict, lang),
+            "label": sentences::verdict_badge(f, lang),
             "sentence": sentences::sentence(r, f, lang),
             "caveats": f.caveats.iter().map(|c| sentences::caveat(r, f, c, lang)).collect::<Vec<_>>(),
             "method": format!("{} · {}", method_name(f.method.key(), lang), f.inference),

@@ -47,6 +47,40 @@ pub enum Caveat {
     /// A duration finding rests on completed spells only; `open_share` of the spells were still
     /// open when the data end, which favours short spells in the later period.
     CompletedSpells { open_share: f64 },
+    /// Every participant lies in one category of a balance variable (`region:Region
+    /// Nordjylland`) in which no comparison municipality lies: the comparison cannot tell the
+    /// trial from whatever sets that category apart.
+    Confounded { variable: String },
+    /// The comparison differs from the participants in a balance variable (`level`, `trend`,
+    /// `population`) by more than [`crate::findings::IMBALANCE_SMD`] standardised differences.
+    Imbalance { variable: String, smd: f64 },
+    /// Callaway–Sant'Anna's joint test of the pre-period effects rejects (p below
+    /// [`crate::findings::PRETREND_ALPHA`]).
+    CsPretest { p_value: f64 },
+    /// The deciding interval excludes zero but other intervals of the same analysis
+    /// (`method · inference`) include it.
+    Disagree { intervals: Vec<String> },
+    /// The deciding interval has no width: a degenerate design (e.g. a perfect pre-period fit),
+    /// so no verdict is given.
+    ZeroWidth,
+}
+
+impl Caveat {
+    /// Whether the caveat says the design itself may be wrong: then the wording is not causal
+    /// and a "better"/"worse" badge says "with caveats".
+    pub fn doubts_design(&self) -> bool {
+        matches!(
+            self,
+            Caveat::PreTrend { .. }
+                | Caveat::PoorFit { .. }
+                | Caveat::Overlap { .. }
+                | Caveat::Confounded { .. }
+                | Caveat::Imbalance { .. }
+                | Caveat::CsPretest { .. }
+                | Caveat::Disagree { .. }
+                | Caveat::ZeroWidth
+        )
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

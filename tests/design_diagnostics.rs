@@ -1,0 +1,220 @@
+//! Every rule that lets a finding say "Bedre"/"forsøget øgede" is tested where it should fail:
+//! a design that breaks it must lose the causal wording and the plain badge, and carry a named
+//! caveat. The rules are checked on a clean analysis made to break one rule at a time, and
+//! end to end on the confound real trials have: every participant in one region.
+
+use std::path::Path;
+
+use frikommune::findings::{Caveat, Verdict, assess, wording};
+use frikommune::ingest::read_panel;
+use frikommune::pipeline::{Silent, analyse};
+use frikommune::results::Results;
+use frikommune::study::{Lang, Study};
+
+fn study(dir: &Path, participants: &[&str]) -> Study {
+    let registry = frikommune::registry::Registry::embedded();
+    // Yearly values with a unit level, a common trend and a rise of 1,5 in the participants
+    // from 2016, as Statbank writes them (`OMRÅDE;TID;INDHOLD`, decimal commas).
+    let mut csv = String::from("OMRÅDE;TID;INDHOLD\n");
+    for (i, m) in registry.all().iter().enumerate() {
+        for y in 2010..=2021 {
+            let rise = if participants.contains(&m.name.as_str()) && y >= 2016 { 1.5 } else { 0.0 };
+            let v = 72.0
+                + 1.5 * ((i * 37 % 11) as f64 / 10.0 - 0.5)
+                + 0.2 * (y - 2010) as f64
+                + 0.15 * ((i * 13 + y as usize * 7) % 5) as f64
+                + rise;
+            csv.push_str(&format!("{};{y};{}\n", m.name, format!("{v:.2}").replace('.', ",")));
+        }
+    }
+    std::fs::write(dir.join("aar.csv"), csv).unwrap();
+    let names: Vec<String> = participants.iter().map(|p| format!("{p:?}")).collect();
+    let text = format!(
+        r#"
+[study]
+name = "diagnostik"
+title = "Diagnostik"
+synthetic = true
+
+[[data.sources]]
+file = "aar.csv"
+outcome = "rate"
+
+[inference]
+reps = 499
+band_reps = 99
+
+[[outcomes]]
+key = "rate"
+label = "Beskæftigelsesfrekvens"
+unit = "percent"
+better = "higher"
+
+[[trials]]
+key = "t"
+name = "Forsøget"
+end = "2021-12-31"
+pre_months = 72
+
+  [[trials.components]]
+  key = "c"
+  name = "Del"
+  start = "2016-01-01"
+  participants = [{}]
+  outcomes = ["rate"]
+"#,
+        names.join(", ")
+    );
+    std::fs::write(dir.join("study.toml"), text).unwrap();
+    Study::load(&dir.join("study.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn results(participants: &[&str]) -> Results {
+    let dir = tempfile::tempdir().unwrap();
+    let study = study(dir.path(), participants);
+    let panel = read_panel(&study).unwrap_or_else(|e| panic!("{e}"));
+    analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A clean analysis: every diagnostic passes, so the finding is "Bedre" and causal.
+fn clean() -> Results {
+    // One participant in each region.
+    let mut r = results(&["Aalborg", "Odense", "Aarhus", "Roskilde", "Gentofte"]);
+    let a = &mut r.analyses[0];
+    for b in &mut a.design.balance {
+        b.smd_after = Some(0.0);
+        if b.variable.contains(':') {
+            (b.treated, b.after) = (0.2, 0.2);
+        }
+    }
+    if let Some(p) = &mut a.placebo {
+        p.interval.p_value = 0.9;
+    }
+    if let Some(w) = a.cs.as_mut().and_then(|cs| cs.pretrend.as_mut()) {
+        w.p_value = 0.9;
+    }
+    for e in &mut a.estimates {
+        (e.interval.estimate, e.interval.ci_low, e.interval.ci_high) = (1.5, 1.0, 2.0);
+    }
+    r.findings = assess(&r);
+    r
+}
+
+fn finding(r: &Results) -> &frikommune::findings::Finding {
+    r.findings.first().expect("one finding")
+}
+
+/// The finding of `r` after `change`: its caveat kinds, whether causal, and its badge.
+fn broken(change: impl FnOnce(&mut Results)) -> (Vec<Caveat>, bool, String, Verdict) {
+    let mut r = clean();
+    change(&mut r);
+    r.findings = assess(&r);
+    let f = finding(&r);
+    (f.caveats.clone(), f.causal, wording::verdict_badge(f, Lang::Da).to_string(), f.verdict)
+}
+
+#[test]
+fn a_clean_design_is_better_and_causal() {
+    let r = clean();
+    let f = finding(&r);
+    assert_eq!(f.verdict, Verdict::Better);
+    assert!(f.causal, "{:?}", f.caveats);
+    assert!(!f.caveats.iter().any(Caveat::doubts_design), "{:?}", f.caveats);
+    assert_eq!(wording::verdict_badge(f, Lang::Da), "Bedre");
+    assert!(wording::sentence(&r, f, Lang::Da).contains("Forsøget øgede"));
+}
+
+#[test]
+fn each_failed_diagnostic_downgrades_the_wording() {
+    let checks: Vec<(&str, Box<dyn FnOnce(&mut Results)>, fn(&Caveat) -> bool)> = vec![
+        (
+            "a region with every participant and no comparison",
+            Box::new(|r| {
+                let b = r.analyses[0].design.balance.iter_mut().find(|b| b.variable.contains(':')).unwrap();
+                (b.treated, b.after) = (1.0, 0.0);
+            }),
+            |c| matches!(c, Caveat::Confounded { .. }),
+        ),
+        (
+            "a pre-period level 0,4 standard deviations apart",
+            Box::new(|r| {
+                r.analyses[0].design.balance.iter_mut().find(|b| b.variable == "level").unwrap().smd_after = Some(-0.4)
+            }),
+            |c| matches!(c, Caveat::Imbalance { variable, .. } if variable == "level"),
+        ),
+        (
+            "a pre-trend 0,3 standard deviations apart",
+            Box::new(|r| {
+                r.analyses[0].design.balance.iter_mut().find(|b| b.variable == "trend").unwrap().smd_after = Some(0.3)
+            }),
+            |c| matches!(c, Caveat::Imbalance { variable, .. } if variable == "trend"),
+        ),
+        (
+            "a rejected Callaway–Sant'Anna pre-test",
+            Box::new(|r| r.analyses[0].cs.as_mut().unwrap().pretrend.as_mut().unwrap().p_value = 0.02),
+            |c| matches!(c, Caveat::CsPretest { .. }),
+        ),
+        (
+            "CR1 and the wild bootstrap include zero where the deciding interval does not",
+            Box::new(|r| {
+                for e in r.analyses[0].estimates.iter_mut().filter(|e| e.inference.name != "RI") {
+                    e.interval.ci_low = -0.5;
+                }
+            }),
+            |c| matches!(c, Caveat::Disagree { intervals } if !intervals.is_empty()),
+        ),
+        (
+            "a failed pre-period placebo",
+            Box::new(|r| r.analyses[0].placebo.as_mut().unwrap().interval.p_value = 0.01),
+            |c| matches!(c, Caveat::PreTrend { .. }),
+        ),
+    ];
+    for (what, change, is) in checks {
+        let (caveats, causal, badge, verdict) = broken(change);
+        assert!(caveats.iter().any(is), "{what}: no caveat in {caveats:?}");
+        assert!(!causal, "{what}: still causal");
+        assert_eq!(verdict, Verdict::Better, "{what}");
+        assert_eq!(badge, "Bedre, med forbehold", "{what}");
+    }
+}
+
+#[test]
+fn an_interval_of_no_width_is_never_a_verdict() {
+    let (caveats, causal, badge, verdict) = broken(|r| {
+        for e in &mut r.analyses[0].estimates {
+            (e.interval.ci_low, e.interval.ci_high) = (e.interval.estimate, e.interval.estimate);
+        }
+    });
+    assert!(caveats.contains(&Caveat::ZeroWidth), "{caveats:?}");
+    assert_eq!(verdict, Verdict::Inconclusive);
+    assert!(!causal);
+    assert_eq!(badge, "Kan ikke afgøres");
+}
+
+/// End to end: all 11 North Jutland municipalities against the rest of Denmark. Region is
+/// 1 vs 0, so no finding may call the difference the trial's doing.
+#[test]
+fn a_trial_of_one_whole_region_is_not_worded_causally() {
+    let north = [
+        "Aalborg",
+        "Brønderslev",
+        "Frederikshavn",
+        "Hjørring",
+        "Jammerbugt",
+        "Læsø",
+        "Mariagerfjord",
+        "Morsø",
+        "Rebild",
+        "Thisted",
+        "Vesthimmerlands",
+    ];
+    let r = results(&north);
+    let f = finding(&r);
+    let confound = f.caveats.iter().find(|c| matches!(c, Caveat::Confounded { .. }));
+    assert_eq!(confound, Some(&Caveat::Confounded { variable: "region:Region Nordjylland".into() }), "{:?}", f.caveats);
+    assert!(!f.causal);
+    let sentence = wording::sentence(&r, f, Lang::Da);
+    assert!(!sentence.contains("Forsøget øgede"), "{sentence}");
+    let said = wording::caveat(&r, f, confound.unwrap(), Lang::Da);
+    assert!(said.contains("Alle forsøgskommuner ligger i Region Nordjylland"), "{said}");
+}

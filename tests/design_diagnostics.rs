@@ -151,7 +151,17 @@ fn each_failed_diagnostic_downgrades_the_wording() {
         ),
         (
             "a rejected Callaway–Sant'Anna pre-test",
-            Box::new(|r| r.analyses[0].cs.as_mut().unwrap().pretrend.as_mut().unwrap().p_value = 0.02),
+            Box::new(|r| {
+                let cs = r.analyses[0].cs.as_mut().expect("Callaway–Sant'Anna ran");
+                let test = cs.pretrend.get_or_insert_with(|| frikommune::inference::wald::WaldTest {
+                    stat: 0.0,
+                    df: 1,
+                    df2: None,
+                    p_value: 1.0,
+                    reference: "chi2(1)".into(),
+                });
+                test.p_value = 0.02;
+            }),
             |c| matches!(c, Caveat::CsPretest { .. }),
         ),
         (
@@ -165,7 +175,12 @@ fn each_failed_diagnostic_downgrades_the_wording() {
         ),
         (
             "a failed pre-period placebo",
-            Box::new(|r| r.analyses[0].placebo.as_mut().unwrap().interval.p_value = 0.01),
+            Box::new(|r| {
+                let a = &mut r.analyses[0];
+                let mut placebo = a.placebo.clone().unwrap_or_else(|| a.estimates[0].clone());
+                placebo.interval.p_value = 0.01;
+                a.placebo = Some(placebo);
+            }),
             |c| matches!(c, Caveat::PreTrend { .. }),
         ),
     ];

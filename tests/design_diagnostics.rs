@@ -12,6 +12,10 @@ use frikommune::results::Results;
 use frikommune::study::{Lang, Study};
 
 fn study(dir: &Path, participants: &[&str]) -> Study {
+    study_with(dir, participants, "")
+}
+
+fn study_with(dir: &Path, participants: &[&str], inference: &str) -> Study {
     let registry = frikommune::registry::Registry::embedded();
     // Yearly values with a unit level, a common trend and a rise of 1,5 in the participants
     // from 2016, as Statbank writes them (`OMRÅDE;TID;INDHOLD`, decimal commas).
@@ -43,6 +47,7 @@ outcome = "rate"
 [inference]
 reps = 499
 band_reps = 99
+{}
 
 [[outcomes]]
 key = "rate"
@@ -63,6 +68,7 @@ pre_months = 72
   participants = [{}]
   outcomes = ["rate"]
 "#,
+        inference,
         names.join(", ")
     );
     std::fs::write(dir.join("study.toml"), text).unwrap();
@@ -124,9 +130,12 @@ fn a_clean_design_is_better_and_causal() {
     assert!(wording::sentence(&r, f, Lang::Da).contains("Forsøget øgede"));
 }
 
+/// What breaks, how, and the caveat it must earn.
+type Check = (&'static str, Box<dyn FnOnce(&mut Results)>, fn(&Caveat) -> bool);
+
 #[test]
 fn each_failed_diagnostic_downgrades_the_wording() {
-    let checks: Vec<(&str, Box<dyn FnOnce(&mut Results)>, fn(&Caveat) -> bool)> = vec![
+    let checks: Vec<Check> = vec![
         (
             "a region with every participant and no comparison",
             Box::new(|r| {
@@ -232,4 +241,59 @@ fn a_trial_of_one_whole_region_is_not_worded_causally() {
     assert!(!sentence.contains("Forsøget øgede"), "{sentence}");
     let said = wording::caveat(&r, f, confound.unwrap(), Lang::Da);
     assert!(said.contains("Alle forsøgskommuner ligger i Region Nordjylland"), "{said}");
+}
+
+/// Randomization inference within regions: a trial of one whole region cannot be reassigned
+/// (no comparison municipality shares its region), so it rejects nothing and does not decide;
+/// one participant per region is reassigned within each region, every assignment enumerated.
+#[test]
+fn randomization_within_regions_respects_how_participants_were_chosen() {
+    let run = |participants: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let study = study_with(dir.path(), participants, "strata = [\"region\"]");
+        let panel = read_panel(&study).unwrap();
+        analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let ri = |r: &Results| {
+        r.analyses[0]
+            .estimates
+            .iter()
+            .find(|e| e.inference.name == "RI")
+            .cloned()
+            .unwrap_or_else(|| panic!("{:?}", r.analyses[0].problems))
+    };
+    let north = [
+        "Aalborg",
+        "Brønderslev",
+        "Frederikshavn",
+        "Hjørring",
+        "Jammerbugt",
+        "Læsø",
+        "Mariagerfjord",
+        "Morsø",
+        "Rebild",
+        "Thisted",
+        "Vesthimmerlands",
+    ];
+    let whole_region = run(&north);
+    let e = ri(&whole_region);
+    assert!(e.inference.description.contains("within strata (region)"), "{}", e.inference.description);
+    assert!(e.interval.ci_low.is_infinite() && e.interval.ci_high.is_infinite(), "{:?}", e.interval);
+    assert_eq!(e.interval.p_value, 1.0);
+    let f = finding(&whole_region);
+    assert!(f.inference != "RI", "an unbounded interval does not decide");
+
+    let spread = run(&["Aalborg", "Odense", "Aarhus", "Roskilde", "Gentofte"]);
+    let e = ri(&spread);
+    // 11 · 22 · 19 · 17 · 29 assignments: one per region, each region keeping its one.
+    let registry = frikommune::registry::Registry::embedded();
+    let count = |region: &str| registry.all().iter().filter(|m| m.region == region).count();
+    let product: usize =
+        ["Region Nordjylland", "Region Syddanmark", "Region Midtjylland", "Region Sjælland", "Region Hovedstaden"]
+            .iter()
+            .map(|r| count(r))
+            .product();
+    assert!(e.inference.description.contains(&format!("{product} assignments (exact)")), "{}", e.inference.description);
+    assert!(e.interval.ci_low.is_finite() && e.interval.ci_high.is_finite());
+    assert!(e.interval.ci_low > 0.0, "the rise of 1,5 is found: {:?}", e.interval);
 }

@@ -36,13 +36,19 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     }
     // Randomization inference: the treated start reassigned over every eligible municipality
     // (all assignments when there are at most 5 million, otherwise `reps` seeded draws).
+    // With `[inference] strata`, only within the strata the participants were chosen by.
     let ri = Randomization { seed: study.seed, reps: study.reps, conf_level: study.conf_level, ..Default::default() };
-    match did.fit_randomization(&sample, &ri) {
+    let stratum = |code: u32| study.stratum_of(code as u16);
+    let names: Vec<&str> = study.strata.iter().map(|s| s.key()).collect();
+    let names = names.join(", ");
+    let strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)> =
+        (!study.strata.is_empty()).then_some((&stratum, names.as_str()));
+    match did.fit_randomization_in(&sample, &ri, strata) {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("did2x2 (randomization inference): {e}")),
     }
     let placebo = match did.placebo(&sample) {
-        Ok((placebo, shifted)) => match placebo.fit_randomization(&shifted, &ri) {
+        Ok((placebo, shifted)) => match placebo.fit_randomization_in(&shifted, &ri, strata) {
             Ok(mut e) => {
                 e.estimand = format!(
                     "placebo: the 2×2 with every start moved {} months back, inside the pre-period (no effect possible)",

@@ -107,7 +107,7 @@ pub enum DesignError {
         "trial `{}`, component `{}`, outcome `{}` cannot be evaluated yet: the data end in {}, and {} starts on {}",
         .0.trial, .0.component, .0.outcome, .0.data_end_code(), .0.who, .0.start
     )]
-    NotYet(crate::results::Pending),
+    NotYet(Box<crate::results::Pending>),
 }
 
 /// Municipalities eligible to compare with over `span`: not `taking_part`, in no trial
@@ -178,7 +178,7 @@ impl Design {
             } else {
                 format!("{} {}", late.code, study.registry.name(late.code))
             };
-            return Err(DesignError::NotYet(crate::results::Pending {
+            return Err(DesignError::NotYet(Box::new(crate::results::Pending {
                 trial: trial.key.clone(),
                 component: comp.key.clone(),
                 outcome: outcome.to_string(),
@@ -186,7 +186,7 @@ impl Design {
                 start: late.start.to_string(),
                 who,
                 frequency,
-            }));
+            })));
         }
         let last_post = Month::of(trial.evaluation_end.min(comp.end)).min(panel.months.last);
         if last_post < latest {

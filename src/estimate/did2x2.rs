@@ -38,6 +38,9 @@ pub struct Did2x2 {
     pub ssc: SmallSample,
 }
 
+/// Each kept unit's change, whether it is treated, and its code.
+type CodedChanges = (Vec<f64>, Vec<bool>, Vec<u32>);
+
 fn window_mean(obs: &[(Month, f64)], first: Month, last: Month) -> Option<f64> {
     let (sum, n) =
         obs.iter().filter(|(m, _)| first <= *m && *m <= last).fold((0.0, 0usize), |(s, n), (_, v)| (s + v, n + 1));
@@ -49,6 +52,11 @@ impl Did2x2 {
     /// units without data in both windows are left out. Only for designs where every treated
     /// unit starts in the same month (the input of randomization inference).
     pub fn unit_changes(&self, sample: &Sample) -> Result<(Vec<f64>, Vec<bool>), EstimateError> {
+        self.coded_changes(sample).map(|(changes, treated, _)| (changes, treated))
+    }
+
+    /// [`Did2x2::unit_changes`] with each kept unit's code.
+    fn coded_changes(&self, sample: &Sample) -> Result<CodedChanges, EstimateError> {
         let mut starts = sample.units.iter().filter_map(|u| u.start);
         let first = starts.next().ok_or(EstimateError::NoTreated)?;
         if starts.any(|s| s != first) {
@@ -56,15 +64,17 @@ impl Did2x2 {
         }
         let mut changes = Vec::new();
         let mut treated = Vec::new();
+        let mut codes = Vec::new();
         for u in &sample.units {
             let pre = window_mean(&u.obs, first.plus(-(self.pre_months as i32)), first.plus(-1));
             let post = window_mean(&u.obs, first, self.post_last);
             if let (Some(a), Some(b)) = (pre, post) {
                 changes.push(b - a);
                 treated.push(u.start.is_some());
+                codes.push(u.code);
             }
         }
-        Ok((changes, treated))
+        Ok((changes, treated, codes))
     }
 
     /// Staggered starts: each unit's change around every cohort's start (`d[i][c]`), the part of
@@ -104,21 +114,45 @@ impl Did2x2 {
     /// ([`crate::inference::randomization`]). One common start: exact enumeration when
     /// feasible. Staggered starts: the starts are reassigned at random (Monte Carlo).
     pub fn fit_randomization(&self, sample: &Sample, ri: &Randomization) -> Result<Estimate, EstimateError> {
+        self.fit_randomization_in(sample, ri, None)
+    }
+
+    /// [`Did2x2::fit_randomization`] with the starts reassigned only within strata:
+    /// `strata` = (the stratum of a unit code, the strata's names for the description). One
+    /// common start only.
+    pub fn fit_randomization_in(
+        &self,
+        sample: &Sample,
+        ri: &Randomization,
+        strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)>,
+    ) -> Result<Estimate, EstimateError> {
         let mut e = self.fit(sample)?;
         let mut starts: Vec<Month> = sample.units.iter().filter_map(|u| u.start).collect();
         starts.sort();
         starts.dedup();
         let (r, n_units, n_treated) = if starts.len() == 1 {
-            let (changes, treated) = self.unit_changes(sample)?;
-            let r = ri.test(&changes, &treated)?;
+            let (changes, treated, codes) = self.coded_changes(sample)?;
+            let r = match strata {
+                None => ri.test(&changes, &treated)?,
+                Some((of, _)) => {
+                    let s: Vec<u32> = codes.iter().map(|&c| of(c)).collect();
+                    ri.test_in_strata(&changes, &treated, &s)?
+                }
+            };
             (r, changes.len(), treated.iter().filter(|t| **t).count())
+        } else if strata.is_some() {
+            return Err(EstimateError::DifferentStarts);
         } else {
             let c = self.cohort_changes(sample);
             let r = ri.test_staggered(&c.d, &c.w, &c.cohort)?;
             (r, c.d.len(), c.cohort.iter().flatten().count())
         };
         let how = if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", ri.seed) };
-        let starts_text = if starts.len() == 1 {
+        let starts_text = if let Some((_, names)) = strata {
+            format!(
+                "the {n_treated} treated starts reassigned within strata ({names}), each stratum keeping its number,"
+            )
+        } else if starts.len() == 1 {
             format!("the {n_treated} treated starts reassigned")
         } else {
             format!("the {n_treated} treated units' {} start months reassigned, cohort sizes kept,", starts.len())

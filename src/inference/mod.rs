@@ -56,6 +56,11 @@ pub fn invert_test(estimate: f64, step: f64, alpha: f64, p_value: &dyn Fn(f64) -
             outside = estimate + direction * step;
             tries += 1;
         }
+        // No effect, however large, is rejected: the set is unbounded on this side (e.g. a
+        // randomization that cannot move any treated unit).
+        if p_value(outside) > alpha {
+            return direction * f64::INFINITY;
+        }
         for _ in 0..60 {
             let mid = 0.5 * (inside + outside);
             if p_value(mid) > alpha { inside = mid } else { outside = mid }

@@ -67,6 +67,33 @@ struct Assignments {
 impl Randomization {
     /// Tests the difference in mean `changes` between the units flagged `treated` and the rest.
     pub fn test(&self, changes: &[f64], treated: &[bool]) -> Result<RandomizationResult, InferenceError> {
+        self.test_with(changes, treated, None)
+    }
+
+    /// [`Randomization::test`] with the treated units reassigned only within their strata: each
+    /// assignment keeps every stratum's number of treated units (a region, a size class), as
+    /// when participants are chosen by region or size. Exact when the product of the strata's
+    /// binomial coefficients is at most `max_exact`, otherwise `reps` seeded draws. A stratum
+    /// whose units are all treated cannot be reassigned: when no stratum can, every assignment
+    /// is the observed one and no effect is rejected (an unbounded interval).
+    pub fn test_in_strata(
+        &self,
+        changes: &[f64],
+        treated: &[bool],
+        strata: &[u32],
+    ) -> Result<RandomizationResult, InferenceError> {
+        if strata.len() != changes.len() {
+            return Err(InferenceError::NoContrast { treated: treated.len(), units: changes.len() });
+        }
+        self.test_with(changes, treated, Some(strata))
+    }
+
+    fn test_with(
+        &self,
+        changes: &[f64],
+        treated: &[bool],
+        strata: Option<&[u32]>,
+    ) -> Result<RandomizationResult, InferenceError> {
         let n = changes.len();
         let nt = treated.iter().filter(|t| **t).count();
         if nt == 0 || nt == n || n != treated.len() {
@@ -77,7 +104,10 @@ impl Randomization {
         let observed_sum: f64 = changes.iter().zip(treated).filter(|(_, t)| **t).map(|(d, _)| d).sum();
         let stat = |s: f64, tot: f64| s / nt as f64 - (tot - s) / nc as f64;
         let estimate = stat(observed_sum, total);
-        let a = self.assignments(changes, treated, nt);
+        let a = match strata {
+            None => self.assignments(changes, treated, nt),
+            Some(strata) => self.stratified_assignments(changes, treated, strata),
+        };
         let groups = &a.groups;
         // p(τ): share of assignments whose |statistic| under the null τ is at least the observed.
         // With the assignments grouped by k_A and each group's S_A sorted, |stat| ≥ obs is "S_A at
@@ -208,6 +238,68 @@ impl Randomization {
         })
     }
 
+    /// Assignment sums grouped by overlap, each stratum keeping its number of treated units.
+    fn stratified_assignments(&self, changes: &[f64], treated: &[bool], strata: &[u32]) -> Assignments {
+        let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
+        for (i, &s) in strata.iter().enumerate() {
+            by.entry(s).or_default().push(i);
+        }
+        // Strata with treated units; the others never hold a treated unit in any assignment.
+        let parts: Vec<(Vec<usize>, usize)> = by
+            .into_values()
+            .map(|units| {
+                let k = units.iter().filter(|&&i| treated[i]).count();
+                (units, k)
+            })
+            .filter(|(_, k)| *k > 0)
+            .collect();
+        let nt: usize = parts.iter().map(|(_, k)| k).sum();
+        let total: f64 = parts.iter().map(|(u, k)| binomial(u.len() as u64, *k as u64)).product();
+        let exact = total <= self.max_exact as f64;
+        let mut groups = vec![Vec::new(); nt + 1];
+        if exact {
+            // Every stratum's combinations as (sum, overlap), combined stratum by stratum.
+            let mut acc: Vec<(f64, usize)> = vec![(0.0, 0)];
+            for (units, k) in &parts {
+                let mut combos = Vec::new();
+                let mut idx: Vec<usize> = (0..*k).collect();
+                let n = units.len();
+                loop {
+                    let sum: f64 = idx.iter().map(|&j| changes[units[j]]).sum();
+                    combos.push((sum, idx.iter().filter(|&&j| treated[units[j]]).count()));
+                    let Some(pos) = (0..*k).rev().find(|&p| idx[p] < n - k + p) else { break };
+                    idx[pos] += 1;
+                    for q in pos + 1..*k {
+                        idx[q] = idx[q - 1] + 1;
+                    }
+                }
+                acc = acc.iter().flat_map(|&(s, o)| combos.iter().map(move |&(cs, co)| (s + cs, o + co))).collect();
+            }
+            for (s, o) in acc {
+                groups[o].push(s);
+            }
+        } else {
+            for r in 0..self.reps.get() {
+                let mut stream = Stream::new(self.seed, r);
+                let (mut sum, mut overlap) = (0.0, 0);
+                for (units, k) in &parts {
+                    let mut pool = units.clone();
+                    let n = pool.len();
+                    for i in 0..*k {
+                        let j = i + ((stream.uniform() * (n - i) as f64) as usize).min(n - i - 1);
+                        pool.swap(i, j);
+                    }
+                    sum += pool[..*k].iter().map(|&i| changes[i]).sum::<f64>();
+                    overlap += pool[..*k].iter().filter(|&&i| treated[i]).count();
+                }
+                groups[overlap].push(sum);
+            }
+        }
+        groups.iter_mut().for_each(|g| g.par_sort_unstable_by(f64::total_cmp));
+        let count = groups.iter().map(Vec::len).sum();
+        Assignments { groups, count, exact }
+    }
+
     fn assignments(&self, changes: &[f64], treated: &[bool], nt: usize) -> Assignments {
         let n = changes.len();
         let exact = binomial(n as u64, nt as u64) <= self.max_exact as f64;
@@ -271,6 +363,35 @@ impl Randomization {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two strata of four units, one treated in each: 4 × 4 = 16 assignments, each keeping one
+    /// treated unit per stratum; one stratum gives the same answer as the plain test; a stratum
+    /// holding only treated units cannot be reassigned, so nothing is rejected.
+    #[test]
+    fn strata_keep_their_treated_counts() {
+        let changes = [5.0, 1.0, 0.5, 0.0, 4.0, 1.5, 0.2, 0.1];
+        let treated = [true, false, false, false, true, false, false, false];
+        let ri = Randomization::default();
+        let r = ri.test_in_strata(&changes, &treated, &[0, 0, 0, 0, 1, 1, 1, 1]).unwrap();
+        assert!(r.exact);
+        assert_eq!(r.assignments, 16);
+        // The observed pair (5, 4) gives the largest difference of the 16; no other pair comes
+        // as far from zero in either direction (the smallest, 0 and 0,1, gives −1,98 < 3,95).
+        assert!((r.p_value - 1.0 / 16.0).abs() < 1e-12, "{}", r.p_value);
+        let one = ri.test_in_strata(&changes, &treated, &[7; 8]).unwrap();
+        let plain = ri.test(&changes, &treated).unwrap();
+        assert_eq!((one.assignments, one.p_value), (plain.assignments, plain.p_value));
+        assert!((one.ci_low - plain.ci_low).abs() < 1e-9 && (one.ci_high - plain.ci_high).abs() < 1e-9);
+        // Every treated unit in a stratum of treated units only (a whole region as the trial).
+        let confounded = ri.test_in_strata(&[5.0, 4.0, 1.0, 0.0], &[true, true, false, false], &[0, 0, 1, 1]).unwrap();
+        assert_eq!(confounded.assignments, 1);
+        assert_eq!(confounded.p_value, 1.0);
+        assert!(confounded.ci_low == f64::NEG_INFINITY && confounded.ci_high == f64::INFINITY);
+        // Monte Carlo within strata when enumeration is off: the draws keep the counts too.
+        let mc = Randomization { max_exact: 1, reps: Reps::new(999).unwrap(), ..ri };
+        let m = mc.test_in_strata(&changes, &treated, &[0, 0, 0, 0, 1, 1, 1, 1]).unwrap();
+        assert!(!m.exact && (m.p_value - 1.0 / 16.0).abs() < 0.03, "{}", m.p_value);
+    }
 
     /// Four units, two treated: six assignments. Changes 5, 4 (treated) and 1, 0: the observed
     /// difference 4 is the largest in absolute value together with its mirror image, so p = 2/6.

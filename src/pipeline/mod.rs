@@ -60,7 +60,7 @@ pub fn analyse(study: &Study, panel: &Panel, progress: &dyn Progress) -> Result<
         match slot.expect("every analysis reports back") {
             Ok(a) => analyses.push(a),
             // Starts after the data end: reported as not yet evaluable, the rest runs.
-            Err(DesignError::NotYet(p)) => pending.push(p),
+            Err(DesignError::NotYet(p)) => pending.push(*p),
             Err(e) => return Err(Error::Design(e)),
         }
     }
@@ -91,7 +91,7 @@ pub fn run(
     let cases = analyse_cases(study, progress)?;
     let mut results = analyse(study, &panel, progress)?;
     if strict && let Some(p) = results.pending.first() {
-        return Err(Error::Design(DesignError::NotYet(p.clone())));
+        return Err(Error::Design(DesignError::NotYet(Box::new(p.clone()))));
     }
     cases.merge_into(study, &mut results);
     let results = report::for_languages(results, langs)?;

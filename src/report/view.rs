@@ -59,7 +59,20 @@ fn interval_text(lo: f64, hi: f64, estimate: f64, decimals: usize, lang: Lang) -
     if crate::findings::zero_width(lo, hi, estimate) {
         return "–".into();
     }
-    format!("[{}; {}]", locale::signed(lo, decimals, lang), locale::signed(hi, decimals, lang))
+    // An unbounded side (a test that rejects no effect that large) is written as infinity,
+    // never as `..`, which means a suppressed value.
+    let side = |x: f64| {
+        if x == f64::NEG_INFINITY {
+            "−∞".to_string()
+        } else if x == f64::INFINITY {
+            "+∞".to_string()
+        } else {
+            locale::signed(x, decimals, lang)
+        }
+    };
+    let open = if lo.is_infinite() { '(' } else { '[' };
+    let close = if hi.is_infinite() { ')' } else { ']' };
+    format!("{open}{}; {}{close}", side(lo), side(hi))
 }
 
 /// The comparison design in words.

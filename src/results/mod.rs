@@ -214,7 +214,7 @@ impl Results {
     /// Notes for the terminal, in English: trials that cannot be evaluated yet, and areas the
     /// data held that are not municipalities.
     pub fn notes(&self) -> Vec<String> {
-        let pending = self.pending.iter().map(|p| crate::design::DesignError::NotYet(p.clone()).to_string());
+        let pending = self.pending.iter().map(|p| crate::design::DesignError::NotYet(Box::new(p.clone())).to_string());
         let left_out = self.study.left_out.iter().map(|n| n.to_string());
         pending.chain(left_out).collect()
     }

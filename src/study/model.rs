@@ -299,6 +299,54 @@ pub struct DataSpec {
     pub columns: PanelColumns,
 }
 
+/// A municipality attribute that randomization inference keeps fixed: the participants were
+/// chosen by it, so placebo participants are drawn within it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stratum {
+    /// The five regions.
+    Region,
+    /// Population in three classes of (nearly) equal counts over the registry: small, middle,
+    /// large.
+    Size,
+}
+
+impl Stratum {
+    pub fn key(self) -> &'static str {
+        match self {
+            Stratum::Region => "region",
+            Stratum::Size => "size",
+        }
+    }
+}
+
+impl Study {
+    /// The stratum of municipality `code` under the study's `strata` (0 when there are none):
+    /// one number per combination of region and size class.
+    pub fn stratum_of(&self, code: Code) -> u32 {
+        let Some(m) = self.registry.get(code) else { return u32::MAX };
+        let mut key = 0u32;
+        for s in &self.strata {
+            key = key * 1000
+                + match s {
+                    Stratum::Region => {
+                        let mut regions: Vec<&str> = self.registry.all().iter().map(|m| m.region.as_str()).collect();
+                        regions.sort();
+                        regions.dedup();
+                        regions.iter().position(|r| *r == m.region).unwrap_or(0) as u32
+                    }
+                    Stratum::Size => {
+                        let mut sizes: Vec<u32> = self.registry.all().iter().map(|m| m.population).collect();
+                        sizes.sort();
+                        let rank = sizes.partition_point(|&p| p < m.population);
+                        (3 * rank / sizes.len().max(1)) as u32
+                    }
+                };
+        }
+        key
+    }
+}
+
 /// The panel's own names for its columns (`[data] columns`), each `None` when not given.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PanelColumns {
@@ -470,6 +518,9 @@ pub struct Study {
     pub ssc: SmallSample,
     /// Comparison units of Callaway–Sant'Anna.
     pub cs_control: Control,
+    /// Attributes within which randomization inference reassigns the start (empty: over every
+    /// eligible municipality).
+    pub strata: Vec<Stratum>,
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: u32,
     pub min_cell: MinCell,

@@ -211,6 +211,10 @@ pub struct InferenceSection {
     pub cs_control: Option<Spanned<String>>,
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: Option<Spanned<i64>>,
+    /// Municipality attributes within which randomization inference reassigns the start:
+    /// "region", "size".
+    #[serde(default)]
+    pub strata: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

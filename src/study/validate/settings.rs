@@ -20,6 +20,7 @@ pub(super) struct Settings {
     pub cs_control: Control,
     pub sdid_reps: u32,
     pub min_cell: MinCell,
+    pub strata: Vec<crate::study::Stratum>,
 }
 
 impl Validator<'_> {
@@ -71,7 +72,18 @@ impl Validator<'_> {
             None => MinCell::DST,
         };
 
+        let mut strata = Vec::new();
+        for s in &file.inference.strata {
+            use crate::study::Stratum;
+            if let Some(x) = self.choice(s, "inference.strata", &[("region", Stratum::Region), ("size", Stratum::Size)])
+                && !strata.contains(&x)
+            {
+                strata.push(x);
+            }
+        }
+
         Settings {
+            strata,
             conf_level,
             seed: file.inference.seed.unwrap_or(1),
             reps,

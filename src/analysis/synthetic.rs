@@ -194,7 +194,8 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
                         .into_iter()
                         .filter_map(Result::ok)
                         .map(|r| r.ratio)
-                        .filter(|r| r.is_finite())
+                        // Perfect placebo pre-fits (infinite ratios) rank like the treated's.
+                        .filter(|r| !r.is_nan())
                         .collect();
                     Some(PlaceboInTime {
                         start: fake,
@@ -380,7 +381,8 @@ impl SynthParams {
         let (y0, c0) = b.donor_slices();
         let t0 = b.t0(start);
         let fit = self.control.fit(y1, c1, &y0, &c0, t0)?;
-        let placebo_ratios: Vec<f64> = placebos.iter().map(|r| r.ratio).filter(|r| r.is_finite()).collect();
+        // An infinite ratio (a perfect pre-fit) ranks the same for placebos as for the treated.
+        let placebo_ratios: Vec<f64> = placebos.iter().map(|r| r.ratio).filter(|r| !r.is_nan()).collect();
         let (low, high) = placebo_interval(&fit.gap, t0, &placebo_ratios, self.conf_level);
         Ok(SynthFit {
             p_value: placebo_p_value(fit.ratio, &placebo_ratios),

@@ -406,6 +406,11 @@ pub fn placebo_interval(gap: &[f64], t0: usize, placebo_ratios: &[f64], level: c
         return (f64::NEG_INFINITY, f64::INFINITY);
     }
     let pre = rms(&gap[..t0]);
+    // A perfect pre-period fit makes every shifted ratio infinite: the test says nothing about
+    // τ, so the set is unbounded rather than collapsing onto the estimate.
+    if pre <= 1e-12 * (1.0 + rms(&gap[t0..])) {
+        return (f64::NEG_INFINITY, f64::INFINITY);
+    }
     let post = &gap[t0..];
     let estimate = mean(post);
     let p = |tau: f64| -> f64 {
@@ -449,6 +454,15 @@ mod tests {
         assert!((placebo_p_value(5.0, &[1.0, 2.0, 4.0]) - 0.25).abs() < 1e-12);
         let ratios: Vec<f64> = (1..=39).map(|i| i as f64 / 10.0).collect();
         let gap: Vec<f64> = (0..20).map(|s| if s < 10 { if s % 2 == 0 { 0.5 } else { -0.5 } } else { 3.0 }).collect();
+        // Infinite ratios (perfect pre-fits) count for the placebos as for the treated: the
+        // treated's infinite ratio ties with them rather than ranking first.
+        assert!((placebo_p_value(f64::INFINITY, &[1.0, f64::INFINITY, f64::INFINITY]) - 0.75).abs() < 1e-12);
+        // A perfect treated pre-fit: the test says nothing about τ.
+        let perfect: Vec<f64> = (0..20).map(|s| if s < 10 { 0.0 } else { 3.0 }).collect();
+        assert_eq!(
+            placebo_interval(&perfect, 10, &ratios, crate::settings::Level::P95),
+            (f64::NEG_INFINITY, f64::INFINITY)
+        );
         let (low, high) = placebo_interval(&gap, 10, &ratios, crate::settings::Level::P95);
         assert!(low < 3.0 && 3.0 < high && low.is_finite() && high.is_finite(), "{low} {high}");
         // At the edge the shifted ratio sits at the placebo quantile that makes p = α.

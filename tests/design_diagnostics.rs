@@ -11,6 +11,21 @@ use frikommune::pipeline::{Silent, analyse};
 use frikommune::results::Results;
 use frikommune::study::{Lang, Study};
 
+/// The 11 municipalities of the North Jutland network: all of Region Nordjylland.
+const NORTH: [&str; 11] = [
+    "Aalborg",
+    "Brønderslev",
+    "Frederikshavn",
+    "Hjørring",
+    "Jammerbugt",
+    "Læsø",
+    "Mariagerfjord",
+    "Morsø",
+    "Rebild",
+    "Thisted",
+    "Vesthimmerlands",
+];
+
 fn study(dir: &Path, participants: &[&str]) -> Study {
     study_with(dir, participants, "")
 }
@@ -219,20 +234,7 @@ fn an_interval_of_no_width_is_never_a_verdict() {
 /// 1 vs 0, so no finding may call the difference the trial's doing.
 #[test]
 fn a_trial_of_one_whole_region_is_not_worded_causally() {
-    let north = [
-        "Aalborg",
-        "Brønderslev",
-        "Frederikshavn",
-        "Hjørring",
-        "Jammerbugt",
-        "Læsø",
-        "Mariagerfjord",
-        "Morsø",
-        "Rebild",
-        "Thisted",
-        "Vesthimmerlands",
-    ];
-    let r = results(&north);
+    let r = results(&NORTH);
     let f = finding(&r);
     let confound = f.caveats.iter().find(|c| matches!(c, Caveat::Confounded { .. }));
     assert_eq!(confound, Some(&Caveat::Confounded { variable: "region:Region Nordjylland".into() }), "{:?}", f.caveats);
@@ -262,20 +264,7 @@ fn randomization_within_regions_respects_how_participants_were_chosen() {
             .cloned()
             .unwrap_or_else(|| panic!("{:?}", r.analyses[0].problems))
     };
-    let north = [
-        "Aalborg",
-        "Brønderslev",
-        "Frederikshavn",
-        "Hjørring",
-        "Jammerbugt",
-        "Læsø",
-        "Mariagerfjord",
-        "Morsø",
-        "Rebild",
-        "Thisted",
-        "Vesthimmerlands",
-    ];
-    let whole_region = run(&north);
+    let whole_region = run(&NORTH);
     let e = ri(&whole_region);
     assert!(e.inference.description.contains("within strata (region)"), "{}", e.inference.description);
     assert!(e.interval.ci_low.is_infinite() && e.interval.ci_high.is_infinite(), "{:?}", e.interval);

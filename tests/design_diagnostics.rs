@@ -286,3 +286,24 @@ fn randomization_within_regions_respects_how_participants_were_chosen() {
     assert!(e.interval.ci_low.is_finite() && e.interval.ci_high.is_finite());
     assert!(e.interval.ci_low > 0.0, "the rise of 1,5 is found: {:?}", e.interval);
 }
+
+/// Without `pre_months`, yearly data get five pre-years (not the monthly default's three), as
+/// far as the data reach back; a declared `pre_months` is kept as written.
+#[test]
+fn yearly_data_get_five_pre_years_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    study(dir.path(), &["Aalborg", "Odense"]);
+    let path = dir.path().join("study.toml");
+    let pre = |text: &str| {
+        std::fs::write(&path, text).unwrap();
+        let study = Study::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let panel = read_panel(&study).unwrap();
+        let r = analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"));
+        let d = &r.analyses[0].design;
+        (d.pre.first.to_string(), d.pre.last.to_string())
+    };
+    let declared = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(pre(&declared.replace("pre_months = 72", "pre_months = 24")), ("2014-01".into(), "2015-12".into()));
+    let default = declared.replace("pre_months = 72\n", "");
+    assert_eq!(pre(&default), ("2011-01".into(), "2015-12".into()));
+}

@@ -25,7 +25,7 @@ use crate::ingest::Panel;
 use crate::ingest::periods::Frequency;
 use crate::period::{Month, MonthRange};
 use crate::registry::Code;
-use crate::study::{ComparisonDesign, CovidHandling, Study};
+use crate::study::{ComparisonDesign, CovidHandling, Study, Trial};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TreatedUnit {
@@ -151,7 +151,7 @@ impl Design {
         let label = format!("trial `{}`, component `{}`, outcome `{}`", trial.key, comp.key, outcome);
         let frequency = panel.frequency(outcome);
         let step = frequency.step().unwrap_or(1);
-        let pre_months = trial.pre_months.div_ceil(step) * step;
+        let declared = trial.pre_months.div_ceil(step) * step;
         let has_data = |code: Code| {
             panel.unit_index(code).is_some_and(|u| {
                 panel.months.first.through(panel.months.last).any(|m| panel.value(outcome, u, m).is_some())
@@ -194,6 +194,14 @@ impl Design {
                 "{label}: the evaluation window ends ({last_post}) before every participant has started; set the trial's `evaluation_end` (or the component's `end`) after the last start"
             )));
         }
+        // The default pre-period on coarse data: at least DEFAULT_PRE_PERIODS periods, as far
+        // as the data reach back, never fewer months than the default itself.
+        let pre_months = if trial.pre_months_default && step >= 6 {
+            let available = (earliest.since(panel.months.first).max(0) as u32) / step * step;
+            (Trial::DEFAULT_PRE_PERIODS * step).min(available).max(declared)
+        } else {
+            declared
+        };
         let first_pre = earliest.plus(-(pre_months as i32));
         if first_pre < panel.months.first {
             return Err(DesignError::Invalid(format!(

@@ -212,12 +212,21 @@ pub struct Trial {
     pub end: NaiveDate,
     pub evaluation_end: NaiveDate,
     pub pre_months: u32,
+    /// Whether `pre_months` is the default (36) rather than the study's: then a yearly or
+    /// half-yearly outcome gets at least [`Trial::DEFAULT_PRE_PERIODS`] periods where the data
+    /// reach back that far.
+    pub pre_months_default: bool,
     pub note: String,
     pub comparison: Comparison,
     pub components: Vec<Component>,
 }
 
 impl Trial {
+    /// The pre-period a yearly or half-yearly outcome gets at least when the study does not set
+    /// `pre_months`: three years are three data points, too few to see a trend or fit a
+    /// synthetic control.
+    pub const DEFAULT_PRE_PERIODS: u32 = 5;
+
     pub fn name(&self, lang: Lang) -> &str {
         match lang {
             Lang::Da => &self.name,

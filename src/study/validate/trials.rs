@@ -125,6 +125,7 @@ impl Validator<'_> {
                     end,
                     evaluation_end,
                     pre_months,
+                    pre_months_default: t.pre_months.is_none(),
                     note: t.note.clone(),
                     comparison: self.comparison(&t.comparison, registry, outcome_keys, &key),
                     components,

@@ -311,7 +311,12 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                 "theme": t.theme(lang),
                 "n": codes.len(),
                 "start": view::date_text(&start, lang),
-                "evaluation_end": view::date_text(&t.evaluation_end, lang),
+                // A trial with nothing evaluable yet says so instead of an end date.
+                "evaluation_end": if !r.analyses.iter().any(|a| a.trial == t.key) && r.pending.iter().any(|p| p.trial == t.key) {
+                    wording::t("pending_title", lang).to_string()
+                } else {
+                    view::date_text(&t.evaluation_end, lang)
+                },
             })
         })
         .collect();

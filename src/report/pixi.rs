@@ -276,20 +276,9 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
     }
     for f in &r.findings {
         for c in &f.caveats {
-            if matches!(
-                c,
-                Caveat::Covid { .. }
-                    | Caveat::Events { .. }
-                    | Caveat::Suppressed { .. }
-                    | Caveat::SourceSuppressed { .. }
-                    | Caveat::CompletedSpells { .. }
-                    | Caveat::Provisional { .. }
-                    | Caveat::Confounded { .. }
-                    | Caveat::Imbalance { .. }
-                    | Caveat::CsPretest { .. }
-                    | Caveat::Disagree { .. }
-                    | Caveat::ZeroWidth
-            ) {
+            // Every other caveat in its own words (the three above are said in general terms),
+            // so "Forbehold" is never empty while a finding has a caveat.
+            if !matches!(c, Caveat::FewTreated { .. } | Caveat::PreTrend { .. } | Caveat::Overlap { .. }) {
                 let text = sentences::caveat(r, f, c, lang);
                 if !caveats.contains(&text) {
                     caveats.push(text);

@@ -42,10 +42,55 @@ pub struct Inference {
     pub adjustment: f64,
 }
 
+/// Points of the grid on which [`invert_test`] checks the p-function beyond its bisected edges.
+const INVERSION_GRID: usize = 64;
+
 /// The interval of nulls a test does not reject at level `alpha`: from `estimate`, step outwards
 /// (doubling from `step`) until `p_value(τ) ≤ alpha`, then bisect each edge. Used by every
 /// resampling method, whose intervals are defined by test inversion.
+///
+/// A resampling p-function need not fall monotonically away from the estimate (a wild
+/// bootstrap's can rise again), so the bisected edges are checked on a grid of
+/// [`INVERSION_GRID`] points reaching one interval width beyond each side, and at τ = 0: any
+/// point not rejected widens the interval to it (its edge bisected against the next grid point
+/// out). The interval is then the smallest one holding every null found not rejected, so it
+/// never excludes zero while the test of zero does not reject.
 pub fn invert_test(estimate: f64, step: f64, alpha: f64, p_value: &dyn Fn(f64) -> f64) -> (f64, f64) {
+    let (lo, hi) = bisected(estimate, step, alpha, p_value);
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (lo, hi);
+    }
+    let width = (hi - lo).max(step);
+    let (from, to) = (lo - width, hi + width);
+    let grid: Vec<f64> = (0..=INVERSION_GRID).map(|i| from + (to - from) * i as f64 / INVERSION_GRID as f64).collect();
+    let accepted: Vec<bool> = grid.iter().map(|&t| p_value(t) > alpha).collect();
+    let (mut lo, mut hi) = (lo, hi);
+    // Bisect between an accepted point and the rejected one beyond it.
+    let refine = |mut inside: f64, mut outside: f64| {
+        for _ in 0..60 {
+            let mid = 0.5 * (inside + outside);
+            if p_value(mid) > alpha { inside = mid } else { outside = mid }
+        }
+        inside
+    };
+    if let Some(i) = accepted.iter().position(|a| *a)
+        && grid[i] < lo
+    {
+        lo = if i == 0 { grid[0] } else { refine(grid[i], grid[i - 1]) };
+    }
+    if let Some(i) = accepted.iter().rposition(|a| *a)
+        && grid[i] > hi
+    {
+        hi = if i == INVERSION_GRID { grid[i] } else { refine(grid[i], grid[i + 1]) };
+    }
+    if p_value(0.0) > alpha {
+        (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    }
+    (lo, hi)
+}
+
+/// [`invert_test`]'s first pass: step out from the estimate, then bisect each edge.
+fn bisected(estimate: f64, step: f64, alpha: f64, p_value: &dyn Fn(f64) -> f64) -> (f64, f64) {
     let edge = |direction: f64| -> f64 {
         let (mut inside, mut step) = (estimate, step);
         let mut outside = estimate + direction * step;
@@ -132,6 +177,20 @@ mod tests {
         let p = |tau: f64| if (tau - 2.0).abs() < 1.0 { 0.5 } else { 0.01 };
         let (lo, hi) = invert_test(2.0, 0.1, 0.05, &p);
         assert!((lo - 1.0).abs() < 1e-9 && (hi - 3.0).abs() < 1e-9, "[{lo}, {hi}]");
+    }
+
+    /// A p-function that rises again beyond its first crossing (as a wild bootstrap's can): the
+    /// grid finds the second accepted stretch, and the test of zero is never contradicted.
+    #[test]
+    fn test_inversion_holds_every_accepted_null() {
+        // Accepted on [1, 3] and again on [3,5; 4]: the interval is [1, 4].
+        let p = |tau: f64| if (tau - 2.0).abs() < 1.0 || (3.5..4.0).contains(&tau) { 0.5 } else { 0.01 };
+        let (lo, hi) = invert_test(2.0, 0.1, 0.05, &p);
+        assert!((lo - 1.0).abs() < 1e-9 && (hi - 4.0).abs() < 1e-6, "[{lo}, {hi}]");
+        // Zero not rejected although far from the estimate's stretch: the interval reaches it.
+        let p = |tau: f64| if (tau - 2.0).abs() < 0.5 || tau.abs() < 1e-3 { 0.5 } else { 0.01 };
+        let (lo, hi) = invert_test(2.0, 0.1, 0.05, &p);
+        assert!(lo <= 0.0 && (hi - 2.5).abs() < 1e-9, "[{lo}, {hi}]");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! them re-estimates anything, so `frikommune report results.json` can re-render at any time.
 //! [`write_outputs`] writes them all, with the charts, into one folder swapped in atomically.
 
+mod notes;
 mod pdf;
 mod pixi;
 pub mod typst_world;

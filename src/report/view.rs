@@ -14,6 +14,8 @@ use crate::results::{Analysis, OutcomeInfo, Results};
 use crate::study::{ComparisonDesign, CovidHandling, Lang};
 use crate::wording::{self, t};
 
+pub use super::notes::{data_notes, pending_view};
+
 pub(super) fn date_text(iso: &str, lang: Lang) -> String {
     parse_date(iso).map(|d| locale::date(d, lang)).unwrap_or_else(|| iso.to_string())
 }
@@ -22,11 +24,11 @@ fn method_name(key: &str, lang: Lang) -> String {
     t(key, lang).to_string()
 }
 
-fn outcome<'a>(r: &'a Results, key: &str) -> Option<&'a OutcomeInfo> {
+pub(super) fn outcome<'a>(r: &'a Results, key: &str) -> Option<&'a OutcomeInfo> {
     r.outcomes.iter().find(|o| o.key == key)
 }
 
-fn outcome_label(o: Option<&OutcomeInfo>, key: &str, lang: Lang) -> String {
+pub(super) fn outcome_label(o: Option<&OutcomeInfo>, key: &str, lang: Lang) -> String {
     o.map(|o| if lang == Lang::Da { o.label.clone() } else { o.label_en.clone() }).unwrap_or_else(|| key.to_string())
 }
 
@@ -589,62 +591,6 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
 }
 
 /// The findings, grouped by trial theme: verdict, sentence, caveats, raw and adjusted p-values.
-/// One sentence per trial component × outcome that starts after the data end.
-pub fn pending_view(r: &Results, lang: Lang) -> Vec<String> {
-    r.pending
-        .iter()
-        .map(|p| {
-            let trial = r.trials.iter().find(|t| t.key == p.trial);
-            let component = trial.and_then(|t| t.components.iter().find(|c| c.key == p.component));
-            let mut args = vec![
-                (
-                    "trial",
-                    trial.map_or_else(
-                        || p.trial.clone(),
-                        |t| if lang == Lang::Da { t.name.clone() } else { t.name_en.clone() },
-                    ),
-                ),
-                ("component", component.map_or_else(|| p.component.clone(), |c| c.name(lang).to_string())),
-                ("outcome", outcome_label(outcome(r, &p.outcome), &p.outcome, lang)),
-                ("data_end", locale::period(p.data_end, p.frequency, lang)),
-                ("start", date_text(&p.start, lang)),
-            ];
-            let key = match component
-                .and_then(|c| c.participants.iter().find(|x| x.start == p.start && p.who != "the trial"))
-            {
-                Some(x) => {
-                    args.push(("name", x.name.clone()));
-                    "pending_participant"
-                }
-                None => "pending_trial",
-            };
-            wording::text(key, lang, &args)
-        })
-        .collect()
-}
-
-/// One sentence per kind of area the data files held that is not a municipality.
-pub fn data_notes(r: &Results, lang: Lang) -> Vec<String> {
-    use crate::registry::AreaKind;
-    r.study
-        .left_out
-        .iter()
-        .map(|n| {
-            let key = match n.kind {
-                AreaKind::Country => "left_out_country",
-                AreaKind::Region => "left_out_region",
-                AreaKind::Province => "left_out_province",
-                AreaKind::LabourMarket => "left_out_labour_market",
-                AreaKind::Christianso => "left_out_christianso",
-                AreaKind::Unknown => "left_out_unknown",
-                AreaKind::Mapped => "left_out_mapped",
-            };
-            let names = n.names.iter().map(|s| crate::ingest::shown(s)).collect::<Vec<_>>().join(", ");
-            wording::text(key, lang, &[("file", n.file.clone()), ("names", names)])
-        })
-        .collect()
-}
-
 pub fn findings_view(r: &Results, lang: Lang) -> Value {
     use crate::findings::wording as sentences;
     let mut themes: Vec<(String, Vec<Value>)> = Vec::new();

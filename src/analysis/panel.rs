@@ -38,7 +38,8 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     // (all assignments when there are at most 5 million, otherwise `reps` seeded draws).
     // With `[inference] strata`, only within the strata the participants were chosen by.
     let ri = Randomization { seed: study.seed, reps: study.reps, conf_level: study.conf_level, ..Default::default() };
-    let stratum = |code: u32| study.stratum_of(code as u16);
+    let strata_map = study.strata_map();
+    let stratum = |code: u32| u16::try_from(code).ok().and_then(|c| strata_map.get(&c)).copied().unwrap_or(u32::MAX);
     let names: Vec<&str> = study.strata.iter().map(|s| s.key()).collect();
     let names = names.join(", ");
     let strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)> =

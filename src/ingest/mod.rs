@@ -108,12 +108,43 @@ pub fn guarded<T>(reader: &str, f: impl FnOnce() -> Result<T, String>) -> Result
     })
 }
 
-/// What an area cell that names no municipality expected, with the fix: a suggestion when a
-/// name is close, and the `[data] areas` key that maps or leaves out any other area.
-pub fn unknown_area(text: &str, suggestion: Option<String>) -> String {
-    match suggestion {
-        Some(s) => format!("a municipality name or code (did you mean `{s}`?)"),
-        None => format!(
+/// Header names that mark the area (municipality) column, compared case-insensitively; the
+/// panel takes the first it finds in this order.
+pub const AREA_HEADERS: &[&str] = &[
+    "municipality",
+    "kommune",
+    "område",
+    "omraade",
+    "omrade",
+    "area",
+    "komk",
+    "bopkom",
+    "jobcenter",
+    "kommunekode",
+    "code",
+    "kode",
+];
+/// Header names that mark a period column.
+pub const PERIOD_HEADERS: &[&str] = &[
+    "period", "periode", "tid", "time", "date", "dato", "month", "måned", "maaned", "quarter", "kvartal", "year", "år",
+    "aar",
+];
+/// Header names that mark the value column.
+pub const VALUE_HEADERS: &[&str] = &["value", "værdi", "vaerdi", "indhold", "content"];
+
+/// What an area cell that names no single municipality expected, with the fix: a suggestion
+/// when a name is close, the `[data] areas` key that maps a combined area (`Frederikshavn/Læsø`)
+/// or leaves out any other.
+pub fn area_expected(text: &str, why: crate::registry::LookupError) -> String {
+    use crate::registry::LookupError;
+    match why {
+        LookupError::Ambiguous { names } => format!(
+            "one municipality; `{text}` combines {} and cannot be split: map it in [data] areas, e.g. areas = {{ \"{text}\" = \"{}\" }} (or \"\" to leave it out)",
+            names.join(" and "),
+            names[0]
+        ),
+        LookupError::Unknown { suggestion: Some(s) } => format!("a municipality name or code (did you mean `{s}`?)"),
+        LookupError::Unknown { suggestion: None } => format!(
             "a municipality name or code; if `{}` is an area of its own, map it under [data]: areas = {{ \"{}\" = \"<municipality>\" }}, or = \"\" to leave its rows out",
             shown(text),
             shown(text)

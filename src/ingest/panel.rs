@@ -14,7 +14,7 @@ use super::periods::{Frequency, Period};
 use super::polars_io::{TextTable, read_text_table};
 use super::{CellProblem, IngestError, LeftOut, MAX_LISTED};
 use crate::period::{Month, MonthRange};
-use crate::registry::{Area, AreaKind, Code, LookupError};
+use crate::registry::{Area, AreaKind, Code};
 use crate::study::{Layout, Study, Unit};
 
 /// One outcome's values (and, where declared, the persons behind each value).
@@ -264,16 +264,6 @@ fn panel_period(period: &str, frequency: Option<&str>) -> PeriodCell {
     }
 }
 
-/// Header names the panel's columns are found by when `[data] columns` does not name them
-/// (compared case-insensitively).
-const MUNICIPALITY_NAMES: &[&str] =
-    &["municipality", "kommune", "område", "omraade", "omrade", "area", "komk", "kommunekode", "code", "kode"];
-const PERIOD_NAMES: &[&str] = &[
-    "period", "periode", "tid", "time", "date", "dato", "month", "måned", "maaned", "quarter", "kvartal", "year", "år",
-    "aar",
-];
-const VALUE_NAMES: &[&str] = &["value", "værdi", "vaerdi", "indhold", "content"];
-
 /// The column `given` names, else the first whose header is one of `usual`.
 fn find_column<'t>(
     table: &'t TextTable,
@@ -319,13 +309,13 @@ fn collect(
         };
         problems.push(0, given.unwrap_or(key), &names, expected);
     };
-    let muni = find_column(table, given.municipality.as_deref(), MUNICIPALITY_NAMES);
+    let muni = find_column(table, given.municipality.as_deref(), super::AREA_HEADERS);
     if muni.is_none() {
-        missing("municipality", "municipality", given.municipality.as_deref(), MUNICIPALITY_NAMES, "", problems);
+        missing("municipality", "municipality", given.municipality.as_deref(), super::AREA_HEADERS, "", problems);
     }
-    let period = find_column(table, given.period.as_deref(), PERIOD_NAMES);
+    let period = find_column(table, given.period.as_deref(), super::PERIOD_HEADERS);
     if period.is_none() {
-        missing("period", "period", given.period.as_deref(), PERIOD_NAMES, "", problems);
+        missing("period", "period", given.period.as_deref(), super::PERIOD_HEADERS, "", problems);
     }
     let outcomes = &study.outcomes;
     let mut obs: Vec<Obs> = Vec::new();
@@ -346,21 +336,8 @@ fn collect(
                 left_out.entry(kind).or_default().insert(m.to_string());
                 None
             }
-            Err(LookupError::Ambiguous { names: parts }) => {
-                problems.push(
-                    line,
-                    muni_name,
-                    m,
-                    format!(
-                        "one municipality; `{m}` combines {} and cannot be split: map it under [data]: areas = {{ \"{m}\" = \"{}\" }} (or \"\" to leave it out)",
-                        parts.join(" and "),
-                        parts[0]
-                    ),
-                );
-                None
-            }
-            Err(LookupError::Unknown { suggestion }) => {
-                problems.push(line, muni_name, m, super::unknown_area(m, suggestion));
+            Err(why) => {
+                problems.push(line, muni_name, m, super::area_expected(m, why));
                 None
             }
         });
@@ -446,7 +423,7 @@ fn collect(
             .collect();
             // The value column: named, or the usual name, or — with one outcome and no outcome
             // column — the one column left (`municipality,year,empl`).
-            let val_col = find_column(table, given.value.as_deref(), VALUE_NAMES).or_else(|| {
+            let val_col = find_column(table, given.value.as_deref(), super::VALUE_HEADERS).or_else(|| {
                 let rest: Vec<usize> =
                     (0..table.columns.len()).filter(|&i| !used.contains(&table.columns[i].0.as_str())).collect();
                 match (given.value.as_deref(), out_col, rest.as_slice()) {
@@ -461,7 +438,7 @@ fn collect(
             }
             let wide_hint = "; or, when the file has one column per outcome named by the outcome keys, set layout = \"wide\" under [data]";
             if val_col.is_none() {
-                missing("values", "value", given.value.as_deref(), VALUE_NAMES, wide_hint, problems);
+                missing("values", "value", given.value.as_deref(), super::VALUE_HEADERS, wide_hint, problems);
             }
             // Without an outcome column every row is of the one outcome the panel gives.
             let single = match (out_col, from_panel.as_slice()) {

@@ -20,16 +20,10 @@ use super::periods::{Frequency, Period};
 use super::table::{RawTable, Row};
 use super::{CellProblem, MAX_LISTED};
 use crate::period::Month;
-use crate::registry::{Area, AreaKind, Code, LookupError};
+use crate::registry::{Area, AreaKind, Code};
 use crate::study::{SourceSpec, Study, Unit};
 
-/// Header names that mark the area column (compared case-insensitively).
-pub const AREA_COLUMNS: &[&str] =
-    &["område", "omraade", "omrade", "area", "kommune", "municipality", "komk", "bopkom", "jobcenter"];
-/// Header names that mark a period column.
-pub const PERIOD_COLUMNS: &[&str] = &["tid", "time", "periode", "period", "måned", "maaned", "month", "år", "year"];
-/// Header names that mark the value column.
-pub const VALUE_COLUMNS: &[&str] = &["indhold", "content", "value", "værdi", "vaerdi"];
+use super::{AREA_HEADERS as AREA_COLUMNS, PERIOD_HEADERS as PERIOD_COLUMNS, VALUE_HEADERS as VALUE_COLUMNS};
 
 /// How far down a header is looked for.
 const HEADER_SEARCH: usize = 50;
@@ -384,21 +378,8 @@ pub fn source_from_rows(
                 data.left_out.entry(kind).or_default().insert(area_text.to_string());
                 continue;
             }
-            Err(LookupError::Ambiguous { names: parts }) => {
-                data.problem(
-                    r.line,
-                    &names[area_col],
-                    area_text,
-                    format!(
-                        "one municipality; `{area_text}` combines {} and cannot be split: map it in [data] areas, e.g. areas = {{ \"{area_text}\" = \"{}\" }} (or \"\" to leave it out)",
-                        parts.join(" and "),
-                        parts[0]
-                    ),
-                );
-                None
-            }
-            Err(LookupError::Unknown { suggestion }) => {
-                data.problem(r.line, &names[area_col], area_text, super::unknown_area(area_text, suggestion));
+            Err(why) => {
+                data.problem(r.line, &names[area_col], area_text, super::area_expected(area_text, why));
                 None
             }
         };

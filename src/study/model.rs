@@ -330,29 +330,30 @@ impl Stratum {
 }
 
 impl Study {
-    /// The stratum of municipality `code` under the study's `strata` (0 when there are none):
-    /// one number per combination of region and size class.
-    pub fn stratum_of(&self, code: Code) -> u32 {
-        let Some(m) = self.registry.get(code) else { return u32::MAX };
-        let mut key = 0u32;
-        for s in &self.strata {
-            key = key * 1000
-                + match s {
-                    Stratum::Region => {
-                        let mut regions: Vec<&str> = self.registry.all().iter().map(|m| m.region.as_str()).collect();
-                        regions.sort();
-                        regions.dedup();
-                        regions.iter().position(|r| *r == m.region).unwrap_or(0) as u32
-                    }
-                    Stratum::Size => {
-                        let mut sizes: Vec<u32> = self.registry.all().iter().map(|m| m.population).collect();
-                        sizes.sort();
-                        let rank = sizes.partition_point(|&p| p < m.population);
-                        (3 * rank / sizes.len().max(1)) as u32
-                    }
-                };
-        }
-        key
+    /// Every municipality's stratum under the study's `strata` (all 0 when there are none): one
+    /// number per combination of region and size class.
+    pub fn strata_map(&self) -> std::collections::BTreeMap<Code, u32> {
+        let all = self.registry.all();
+        let mut regions: Vec<&str> = all.iter().map(|m| m.region.as_str()).collect();
+        regions.sort();
+        regions.dedup();
+        let mut sizes: Vec<u32> = all.iter().map(|m| m.population).collect();
+        sizes.sort();
+        all.iter()
+            .map(|m| {
+                let key = self.strata.iter().fold(0u32, |key, s| {
+                    key * 1000
+                        + match s {
+                            Stratum::Region => regions.iter().position(|r| *r == m.region).unwrap_or(0) as u32,
+                            Stratum::Size => {
+                                let rank = sizes.partition_point(|&p| p < m.population);
+                                (3 * rank / sizes.len().max(1)) as u32
+                            }
+                        }
+                });
+                (m.code, key)
+            })
+            .collect()
     }
 }
 

@@ -526,7 +526,12 @@ fn findings_method(r: &Results, lang: Lang) -> String {
     wording::text(
         "method_findings",
         lang,
-        &[wording::level(r.study.conf_level, lang), ("tail", tail), ("pretrend", pretrend)],
+        &[
+            wording::level(r.study.conf_level, lang),
+            ("tail", tail),
+            ("pretrend", pretrend),
+            ("smd", locale::number(crate::findings::IMBALANCE_SMD, 2, lang)),
+        ],
     )
 }
 

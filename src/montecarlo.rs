@@ -18,6 +18,16 @@
 //!
 //! Resampling inference inside each replication uses `draws` draws (randomization inference
 //! still enumerates every assignment when there are at most `max_exact`).
+//!
+//! **Chosen participants.** Real participants are not a random draw: `pool` restricts the
+//! placebo participants to the smallest or largest comparison municipalities (by population),
+//! while the comparison group stays whole. Randomization inference that reshuffles over all of
+//! Denmark then loses its level; with `strata` the table adds randomization inference within
+//! those strata (e.g. size classes), which is what a study declares when its participants were
+//! chosen by size or region.
+//!
+//! An outcome the component does not measure may be studied too (its placebo trials need only
+//! the data); its simulated trials have a true effect of zero unless the simulation gives one.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,7 +45,7 @@ use crate::pipeline::Progress;
 use crate::rng::Stream;
 use crate::settings::Reps;
 use crate::simulate::SimulateError;
-use crate::study::Study;
+use crate::study::{Stratum, Study};
 
 /// Why a Monte Carlo study cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +58,8 @@ pub enum MonteCarloError {
     NotMeasured { trial: String, component: String, outcome: String, outcomes: Vec<String> },
     #[error("{comparison} comparison municipalities are too few for placebo trials of {treated}")]
     TooFewComparison { comparison: usize, treated: usize },
+    #[error("no outcome `{outcome}` in the data (outcomes: {})", .outcomes.join(", "))]
+    NoOutcome { outcome: String, outcomes: Vec<String> },
     #[error("the simulator reports no true effect for this analysis")]
     NoTruth,
     #[error(transparent)]
@@ -68,6 +80,43 @@ pub struct Settings {
     pub draws: Reps,
     /// Randomization inference enumerates all assignments up to this many.
     pub max_exact: u64,
+    /// Where the placebo participants are drawn from.
+    pub pool: Pool,
+    /// Strata for the within-strata randomization inference row; none: no such row.
+    pub strata: Vec<Stratum>,
+}
+
+/// The comparison municipalities the placebo participants are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pool {
+    /// Every comparison municipality, uniformly: participants like a random draw.
+    All,
+    /// The `n` comparison municipalities with the smallest population.
+    Smallest(usize),
+    /// The `n` with the largest population.
+    Largest(usize),
+}
+
+impl Pool {
+    /// `all`, `smallest:N` or `largest:N`.
+    pub fn parse(text: &str) -> Option<Pool> {
+        let n = |rest: &str| rest.parse::<usize>().ok().filter(|n| *n >= 1);
+        match text.split_once(':') {
+            None if text == "all" => Some(Pool::All),
+            Some(("smallest", rest)) => n(rest).map(Pool::Smallest),
+            Some(("largest", rest)) => n(rest).map(Pool::Largest),
+            _ => None,
+        }
+    }
+
+    pub fn text(self) -> String {
+        match self {
+            Pool::All => "all".into(),
+            Pool::Smallest(n) => format!("smallest:{n}"),
+            Pool::Largest(n) => format!("largest:{n}"),
+        }
+    }
 }
 
 /// One method × inference convention.
@@ -94,13 +143,19 @@ pub struct Report {
     pub reps: u64,
     pub seed: u64,
     pub draws: Reps,
+    /// Where the placebo participants were drawn from, and how many municipalities that is.
+    pub pool: String,
+    pub pool_size: usize,
+    pub strata: Vec<String>,
     pub rows: Vec<Row>,
 }
 
-/// (method, inference) of every interval a replication produces, in table order.
-const METHODS: [(&str, &str); 9] = [
+/// (method, inference) of every interval a replication produces, in table order; the
+/// within-strata row is left out of a study without strata.
+const METHODS: [(&str, &str); 10] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
+    ("did2x2", "RI within strata"),
     ("twfe", "CR1"),
     ("twfe", "WCR Rademacher"),
     ("twfe", "WCR Webb"),
@@ -123,6 +178,21 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
     let starts: Vec<_> = design.treated.iter().map(|t| t.start).collect();
     let base = design.sample(panel);
     let pool: Vec<usize> = (0..base.units.len()).filter(|&i| base.units[i].start.is_none()).collect();
+    // The placebo participants' pool: the whole comparison group or its smallest/largest part.
+    let population = |i: usize| {
+        u16::try_from(base.units[i].code).ok().and_then(|c| study.registry.get(c)).map_or(0, |m| m.population)
+    };
+    let mut by_size = pool.clone();
+    by_size.sort_by_key(|&i| (population(i), base.units[i].code));
+    let draw_from: Vec<usize> = match s.pool {
+        Pool::All => pool.clone(),
+        Pool::Smallest(n) => by_size[..n.min(by_size.len())].to_vec(),
+        Pool::Largest(n) => by_size[by_size.len().saturating_sub(n)..].to_vec(),
+    };
+    if draw_from.len() < k {
+        return Err(MonteCarloError::TooFewComparison { comparison: draw_from.len(), treated: k });
+    }
+    let strata_map = study_with_strata(study, &s.strata).strata_map();
 
     let chunks = |total: u64, label: &str, f: &(dyn Fn(u64) -> Result<(Outcome, f64), MonteCarloError> + Sync)| {
         progress.stage(label, total);
@@ -142,13 +212,13 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
     // Placebo trials on the study's data.
     let placebo = |r: u64| -> Result<(Outcome, f64), MonteCarloError> {
         let mut rng = Stream::new(s.seed, r);
-        let mut order = pool.clone();
+        let mut order = draw_from.clone();
         let n = order.len();
         for j in 0..k {
             let pick = (j + (rng.uniform() * (n - j) as f64) as usize).min(n - 1);
             order.swap(j, pick);
         }
-        let mut sample = Sample::monthly(Vec::with_capacity(pool.len()));
+        let mut sample = Sample { units: Vec::with_capacity(pool.len()), step: base.step };
         for &i in &pool {
             let mut u = base.units[i].clone();
             if let Some(j) = order[..k].iter().position(|&p| p == i) {
@@ -156,7 +226,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             }
             sample.units.push(u);
         }
-        Ok((intervals(study, &design, &sample, s, r), 0.0))
+        Ok((intervals(study, &design, &sample, s, r, &strata_map), 0.0))
     };
     let size_runs = chunks(s.reps, "placebo trials", &placebo)?;
 
@@ -168,22 +238,36 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
         let sim = crate::simulate::simulate(&st)?;
         let d = Design::build(&st, &sim.panel, ti, ci, &s.outcome)?;
         let trial = &st.trials[ti];
+        let simulated_effect = sim_settings_effect(&st, ti, ci, &s.outcome);
         let truth = sim
             .truth
             .effects
             .iter()
             .find(|e| e.trial == trial.key && e.component == trial.components[ci].key && e.outcome == s.outcome)
-            .map(|e| e.att)
-            .ok_or(MonteCarloError::NoTruth)?;
-        Ok((intervals(&st, &d, &d.sample(&sim.panel), s, r), truth))
+            .map(|e| e.att);
+        // No effect simulated for this analysis: the truth is zero.
+        let truth = match (truth, simulated_effect) {
+            (Some(t), _) => t,
+            (None, false) => 0.0,
+            (None, true) => return Err(MonteCarloError::NoTruth),
+        };
+        Ok((intervals(&st, &d, &d.sample(&sim.panel), s, r, &strata_map), truth))
     };
-    let coverage_runs =
-        if study.simulation.is_some() { chunks(s.reps, "simulated trials", &simulated)? } else { vec![] };
+    // Coverage does not depend on where placebo participants come from: only measured with the
+    // whole pool.
+    let coverage_runs = if study.simulation.is_some() && s.pool == Pool::All {
+        chunks(s.reps, "simulated trials", &simulated)?
+    } else {
+        vec![]
+    };
 
+    let strata_names: Vec<String> = s.strata.iter().map(|x| x.key()).collect();
     let rows = METHODS
         .iter()
         .enumerate()
         .map(|(m, (method, inference))| {
+            let inference =
+                if m == 2 { format!("{inference} ({})", strata_names.join(", ")) } else { inference.to_string() };
             let sized: Vec<&Estimate> = size_runs.iter().filter_map(|(o, _)| o[m].as_ref()).collect();
             let covered: Vec<(&Estimate, f64)> =
                 coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
@@ -191,7 +275,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             let estimates_truth = matches!(*method, "did2x2" | "twfe");
             Row {
                 method: method.to_string(),
-                inference: inference.to_string(),
+                inference,
                 size: share(sized.iter().filter(|e| e.interval.p_value < alpha).count(), sized.len()),
                 size_reps: sized.len() as u64,
                 coverage: if estimates_truth {
@@ -224,8 +308,26 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
         reps: s.reps,
         seed: s.seed,
         draws: s.draws,
+        pool: s.pool.text(),
+        pool_size: draw_from.len(),
+        strata: strata_names,
         rows,
     })
+}
+
+/// The study with `strata` in place of its own, for the within-strata row.
+fn study_with_strata(study: &Study, strata: &[Stratum]) -> Study {
+    let mut st = study.clone();
+    st.strata = strata.to_vec();
+    st
+}
+
+/// Whether the study's simulation puts an effect on this component and outcome.
+fn sim_settings_effect(study: &Study, ti: usize, ci: usize, outcome: &str) -> bool {
+    study
+        .simulation
+        .as_ref()
+        .is_some_and(|sim| sim.effects.iter().any(|e| e.trial == ti && e.component == ci && e.outcome == outcome))
 }
 
 fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), MonteCarloError> {
@@ -242,7 +344,8 @@ fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), MonteCarloError
             components: trial.components.iter().map(|c| c.key.clone()).collect(),
         })?,
     };
-    if !trial.components[ci].outcomes.contains(&s.outcome) {
+    // An outcome the component does not measure is studied on its data alone.
+    if !trial.components[ci].outcomes.contains(&s.outcome) && !study.outcomes.iter().any(|o| o.key == s.outcome) {
         return Err(MonteCarloError::NotMeasured {
             trial: trial.key.clone(),
             component: trial.components[ci].key.clone(),
@@ -254,7 +357,14 @@ fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), MonteCarloError
 }
 
 /// Every interval of [`METHODS`] on one sample; `None` where a method does not apply.
-fn intervals(study: &Study, design: &Design, sample: &Sample, s: &Settings, r: u64) -> Outcome {
+fn intervals(
+    study: &Study,
+    design: &Design,
+    sample: &Sample,
+    s: &Settings,
+    r: u64,
+    strata_map: &std::collections::BTreeMap<crate::registry::Code, u32>,
+) -> Outcome {
     let conf_level = study.conf_level;
     let seed = s.seed.wrapping_mul(1_000_003).wrapping_add(r);
     let did = Did2x2 { pre_months: design.pre_months, post_last: design.window.last, conf_level, ssc: study.ssc };
@@ -281,9 +391,14 @@ fn intervals(study: &Study, design: &Design, sample: &Sample, s: &Settings, r: u
     let event_pretrend =
         event.as_ref().and_then(|f| f.pretrend.as_ref().map(|w| as_test(f.estimate.clone(), w.p_value)));
     let placebo = did.placebo(sample).ok().and_then(|(p, shifted)| p.fit_randomization(&shifted, &ri).ok());
+    let stratum = |code: u32| u16::try_from(code).ok().and_then(|c| strata_map.get(&c)).copied().unwrap_or(u32::MAX);
+    let within = (!s.strata.is_empty())
+        .then(|| did.fit_randomization_in(sample, &ri, Some((&stratum, "strata"))).ok())
+        .flatten();
     vec![
         did.fit(sample).ok(),
         did.fit_randomization(sample, &ri).ok(),
+        within,
         twfe.fit(sample).ok(),
         twfe.fit_wild(sample, &wild(Weights::Rademacher)).ok(),
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
@@ -304,8 +419,15 @@ impl Report {
         let se = |x: Option<f64>, n: u64| {
             x.map_or(String::new(), |p| format!(" ± {:.1}", 100.0 * (p * (1.0 - p) / n.max(1) as f64).sqrt()))
         };
+        let pool = match self.pool.as_str() {
+            "all" => "drawn from every comparison municipality".to_string(),
+            other => {
+                let (side, _) = other.split_once(':').unwrap_or((other, ""));
+                format!("drawn from the {} {side} comparison municipalities (by population)", self.pool_size)
+            }
+        };
         let mut s = format!(
-            "Analysis `{}`: {} treated municipalities, {} comparison municipalities; {} replications per column, seed {}, {} bootstrap/permutation draws; nominal size {:.0} %, nominal coverage {:.0} %.\n\n",
+            "Analysis `{}`: {} treated municipalities, {} comparison municipalities; placebo participants {pool}; {} replications per column, seed {}, {} bootstrap/permutation draws; nominal size {:.0} %, nominal coverage {:.0} %.\n\n",
             self.analysis,
             self.n_treated,
             self.n_comparison,

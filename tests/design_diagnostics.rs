@@ -307,3 +307,68 @@ fn yearly_data_get_five_pre_years_by_default() {
     let default = declared.replace("pre_months = 72\n", "");
     assert_eq!(pre(&default), ("2011-01".into(), "2015-12".into()));
 }
+
+/// A synthetic control on three yearly pre-periods with the default predictors (six blocks and
+/// the last year, i.e. seven rows for three values): the fit is exact for the participants and
+/// for most placebos, so the placebo interval may not decide with confidence. No document
+/// publishes an interval of no width, and the finding carries the synthetic-control caveats.
+#[test]
+fn a_synthetic_control_on_three_pre_years_is_flagged_and_never_confident() {
+    let dir = tempfile::tempdir().unwrap();
+    study(dir.path(), &["Aalborg", "Odense"]);
+    let path = dir.path().join("study.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("pre_months = 72", "pre_months = 36")
+        .replace("  [[trials.components]]", "  [trials.comparison]\n  design = \"synth\"\n\n  [[trials.components]]");
+    std::fs::write(&path, text).unwrap();
+    let study = Study::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let panel = read_panel(&study).unwrap();
+    let r = analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"));
+    let f = finding(&r);
+    assert!(
+        f.caveats.iter().any(|c| matches!(c, Caveat::FewPrePeriods { pre_periods: 3, predictors } if *predictors > 3)),
+        "{:?}",
+        f.caveats
+    );
+    // Three values, 96 donors: the participants' mean lies inside the donors' hull.
+    assert!(
+        f.caveats.iter().any(|c| matches!(c, Caveat::PerfectFit { perfect_placebos, .. } if *perfect_placebos > 0)),
+        "{:?}",
+        f.caveats
+    );
+    assert!(!f.causal);
+    assert_ne!(wording::verdict_badge(f, Lang::Da), "Bedre");
+    assert!(!frikommune::findings::zero_width(f.ci_low, f.ci_high, f.estimate) || f.verdict == Verdict::Inconclusive);
+    let said: Vec<String> = f.caveats.iter().map(|c| wording::caveat(&r, f, c, Lang::Da)).collect();
+    assert!(said.iter().any(|s| s.contains("med kun 3 år før forsøget")), "{said:?}");
+
+    // The documents: no interval whose ends are equal, in any table.
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_frikommune"))
+        .args(["--quiet", "run", path.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let report = std::fs::read_to_string(out.join("diagnostik/report.md")).unwrap();
+    let interval = regex_lite_intervals(&report);
+    assert!(!interval.is_empty(), "the report prints intervals");
+    for (lo, hi) in interval {
+        assert_ne!(lo, hi, "an interval of no width in report.md");
+    }
+}
+
+/// Every `[lo; hi]` of a Markdown report, as written.
+fn regex_lite_intervals(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in text.split('[').skip(1) {
+        if let Some((inside, _)) = part.split_once(']')
+            && let Some((lo, hi)) = inside.split_once("; ")
+            && !lo.contains(' ')
+            && !hi.contains(' ')
+        {
+            out.push((lo.to_string(), hi.to_string()));
+        }
+    }
+    out
+}

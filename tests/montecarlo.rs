@@ -48,3 +48,34 @@ fn unknown_trial_or_outcome_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not measure `jaf_duration`"));
 }
+
+/// Placebo participants drawn from the smallest municipalities, with the within-strata row:
+/// the report says where they came from, the stratified row is there, and no coverage is
+/// re-measured (it does not depend on the pool). Bad pools and strata are usage errors.
+#[test]
+fn placebo_pools_and_strata() {
+    let o = montecarlo(
+        "2",
+        &["--reps", "3", "--draws", "99", "--format", "json", "--pool", "smallest:20", "--strata", "size:5"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["pool"], "smallest:20");
+    assert_eq!(report["pool_size"], 20);
+    assert_eq!(report["strata"], serde_json::json!(["size:5"]));
+    let rows = report["rows"].as_array().unwrap();
+    let within = rows.iter().find(|r| r["inference"] == "RI within strata (size:5)").expect("the stratified row");
+    assert_eq!(within["size_reps"], 3);
+    assert!(rows.iter().all(|r| r["coverage"].is_null()), "no coverage with a restricted pool");
+
+    let o = montecarlo("1", &["--reps", "1", "--pool", "middle:3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--pool: expected `all`, `smallest:N` or `largest:N`"));
+    let o = montecarlo("1", &["--reps", "1", "--strata", "size:11"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--strata"));
+    // Without strata (the example declares none) the stratified row is left out.
+    let o = montecarlo("1", &["--reps", "2", "--draws", "99", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(report["rows"].as_array().unwrap().iter().all(|r| !r["inference"].as_str().unwrap().contains("strata")));
+}

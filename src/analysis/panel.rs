@@ -40,7 +40,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     let ri = Randomization { seed: study.seed, reps: study.reps, conf_level: study.conf_level, ..Default::default() };
     let strata_map = study.strata_map();
     let stratum = |code: u32| u16::try_from(code).ok().and_then(|c| strata_map.get(&c)).copied().unwrap_or(u32::MAX);
-    let names: Vec<&str> = study.strata.iter().map(|s| s.key()).collect();
+    let names: Vec<String> = study.strata.iter().map(|s| s.key()).collect();
     let names = names.join(", ");
     let strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)> =
         (!study.strata.is_empty()).then_some((&stratum, names.as_str()));

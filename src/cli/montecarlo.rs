@@ -9,7 +9,7 @@ use frikommune::ingest::read_panel;
 use frikommune::montecarlo::{self, Settings};
 use frikommune::output::write_atomic;
 use frikommune::settings::Reps;
-use frikommune::study::Study;
+use frikommune::study::{Stratum, Study};
 
 use super::{Output, progress::Bars};
 
@@ -43,6 +43,14 @@ pub struct Args {
     /// Randomization inference enumerates all assignments up to this many.
     #[arg(long, default_value_t = 5_000_000)]
     max_exact: u64,
+    /// Where placebo participants are drawn from: `all`, `smallest:N` or `largest:N`
+    /// comparison municipalities by population (participants chosen by size).
+    #[arg(long, default_value = "all")]
+    pool: String,
+    /// Strata of the within-strata randomization inference row, e.g. `size:5` or
+    /// `region,size` (default: the study's `[inference] strata`; `none` for no such row).
+    #[arg(long, value_delimiter = ',')]
+    strata: Vec<String>,
     #[arg(long, value_enum, default_value = "markdown")]
     format: Format,
     /// Also write the table to this file.
@@ -55,7 +63,22 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         return Err(Error::Usage("--reps: expected at least 1 replication, found 0".into()));
     }
     let draws = Reps::new(args.draws as i64).map_err(|e| Error::Usage(format!("--draws: {e}")))?;
+    let pool = montecarlo::Pool::parse(&args.pool).ok_or_else(|| {
+        Error::Usage(format!("--pool: expected `all`, `smallest:N` or `largest:N`, found `{}`", args.pool))
+    })?;
     let study = Study::load(&args.study)?;
+    let strata = match args.strata.as_slice() {
+        [] => study.strata.clone(),
+        [none] if none == "none" => Vec::new(),
+        given => given
+            .iter()
+            .map(|t| {
+                Stratum::parse(t).ok_or_else(|| {
+                    Error::Usage(format!("--strata: expected `region`, `size` or `size:K` (K 2–10), found `{t}`"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
     let panel = read_panel(&study)?;
     let settings = Settings {
         trial: args.trial,
@@ -65,6 +88,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         seed: args.seed,
         draws,
         max_exact: args.max_exact,
+        pool,
+        strata,
     };
     let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out))?;
     let text = match args.format {

@@ -40,7 +40,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use crate::estimate::{Estimate, Method};
 use crate::period::{Month, parse_date};
 pub use crate::results::findings::{Caveat, Finding, Verdict};
-use crate::results::{Analysis, DurationResult, Results};
+use crate::results::{Analysis, DurationResult, Results, SynthResult};
 use crate::study::{Better, ComparisonDesign, CovidHandling, Unit};
 
 /// Fewer treated municipalities than this earn the "few treated" caveat.
@@ -55,6 +55,11 @@ pub const POWER: f64 = 0.80;
 /// A balance variable whose standardised difference (after the design's weighting) exceeds
 /// this in absolute value earns the imbalance caveat (the usual rule of thumb, Stuart 2010).
 pub const IMBALANCE_SMD: f64 = 0.25;
+/// A pooled synthetic control whose pre-period RMSPE is below this share of the treated
+/// series' typical period-to-period change (the standard deviation of its pre-period first
+/// differences) fits "perfectly": with real municipal data that only happens when the treated
+/// lies inside the donors' hull, i.e. the fit interpolates and the weights are not unique.
+pub const PERFECT_FIT: f64 = 0.01;
 /// The balance variables the imbalance caveat looks at.
 const IMBALANCE_VARIABLES: [&str; 3] = ["level", "trend", "population"];
 /// The intervals a deciding interval is compared with for the disagreement caveat: the
@@ -307,6 +312,37 @@ fn design_caveats(a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     out
 }
 
+/// A synthetic control that matches more predictors than it has pre-periods, or that fits the
+/// pre-period perfectly, decides nothing however its placebo ranks fall: it earns a caveat
+/// whichever estimate decides, since the design's comparison weights come from it.
+fn synth_caveats(s: &SynthResult) -> Vec<Caveat> {
+    let mut out = Vec::new();
+    let pooled = &s.pooled;
+    let pre: Vec<f64> =
+        s.periods.iter().zip(&pooled.treated).filter(|(p, _)| **p < pooled.start).filter_map(|(_, v)| *v).collect();
+    let pre_periods = s.periods.iter().filter(|p| **p < pooled.start).count();
+    if pre_periods <= s.predictors.len() {
+        out.push(Caveat::FewPrePeriods { pre_periods, predictors: s.predictors.len() });
+    }
+    let changes: Vec<f64> = pre.windows(2).map(|w| w[1] - w[0]).collect();
+    let scale = if changes.len() >= 2 {
+        let mean = changes.iter().sum::<f64>() / changes.len() as f64;
+        (changes.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (changes.len() - 1) as f64).sqrt()
+    } else {
+        changes.first().map_or(0.0, |c| c.abs())
+    };
+    // Without a scale (a flat or suppressed series) only a numerically exact fit counts.
+    let limit = if scale.is_finite() && scale > 0.0 { PERFECT_FIT * scale } else { 1e-9 };
+    if pooled.pre_rmspe.is_finite() && pooled.pre_rmspe <= limit {
+        out.push(Caveat::PerfectFit {
+            pre_rmspe: pooled.pre_rmspe,
+            perfect_placebos: s.placebos.iter().filter(|p| p.pre_rmspe <= limit).count(),
+            placebos: s.placebos.len(),
+        });
+    }
+    out
+}
+
 fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     let d = &a.design;
     let mut out = Vec::new();
@@ -316,6 +352,11 @@ fn caveats(results: &Results, a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     out.extend(design_caveats(a, e));
     if let Some(p) = a.placebo.as_ref().filter(|p| p.interval.p_value < PRETREND_ALPHA) {
         out.push(Caveat::PreTrend { estimate: p.interval.estimate, p_value: p.interval.p_value });
+    }
+    if a.design.comparison == ComparisonDesign::Synth
+        && let Some(s) = &a.synth
+    {
+        out.extend(synth_caveats(s));
     }
     if e.method == Method::Synth
         && let Some(s) = &a.synth

@@ -238,6 +238,19 @@ pub fn caveat(r: &Results, f: &Finding, c: &Caveat, lang: Lang) -> String {
             text("caveat_disagree", lang, &[("intervals", named.join(", "))])
         }
         Caveat::ZeroWidth => wording::t("caveat_zero_width", lang).to_string(),
+        Caveat::PerfectFit { pre_rmspe, perfect_placebos, placebos } => text(
+            "caveat_perfect_fit",
+            lang,
+            &[
+                ("fit", locale::number(*pre_rmspe, 4, lang)),
+                ("perfect", perfect_placebos.to_string()),
+                ("placebos", placebos.to_string()),
+            ],
+        ),
+        Caveat::FewPrePeriods { pre_periods, predictors } => {
+            let step = frequency.step().unwrap_or(1).max(1) as usize;
+            text("caveat_few_pre_periods", lang, &[("predictors", predictors.to_string()), count(pre_periods * step)])
+        }
     }
 }
 

@@ -117,24 +117,52 @@ fn bisected(estimate: f64, step: f64, alpha: f64, p_value: &dyn Fn(f64) -> f64) 
 
 /// Point estimate with standard error, confidence interval and two-sided p-value. A value that
 /// is not a number (e.g. the p-value of an exact fit) is written as JSON `null` and read back as
-/// NaN.
+/// NaN; an unbounded side of an interval is written `"-inf"`/`"inf"` (JSON has no infinity)
+/// and read back as infinite.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     #[serde(deserialize_with = "nan_if_null")]
     pub estimate: f64,
     #[serde(deserialize_with = "nan_if_null")]
     pub se: f64,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(serialize_with = "bound", deserialize_with = "nan_if_null")]
     pub ci_low: f64,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(serialize_with = "bound", deserialize_with = "nan_if_null")]
     pub ci_high: f64,
     pub conf_level: f64,
     #[serde(deserialize_with = "nan_if_null")]
     pub p_value: f64,
 }
 
+/// A number as written to JSON: `null` is NaN, `"inf"`/`"-inf"` an unbounded interval side.
 pub(crate) fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Number(f64),
+        Text(String),
+    }
+    match Option::<Written>::deserialize(d)? {
+        None => Ok(f64::NAN),
+        Some(Written::Number(x)) => Ok(x),
+        Some(Written::Text(t)) => match t.as_str() {
+            "inf" | "+inf" | "Infinity" => Ok(f64::INFINITY),
+            "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+            other => {
+                Err(serde::de::Error::custom(format!("expected a number, null, \"inf\" or \"-inf\", found {other:?}")))
+            }
+        },
+    }
+}
+
+/// An interval side for JSON: a number, `"inf"`/`"-inf"` when unbounded, `null` when undefined.
+pub(crate) fn bound<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    match *x {
+        f64::INFINITY => s.serialize_str("inf"),
+        f64::NEG_INFINITY => s.serialize_str("-inf"),
+        x if x.is_nan() => s.serialize_none(),
+        x => s.serialize_f64(x),
+    }
 }
 
 impl Interval {
@@ -199,5 +227,24 @@ mod tests {
         let i = Interval::t_based(1.0, 0.5, 10_000.0, Level::P95);
         assert!((i.ci_high - (1.0 + 1.96 * 0.5)).abs() < 1e-3);
         assert!((i.p_value - 0.0455).abs() < 1e-3);
+    }
+
+    /// An unbounded interval survives results.json: written as text, read back as infinite.
+    #[test]
+    fn unbounded_sides_round_trip_through_json() {
+        let i = Interval {
+            estimate: 0.5,
+            se: f64::NAN,
+            ci_low: f64::NEG_INFINITY,
+            ci_high: f64::INFINITY,
+            conf_level: 0.95,
+            p_value: 1.0,
+        };
+        let text = serde_json::to_string(&i).unwrap();
+        assert!(text.contains(r#""ci_low":"-inf""#) && text.contains(r#""se":null"#), "{text}");
+        let back: Interval = serde_json::from_str(&text).unwrap();
+        assert_eq!((back.ci_low, back.ci_high), (f64::NEG_INFINITY, f64::INFINITY));
+        assert!(back.se.is_nan());
+        assert!(serde_json::from_str::<Interval>(&text.replace("-inf", "minus")).is_err());
     }
 }

@@ -63,6 +63,15 @@ pub enum Caveat {
     /// The deciding interval has no width: a degenerate design (e.g. a perfect pre-period fit),
     /// so no verdict is given.
     ZeroWidth,
+    /// The pooled synthetic control reproduces the pre-period (almost) exactly: its pre RMSPE is
+    /// below [`crate::findings::PERFECT_FIT`] of the treated series' typical period-to-period
+    /// change. The treated lies inside the donors' hull, the donor weights are not unique (the
+    /// solver's deterministic tie-break picks one set) and the placebo ranking compares perfect
+    /// fits; `perfect_placebos` of `placebos` donors fit as well.
+    PerfectFit { pre_rmspe: f64, perfect_placebos: usize, placebos: usize },
+    /// The synthetic control matches `predictors` predictor rows with no more than `pre_periods`
+    /// periods before the start: it can fit any series without resembling it.
+    FewPrePeriods { pre_periods: usize, predictors: usize },
 }
 
 impl Caveat {
@@ -79,6 +88,8 @@ impl Caveat {
                 | Caveat::CsPretest { .. }
                 | Caveat::Disagree { .. }
                 | Caveat::ZeroWidth
+                | Caveat::PerfectFit { .. }
+                | Caveat::FewPrePeriods { .. }
         )
     }
 }
@@ -97,9 +108,9 @@ pub struct Finding {
     pub inference: String,
     #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub estimate: f64,
-    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    #[serde(serialize_with = "crate::inference::bound", deserialize_with = "crate::inference::nan_if_null")]
     pub ci_low: f64,
-    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    #[serde(serialize_with = "crate::inference::bound", deserialize_with = "crate::inference::nan_if_null")]
     pub ci_high: f64,
     pub conf_level: f64,
     #[serde(deserialize_with = "crate::inference::nan_if_null")]

@@ -310,22 +310,45 @@ pub struct DataSpec {
 
 /// A municipality attribute that randomization inference keeps fixed: the participants were
 /// chosen by it, so placebo participants are drawn within it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stratum {
     /// The five regions.
     Region,
-    /// Population in three classes of (nearly) equal counts over the registry: small, middle,
-    /// large.
-    Size,
+    /// Population in this many classes of (nearly) equal counts over the registry, smallest
+    /// first: `size` is three (small, middle, large), `size:5` quintiles.
+    Size(u32),
 }
 
 impl Stratum {
-    pub fn key(self) -> &'static str {
-        match self {
-            Stratum::Region => "region",
-            Stratum::Size => "size",
+    /// The most size classes a study may ask for: with 98 municipalities, ten classes of about
+    /// ten still leave a few comparison municipalities per class.
+    pub const MAX_SIZE_CLASSES: u32 = 10;
+
+    /// `region`, `size` or `size:K` (2 ≤ K ≤ [`Stratum::MAX_SIZE_CLASSES`]).
+    pub fn parse(text: &str) -> Option<Stratum> {
+        match text {
+            "region" => Some(Stratum::Region),
+            "size" => Some(Stratum::Size(3)),
+            _ => {
+                let k: u32 = text.strip_prefix("size:")?.parse().ok()?;
+                (2..=Self::MAX_SIZE_CLASSES).contains(&k).then_some(Stratum::Size(k))
+            }
         }
+    }
+
+    /// As the study file writes it.
+    pub fn key(self) -> String {
+        match self {
+            Stratum::Region => "region".into(),
+            Stratum::Size(3) => "size".into(),
+            Stratum::Size(k) => format!("size:{k}"),
+        }
+    }
+}
+
+impl Serialize for Stratum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key())
     }
 }
 
@@ -345,9 +368,9 @@ impl Study {
                     key * 1000
                         + match s {
                             Stratum::Region => regions.iter().position(|r| *r == m.region).unwrap_or(0) as u32,
-                            Stratum::Size => {
+                            Stratum::Size(k) => {
                                 let rank = sizes.partition_point(|&p| p < m.population);
-                                (3 * rank / sizes.len().max(1)) as u32
+                                (*k as usize * rank / sizes.len().max(1)) as u32
                             }
                         }
                 });

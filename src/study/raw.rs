@@ -212,7 +212,7 @@ pub struct InferenceSection {
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: Option<Spanned<i64>>,
     /// Municipality attributes within which randomization inference reassigns the start:
-    /// "region", "size".
+    /// "region", "size" (three size classes), "size:K" (K classes).
     #[serde(default)]
     pub strata: Vec<Spanned<String>>,
 }

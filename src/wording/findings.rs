@@ -200,6 +200,16 @@ pub(super) const TABLE: &[Entry] = &[
         "Det afgørende interval har ingen bredde (et degenereret design, fx en perfekt tilpasning i førperioden); der gives ingen vurdering.",
         "The deciding interval has no width (a degenerate design, e.g. a perfect pre-period fit); no verdict is given.",
     ),
+    (
+        "caveat_perfect_fit",
+        "Den syntetiske kontrol rammer førperioden næsten præcist (RMSPE {fit}; {perfect} af {placebos} placebokommuner gør det samme): donorvægtene er ikke entydige, et andet lige så godt valg kan give en anden effekt, og placebotesten kan ikke skelne forsøget fra tilfældigheder.",
+        "The synthetic control reproduces the pre-period almost exactly (RMSPE {fit}; {perfect} of {placebos} placebo municipalities do too): the donor weights are not unique, another equally good choice can give another effect, and the placebo test cannot tell the trial from chance.",
+    ),
+    (
+        "caveat_few_pre_periods",
+        "Den syntetiske kontrol matcher {predictors} prædiktorer med kun {count} før forsøget: den kan passe uden at ligne forsøgskommunerne.",
+        "The synthetic control matches {predictors} predictors with only {count} before the trial: it can fit without resembling the trial municipalities.",
+    ),
     ("verdict_on_par", "På niveau", "On par"),
     ("verdict_maintained", "Fastholdt", "Maintained"),
     ("verdict_worse", "Ringere", "Worse"),

@@ -75,10 +75,18 @@ impl Validator<'_> {
         let mut strata = Vec::new();
         for s in &file.inference.strata {
             use crate::study::Stratum;
-            if let Some(x) = self.choice(s, "inference.strata", &[("region", Stratum::Region), ("size", Stratum::Size)])
-                && !strata.contains(&x)
-            {
-                strata.push(x);
+            match Stratum::parse(s.get_ref()) {
+                Some(x) if !strata.contains(&x) => strata.push(x),
+                Some(_) => {}
+                None => self.report(
+                    s,
+                    "inference.strata",
+                    format!(
+                        "expected `region`, `size` (three size classes) or `size:K` with K from 2 to {}, found `{}`",
+                        Stratum::MAX_SIZE_CLASSES,
+                        s.get_ref()
+                    ),
+                ),
             }
         }
 

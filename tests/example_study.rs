@@ -226,6 +226,8 @@ fn findings_agree_with_the_truth_and_read_in_danish() {
     // recovers the simulated 12 %.
     let spells = results.findings.iter().find(|f| f.analysis == "durations.jaf").expect("a duration finding");
     assert_eq!((spells.method, spells.verdict, spells.causal), (Method::CompletedDid, Verdict::Better, false));
+    // Ten trial municipalities: the interval that decides is randomization inference's.
+    assert_eq!(spells.inference, "RI");
     assert_eq!(spells.margin, Some(2.0));
     let rel = spells.relative.expect("a relative effect");
     assert!((-0.16..-0.08).contains(&rel), "relative {rel}");
@@ -266,6 +268,11 @@ fn jaf_durations_recover_the_spell_level_truth() {
     let want = truth.jaf_spell_effect_weeks.expect("truth has the spell effect");
     let did = d.completed_did.as_ref().expect("completed-spell DiD");
     assert!(did.ci_low <= want && want <= did.ci_high, "{want} outside [{}, {}]", did.ci_low, did.ci_high);
+    // So does randomization inference over the municipalities, around the same estimate.
+    let ri = &d.completed_did_ri.as_ref().expect("randomization inference for the completed-spell DiD").interval;
+    assert!((ri.estimate - did.estimate).abs() < 1e-9, "{} vs {}", ri.estimate, did.estimate);
+    assert!(ri.ci_low <= want && want <= ri.ci_high, "{want} outside [{}, {}]", ri.ci_low, ri.ci_high);
+    assert!(ri.ci_high < 0.0 && ri.p_value < 0.05, "{ri:?}");
     // Shorter spells = a higher hazard of ending: the interaction's hazard ratio is above 1.
     let cox = d.cox.as_ref().expect("Cox fit");
     let interaction = &cox.rows[2];

@@ -39,6 +39,11 @@ pub const COMPLETED_CONVENTION: &str = "OLS of the duration of completed spells 
 their product; CR1 clustered by municipality (G/(G−1)·(N−1)/(N−K), as fixest); t with G − 1 degrees \
 of freedom. Completed spells only: spells still open when the data end are left out, which favours \
 short spells in the later period";
+pub const COMPLETED_RI_CONVENTION: &str = "Randomization inference for the completed-spell DiD: the trial \
+label reassigned to as many municipalities with spells as took part (seeded draws, ChaCha stream r for draw r; \
+every assignment when there are few enough), the spell-weighted DiD recomputed from per-municipality sums; a \
+constant effect τ is tested by taking τ weeks off the trial municipalities' spells during the trial, and the \
+interval collects the τ not rejected. Valid with few trial municipalities, where CR1 is too narrow";
 
 /// Who and when one analysis counts: the role of each municipality and the day boundaries.
 pub struct Plan {
@@ -345,6 +350,9 @@ pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32,
         cox: cox_result,
         completed_did: completed_did(&rows, clusters, study.conf_level, &mut notes),
         completed_did_convention: COMPLETED_CONVENTION.into(),
+        completed_did_ri: completed_did_ri(&rows, study.reps.get(), study.seed, study.conf_level).map(|(i, how)| {
+            crate::results::RandomizedInterval { interval: i, description: format!("{COMPLETED_RI_CONVENTION}; {how}") }
+        }),
         better: spec.better,
         margin: spec.margin,
         notes,
@@ -390,6 +398,134 @@ fn completed_did(
     let factor = cr1_factor(clusters, total as usize, 4);
     let se = (factor * meat).sqrt();
     Some(Interval::t_based(estimate, se, clusters as f64 - 1.0, conf))
+}
+
+/// Per municipality with spells: (ended spells before, their weeks, ended spells during, their
+/// weeks), and whether it took part.
+type ClusterSums = Vec<([f64; 4], bool)>;
+
+fn cluster_sums(rows: &[(u32, usize, i32, bool, u64)]) -> ClusterSums {
+    let mut by_cluster: BTreeMap<u32, ([f64; 4], bool)> = BTreeMap::new();
+    for &(c, cell, days, ended, k) in rows {
+        let e = by_cluster.entry(c).or_default();
+        e.1 = cell >= 2;
+        if ended {
+            let (k, y) = (k as f64, days as f64 / 7.0);
+            let during = cell % 2;
+            e.0[2 * during] += k;
+            e.0[2 * during + 1] += k * y;
+        }
+    }
+    by_cluster.into_values().collect()
+}
+
+/// The completed-spell DiD by randomization inference ([`COMPLETED_RI_CONVENTION`]) and how
+/// many assignments it used; `None` when no municipality took part or every one did.
+///
+/// Each assignment A is reduced to five sums: spells and weeks before and during in A, and
+/// m_A, the spells during the trial of A's actual participants. Taking τ off the actual
+/// participants' spells during the trial moves A's weeks during by −τ·m_A and the total by
+/// −τ·N(trial, during), so every τ of the inversion costs O(assignments).
+fn completed_did_ri(
+    rows: &[(u32, usize, i32, bool, u64)],
+    reps: u64,
+    seed: u64,
+    level: crate::settings::Level,
+) -> Option<(Interval, String)> {
+    use crate::inference::randomization::binomial;
+    use crate::rng::Stream;
+    let sums = cluster_sums(rows);
+    let g = sums.len();
+    let k = sums.iter().filter(|c| c.1).count();
+    if k == 0 || k == g {
+        return None;
+    }
+    let total = |f: &dyn Fn(&([f64; 4], bool)) -> bool| {
+        let mut t = [0f64; 4];
+        for c in sums.iter().filter(|c| f(c)) {
+            (0..4).for_each(|j| t[j] += c.0[j]);
+        }
+        t
+    };
+    let all = total(&|_| true);
+    let observed_during = total(&|c| c.1)[2];
+    // (n_b, s_b, n_d, s_d, m) per assignment.
+    let sum_of = |members: &[usize]| {
+        let mut a = [0f64; 5];
+        for &i in members {
+            (0..4).for_each(|j| a[j] += sums[i].0[j]);
+            if sums[i].1 {
+                a[4] += sums[i].0[2];
+            }
+        }
+        a
+    };
+    let count = binomial(g as u64, k as u64);
+    let exact = count <= 200_000.0;
+    let mut assignments: Vec<[f64; 5]> = Vec::new();
+    if exact {
+        let mut idx: Vec<usize> = (0..k).collect();
+        loop {
+            assignments.push(sum_of(&idx));
+            // Next k-subset in lexicographic order.
+            let Some(i) = (0..k).rev().find(|&i| idx[i] < g - k + i) else { break };
+            idx[i] += 1;
+            for j in i + 1..k {
+                idx[j] = idx[j - 1] + 1;
+            }
+        }
+    } else {
+        for r in 0..reps {
+            let mut rng = Stream::new(seed, r);
+            let mut order: Vec<usize> = (0..g).collect();
+            for j in 0..k {
+                let pick = (j + (rng.uniform() * (g - j) as f64) as usize).min(g - 1);
+                order.swap(j, pick);
+            }
+            assignments.push(sum_of(&order[..k]));
+        }
+    }
+    let did = |a: &[f64; 5], tau: f64| -> f64 {
+        let (sd, total_d) = (a[3] - tau * a[4], all[3] - tau * observed_during);
+        let (nb_c, nd_c) = (all[0] - a[0], all[2] - a[2]);
+        if a[0] <= 0.0 || a[2] <= 0.0 || nb_c <= 0.0 || nd_c <= 0.0 {
+            return f64::NAN;
+        }
+        (sd / a[2] - a[1] / a[0]) - ((total_d - sd) / nd_c - (all[1] - a[1]) / nb_c)
+    };
+    let observed = {
+        let members: Vec<usize> = (0..g).filter(|&i| sums[i].1).collect();
+        sum_of(&members)
+    };
+    let estimate = did(&observed, 0.0);
+    if !estimate.is_finite() {
+        return None;
+    }
+    let p_at = |tau: f64| -> f64 {
+        let obs = did(&observed, tau).abs() - 1e-12 * (1.0 + tau.abs());
+        let (mut hits, mut used) = (0usize, 0usize);
+        for a in &assignments {
+            let d = did(a, tau);
+            if d.is_finite() {
+                used += 1;
+                hits += (d.abs() >= obs) as usize;
+            }
+        }
+        if exact { hits as f64 / used.max(1) as f64 } else { (hits + 1) as f64 / (used + 1) as f64 }
+    };
+    let alpha = level.alpha();
+    let spread = {
+        let mean_b = all[1] / all[0];
+        let mean_d = all[3] / all[2];
+        (mean_b.abs() + mean_d.abs()).max(1.0) / 10.0
+    };
+    let (ci_low, ci_high) = crate::inference::invert_test(estimate, spread, alpha, &p_at);
+    let how = if exact {
+        format!("{} assignments (exact)", assignments.len())
+    } else {
+        format!("{} draws, seed {seed}", assignments.len())
+    };
+    Some((Interval { estimate, se: f64::NAN, ci_low, ci_high, conf_level: level.get(), p_value: p_at(0.0) }, how))
 }
 
 /// Medians, restricted mean and the weekly curve, each shown only where at least `min_cell`
@@ -458,5 +594,62 @@ mod tests {
         let fit = cr1(&x, &y, &cl, 12, 0, SmallSample::Fixest).unwrap();
         assert!((did.estimate - fit.beta[3]).abs() < 1e-9, "{} vs {}", did.estimate, fit.beta[3]);
         assert!((did.se - fit.se(3)).abs() < 1e-9, "{} vs {}", did.se, fit.se(3));
+    }
+
+    /// Randomization inference against brute force: every 4 of 12 municipalities relabelled as
+    /// the trial, the spell-level DiD of means recomputed from the spells; the p-value of τ = 0
+    /// and of τ at the estimate equal the shares counted by hand, and the interval's ends are
+    /// where the test starts rejecting.
+    #[test]
+    fn completed_did_randomization_equals_relabelling_the_spells() {
+        let mut s = crate::rng::Stream::new(9, 0);
+        let mut rows = Vec::new();
+        for c in 0..12u32 {
+            for during in 0..2usize {
+                let cell = 2 * (c < 4) as usize + during;
+                for _ in 0..5 {
+                    let shorter = if c < 4 && during == 1 { 40 } else { 0 };
+                    let days = 60 + (s.uniform() * 300.0) as i32 - shorter;
+                    rows.push((c, cell, days, s.uniform() < 0.9, 1 + (s.uniform() * 3.0) as u64));
+                }
+            }
+        }
+        let level = crate::settings::Level::P95;
+        let (ri, how) = completed_did_ri(&rows, 999, 1, level).unwrap();
+        assert!(how.contains("495 assignments (exact)"), "{how}");
+        // The spell-level DiD with trial = `members`, τ weeks off the real trial's spells during.
+        let did = |members: &[u32], tau: f64| {
+            let (mut n, mut sum) = ([0f64; 4], [0f64; 4]);
+            for &(c, cell, days, _, k) in rows.iter().filter(|r| r.3) {
+                let y = days as f64 / 7.0 - if cell == 3 { tau } else { 0.0 };
+                let p = 2 * members.contains(&c) as usize + cell % 2;
+                n[p] += k as f64;
+                sum[p] += k as f64 * y;
+            }
+            (sum[3] / n[3] - sum[2] / n[2]) - (sum[1] / n[1] - sum[0] / n[0])
+        };
+        let brute = |tau: f64| {
+            let observed = did(&[0, 1, 2, 3], tau).abs();
+            let mut hits = 0;
+            let mut count = 0;
+            for a in 0..12u32 {
+                for b in a + 1..12 {
+                    for c in b + 1..12 {
+                        for d in c + 1..12 {
+                            count += 1;
+                            hits += (did(&[a, b, c, d], tau).abs() >= observed - 1e-12 * (1.0 + tau.abs())) as usize;
+                        }
+                    }
+                }
+            }
+            hits as f64 / count as f64
+        };
+        assert!((ri.estimate - did(&[0, 1, 2, 3], 0.0)).abs() < 1e-9);
+        assert!((ri.p_value - brute(0.0)).abs() < 1e-12, "{} vs {}", ri.p_value, brute(0.0));
+        assert!((brute(ri.estimate) - 1.0).abs() < 1e-12);
+        assert!(ri.ci_low < ri.estimate && ri.estimate < ri.ci_high);
+        let step = 1e-3 * (ri.ci_high - ri.ci_low);
+        assert!(brute(ri.ci_high - step) > level.alpha() && brute(ri.ci_high + step) <= level.alpha());
+        assert!(brute(ri.ci_low + step) > level.alpha() && brute(ri.ci_low - step) <= level.alpha());
     }
 }

@@ -26,7 +26,7 @@
 //! municipalities and the window (then the estimate mixes their effects).
 //!
 //! Duration analyses on the case file join the family as outcomes of their own (weeks), judged
-//! by the completed-spell DiD with its CR1 interval against the `[[durations]]` direction and
+//! by the completed-spell DiD with its randomization-inference interval against the `[[durations]]` direction and
 //! margin; they are worded descriptively, and earn a caveat when 1 % or more of the spells are
 //! still open when the data end. Savings are not in the family: they re-express the cost
 //! outcomes' effects in kroner and have their own sentence.
@@ -38,6 +38,7 @@ pub mod wording;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::estimate::{Estimate, Method};
+use crate::inference::Interval;
 use crate::period::{Month, parse_date};
 pub use crate::results::findings::{Caveat, Finding, Verdict};
 use crate::results::{Analysis, DurationResult, Results, SynthResult};
@@ -218,11 +219,20 @@ fn relative(unit: Unit, level: Option<f64>, effect: f64) -> Option<f64> {
     (unit != Unit::Percent && without > 0.0 && effect.is_finite()).then(|| effect / without)
 }
 
-/// A duration analysis's finding: the completed-spell DiD in weeks (CR1, t with G − 1 degrees
-/// of freedom). Worded descriptively, never causally: no pre-period placebo test exists for
-/// spells, and spells still open when the data end are left out.
+/// A duration analysis's finding: the completed-spell DiD in weeks, decided by randomization
+/// inference over the municipalities (CR1 with t(G − 1) only when that is missing, e.g. in a
+/// results.json written before it existed). Worded descriptively, never causally: no
+/// pre-period placebo test exists for spells, and spells still open when the data end are
+/// left out.
 fn assess_duration(d: &DurationResult) -> Option<Finding> {
-    let i = d.completed_did.as_ref().filter(|i| i.ci_low.is_finite() && i.ci_high.is_finite())?;
+    let bounded = |i: &&Interval| i.ci_low.is_finite() && i.ci_high.is_finite();
+    let ri = d.completed_did_ri.as_ref().map(|r| &r.interval).filter(bounded);
+    let cr1 = d.completed_did.as_ref().filter(bounded);
+    let (i, inference) = match (ri, cr1) {
+        (Some(i), _) => (i, "RI"),
+        (None, Some(i)) => (i, "CR1"),
+        (None, None) => return None,
+    };
     let mut caveats = Vec::new();
     if d.treated_units.len() < FEW_TREATED {
         caveats.push(Caveat::FewTreated { n: d.treated_units.len() });
@@ -237,7 +247,19 @@ fn assess_duration(d: &DurationResult) -> Option<Finding> {
     if open_share >= OPEN_SPELLS {
         caveats.push(Caveat::CompletedSpells { open_share });
     }
-    let df = (d.treated_units.len() + d.comparison_units.len()) as f64 - 1.0;
+    // The methods disagree about zero: CR1 excludes it where randomization inference does not,
+    // or the other way round.
+    let excludes_zero = |i: &Interval| i.ci_low > 0.0 || i.ci_high < 0.0;
+    if let (Some(r), Some(c)) = (ri, cr1)
+        && excludes_zero(i)
+        && excludes_zero(r) != excludes_zero(c)
+    {
+        let other = if inference == "RI" { "completed_did · CR1" } else { "completed_did · RI" };
+        caveats.push(Caveat::Disagree { intervals: vec![other.into()] });
+    }
+    // Randomization inference has no degrees of freedom: its MDE uses the normal quantiles.
+    let df =
+        if inference == "RI" { f64::INFINITY } else { (d.treated_units.len() + d.comparison_units.len()) as f64 - 1.0 };
     Some(Finding {
         analysis: duration_outcome(&d.key),
         trial: d.trial.clone(),
@@ -246,7 +268,7 @@ fn assess_duration(d: &DurationResult) -> Option<Finding> {
         better: d.better,
         margin: d.margin,
         method: Method::CompletedDid,
-        inference: "CR1".into(),
+        inference: inference.into(),
         estimate: i.estimate,
         ci_low: i.ci_low,
         ci_high: i.ci_high,

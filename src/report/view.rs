@@ -359,7 +359,7 @@ fn durations_view(r: &Results, charts: &Drawn, lang: Lang) -> Vec<Value> {
                 })
                 .collect();
             let did = d.completed_did.as_ref().map(|i| {
-                wording::text(
+                let text = wording::text(
                     "durations_completed_did",
                     lang,
                     &[
@@ -369,7 +369,23 @@ fn durations_view(r: &Results, charts: &Drawn, lang: Lang) -> Vec<Value> {
                         ("hi", locale::number(i.ci_high, 1, lang)),
                         ("p", locale::p_equals(i.p_value, lang)),
                     ],
-                )
+                );
+                // The interval that decides the finding with few trial municipalities.
+                match d.completed_did_ri.as_ref().map(|r| &r.interval) {
+                    Some(ri) => format!(
+                        "{text} {}",
+                        wording::text(
+                            "durations_completed_did_ri",
+                            lang,
+                            &[
+                                wording::level(r.study.conf_level, lang),
+                                ("ci", interval_text(ri.ci_low, ri.ci_high, ri.estimate, 1, lang)),
+                                ("p", locale::p_equals(ri.p_value, lang)),
+                            ],
+                        )
+                    ),
+                    None => text,
+                }
             });
             // Spells are dated to the day and their windows counted in months, whatever the
             // frequency of the panel outcomes.

@@ -377,6 +377,13 @@ pub struct SynthResult {
     pub leave_one_out: Vec<LeaveOneOut>,
 }
 
+/// An interval from randomization inference and how it was computed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RandomizedInterval {
+    pub interval: crate::inference::Interval,
+    pub description: String,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimeWeight {
     pub period: Month,
@@ -431,6 +438,10 @@ pub struct DurationResult {
     /// Difference in differences on the mean duration of completed spells (weeks).
     pub completed_did: Option<crate::inference::Interval>,
     pub completed_did_convention: String,
+    /// The same DiD by randomization inference over the municipalities: the interval that
+    /// decides the duration finding with few trial municipalities.
+    #[serde(default)]
+    pub completed_did_ri: Option<RandomizedInterval>,
     /// Which direction of the duration is favourable, and the equivalence margin in weeks: the
     /// findings judge the completed-spell DiD by them.
     pub better: crate::study::Better,

@@ -317,6 +317,11 @@ pub(super) const TABLE: &[Entry] = &[
         "Difference in differences on the mean duration of completed spells: {estimate} weeks ({level}% confidence interval {lo} to {hi}, {p}). Only completed spells count, as in Jobindsats' duration measure; spells still running pull the mean towards shorter spells in the latest period.",
     ),
     (
+        "durations_completed_did_ri",
+        "Med så få forsøgskommuner afgøres resultatet af randomiseringsinferens over kommunerne: {level} %-konfidensinterval {ci} ({p}).",
+        "With so few trial municipalities the finding is decided by randomization inference over the municipalities: {level}% confidence interval {ci} ({p}).",
+    ),
+    (
         "durations_intro",
         "Forløb i {treated} forsøgskommuner og {comparison} sammenligningskommuner, efter om de startede i de {pre} før forsøget eller i forsøgsperioden. Forløb, der ikke var afsluttet {until}, er censureret. Begrænset middelvarighed op til {horizon} uger.",
         "Spells in {treated} trial and {comparison} comparison municipalities, by whether they started in the {pre} before the trial or during it. Spells not ended by {until} are censored. Restricted mean duration up to {horizon} weeks.",

@@ -32,10 +32,13 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::synthetic::{SdidParams, SynthParams};
+use crate::design::balanced::Balanced;
 use crate::design::{Design, DesignError};
 use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::EventStudy;
+use crate::estimate::scm::{Predictor, SyntheticControl, VChoice};
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Sample};
 use crate::inference::randomization::Randomization;
@@ -84,6 +87,11 @@ pub struct Settings {
     pub pool: Pool,
     /// Strata for the within-strata randomization inference row; none: no such row.
     pub strata: Vec<Stratum>,
+    /// Whether to fit the synthetic control and SDID in each replication (slow: every donor's
+    /// placebo is refitted).
+    pub synthetic: bool,
+    /// Placebo replications of SDID inside each replication.
+    pub sdid_reps: usize,
 }
 
 /// The comparison municipalities the placebo participants are drawn from.
@@ -152,7 +160,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 10] = [
+const METHODS: [(&str, &str); 12] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -161,6 +169,8 @@ const METHODS: [(&str, &str); 10] = [
     ("twfe", "WCR Webb"),
     ("event", "CR1"),
     ("cs", "IF"),
+    ("synth", "placebo"),
+    ("sdid", "placebo"),
     ("pre-trend test", "event-study leads, F (CR1)"),
     ("pre-trend test", "placebo 2×2, RI"),
 ];
@@ -226,7 +236,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             }
             sample.units.push(u);
         }
-        Ok((intervals(study, &design, &sample, s, r, &strata_map), 0.0))
+        Ok((intervals(study, &design, panel, &sample, s, r, &strata_map), 0.0))
     };
     let size_runs = chunks(s.reps, "placebo trials", &placebo)?;
 
@@ -251,7 +261,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             (None, false) => 0.0,
             (None, true) => return Err(MonteCarloError::NoTruth),
         };
-        Ok((intervals(&st, &d, &d.sample(&sim.panel), s, r, &strata_map), truth))
+        Ok((intervals(&st, &d, &sim.panel, &d.sample(&sim.panel), s, r, &strata_map), truth))
     };
     // Coverage does not depend on where placebo participants come from: only measured with the
     // whole pool.
@@ -272,7 +282,7 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             let covered: Vec<(&Estimate, f64)> =
                 coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
             let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
-            let estimates_truth = matches!(*method, "did2x2" | "twfe");
+            let estimates_truth = matches!(*method, "did2x2" | "twfe" | "synth" | "sdid");
             Row {
                 method: method.to_string(),
                 inference,
@@ -360,6 +370,7 @@ fn locate(study: &Study, s: &Settings) -> Result<(usize, usize), MonteCarloError
 fn intervals(
     study: &Study,
     design: &Design,
+    panel: &Panel,
     sample: &Sample,
     s: &Settings,
     r: u64,
@@ -380,6 +391,34 @@ fn intervals(
         ssc: study.ssc,
     };
     let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
+    // The synthetic designs on the same units: the placebo participants against every other
+    // comparison municipality with a complete window, as `run` fits them.
+    let (synth, sdid) = if s.synthetic {
+        let trial = &study.trials[design.trial];
+        let predictors = trial.comparison.predictors.clone();
+        let names = Predictor::covariates(&predictors);
+        let covariates = |code: u32| -> Option<Vec<f64>> {
+            let code = u16::try_from(code).ok()?;
+            Some(names.iter().map(|c| design.variable(study, panel, code, c).unwrap_or(f64::NAN)).collect())
+        };
+        let b = Balanced::from_sample(sample, design.observation_months(), covariates);
+        let params = SynthParams {
+            control: SyntheticControl {
+                predictors,
+                v: match &trial.comparison.v {
+                    Some(v) => VChoice::Fixed(v.clone()),
+                    None => VChoice::Search,
+                },
+            },
+            conf_level,
+        };
+        let synth = params.fit_pooled(&b).ok().map(|(f, _)| f.estimate(&b, String::new()));
+        let sdid_params = SdidParams { reps: s.sdid_reps, seed, conf_level };
+        let sdid = sdid_params.fit(&b).ok().map(|f| f.estimate(&b, &sdid_params, String::new()));
+        (synth, sdid)
+    } else {
+        (None, None)
+    };
     let event = es.fit(sample).ok();
     // A pre-trend test enters the table as its p-value (no interval).
     let as_test = |mut e: Estimate, p: f64| {
@@ -404,6 +443,8 @@ fn intervals(
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
         event.map(|f| f.estimate),
         cs.fit(sample).ok().map(|f| f.headline()),
+        synth,
+        sdid,
         event_pretrend,
         placebo.map(|e| {
             let p = e.interval.p_value;

@@ -1,6 +1,6 @@
 //! The synthetic designs of one analysis: synthetic control per treated municipality and pooled,
 //! with placebo-in-space, placebo-in-time and leave-one-out; synthetic difference in differences
-//! with its placebo standard error.
+//! with its placebo distribution.
 //!
 //! Both work on a balanced matrix: the window's months (dropped COVID months left out) for the
 //! pool municipalities that have data in every one of them (the donors) and for the treated
@@ -12,7 +12,7 @@
 //! ratios, its interval inverting that rank test for a constant effect (Firpo and Possebom 2018,
 //! `None` on a side the test cannot reject with so few placebos); synthetic difference in
 //! differences (Arkhangelsky et al. 2021) on the treated block from the earliest start, with the
-//! placebo standard error and a normal interval.
+//! interval of its placebo estimates (and their standard error, for reference).
 
 use std::collections::BTreeMap;
 
@@ -267,7 +267,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
 }
 
 /// Synthetic difference in differences on the treated municipalities as one block started at
-/// the earliest start, with the placebo standard error.
+/// the earliest start, with the interval of its placebo distribution.
 pub fn sdid(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SdidResult> {
     let (m, mut problems) = matrix(study, panel, design, &[]);
     let fail = |mut problems: Vec<String>, why: String| {
@@ -429,7 +429,7 @@ impl SynthFit {
     }
 }
 
-/// Synthetic difference in differences with its placebo standard error.
+/// Synthetic difference in differences with its placebo distribution.
 pub struct SdidParams {
     /// Placebo replications of the standard error.
     pub reps: usize,
@@ -443,8 +443,10 @@ pub struct SdidResultFit {
     /// The earliest start; every treated unit counts as started then.
     pub start: Month,
     pub t0: usize,
-    /// The placebo standard error; `Err` says why it could not be had (the estimate stands).
+    /// The placebo standard error and the placebo estimates; `Err` says why they could not be
+    /// had (the estimate stands).
     pub se: Result<f64, EstimateError>,
+    pub placebo: Vec<f64>,
     /// Whether the treated units start in different periods.
     pub staggered: bool,
 }
@@ -460,21 +462,29 @@ impl SdidParams {
             b.donors.iter().map(|r| r.values.clone()).chain(b.treated.iter().map(|r| r.values.clone())).collect();
         let n0 = b.donors.len();
         let fit = sdid::fit(&y, n0, t0, Kind::Sdid)?;
-        let se = sdid::placebo_se(&y, n0, t0, Kind::Sdid, self.reps, self.seed).map(|(se, _)| se);
+        let (se, placebo) = match sdid::placebo_se(&y, n0, t0, Kind::Sdid, self.reps, self.seed) {
+            Ok((se, placebo)) => (Ok(se), placebo),
+            Err(e) => (Err(e), Vec::new()),
+        };
         let staggered = b.treated.iter().any(|r| r.start != Some(start));
-        Ok(SdidResultFit { fit, start, t0, se, staggered })
+        Ok(SdidResultFit { fit, start, t0, se, placebo, staggered })
     }
 }
 
 impl SdidResultFit {
-    /// The estimate on `b` with a normal interval from the placebo standard error, described by
-    /// `estimand`.
+    /// The estimate on `b` with the interval of its placebo distribution
+    /// ([`sdid::placebo_interval`]), described by `estimand`.
     pub fn estimate(&self, b: &Balanced, p: &SdidParams, estimand: String) -> Estimate {
         let (n0, n1) = (b.donors.len(), b.treated.len());
+        let se = *self.se.as_ref().unwrap_or(&f64::NAN);
         Estimate {
             method: Method::Sdid,
             estimand,
-            interval: Interval::normal(self.fit.estimate, *self.se.as_ref().unwrap_or(&f64::NAN), p.conf_level),
+            interval: if self.placebo.is_empty() {
+                Interval { p_value: f64::NAN, ..Interval::normal(self.fit.estimate, f64::NAN, p.conf_level) }
+            } else {
+                sdid::placebo_interval(self.fit.estimate, se, &self.placebo, p.conf_level)
+            },
             inference: sdid::placebo_inference(p.reps, n0, n1, p.seed),
             n_obs: b.n_obs(),
             n_units: n0 + n1,

@@ -51,6 +51,13 @@ pub struct Args {
     /// `region,size` (default: the study's `[inference] strata`; `none` for no such row).
     #[arg(long, value_delimiter = ',')]
     strata: Vec<String>,
+    /// Also fit the synthetic control and SDID in every replication (slow: every donor's
+    /// placebo is refitted each time).
+    #[arg(long)]
+    synthetic: bool,
+    /// SDID placebo replications inside each replication (with `--synthetic`).
+    #[arg(long, default_value_t = 200)]
+    sdid_reps: usize,
     #[arg(long, value_enum, default_value = "markdown")]
     format: Format,
     /// Also write the table to this file.
@@ -90,6 +97,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         max_exact: args.max_exact,
         pool,
         strata,
+        synthetic: args.synthetic,
+        sdid_reps: args.sdid_reps,
     };
     let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out))?;
     let text = match args.format {

@@ -168,8 +168,14 @@ impl Did2x2 {
         e.inference = Inference {
             name: "RI".into(),
             description: format!(
-                "randomization inference: {starts_text} among the {} units, {} assignments ({how}); sharp null of a constant effect, interval by test inversion",
-                n_units, r.assignments
+                "randomization inference: {starts_text} among the {} units, {} assignments ({how}); sharp null of a constant effect, interval by test inversion; {}",
+                n_units,
+                r.assignments,
+                if strata.is_some() {
+                    "valid when the participants were drawn at random within these strata"
+                } else {
+                    "valid when the participants are like a random draw from these units: when they were chosen by region or size, declare `[inference] strata` (docs/montecarlo.md measures what happens otherwise)"
+                }
             ),
             clusters: n_units,
             df: f64::NAN,

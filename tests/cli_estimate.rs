@@ -343,7 +343,9 @@ fn synthetic_methods_refuse_flags_that_do_not_apply() {
     for extra in [
         &["--method", "twfe", "--predictors", "last"][..],
         &["--method", "synth", "--inference", "ri"][..],
-        &["--method", "did2x2", "--pre-window", "5"][..],
+        &["--method", "twfe", "--pre-window", "5"][..],
+        &["--method", "twfe", "--last", "1995"][..],
+        &["--method", "did2x2", "--last", "2051"][..],
         &["--method", "synth", "--predictors", "blocks:x"][..],
         &["--method", "synth", "--predictors", "income"][..],
     ] {

@@ -123,10 +123,14 @@ pub struct Args {
     /// mean, last, or a column name (its pre-period mean per unit).
     #[arg(long, value_delimiter = ',')]
     predictors: Option<Vec<String>>,
-    /// Synthetic control and SDID: use only the PRE_WINDOW periods before the (earliest) start as
-    /// the pre-period (default: every period before it).
+    /// Use only the PRE_WINDOW periods before the (earliest) start as the pre-period (did2x2,
+    /// synth, sdid; default: every period before it). With `--last`, this is how `run`'s window
+    /// of an analysis (`pre_months`, the evaluation end) is given to `estimate`.
     #[arg(long)]
     pre_window: Option<u32>,
+    /// The last period of the evaluation window (did2x2; default: the data's last period).
+    #[arg(long)]
+    last: Option<String>,
     /// Column separator.
     #[arg(long, default_value = ",")]
     separator: char,
@@ -151,8 +155,11 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if args.predictors.is_some() && args.method != MethodArg::Synth {
         return Err(bad("--predictors goes with --method synth"));
     }
-    if args.pre_window.is_some() && !synthetic {
-        return Err(bad("--pre-window goes with --method synth or sdid"));
+    if args.pre_window.is_some() && !synthetic && args.method != MethodArg::Did2x2 {
+        return Err(bad("--pre-window goes with --method did2x2, synth or sdid"));
+    }
+    if args.last.is_some() && args.method != MethodArg::Did2x2 {
+        return Err(bad("--last goes with --method did2x2"));
     }
     if synthetic && (args.inference.is_some() || args.cluster.is_some()) {
         return Err(bad(
@@ -184,8 +191,18 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let (first, last) = (long.first(), long.last());
     let earliest = sample.units.iter().filter_map(|u| u.start).min().ok_or_else(|| bad("no unit is treated"))?;
     let fail = |e: frikommune::estimate::EstimateError| bad(e.to_string());
-    let did =
-        Did2x2 { pre_months: earliest.since(first).max(1) as u32, post_last: last, conf_level: args.conf_level, ssc };
+    let post_last = match &args.last {
+        None => last,
+        Some(label) => match long.periods.iter().position(|p| p == label.trim()) {
+            Some(rank) => first.plus(rank as i32),
+            None => return Err(bad(&format!("--last `{label}` is not one of the periods in `{}`", args.time))),
+        },
+    };
+    let pre_months = match args.pre_window {
+        Some(w) => w.max(1),
+        None => earliest.since(first).max(1) as u32,
+    };
+    let did = Did2x2 { pre_months, post_last, conf_level: args.conf_level, ssc };
     // Periods back to the input's labels: numbers stay numbers in JSON.
     let label = |m: Month| long.period_json(m);
     let mut extra = serde_json::Map::new();
@@ -264,8 +281,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 "estimand": estimate.estimand,
                 "estimate": i.estimate,
                 "se": finite(i.se),
-                "ci_low": i.ci_low,
-                "ci_high": i.ci_high,
+                "ci_low": bound(i.ci_low),
+                "ci_high": bound(i.ci_high),
                 "p_value": finite(i.p_value),
                 "conf_level": i.conf_level,
                 "inference": estimate.inference.name,
@@ -301,6 +318,16 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
 
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
+}
+
+/// An interval side: a number, `"inf"`/`"-inf"` when unbounded (as results.json writes it),
+/// `null` when undefined.
+fn bound(x: f64) -> serde_json::Value {
+    match x {
+        f64::INFINITY => json!("inf"),
+        f64::NEG_INFINITY => json!("-inf"),
+        x => json!(finite(x)),
+    }
 }
 
 fn pretrend_json(w: &Option<WaldTest>) -> serde_json::Value {

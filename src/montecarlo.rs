@@ -140,6 +140,12 @@ pub struct Row {
     pub coverage_reps: u64,
     /// Mean interval width in the placebo trials, in the outcome's unit.
     pub mean_width: Option<f64>,
+    /// Replications (of both experiments) whose interval and p-value disagree about zero: the
+    /// interval excludes zero while p ≥ 1 − conf_level, or the other way round.
+    pub contradictions: u64,
+    /// Whether this interval decides the analysis's verdict in `run` (see
+    /// [`crate::findings::deciding_estimate`]).
+    pub decides: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -272,6 +278,17 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
     };
 
     let strata_names: Vec<String> = s.strata.iter().map(|x| x.key()).collect();
+    // The row `run` decides by: the synthetic control's placebo interval for a synthetic-control
+    // design, otherwise the 2×2 with randomization inference (within the study's strata when it
+    // declares some and they are the ones measured here).
+    let row_of = |method: &str, inference: &str| METHODS.iter().position(|r| *r == (method, inference));
+    let deciding = if study.trials[ti].comparison.design == crate::study::ComparisonDesign::Synth {
+        row_of("synth", "placebo")
+    } else if !study.strata.is_empty() && study.strata == s.strata {
+        row_of("did2x2", "RI within strata")
+    } else {
+        row_of("did2x2", "RI")
+    };
     let rows = METHODS
         .iter()
         .enumerate()
@@ -283,6 +300,17 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
                 coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
             let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
             let estimates_truth = matches!(*method, "did2x2" | "twfe" | "synth" | "sdid");
+            let contradictions = sized
+                .iter()
+                .copied()
+                .chain(covered.iter().map(|(e, _)| *e))
+                .filter(|e| !e.interval.ci_low.is_nan() && !e.interval.ci_high.is_nan() && !e.interval.p_value.is_nan())
+                .filter(|e| {
+                    let i = &e.interval;
+                    (i.ci_low > 0.0 || i.ci_high < 0.0) != (i.p_value < alpha)
+                })
+                .count() as u64;
+            let decides = deciding == Some(m);
             Row {
                 method: method.to_string(),
                 inference,
@@ -305,6 +333,8 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
                         .collect();
                     (!w.is_empty()).then(|| w.iter().sum::<f64>() / w.len() as f64)
                 },
+                contradictions,
+                decides,
             }
         })
         .filter(|r| r.size_reps > 0 || r.coverage_reps > 0)
@@ -478,21 +508,27 @@ impl Report {
             100.0 * (1.0 - self.conf_level),
             100.0 * self.conf_level
         );
-        s.push_str("| method | inference | size (placebo trials) | coverage (simulated trials) | mean CI width |\n");
-        s.push_str("|---|---|---:|---:|---:|\n");
+        s.push_str(
+            "| method | inference | size (placebo trials) | coverage (simulated trials) | mean CI width | interval contradicts p |\n",
+        );
+        s.push_str("|---|---|---:|---:|---:|---:|\n");
         for r in &self.rows {
+            let decides = if r.decides { " **(decides)**" } else { "" };
             s.push_str(&format!(
-                "| {} | {} | {}{} | {}{} | {} |\n",
+                "| {}{decides} | {} | {}{} | {}{} | {} | {} |\n",
                 r.method,
                 r.inference,
                 pct(r.size),
                 se(r.size, r.size_reps),
                 pct(r.coverage),
                 se(r.coverage, r.coverage_reps),
-                r.mean_width.map_or("–".into(), |w| format!("{w:.3}"))
+                r.mean_width.map_or("–".into(), |w| format!("{w:.3}")),
+                r.contradictions
             ));
         }
-        s.push_str("\n± is one Monte Carlo standard error, in percentage points.\n");
+        s.push_str(
+            "\n± is one Monte Carlo standard error, in percentage points. **(decides)** marks the interval `run` decides this analysis's verdict by; \"interval contradicts p\" counts replications whose interval and p-value disagree about zero (none should).\n",
+        );
         s
     }
 }

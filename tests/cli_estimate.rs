@@ -346,6 +346,9 @@ fn synthetic_methods_refuse_flags_that_do_not_apply() {
         &["--method", "twfe", "--pre-window", "5"][..],
         &["--method", "twfe", "--last", "1995"][..],
         &["--method", "did2x2", "--last", "2051"][..],
+        &["--method", "twfe", "--strata", "state"][..],
+        &["--method", "did2x2", "--inference", "ri", "--strata", "packs"][..],
+        &["--method", "did2x2", "--inference", "ri", "--strata", "no_such_column"][..],
         &["--method", "synth", "--predictors", "blocks:x"][..],
         &["--method", "synth", "--predictors", "income"][..],
     ] {

@@ -27,6 +27,17 @@ const NORTH: [&str; 11] = [
 
 #[test]
 fn run_and_estimate_draw_the_same_assignments() {
+    agree("");
+}
+
+/// The same within size classes: the study's `strata = ["size"]` and `estimate --strata` on a
+/// column holding each municipality's class.
+#[test]
+fn run_and_estimate_agree_within_strata() {
+    agree(r#"strata = ["size"]"#);
+}
+
+fn agree(strata: &str) {
     let dir = tempfile::tempdir().unwrap();
     let registry = frikommune::registry::Registry::embedded();
     let mut csv = String::from("OMRÅDE;TID;INDHOLD\n");
@@ -57,6 +68,7 @@ outcome = "rate"
 [inference]
 reps = 999
 seed = 7
+{}
 
 [[outcomes]]
 key = "rate"
@@ -77,6 +89,7 @@ pre_months = 60
   participants = [{}]
   outcomes = ["rate"]
 "#,
+        strata,
         names.join(", ")
     );
     let path = dir.path().join("study.toml");
@@ -86,7 +99,9 @@ pre_months = 60
     let results = analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"));
     let a = &results.analyses[0];
     let ri = a.estimates.iter().find(|e| e.method == Method::Did2x2 && e.inference.name == "RI").expect("RI");
-    assert!(ri.inference.description.contains("Monte Carlo, seed 7"), "{}", ri.inference.description);
+    let how = &ri.inference.description;
+    assert!(how.contains("Monte Carlo, seed 7") || how.contains("(exact)"), "{how}");
+    assert_eq!(how.contains("within strata"), !strata.is_empty(), "{how}");
 
     // The analysis's units, every year of the data, as a long CSV: code, year, value, first
     // treated year; `run`'s window is given by `--pre-window` (years before the start) and
@@ -97,7 +112,8 @@ pre_months = 60
     let end = d.post.last.year().to_string();
     assert_eq!((pre_years.as_str(), end.as_str()), ("5", "2020"));
     let treated: Vec<u16> = d.treated.iter().map(|t| t.code).collect();
-    let mut long = String::from("municipality,year,rate,cohort\n");
+    let classes = study.strata_map();
+    let mut long = String::from("municipality,year,rate,cohort,class\n");
     let units: Vec<u16> = treated.iter().copied().chain(d.comparison_units.iter().copied()).collect();
     for &code in &units {
         let u = panel.unit_index(code).unwrap();
@@ -105,7 +121,7 @@ pre_months = 60
             let m = frikommune::period::Month::new(y, 12).unwrap();
             if let Some(v) = panel.value("rate", u, m) {
                 let cohort = if treated.contains(&code) { 2016 } else { 0 };
-                long.push_str(&format!("{code},{y},{v},{cohort}\n"));
+                long.push_str(&format!("{code},{y},{v},{cohort},c{}\n", classes[&code]));
             }
         }
     }
@@ -115,6 +131,7 @@ pre_months = 60
         .args(["estimate", "--data", file.to_str().unwrap(), "--unit", "municipality", "--time", "year"])
         .args(["--outcome", "rate", "--cohort", "cohort", "--method", "did2x2", "--inference", "ri"])
         .args(["--reps", "999", "--seed", "7", "--format", "json", "--pre-window", &pre_years, "--last", &end])
+        .args(if strata.is_empty() { vec![] } else { vec!["--strata", "class"] })
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -126,4 +143,6 @@ pre_months = 60
         assert!((got(name) - want).abs() < 1e-12, "{name}: estimate {} vs run {want}", got(name));
     }
     assert_eq!(e["n_units"].as_u64().unwrap() as usize, units.len());
+    let theirs = e["inference_description"].as_str().unwrap();
+    assert_eq!(theirs.contains("within strata"), !strata.is_empty(), "{theirs}");
 }

@@ -131,6 +131,10 @@ pub struct Args {
     /// The last period of the evaluation window (did2x2; default: the data's last period).
     #[arg(long)]
     last: Option<String>,
+    /// Columns constant within each unit (e.g. region, size class) within which randomization
+    /// inference reassigns the start (`--inference ri`): as a study's `[inference] strata`.
+    #[arg(long, value_delimiter = ',')]
+    strata: Vec<String>,
     /// Column separator.
     #[arg(long, default_value = ",")]
     separator: char,
@@ -160,6 +164,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     }
     if args.last.is_some() && args.method != MethodArg::Did2x2 {
         return Err(bad("--last goes with --method did2x2"));
+    }
+    if !args.strata.is_empty() && !(args.method == MethodArg::Did2x2 && args.inference == Some(InferenceArg::Ri)) {
+        return Err(bad("--strata goes with --method did2x2 --inference ri"));
     }
     if synthetic && (args.inference.is_some() || args.cluster.is_some()) {
         return Err(bad(
@@ -239,7 +246,14 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             }
             let ri =
                 Randomization { reps: args.reps, seed: args.seed, conf_level: args.conf_level, ..Default::default() };
-            did.fit_randomization(sample, &ri).map_err(fail)?
+            if args.strata.is_empty() {
+                did.fit_randomization(sample, &ri).map_err(fail)?
+            } else {
+                let strata = long.unit_strata(&table, &path, &args.strata).map_err(bad)?;
+                let of = |id: u32| strata.get(id as usize).copied().unwrap_or(u32::MAX);
+                let names = args.strata.join(", ");
+                did.fit_randomization_in(sample, &ri, Some((&of, names.as_str()))).map_err(fail)?
+            }
         }
         (MethodArg::Twfe, Some(InferenceArg::Wild)) => {
             let weights = match args.weights {

@@ -114,6 +114,60 @@ impl LongSample {
     }
 }
 
+impl LongSample {
+    /// Each unit's stratum for randomization inference within strata: the values of `columns`
+    /// (e.g. a region and a size class), which must be the same on every row of a unit and
+    /// present on at least one. Strata are numbered in the sorted order of their values, indexed
+    /// by the sample's unit id.
+    pub fn unit_strata(&self, table: &TextTable, path: &str, columns: &[String]) -> Result<Vec<u32>, String> {
+        let index: BTreeMap<&str, usize> = self.units.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
+        let Some(units) = table.column(&self.unit_column) else {
+            return Err(format!("{path}: the unit column is gone"));
+        };
+        let mut values: Vec<Vec<Option<String>>> = vec![vec![None; columns.len()]; self.units.len()];
+        for (ci, name) in columns.iter().enumerate() {
+            let column = table.column(name).ok_or_else(|| {
+                format!("{path}: no column `{name}` for --strata (the header has: {})", table.names().join(", "))
+            })?;
+            for r in 0..table.rows {
+                let cell = |c: &[Option<String>]| c[r].as_deref().unwrap_or("").trim().to_string();
+                let (unit, text) = (cell(units), cell(column));
+                let Some(&ui) = index.get(unit.as_str()) else { continue };
+                if text.is_empty() {
+                    continue;
+                }
+                match &values[ui][ci] {
+                    Some(seen) if *seen != text => {
+                        return Err(format!(
+                            "{path}: row {}, column `{name}`: unit `{unit}` changes stratum from `{seen}` to `{text}`; a stratum must be constant within a unit",
+                            r + 2
+                        ));
+                    }
+                    _ => values[ui][ci] = Some(text),
+                }
+            }
+        }
+        let keys: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(ui, v)| {
+                v.iter()
+                    .zip(columns)
+                    .map(|(x, name)| {
+                        x.clone().ok_or_else(|| {
+                            format!("{path}: column `{name}`: unit `{}` has no value on any row", self.units[ui])
+                        })
+                    })
+                    .collect::<Result<Vec<String>, String>>()
+                    .map(|parts| parts.join("\u{1f}"))
+            })
+            .collect::<Result<_, _>>()?;
+        let distinct: BTreeSet<&String> = keys.iter().collect();
+        let ids: BTreeMap<&String, u32> = distinct.into_iter().enumerate().map(|(i, k)| (k, i as u32)).collect();
+        Ok(keys.iter().map(|k| ids[k]).collect())
+    }
+}
+
 /// Builds the sample; `path` names the file in error messages, which give row and column.
 pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<LongSample, String> {
     let column = |name: &str| {

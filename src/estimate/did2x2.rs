@@ -28,6 +28,8 @@ pub struct CohortChanges {
     pub d: Vec<Vec<f64>>,
     pub w: Vec<Vec<f64>>,
     pub cohort: Vec<Option<usize>>,
+    /// Each kept unit's code.
+    pub codes: Vec<u32>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -84,7 +86,13 @@ impl Did2x2 {
         let mut starts: Vec<Month> = sample.units.iter().filter_map(|u| u.start).collect();
         starts.sort();
         starts.dedup();
-        let mut out = CohortChanges { d: Vec::new(), w: Vec::new(), cohort: Vec::new(), starts: starts.clone() };
+        let mut out = CohortChanges {
+            d: Vec::new(),
+            w: Vec::new(),
+            cohort: Vec::new(),
+            codes: Vec::new(),
+            starts: starts.clone(),
+        };
         let share = |obs: &[(Month, f64)], first: Month, last: Month, from: Option<Month>| -> f64 {
             let months: Vec<Month> = obs.iter().map(|o| o.0).filter(|m| first <= *m && *m <= last).collect();
             let treated = months.iter().filter(|m| from.is_some_and(|s| **m >= s)).count();
@@ -103,6 +111,7 @@ impl Did2x2 {
             }
             if d.len() == starts.len() {
                 out.cohort.push(u.start.map(|s| starts.binary_search(&s).expect("listed")));
+                out.codes.push(u.code);
                 out.d.push(d);
                 out.w.push(w);
             }
@@ -140,18 +149,29 @@ impl Did2x2 {
                 }
             };
             (r, changes.len(), treated.iter().filter(|t| **t).count())
-        } else if strata.is_some() {
-            return Err(EstimateError::DifferentStarts);
         } else {
             let c = self.cohort_changes(sample);
-            let r = ri.test_staggered(&c.d, &c.w, &c.cohort)?;
+            let r = match strata {
+                None => ri.test_staggered(&c.d, &c.w, &c.cohort)?,
+                Some((of, _)) => {
+                    let s: Vec<u32> = c.codes.iter().map(|&code| of(code)).collect();
+                    ri.test_staggered_in(&c.d, &c.w, &c.cohort, &s)?
+                }
+            };
             (r, c.d.len(), c.cohort.iter().flatten().count())
         };
         let how = if r.exact { "exact".to_string() } else { format!("Monte Carlo, seed {}", ri.seed) };
         let starts_text = if let Some((_, names)) = strata {
-            format!(
-                "the {n_treated} treated starts reassigned within strata ({names}), each stratum keeping its number,"
-            )
+            if starts.len() == 1 {
+                format!(
+                    "the {n_treated} treated starts reassigned within strata ({names}), each stratum keeping its number,"
+                )
+            } else {
+                format!(
+                    "the {n_treated} treated units' {} start months reassigned within strata ({names}), each stratum keeping its cohort sizes,",
+                    starts.len()
+                )
+            }
         } else if starts.len() == 1 {
             format!("the {n_treated} treated starts reassigned")
         } else {

@@ -163,6 +163,32 @@ impl Randomization {
         w: &[Vec<f64>],
         cohort: &[Option<usize>],
     ) -> Result<RandomizationResult, InferenceError> {
+        self.staggered(d, w, cohort, None)
+    }
+
+    /// [`Randomization::test_staggered`] within strata: each draw shuffles the start months
+    /// among the units of each stratum only, so every stratum keeps its own cohort sizes (a
+    /// region whose municipalities joined in two waves keeps both waves).
+    pub fn test_staggered_in(
+        &self,
+        d: &[Vec<f64>],
+        w: &[Vec<f64>],
+        cohort: &[Option<usize>],
+        strata: &[u32],
+    ) -> Result<RandomizationResult, InferenceError> {
+        if strata.len() != d.len() {
+            return Err(InferenceError::NoContrast { treated: cohort.iter().flatten().count(), units: d.len() });
+        }
+        self.staggered(d, w, cohort, Some(strata))
+    }
+
+    fn staggered(
+        &self,
+        d: &[Vec<f64>],
+        w: &[Vec<f64>],
+        cohort: &[Option<usize>],
+        strata: Option<&[u32]>,
+    ) -> Result<RandomizationResult, InferenceError> {
         let n = d.len();
         let cohorts = d.first().map_or(0, Vec::len);
         let mut sizes = vec![0usize; cohorts];
@@ -196,22 +222,53 @@ impl Randomization {
             }
         };
         let (t_obs, v_obs) = (stat(d, &td, &observed), stat(w, &tw, &observed));
+        // Within strata: each stratum's units and their actual cohorts, shuffled together.
+        let groups: Option<Vec<(Vec<usize>, Vec<Option<usize>>)>> = strata.map(|strata| {
+            let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
+            for (i, &st) in strata.iter().enumerate() {
+                by.entry(st).or_default().push(i);
+            }
+            by.into_values()
+                .map(|units| {
+                    let labels = units.iter().map(|&i| cohort[i]).collect();
+                    (units, labels)
+                })
+                .filter(|(_, labels): &(Vec<usize>, Vec<Option<usize>>)| labels.iter().any(Option::is_some))
+                .collect()
+        });
         let draws: Vec<(f64, f64)> = (0..self.reps.get())
             .map(|r| {
                 let mut s = Stream::new(self.seed, r);
-                let mut pool: Vec<usize> = (0..n).collect();
-                for i in 0..k {
-                    let j = i + ((s.uniform() * (n - i) as f64) as usize).min(n - i - 1);
-                    pool.swap(i, j);
-                }
-                // The first sizes[0] drawn units form cohort 0, the next sizes[1] cohort 1, …
-                let assigned = |f: &mut dyn FnMut(usize, usize)| {
-                    let mut at = 0;
-                    for (c, &size) in sizes.iter().enumerate() {
-                        for &i in &pool[at..at + size] {
-                            f(i, c);
+                let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(k);
+                match &groups {
+                    None => {
+                        let mut pool: Vec<usize> = (0..n).collect();
+                        for i in 0..k {
+                            let j = i + ((s.uniform() * (n - i) as f64) as usize).min(n - i - 1);
+                            pool.swap(i, j);
                         }
-                        at += size;
+                        // The first sizes[0] drawn units form cohort 0, the next sizes[1] cohort 1, …
+                        let mut at = 0;
+                        for (c, &size) in sizes.iter().enumerate() {
+                            pairs.extend(pool[at..at + size].iter().map(|&i| (i, c)));
+                            at += size;
+                        }
+                    }
+                    Some(groups) => {
+                        for (units, labels) in groups {
+                            let mut labels = labels.clone();
+                            let m = labels.len();
+                            for i in 0..m.saturating_sub(1) {
+                                let j = i + ((s.uniform() * (m - i) as f64) as usize).min(m - i - 1);
+                                labels.swap(i, j);
+                            }
+                            pairs.extend(units.iter().zip(&labels).filter_map(|(&i, c)| c.map(|c| (i, c))));
+                        }
+                    }
+                }
+                let assigned = |f: &mut dyn FnMut(usize, usize)| {
+                    for &(i, c) in &pairs {
+                        f(i, c);
                     }
                 };
                 (stat(d, &td, &assigned), stat(w, &tw, &assigned))
@@ -484,5 +541,45 @@ mod tests {
         assert!(r.p_value < 0.01, "{}", r.p_value);
         let none: Vec<Option<usize>> = vec![None; n];
         assert!(Randomization::default().test_staggered(&d, &w, &none).is_err());
+    }
+
+    /// Staggered starts within strata. Every unit of stratum 1 changed by 3 more than stratum 0
+    /// (a regional shock), and both cohorts sit in stratum 1 with no effect at all: reshuffling
+    /// over all units "finds" an effect, reshuffling within strata does not. Strata of treated
+    /// units only cannot be reassigned: nothing is rejected.
+    #[test]
+    fn staggered_within_strata_keeps_a_regional_shock_out() {
+        let n = 60;
+        let (mut d, mut w, mut cohort, mut strata) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in 0..n {
+            let noise = |c: usize| (((i * 7 + c * 13) * 2_654_435_761usize) % 1000) as f64 / 2000.0 - 0.25;
+            let stratum = (i >= 30) as u32;
+            let c = match i {
+                30..=33 => Some(0),
+                34..=37 => Some(1),
+                _ => None,
+            };
+            let exposure = |window: usize| match (c, window) {
+                (Some(0), _) => 1.0,
+                (Some(1), 0) => 0.5,
+                (Some(1), _) => 1.0,
+                _ => 0.0,
+            };
+            d.push((0..2).map(|k| noise(k) + 3.0 * stratum as f64).collect::<Vec<f64>>());
+            w.push((0..2).map(exposure).collect::<Vec<f64>>());
+            cohort.push(c);
+            strata.push(stratum);
+        }
+        let ri = Randomization { reps: Reps::new(1999).unwrap(), ..Default::default() };
+        let everywhere = ri.test_staggered(&d, &w, &cohort).unwrap();
+        assert!(everywhere.p_value < 0.01 && everywhere.ci_low > 0.5, "{everywhere:?}");
+        let within = ri.test_staggered_in(&d, &w, &cohort, &strata).unwrap();
+        assert!(within.p_value > 0.1 && within.ci_low < 0.0 && 0.0 < within.ci_high, "{within:?}");
+        assert_eq!(within, ri.test_staggered_in(&d, &w, &cohort, &strata).unwrap(), "same seed, same result");
+        // Each treated unit alone in its stratum: no assignment differs from the observed one.
+        let alone: Vec<u32> = (0..n as u32).map(|i| if (30..38).contains(&i) { 100 + i } else { 0 }).collect();
+        let stuck = ri.test_staggered_in(&d, &w, &cohort, &alone).unwrap();
+        assert_eq!(stuck.p_value, 1.0);
+        assert!(stuck.ci_low.is_infinite() && stuck.ci_high.is_infinite(), "{stuck:?}");
     }
 }

@@ -145,3 +145,38 @@ fn both_exports_give_the_same_estimates_and_pyfixest_s_twfe() {
     assert!((twfe.interval.se - se).abs() < 1e-9, "{} vs pyfixest {se}", twfe.interval.se);
     assert_eq!(twfe.n_obs as u64, reference["n_obs"].as_u64().unwrap());
 }
+
+/// The verdicts on the real North Jutland network hold what the data support: all 11
+/// participants are Region Nordjylland, so no finding may be causal or a plain "Bedre"; and a
+/// synthetic control on three pre-years carries its caveats and publishes no interval of no
+/// width.
+#[test]
+fn north_jutland_verdicts_say_no_more_than_the_data_support() {
+    use frikommune::findings::{Caveat, wording};
+    use frikommune::study::Lang;
+    let Some(real) = realdata() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let study = xlsx_study(&real, dir.path());
+    let panel = read_panel(&study).unwrap();
+    let r = analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"));
+    let f = r.findings.iter().find(|f| f.trial == "nordjylland").expect("a finding");
+    assert!(f.caveats.iter().any(|c| matches!(c, Caveat::Confounded { .. })), "{:?}", f.caveats);
+    assert!(!f.causal);
+    assert_ne!(wording::verdict_badge(f, Lang::Da), "Bedre");
+    assert!(!wording::sentence(&r, f, Lang::Da).contains("Forsøget øgede"));
+
+    // The same trial by synthetic control on 2013–2015 only.
+    let path = dir.path().join("study.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let synth =
+        text.replacen("pre_months = 96", "pre_months = 36", 1).replacen("design = \"all\"", "design = \"synth\"", 1);
+    std::fs::write(&path, synth).unwrap();
+    let study = Study::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let r = analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"));
+    let f = r.findings.iter().find(|f| f.trial == "nordjylland").expect("a finding");
+    assert!(f.caveats.iter().any(|c| matches!(c, Caveat::FewPrePeriods { pre_periods: 3, .. })), "{:?}", f.caveats);
+    assert!(!f.causal);
+    assert_ne!(wording::verdict_badge(f, Lang::Da), "Bedre");
+    // The deciding interval has width (tables print "–" for any estimate's interval without).
+    assert!(!frikommune::findings::zero_width(f.ci_low, f.ci_high, f.estimate), "{f:?}");
+}

@@ -372,3 +372,34 @@ fn regex_lite_intervals(text: &str) -> Vec<(String, String)> {
     }
     out
 }
+
+/// An unbounded interval (randomization inference within regions for a whole-region trial)
+/// survives results.json: written as "-inf"/"inf", and `report` re-reading it prints the same
+/// "(−∞; +∞)", not a suppressed-looking "[..; ..]".
+#[test]
+fn an_unbounded_interval_survives_results_json_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    study_with(dir.path(), &NORTH, "strata = [\"region\"]");
+    let out = dir.path().join("out");
+    let bin = env!("CARGO_BIN_EXE_frikommune");
+    let run = std::process::Command::new(bin)
+        .args(["--quiet", "run", dir.path().join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(run.success());
+    let folder = out.join("diagnostik");
+    let json = std::fs::read_to_string(folder.join("results.json")).unwrap();
+    assert!(json.contains(r#""ci_low": "-inf""#) && json.contains(r#""ci_high": "inf""#), "no unbounded side written");
+    // The HTML report's estimate tables show every interval (the Markdown one the findings).
+    let before = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    assert!(before.contains("(−∞; +∞)"), "run's report shows the unbounded interval");
+    std::fs::remove_file(folder.join("report.html")).unwrap();
+    let report = std::process::Command::new(bin)
+        .args(["--quiet", "report", folder.join("results.json").to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(report.success());
+    let after = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    assert!(after.contains("(−∞; +∞)") && !after.contains("[..; ..]"), "report re-read loses the unbounded interval");
+    assert_eq!(before, after, "report from results.json equals run's report");
+}

@@ -331,7 +331,10 @@ fn a_synthetic_control_on_three_pre_years_is_flagged_and_never_confident() {
         "{:?}",
         f.caveats
     );
-    // Three values, 96 donors: the participants' mean lies inside the donors' hull.
+    // Three values, 96 donors: the participants' mean lies inside the donors' hull, so the
+    // donor weights are not unique either (said, without doubting the design by itself).
+    let non_unique = f.caveats.iter().find(|c| matches!(c, Caveat::NonUniqueWeights { .. })).expect("non-unique");
+    assert!(!non_unique.doubts_design());
     assert!(
         f.caveats.iter().any(|c| matches!(c, Caveat::PerfectFit { perfect_placebos, .. } if *perfect_placebos > 0)),
         "{:?}",

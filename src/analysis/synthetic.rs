@@ -134,6 +134,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
             start,
             weights: weights_of(study, &donors, &f.fit.weights),
             v: f.fit.v.clone(),
+            w_fit: f.fit.w_fit,
             loss: f.fit.loss,
             evaluations: f.fit.evaluations,
             pre_rmspe: f.fit.pre_rmspe,

@@ -10,7 +10,12 @@
 //! result is deterministic: same input, same weights.
 //!
 //! When x₁ lies inside the donors' convex hull the fit error is zero and the weights are not
-//! unique; the fit error is then the meaningful output.
+//! unique. The tie-break is deterministic and the same for the treated and every placebo:
+//! with up to 32 predictors, Wolfe's algorithm starts from the donor nearest the treated, adds
+//! at each step the donor that most reduces the distance (ties to the lowest donor index) and
+//! stops at the first corral of at most k + 1 donors whose hull holds x₁, a sparse solution
+//! built from nearby donors; the findings then carry the non-unique-weights caveat
+//! ([`crate::results::findings::Caveat::NonUniqueWeights`]).
 
 use faer::Mat;
 use faer::linalg::solvers::Solve;

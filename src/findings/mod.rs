@@ -61,6 +61,9 @@ pub const IMBALANCE_SMD: f64 = 0.25;
 /// differences) fits "perfectly": with real municipal data that only happens when the treated
 /// lies inside the donors' hull, i.e. the fit interpolates and the weights are not unique.
 pub const PERFECT_FIT: f64 = 0.01;
+/// A weighted predictor fit (on standardised predictors) at or below this is exact: the
+/// treated lies inside the donors' hull.
+pub const NON_UNIQUE_FIT: f64 = 1e-10;
 /// The balance variables the imbalance caveat looks at.
 const IMBALANCE_VARIABLES: [&str; 3] = ["level", "trend", "population"];
 /// The intervals a deciding interval is compared with for the disagreement caveat: the
@@ -345,6 +348,12 @@ fn synth_caveats(s: &SynthResult) -> Vec<Caveat> {
     let pre_periods = s.periods.iter().filter(|p| **p < pooled.start).count();
     if pre_periods <= s.predictors.len() {
         out.push(Caveat::FewPrePeriods { pre_periods, predictors: s.predictors.len() });
+    }
+    // An exact weighted predictor fit with more donors than a simplex in the predictors' space
+    // needs: the treated lies inside the donors' hull and the weights are not unique.
+    let predictors = pooled.v.iter().filter(|v| **v > 1e-12).count();
+    if pooled.w_fit <= NON_UNIQUE_FIT && s.donors.len() > predictors + 1 {
+        out.push(Caveat::NonUniqueWeights { donors: s.donors.len(), predictors });
     }
     let changes: Vec<f64> = pre.windows(2).map(|w| w[1] - w[0]).collect();
     let scale = if changes.len() >= 2 {

@@ -247,6 +247,9 @@ pub fn caveat(r: &Results, f: &Finding, c: &Caveat, lang: Lang) -> String {
                 ("placebos", placebos.to_string()),
             ],
         ),
+        Caveat::NonUniqueWeights { donors, predictors } => {
+            text("caveat_non_unique", lang, &[("donors", donors.to_string()), ("predictors", predictors.to_string())])
+        }
         Caveat::FewPrePeriods { pre_periods, predictors } => {
             let step = frequency.step().unwrap_or(1).max(1) as usize;
             text("caveat_few_pre_periods", lang, &[("predictors", predictors.to_string()), count(pre_periods * step)])

@@ -155,6 +155,11 @@ pub(crate) fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64,
     }
 }
 
+/// NaN, for a field that results.json written before it existed does not hold.
+pub(crate) fn not_a_number() -> f64 {
+    f64::NAN
+}
+
 /// An interval side for JSON: a number, `"inf"`/`"-inf"` when unbounded, `null` when undefined.
 pub(crate) fn bound<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     match *x {

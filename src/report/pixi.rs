@@ -274,11 +274,34 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
     if r.findings.iter().any(|f| f.caveats.iter().any(|c| matches!(c, Caveat::Overlap { .. }))) {
         caveats.push(wording::text("pixi_caveat_overlap", lang, &[]));
     }
+    // Caveats that recur with a different number per result, counted once.
+    let count = |is: fn(&Caveat) -> bool| r.findings.iter().filter(|f| f.caveats.iter().any(is)).count();
+    let imbalance = count(|c| matches!(c, Caveat::Imbalance { .. }));
+    if imbalance > 0 {
+        let limit = crate::locale::number(crate::findings::IMBALANCE_SMD, 2, lang);
+        caveats.push(wording::text("pixi_caveat_imbalance", lang, &[("n", imbalance.to_string()), ("limit", limit)]));
+    }
+    let disagree = count(|c| matches!(c, Caveat::Disagree { .. }));
+    if disagree > 0 {
+        caveats.push(wording::text("pixi_caveat_disagree", lang, &[("n", disagree.to_string())]));
+    }
+    let cs = count(|c| matches!(c, Caveat::CsPretest { .. }));
+    if cs > 0 {
+        caveats.push(wording::text("pixi_caveat_cs_pretest", lang, &[("n", cs.to_string())]));
+    }
     for f in &r.findings {
         for c in &f.caveats {
-            // Every other caveat in its own words (the three above are said in general terms),
-            // so "Forbehold" is never empty while a finding has a caveat.
-            if !matches!(c, Caveat::FewTreated { .. } | Caveat::PreTrend { .. } | Caveat::Overlap { .. }) {
+            // Every other caveat in its own words (those above are said in general terms), so
+            // "Forbehold" is never empty while a finding has a caveat.
+            if !matches!(
+                c,
+                Caveat::FewTreated { .. }
+                    | Caveat::PreTrend { .. }
+                    | Caveat::Overlap { .. }
+                    | Caveat::Imbalance { .. }
+                    | Caveat::Disagree { .. }
+                    | Caveat::CsPretest { .. }
+            ) {
                 let text = sentences::caveat(r, f, c, lang);
                 if !caveats.contains(&text) {
                     caveats.push(text);

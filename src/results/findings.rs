@@ -72,6 +72,13 @@ pub enum Caveat {
     /// The synthetic control matches `predictors` predictor rows with no more than `pre_periods`
     /// periods before the start: it can fit any series without resembling it.
     FewPrePeriods { pre_periods: usize, predictors: usize },
+    /// The trial municipalities' predictors lie inside the hull of the `donors` donors (the
+    /// weighted predictor fit is exact) and there are more donors than predictors + 1: other
+    /// donor weights fit the predictors equally well and can give another estimate. The weights
+    /// shown are the deterministic tie-break of [`crate::estimate::synth`] (the sparse solution
+    /// Wolfe's algorithm reaches from the nearest donor), applied to every placebo alike, so
+    /// the placebo test stays valid: informative, it does not doubt the design.
+    NonUniqueWeights { donors: usize, predictors: usize },
 }
 
 impl Caveat {

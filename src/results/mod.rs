@@ -300,6 +300,11 @@ pub struct SynthUnit {
     pub weights: Vec<UnitWeight>,
     /// Predictor weights, in the order of [`SynthResult::predictors`].
     pub v: Vec<f64>,
+    /// The W-given-V fit error on the standardised predictors, (x₁ − X₀w)′V(x₁ − X₀w): zero
+    /// when the treated's predictors lie inside the donors' hull, where the donor weights are
+    /// not unique.
+    #[serde(default = "crate::inference::not_a_number", deserialize_with = "crate::inference::nan_if_null")]
+    pub w_fit: f64,
     /// Pre-period MSPE the predictor weights minimise, and the search effort behind it.
     #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub loss: f64,

@@ -159,6 +159,21 @@ pub(super) const TABLE: &[Entry] = &[
         "Some municipalities took part in several trials with the same outcome at the same time; the separate trials' effects cannot be told apart.",
     ),
     (
+        "pixi_caveat_imbalance",
+        "For {n} resultater adskiller sammenligningskommunerne sig fra forsøgskommunerne med mere end ±{limit} standardiserede forskelle i niveau, udvikling eller indbyggertal før forsøget; rapporten viser balancen for hvert forsøg.",
+        "For {n} results the comparison municipalities differ from the trial municipalities by more than ±{limit} standardised differences in level, trend or population before the trial; the report shows the balance for each trial.",
+    ),
+    (
+        "pixi_caveat_disagree",
+        "For {n} resultater er metoderne til få kommuner uenige om, hvorvidt der er en forskel; resultatet afhænger af metodevalget.",
+        "For {n} results the methods for few municipalities disagree about whether there is a difference; the result depends on the choice of method.",
+    ),
+    (
+        "pixi_caveat_cs_pretest",
+        "For {n} resultater afviser Callaway–Sant'Annas test af førperioden, at forsøgs- og sammenligningskommuner udviklede sig parallelt.",
+        "For {n} results Callaway–Sant'Anna's pre-period test rejects that trial and comparison municipalities developed in parallel.",
+    ),
+    (
         "pixi_caveat_pretrend",
         "For {n} resultater udviklede forsøgskommunerne sig allerede anderledes før forsøget; de er ikke beskrevet som virkninger af forsøget.",
         "For {n} results the trial municipalities already developed differently before the trial; they are not described as effects of the trial.",
@@ -204,6 +219,11 @@ pub(super) const TABLE: &[Entry] = &[
         "caveat_perfect_fit",
         "Den syntetiske kontrol rammer førperioden næsten præcist (RMSPE {fit}; {perfect} af {placebos} placebokommuner gør det samme): donorvægtene er ikke entydige, et andet lige så godt valg kan give en anden effekt, og placebotesten kan ikke skelne forsøget fra tilfældigheder.",
         "The synthetic control reproduces the pre-period almost exactly (RMSPE {fit}; {perfect} of {placebos} placebo municipalities do too): the donor weights are not unique, another equally good choice can give another effect, and the placebo test cannot tell the trial from chance.",
+    ),
+    (
+        "caveat_non_unique",
+        "Forsøgskommunerne ligger inden for spændet af de {donors} donorkommuner på alle {predictors} prædiktorer, så flere sæt donorvægte passer lige godt og kan give en anden effekt; de viste vægte er den faste regel (den sparsomme løsning fra den nærmeste donor), som også placeboerne beregnes med.",
+        "The trial municipalities lie within the range of the {donors} donors on all {predictors} predictors, so several sets of donor weights fit equally well and can give another effect; the weights shown follow the fixed rule (the sparse solution from the nearest donor) that the placebos are computed with too.",
     ),
     (
         "caveat_few_pre_periods",

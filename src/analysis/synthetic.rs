@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use crate::design::Design;
 use crate::design::balanced::Balanced;
 use crate::estimate::scm::{
-    PlaceboRun, Predictor, ScFit, SyntheticControl, VChoice, placebo_inference, placebo_interval, placebo_p_value,
+    PlaceboRun, Predictor, ScFit, SyntheticControl, VChoice, mean_gap_inference, mean_gap_statistic, placebo_inference,
+    placebo_p_value,
 };
 use crate::estimate::sdid::{self, Kind, SdidFit};
 use crate::estimate::{Estimate, EstimateError, Method};
@@ -384,9 +385,11 @@ impl SynthParams {
         let fit = self.control.fit(y1, c1, &y0, &c0, t0)?;
         // An infinite ratio (a perfect pre-fit) ranks the same for placebos as for the treated.
         let placebo_ratios: Vec<f64> = placebos.iter().map(|r| r.ratio).filter(|r| !r.is_nan()).collect();
-        let (low, high) = placebo_interval(&fit.gap, t0, &placebo_ratios, self.conf_level);
+        // The test and interval of the average effect: standardised mean gaps.
+        let placebo_stats: Vec<f64> = placebos.iter().map(|r| mean_gap_statistic(&r.gap, t0)).collect();
+        let (p_value, low, high) = mean_gap_inference(&fit.gap, t0, &placebo_stats, self.conf_level);
         Ok(SynthFit {
-            p_value: placebo_p_value(fit.ratio, &placebo_ratios),
+            p_value,
             ci_low: low.is_finite().then_some(low),
             ci_high: high.is_finite().then_some(high),
             fit,

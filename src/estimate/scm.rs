@@ -383,7 +383,7 @@ pub fn placebo_inference(n_placebos: usize) -> crate::inference::Inference {
     crate::inference::Inference {
         name: "placebo".into(),
         description: format!(
-            "placebo-in-space: the post/pre RMSPE ratio ranked among {n_placebos} donors each fitted as if treated (rank p-value); interval by inverting that test for a constant effect (Firpo and Possebom 2018)"
+            "placebo-in-space: the mean post-period gap in units of the pre-period RMSPE ranked among {n_placebos} donors each fitted as if treated (rank p-value); interval for the average effect by inverting that test (Firpo and Possebom 2018's inversion with a mean-gap statistic, which an effect that grows over the window does not inflate, unlike the post/pre RMSPE ratio, whose rank is shown beside it)"
         ),
         clusters: n_placebos + 1,
         df: f64::NAN,
@@ -397,28 +397,34 @@ pub fn placebo_p_value(ratio: f64, placebo_ratios: &[f64]) -> f64 {
     (1 + at_least) as f64 / (1 + placebo_ratios.len()) as f64
 }
 
-/// The confidence set for a constant effect τ by inverting the placebo test: the treated post
-/// gaps minus τ give the ratio tested against the unchanged placebo ratios. An interval
-/// `(low, high)`; infinite when the test cannot reject at this level (too few placebos).
-pub fn placebo_interval(gap: &[f64], t0: usize, placebo_ratios: &[f64], level: crate::settings::Level) -> (f64, f64) {
-    let alpha = level.alpha();
-    if 1.0 / (1 + placebo_ratios.len()) as f64 > alpha {
-        return (f64::NEG_INFINITY, f64::INFINITY);
-    }
+/// A fit's standardised mean gap: |mean post-period gap| / pre-period RMSPE (infinite for a
+/// perfect pre-fit with a gap after it, NaN with none).
+pub fn mean_gap_statistic(gap: &[f64], t0: usize) -> f64 {
+    mean(&gap[t0..]).abs() / rms(&gap[..t0])
+}
+
+/// Rank p-value and interval for the average effect from the placebos' standardised mean gaps
+/// ([`mean_gap_statistic`]): τ is kept while (1 + #{b: s_b ≥ |mean post gap − τ| / pre RMSPE})
+/// / (1 + J) exceeds α, so the interval is the estimate ± pre RMSPE × the ⌈(1 − α)(J + 1)⌉-th
+/// smallest s_b. Unbounded when the placebos are too few for the level, when that s_b is
+/// infinite (perfect placebo pre-fits), or when the treated pre-fit is perfect.
+pub fn mean_gap_inference(
+    gap: &[f64],
+    t0: usize,
+    placebo_stats: &[f64],
+    level: crate::settings::Level,
+) -> (f64, f64, f64) {
+    let mut stats: Vec<f64> = placebo_stats.iter().copied().filter(|s| !s.is_nan()).collect();
+    stats.sort_by(f64::total_cmp);
+    let j = stats.len();
+    let estimate = mean(&gap[t0..]);
     let pre = rms(&gap[..t0]);
-    // A perfect pre-period fit makes every shifted ratio infinite: the test says nothing about
-    // τ, so the set is unbounded rather than collapsing onto the estimate.
-    if pre <= 1e-12 * (1.0 + rms(&gap[t0..])) {
-        return (f64::NEG_INFINITY, f64::INFINITY);
-    }
-    let post = &gap[t0..];
-    let estimate = mean(post);
-    let p = |tau: f64| -> f64 {
-        let shifted = (post.iter().map(|g| (g - tau).powi(2)).sum::<f64>() / post.len() as f64).sqrt();
-        placebo_p_value(shifted / pre, placebo_ratios)
-    };
-    let step = (rms(post) + pre).max(1e-12);
-    super::super::inference::invert_test(estimate, step, alpha, &p)
+    let observed = mean_gap_statistic(gap, t0);
+    let p_value = (1 + stats.iter().filter(|s| **s >= observed * (1.0 - 1e-12)).count()) as f64 / (1 + j) as f64;
+    let m = (level.alpha() * (j + 1) as f64 + 1e-9).floor() as i64 - 1;
+    let perfect = pre <= 1e-12 * (1.0 + rms(&gap[t0..]));
+    let half = if m < 0 || j == 0 || perfect { f64::INFINITY } else { pre * stats[j - 1 - m as usize] };
+    (p_value, estimate - half, estimate + half)
 }
 
 #[cfg(test)]
@@ -452,20 +458,31 @@ mod tests {
     fn placebo_p_value_ranks_and_interval_contains_the_estimate() {
         assert!((placebo_p_value(3.0, &[1.0, 2.0, 4.0]) - 0.5).abs() < 1e-12);
         assert!((placebo_p_value(5.0, &[1.0, 2.0, 4.0]) - 0.25).abs() < 1e-12);
-        let ratios: Vec<f64> = (1..=39).map(|i| i as f64 / 10.0).collect();
-        let gap: Vec<f64> = (0..20).map(|s| if s < 10 { if s % 2 == 0 { 0.5 } else { -0.5 } } else { 3.0 }).collect();
         // Infinite ratios (perfect pre-fits) count for the placebos as for the treated: the
         // treated's infinite ratio ties with them rather than ranking first.
         assert!((placebo_p_value(f64::INFINITY, &[1.0, f64::INFINITY, f64::INFINITY]) - 0.75).abs() < 1e-12);
-        // A perfect treated pre-fit: the test says nothing about τ.
-        let perfect: Vec<f64> = (0..20).map(|s| if s < 10 { 0.0 } else { 3.0 }).collect();
-        assert_eq!(
-            placebo_interval(&perfect, 10, &ratios, crate::settings::Level::P95),
-            (f64::NEG_INFINITY, f64::INFINITY)
-        );
-        let (low, high) = placebo_interval(&gap, 10, &ratios, crate::settings::Level::P95);
-        assert!(low < 3.0 && 3.0 < high && low.is_finite() && high.is_finite(), "{low} {high}");
-        // At the edge the shifted ratio sits at the placebo quantile that makes p = α.
-        assert!(low > 0.0, "an effect of 3 with pre-period noise 0.5 excludes 0: {low}");
+    }
+
+    /// The mean-gap test by hand: pre-period gaps ±0,5 (RMSPE 0,5), a post gap of 3 (statistic
+    /// 6); 39 placebo statistics 0,1 … 3,9. p = 1/40; the interval is 3 ± 0,5 × the 38th smallest
+    /// (3,8). A post gap that grows over the window (1 … 5, mean 3) gives the same interval:
+    /// only the mean counts. A perfect treated pre-fit says nothing about τ.
+    #[test]
+    fn mean_gap_inference_by_hand() {
+        let level = crate::settings::Level::P95;
+        let stats: Vec<f64> = (1..=39).map(|i| i as f64 / 10.0).collect();
+        let pre: Vec<f64> = (0..10).map(|s| if s % 2 == 0 { 0.5 } else { -0.5 }).collect();
+        let flat: Vec<f64> = pre.iter().copied().chain(std::iter::repeat_n(3.0, 5)).collect();
+        let (p, low, high) = mean_gap_inference(&flat, 10, &stats, level);
+        assert!((p - 1.0 / 40.0).abs() < 1e-12, "{p}");
+        assert!((low - (3.0 - 0.5 * 3.8)).abs() < 1e-12 && (high - (3.0 + 0.5 * 3.8)).abs() < 1e-12, "{low} {high}");
+        let growing: Vec<f64> = pre.iter().copied().chain([1.0, 2.0, 3.0, 4.0, 5.0]).collect();
+        assert_eq!(mean_gap_inference(&growing, 10, &stats, level), (p, low, high));
+        let perfect: Vec<f64> = std::iter::repeat_n(0.0, 10).chain(std::iter::repeat_n(3.0, 5)).collect();
+        let (_, low, high) = mean_gap_inference(&perfect, 10, &stats, level);
+        assert!(low.is_infinite() && high.is_infinite());
+        // Too few placebos for the level: unbounded.
+        let (_, low, high) = mean_gap_inference(&flat, 10, &stats[..9], level);
+        assert!(low.is_infinite() && high.is_infinite());
     }
 }

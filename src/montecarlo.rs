@@ -38,7 +38,7 @@ use crate::design::{Design, DesignError};
 use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::EventStudy;
-use crate::estimate::scm::{Predictor, SyntheticControl, VChoice};
+use crate::estimate::scm::Predictor;
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Sample};
 use crate::inference::randomization::Randomization;
@@ -424,24 +424,13 @@ fn intervals(
     // The synthetic designs on the same units: the placebo participants against every other
     // comparison municipality with a complete window, as `run` fits them.
     let (synth, sdid) = if s.synthetic {
-        let trial = &study.trials[design.trial];
-        let predictors = trial.comparison.predictors.clone();
-        let names = Predictor::covariates(&predictors);
+        let params = SynthParams::of(study, &study.trials[design.trial]);
+        let names = Predictor::covariates(&params.control.predictors);
         let covariates = |code: u32| -> Option<Vec<f64>> {
             let code = u16::try_from(code).ok()?;
             Some(names.iter().map(|c| design.variable(study, panel, code, c).unwrap_or(f64::NAN)).collect())
         };
         let b = Balanced::from_sample(sample, design.observation_months(), covariates);
-        let params = SynthParams {
-            control: SyntheticControl {
-                predictors,
-                v: match &trial.comparison.v {
-                    Some(v) => VChoice::Fixed(v.clone()),
-                    None => VChoice::Search,
-                },
-            },
-            conf_level,
-        };
         let synth = params.fit_pooled(&b).ok().map(|(f, _)| f.estimate(&b, String::new()));
         let sdid_params = SdidParams { reps: s.sdid_reps, seed, conf_level };
         let sdid = sdid_params.fit(&b).ok().map(|f| f.estimate(&b, &sdid_params, String::new()));

@@ -95,8 +95,7 @@ fn weights_of(study: &Study, codes: &[Code], w: &[f64]) -> Vec<UnitWeight> {
 /// Synthetic control per treated municipality and pooled.
 pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthResult> {
     let trial = &study.trials[design.trial];
-    let predictors = trial.comparison.predictors.clone();
-    let covariates = Predictor::covariates(&predictors);
+    let covariates = Predictor::covariates(&trial.comparison.predictors);
     let (m, mut problems) = matrix(study, panel, design, &covariates);
     let fail = |mut problems: Vec<String>, why: String| {
         problems.push(format!("synthetic control: {why}"));
@@ -106,16 +105,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
         return fail(problems, "needs a treated municipality and at least two donors with complete series".into());
     }
     let donors = codes(&m.donors);
-    let params = SynthParams {
-        control: SyntheticControl {
-            predictors,
-            v: match &trial.comparison.v {
-                Some(v) => VChoice::Fixed(v.clone()),
-                None => VChoice::Search,
-            },
-        },
-        conf_level: study.conf_level,
-    };
+    let params = SynthParams::of(study, trial);
     let sc = &params.control;
     let (y0, c0) = m.donor_slices();
     // Placebo runs per start month, shared by the treated municipalities with that start.
@@ -360,6 +350,21 @@ pub struct SynthFit {
 }
 
 impl SynthParams {
+    /// A trial's synthetic control as its study declares it: its predictors, and V fixed or
+    /// searched.
+    pub fn of(study: &Study, trial: &crate::study::Trial) -> SynthParams {
+        SynthParams {
+            control: SyntheticControl {
+                predictors: trial.comparison.predictors.clone(),
+                v: match &trial.comparison.v {
+                    Some(v) => VChoice::Fixed(v.clone()),
+                    None => VChoice::Search,
+                },
+            },
+            conf_level: study.conf_level,
+        }
+    }
+
     /// Placebo in space at `start`: every donor fitted against the others (in donor order, for
     /// any thread count). A caller fitting several series with one start reuses these.
     pub fn placebos(&self, b: &Balanced, start: Month) -> Vec<PlaceboRun> {

@@ -440,15 +440,15 @@ fn completed_did_ri(
     if k == 0 || k == g {
         return None;
     }
-    let total = |f: &dyn Fn(&([f64; 4], bool)) -> bool| {
+    let total = |treated_only: bool| {
         let mut t = [0f64; 4];
-        for c in sums.iter().filter(|c| f(c)) {
+        for c in sums.iter().filter(|c| c.1 || !treated_only) {
             (0..4).for_each(|j| t[j] += c.0[j]);
         }
         t
     };
-    let all = total(&|_| true);
-    let observed_during = total(&|c| c.1)[2];
+    let all = total(false);
+    let observed_during = total(true)[2];
     // (n_b, s_b, n_d, s_d, m) per assignment.
     let sum_of = |members: &[usize]| {
         let mut a = [0f64; 5];

@@ -165,7 +165,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if args.last.is_some() && args.method != MethodArg::Did2x2 {
         return Err(bad("--last goes with --method did2x2"));
     }
-    if !args.strata.is_empty() && !(args.method == MethodArg::Did2x2 && args.inference == Some(InferenceArg::Ri)) {
+    let randomization = args.method == MethodArg::Did2x2 && args.inference == Some(InferenceArg::Ri);
+    if !args.strata.is_empty() && !randomization {
         return Err(bad("--strata goes with --method did2x2 --inference ri"));
     }
     if synthetic && (args.inference.is_some() || args.cluster.is_some()) {
@@ -202,7 +203,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         None => last,
         Some(label) => match long.periods.iter().position(|p| p == label.trim()) {
             Some(rank) => first.plus(rank as i32),
-            None => return Err(bad(&format!("--last `{label}` is not one of the periods in `{}`", args.time))),
+            None => return Err(bad(format!("--last `{label}` is not one of the periods in `{}`", args.time))),
         },
     };
     let pre_months = match args.pre_window {

@@ -57,6 +57,9 @@ pub fn binomial(n: u64, k: u64) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
+/// A stratum's units and their actual cohorts (`None`: never treated).
+type StratumCohorts = (Vec<usize>, Vec<Option<usize>>);
+
 /// Assignment sums S_A grouped by overlap k_A with the actual treated set, each group sorted.
 struct Assignments {
     groups: Vec<Vec<f64>>,
@@ -223,7 +226,7 @@ impl Randomization {
         };
         let (t_obs, v_obs) = (stat(d, &td, &observed), stat(w, &tw, &observed));
         // Within strata: each stratum's units and their actual cohorts, shuffled together.
-        let groups: Option<Vec<(Vec<usize>, Vec<Option<usize>>)>> = strata.map(|strata| {
+        let groups: Option<Vec<StratumCohorts>> = strata.map(|strata| {
             let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
             for (i, &st) in strata.iter().enumerate() {
                 by.entry(st).or_default().push(i);
@@ -233,7 +236,7 @@ impl Randomization {
                     let labels = units.iter().map(|&i| cohort[i]).collect();
                     (units, labels)
                 })
-                .filter(|(_, labels): &(Vec<usize>, Vec<Option<usize>>)| labels.iter().any(Option::is_some))
+                .filter(|(_, labels): &StratumCohorts| labels.iter().any(Option::is_some))
                 .collect()
         });
         let draws: Vec<(f64, f64)> = (0..self.reps.get())

@@ -166,7 +166,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 12] = [
+const METHODS: [(&str, &str); 13] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -179,6 +179,7 @@ const METHODS: [(&str, &str); 12] = [
     ("sdid", "placebo"),
     ("pre-trend test", "event-study leads, F (CR1)"),
     ("pre-trend test", "placebo 2×2, RI"),
+    ("pre-trend test", "Callaway–Sant'Anna pre-periods, Wald"),
 ];
 
 type Outcome = Vec<Option<Estimate>>;
@@ -439,6 +440,7 @@ fn intervals(
         (None, None)
     };
     let event = es.fit(sample).ok();
+    let cs_fit = cs.fit(sample).ok();
     // A pre-trend test enters the table as its p-value (no interval).
     let as_test = |mut e: Estimate, p: f64| {
         e.interval.p_value = p;
@@ -461,7 +463,7 @@ fn intervals(
         twfe.fit_wild(sample, &wild(Weights::Rademacher)).ok(),
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
         event.map(|f| f.estimate),
-        cs.fit(sample).ok().map(|f| f.headline()),
+        cs_fit.as_ref().map(|f| f.headline()),
         synth,
         sdid,
         event_pretrend,
@@ -469,6 +471,7 @@ fn intervals(
             let p = e.interval.p_value;
             as_test(e, p)
         }),
+        cs_fit.as_ref().and_then(|f| f.pretrend.as_ref().map(|w| as_test(f.headline(), w.p_value))),
     ]
 }
 

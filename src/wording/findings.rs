@@ -170,8 +170,8 @@ pub(super) const TABLE: &[Entry] = &[
     ),
     (
         "pixi_caveat_cs_pretest",
-        "For {n} resultater afviser Callaway–Sant'Annas test af førperioden, at forsøgs- og sammenligningskommuner udviklede sig parallelt.",
-        "For {n} results Callaway–Sant'Anna's pre-period test rejects that trial and comparison municipalities developed in parallel.",
+        "For {n} resultater afviser Callaway–Sant'Annas test af førperioden, at forsøgs- og sammenligningskommuner udviklede sig parallelt; med få forsøgskommuner gør den det næsten altid, så den alene ændrer ikke konklusionen.",
+        "For {n} results Callaway–Sant'Anna's pre-period test rejects that trial and comparison municipalities developed in parallel; with few trial municipalities it nearly always does, so it alone does not change the conclusion.",
     ),
     (
         "pixi_caveat_pretrend",
@@ -202,8 +202,8 @@ pub(super) const TABLE: &[Entry] = &[
     ("imbalance_population", "indbyggertal", "population"),
     (
         "caveat_cs_pretest",
-        "Callaway–Sant'Annas samlede test af førperioden afviser parallelle udviklinger (p {p}).",
-        "Callaway–Sant'Anna's joint pre-period test rejects parallel trends (p {p}).",
+        "Callaway–Sant'Annas samlede test af førperioden afviser parallelle udviklinger (p {p}); med få forsøgskommuner afviser den dog næsten altid (se metodeafsnittet), så det er placebotesten i førperioden, der afgør.",
+        "Callaway–Sant'Anna's joint pre-period test rejects parallel trends (p {p}); with few trial municipalities it nearly always does (see the methods section), so the pre-period placebo test decides.",
     ),
     (
         "caveat_disagree",

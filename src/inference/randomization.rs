@@ -511,6 +511,31 @@ mod tests {
         assert_eq!(s, ri.test_staggered(&d, &w, &cohort).unwrap(), "same seed, same result");
     }
 
+    /// Deterministic noise in [−1, 1) for unit `i` and window `k`.
+    fn noise(i: usize, k: usize) -> f64 {
+        (((i * 7 + k * 13) * 2_654_435_761usize) % 1000) as f64 / 500.0 - 1.0
+    }
+
+    /// Unit `i`'s cohort and its exposure in each cohort's windows when units `first..first + 4`
+    /// form cohort 0 and the next four cohort 1. Cohort 0 starts first: a cohort-1 unit is
+    /// untreated in part of cohort 0's post window.
+    fn two_cohorts(i: usize, first: usize) -> (Option<usize>, Vec<f64>) {
+        let c = match i.checked_sub(first) {
+            Some(0..=3) => Some(0),
+            Some(4..=7) => Some(1),
+            _ => None,
+        };
+        let exposure = (0..2)
+            .map(|window| match (c, window) {
+                (Some(0), _) => 1.0,
+                (Some(1), 0) => 0.5,
+                (Some(1), _) => 1.0,
+                _ => 0.0,
+            })
+            .collect();
+        (c, exposure)
+    }
+
     /// Two cohorts with a true effect of 2 from each unit's start: the interval holds 2, and a
     /// cohort without units is an error, not a panic.
     #[test]
@@ -520,21 +545,9 @@ mod tests {
         let mut w = Vec::new();
         let mut cohort = Vec::new();
         for i in 0..n {
-            let noise = |c: usize| (((i * 7 + c * 13) * 2_654_435_761usize) % 1000) as f64 / 500.0 - 1.0;
-            let c = match i {
-                0..=3 => Some(0),
-                4..=7 => Some(1),
-                _ => None,
-            };
-            // Cohort 0 starts first: a cohort-1 unit is untreated in cohort 0's post window part.
-            let exposure = |window: usize| match (c, window) {
-                (Some(0), _) => 1.0,
-                (Some(1), 0) => 0.5,
-                (Some(1), _) => 1.0,
-                _ => 0.0,
-            };
-            d.push((0..2).map(|k| noise(k) + 2.0 * exposure(k)).collect::<Vec<f64>>());
-            w.push((0..2).map(exposure).collect::<Vec<f64>>());
+            let (c, exposure) = two_cohorts(i, 0);
+            d.push((0..2).map(|k| noise(i, k) + 2.0 * exposure[k]).collect::<Vec<f64>>());
+            w.push(exposure);
             cohort.push(c);
         }
         let r = Randomization { reps: Reps::new(4999).unwrap(), ..Default::default() }
@@ -555,21 +568,10 @@ mod tests {
         let n = 60;
         let (mut d, mut w, mut cohort, mut strata) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..n {
-            let noise = |c: usize| (((i * 7 + c * 13) * 2_654_435_761usize) % 1000) as f64 / 2000.0 - 0.25;
             let stratum = (i >= 30) as u32;
-            let c = match i {
-                30..=33 => Some(0),
-                34..=37 => Some(1),
-                _ => None,
-            };
-            let exposure = |window: usize| match (c, window) {
-                (Some(0), _) => 1.0,
-                (Some(1), 0) => 0.5,
-                (Some(1), _) => 1.0,
-                _ => 0.0,
-            };
-            d.push((0..2).map(|k| noise(k) + 3.0 * stratum as f64).collect::<Vec<f64>>());
-            w.push((0..2).map(exposure).collect::<Vec<f64>>());
+            let (c, exposure) = two_cohorts(i, 30);
+            d.push((0..2).map(|k| noise(i, k) / 4.0 + 3.0 * stratum as f64).collect::<Vec<f64>>());
+            w.push(exposure);
             cohort.push(c);
             strata.push(stratum);
         }

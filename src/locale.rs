@@ -65,6 +65,16 @@ pub fn p_value(p: f64, lang: Lang) -> String {
     }
 }
 
+/// Decimals to print an interval `[lo, hi]` with: the unit's `decimals`, or up to four more when
+/// the ends would otherwise print alike, so that no published interval reads as having no
+/// width when it has some (an interval of no width at all is refused by the findings).
+pub fn interval_decimals(lo: f64, hi: f64, decimals: usize) -> usize {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return decimals;
+    }
+    (decimals..=decimals + 4).find(|&d| format!("{lo:.d$}") != format!("{hi:.d$}")).unwrap_or(decimals)
+}
+
 /// Decimals that suit a unit.
 pub fn decimals(unit: Unit) -> usize {
     match unit {
@@ -261,6 +271,17 @@ mod tests {
         assert_eq!(p_value(0.0456, Lang::En), "0.046");
         assert_eq!(money(12_200_000.0, Lang::Da), "12,2 mio. kr.");
         assert_eq!(money(1544.0, Lang::Da), "1.544 kr.");
+    }
+
+    /// A narrow interval gets the decimals that tell its ends apart, never more than four extra.
+    #[test]
+    fn intervals_never_print_without_width() {
+        assert_eq!(interval_decimals(1.41, 1.51, 2), 2);
+        let d = interval_decimals(1.4969181, 1.5007452, 2);
+        assert_eq!(d, 3);
+        assert_ne!(signed(1.4969181, d, Lang::Da), signed(1.5007452, d, Lang::Da));
+        assert_eq!(interval_decimals(1.0, 1.0 + 1e-12, 2), 2);
+        assert_eq!(interval_decimals(f64::NEG_INFINITY, 1.0, 1), 1);
     }
 
     #[test]

@@ -140,6 +140,10 @@ pub struct Row {
     pub coverage_reps: u64,
     /// Mean interval width in the placebo trials, in the outcome's unit.
     pub mean_width: Option<f64>,
+    /// Mean of estimate − true effect in the simulated trials, in the outcome's unit, and its
+    /// Monte Carlo standard error.
+    pub bias: Option<f64>,
+    pub bias_se: Option<f64>,
     /// Replications (of both experiments) whose interval and p-value disagree about zero: the
     /// interval excludes zero while p ≥ 1 − conf_level, or the other way round.
     pub contradictions: u64,
@@ -166,10 +170,12 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 13] = [
+const METHODS: [(&str, &str); 16] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
+    ("did2x2", "RI unstudentised"),
+    ("did2x2", "RI unstudentised within strata"),
     ("twfe", "CR1"),
     ("twfe", "WCR Rademacher"),
     ("twfe", "WCR Webb"),
@@ -177,6 +183,7 @@ const METHODS: [(&str, &str); 13] = [
     ("cs", "IF"),
     ("synth", "placebo"),
     ("sdid", "placebo"),
+    ("sdid", "placebo ∪ RI"),
     ("pre-trend test", "event-study leads, F (CR1)"),
     ("pre-trend test", "placebo 2×2, RI"),
     ("pre-trend test", "Callaway–Sant'Anna pre-periods, Wald"),
@@ -279,12 +286,12 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
     };
 
     let strata_names: Vec<String> = s.strata.iter().map(|x| x.key()).collect();
-    // The row `run` decides by: the synthetic control's placebo interval for a synthetic-control
-    // design, otherwise the 2×2 with randomization inference (within the study's strata when it
-    // declares some and they are the ones measured here).
+    // The row `run` decides by: SDID's placebo interval joined with the 2×2 RI for a
+    // synthetic-control design (only measured with `--synthetic`), otherwise the 2×2 with randomization inference (within the
+    // study's strata when it declares some and they are the ones measured here).
     let row_of = |method: &str, inference: &str| METHODS.iter().position(|r| *r == (method, inference));
     let deciding = if study.trials[ti].comparison.design == crate::study::ComparisonDesign::Synth {
-        row_of("synth", "placebo")
+        if s.synthetic { row_of("sdid", "placebo ∪ RI") } else { None }
     } else if !study.strata.is_empty() && study.strata == s.strata {
         row_of("did2x2", "RI within strata")
     } else {
@@ -294,8 +301,11 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
         .iter()
         .enumerate()
         .map(|(m, (method, inference))| {
-            let inference =
-                if m == 2 { format!("{inference} ({})", strata_names.join(", ")) } else { inference.to_string() };
+            let inference = if inference.ends_with("within strata") {
+                format!("{inference} ({})", strata_names.join(", "))
+            } else {
+                inference.to_string()
+            };
             let sized: Vec<&Estimate> = size_runs.iter().filter_map(|(o, _)| o[m].as_ref()).collect();
             let covered: Vec<(&Estimate, f64)> =
                 coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
@@ -312,6 +322,17 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
                 })
                 .count() as u64;
             let decides = deciding == Some(m);
+            let errors: Vec<f64> = covered
+                .iter()
+                .map(|(e, t)| e.interval.estimate - t)
+                .filter(|x| x.is_finite() && estimates_truth)
+                .collect();
+            let bias = (errors.len() > 1).then(|| {
+                let n = errors.len() as f64;
+                let mean = errors.iter().sum::<f64>() / n;
+                let var = errors.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+                (mean, (var / n).sqrt())
+            });
             Row {
                 method: method.to_string(),
                 inference,
@@ -334,6 +355,8 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
                         .collect();
                     (!w.is_empty()).then(|| w.iter().sum::<f64>() / w.len() as f64)
                 },
+                bias: bias.map(|b| b.0),
+                bias_se: bias.map(|b| b.1),
                 contradictions,
                 decides,
             }
@@ -455,17 +478,25 @@ fn intervals(
     let within = (!s.strata.is_empty())
         .then(|| did.fit_randomization_in(sample, &ri, Some((&stratum, "strata"))).ok())
         .flatten();
+    let unstudentised = did.fit_randomization_unstudentised_in(sample, &ri, None).ok();
+    let unstudentised_within = (!s.strata.is_empty())
+        .then(|| did.fit_randomization_unstudentised_in(sample, &ri, Some((&stratum, "strata"))).ok())
+        .flatten();
+    let ri_estimate = did.fit_randomization(sample, &ri).ok();
     vec![
         did.fit(sample).ok(),
-        did.fit_randomization(sample, &ri).ok(),
+        ri_estimate.clone(),
         within,
+        unstudentised,
+        unstudentised_within,
         twfe.fit(sample).ok(),
         twfe.fit_wild(sample, &wild(Weights::Rademacher)).ok(),
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
         event.map(|f| f.estimate),
         cs_fit.as_ref().map(|f| f.headline()),
         synth,
-        sdid,
+        sdid.clone(),
+        sdid.as_ref().zip(ri_estimate.as_ref()).map(|(s, r)| crate::analysis::panel::sdid_and_ri(s, r)),
         event_pretrend,
         placebo.map(|e| {
             let p = e.interval.p_value;
@@ -501,25 +532,29 @@ impl Report {
             100.0 * self.conf_level
         );
         s.push_str(
-            "| method | inference | size (placebo trials) | coverage (simulated trials) | mean CI width | interval contradicts p |\n",
+            "| method | inference | size (placebo trials) | coverage (simulated trials) | bias (simulated trials) | mean CI width | interval contradicts p |\n",
         );
-        s.push_str("|---|---|---:|---:|---:|---:|\n");
+        s.push_str("|---|---|---:|---:|---:|---:|---:|\n");
         for r in &self.rows {
             let decides = if r.decides { " **(decides)**" } else { "" };
             s.push_str(&format!(
-                "| {}{decides} | {} | {}{} | {}{} | {} | {} |\n",
+                "| {}{decides} | {} | {}{} | {}{} | {} | {} | {} |\n",
                 r.method,
                 r.inference,
                 pct(r.size),
                 se(r.size, r.size_reps),
                 pct(r.coverage),
                 se(r.coverage, r.coverage_reps),
+                match (r.bias, r.bias_se) {
+                    (Some(b), Some(e)) => format!("{b:+.3} ± {e:.3}"),
+                    _ => "–".into(),
+                },
                 r.mean_width.map_or("–".into(), |w| format!("{w:.3}")),
                 r.contradictions
             ));
         }
         s.push_str(
-            "\n± is one Monte Carlo standard error, in percentage points. **(decides)** marks the interval `run` decides this analysis's verdict by; \"interval contradicts p\" counts replications whose interval and p-value disagree about zero (none should).\n",
+            "\n± is one Monte Carlo standard error (in percentage points for size and coverage, in the outcome's unit for the bias). **(decides)** marks the interval `run` decides this analysis's verdict by; \"interval contradicts p\" counts replications whose interval and p-value disagree about zero (none should).\n",
         );
         s
     }

@@ -210,6 +210,49 @@ fn synthetic_control_and_sdid_end_to_end() {
     let level = a.design.balance.iter().find(|b| b.variable == "level").unwrap();
     assert!(level.smd_after.unwrap().abs() < level.smd_before.unwrap().abs());
 
+    // The design is decided by SDID and the 2×2 RI together: the smallest interval holding
+    // both, p the larger. Where the RI interval holds zero, so does the deciding one, and the
+    // verdict cannot be "better" however clear the SDID interval is.
+    let find = |a: &frikommune::results::Analysis, m: Method, name: &str| {
+        a.estimates.iter().find(|e| e.method == m && e.inference.name == name).cloned().unwrap()
+    };
+    let (sdid, ri) = (find(a, Method::Sdid, "placebo"), find(a, Method::Did2x2, "RI"));
+    let both = find(a, Method::Sdid, frikommune::estimate::SDID_AND_RI);
+    assert_eq!(both.interval.ci_low, sdid.interval.ci_low.min(ri.interval.ci_low));
+    assert_eq!(both.interval.ci_high, sdid.interval.ci_high.max(ri.interval.ci_high));
+    assert_eq!(both.interval.p_value, sdid.interval.p_value.max(ri.interval.p_value));
+    let decides = frikommune::findings::deciding_estimate(a).unwrap();
+    assert_eq!(
+        (decides.method, &decides.inference.name, decides.interval.ci_low),
+        (Method::Sdid, &both.inference.name, both.interval.ci_low)
+    );
+    let mut doubtful = results.clone();
+    let a = &mut doubtful.analyses[0];
+    let sdid_clear = frikommune::estimate::Estimate {
+        interval: frikommune::inference::Interval {
+            ci_low: 0.5,
+            ci_high: 1.5,
+            p_value: 0.001,
+            estimate: 1.0,
+            ..sdid.interval
+        },
+        ..sdid.clone()
+    };
+    let ri_unsure = frikommune::estimate::Estimate {
+        interval: frikommune::inference::Interval { ci_low: -0.5, ci_high: 2.0, p_value: 0.3, ..ri.interval },
+        ..ri
+    };
+    for e in a.estimates.iter_mut() {
+        if e.method == Method::Sdid && e.inference.name == "placebo" {
+            *e = sdid_clear.clone();
+        } else if e.method == Method::Sdid {
+            *e = frikommune::analysis::panel::sdid_and_ri(&sdid_clear, &ri_unsure);
+        }
+    }
+    let f = &frikommune::findings::assess(&doubtful)[0];
+    assert_eq!((f.ci_low, f.ci_high, f.p_value), (-0.5, 2.0, 0.3));
+    assert_ne!(f.verdict, frikommune::findings::Verdict::Better);
+
     let (study, panel) = load(r#"design = "sdid""#, "");
     let results = analyse(&study, &panel, &Silent).unwrap();
     let a = &results.analyses[0];

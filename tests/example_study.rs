@@ -71,8 +71,8 @@ fn estimates_recover_the_truth_within_their_intervals() {
         results.analyses.iter().flat_map(|a| &a.estimates).filter(|e| matches!(e.method, Method::Synth | Method::Sdid));
     assert_eq!(
         synthetic.count(),
-        4,
-        "the example declares synth for velfaerd2023 and sdid for ressource (2 outcomes each)"
+        8,
+        "the example declares synth for velfaerd2023 (synthetic control, SDID and SDID joined with the RI, which decides) and sdid for ressource (2 outcomes each)"
     );
     assert!(misses.is_empty(), "{} of {checked} intervals miss the truth:\n{}", misses.len(), misses.join("\n"));
 }
@@ -204,9 +204,11 @@ fn findings_agree_with_the_truth_and_read_in_danish() {
         }
         assert!(f.p_holm >= f.p_value - 1e-12 && f.p_bh >= f.p_value - 1e-12 && f.p_holm >= f.p_bh - 1e-12);
     }
-    // The SDID-free DiD designs decide with randomization inference, the synthetic one with its placebos.
+    // The DiD designs decide with randomization inference, the synthetic-control one with SDID's
+    // placebo interval on the same donors joined with the 2×2 RI (docs/montecarlo.md: the
+    // synthetic control's own placebo interval under-covers).
     let velfaerd = results.findings.iter().find(|f| f.trial == "velfaerd2023").unwrap();
-    assert_eq!((velfaerd.method, velfaerd.inference.as_str()), (Method::Synth, "placebo"));
+    assert_eq!((velfaerd.method, velfaerd.inference.as_str()), (Method::Sdid, frikommune::estimate::SDID_AND_RI));
     assert!(velfaerd.caveats.iter().any(|c| matches!(c, frikommune::findings::Caveat::FewTreated { n: 4 })));
     // The example's last 3 months (October–December 2024) are provisional: only the welfare
     // agreements' window (2023–2026) reaches them.

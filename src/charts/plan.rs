@@ -143,8 +143,16 @@ fn forest_chart(results: &Results, lang: Lang) -> Option<(ForestChart, String)> 
                     "{label}, {}: {} [{}; {}] ({})",
                     label_of,
                     locale::number(f.estimate, locale::decimals(o.unit), lang),
-                    locale::number(f.ci_low, locale::decimals(o.unit), lang),
-                    locale::number(f.ci_high, locale::decimals(o.unit), lang),
+                    locale::number(
+                        f.ci_low,
+                        locale::interval_decimals(f.ci_low, f.ci_high, locale::decimals(o.unit)),
+                        lang
+                    ),
+                    locale::number(
+                        f.ci_high,
+                        locale::interval_decimals(f.ci_low, f.ci_high, locale::decimals(o.unit)),
+                        lang
+                    ),
                     sentences::verdict_badge(f, lang)
                 ));
                 ForestRow { label, estimate: f.estimate, ci_low: f.ci_low, ci_high: f.ci_high, verdict: f.verdict }

@@ -40,6 +40,24 @@ pub struct Did2x2 {
     pub ssc: SmallSample,
 }
 
+/// Each kept unit's change in window means, the sampling variance of that change, whether it is
+/// treated, and its code ([`Did2x2::unit_changes_with_noise`]).
+#[derive(Clone, Debug, Default)]
+pub struct NoisyChanges {
+    pub changes: Vec<f64>,
+    pub variances: Vec<f64>,
+    pub treated: Vec<bool>,
+    pub codes: Vec<u32>,
+}
+
+/// A window's mean, number of values and sample variance (NaN with one value).
+#[derive(Clone, Copy, Debug)]
+struct Moments {
+    mean: f64,
+    n: usize,
+    s2: f64,
+}
+
 /// Each kept unit's change, whether it is treated, and its code.
 type CodedChanges = (Vec<f64>, Vec<bool>, Vec<u32>);
 
@@ -127,19 +145,52 @@ impl Did2x2 {
     }
 
     /// [`Did2x2::fit_randomization`] with the starts reassigned only within strata:
-    /// `strata` = (the stratum of a unit code, the strata's names for the description). One
-    /// common start only.
+    /// `strata` = (the stratum of a unit code, the strata's names for the description).
+    ///
+    /// With one common start the statistic is studentised by each unit's own noise
+    /// ([`Randomization::test_studentised`]): on the rehabilitation trial's JAF durations (10
+    /// North Jutland participants, one of them a small island) the plain difference in mean
+    /// changes covered the true effect in 86.7 % of simulated trials, the studentised one in
+    /// 95.8 %, at the same size (docs/montecarlo.md). Staggered starts use the plain difference.
     pub fn fit_randomization_in(
         &self,
         sample: &Sample,
         ri: &Randomization,
         strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)>,
     ) -> Result<Estimate, EstimateError> {
+        self.fit_ri(sample, ri, strata, true)
+    }
+
+    /// [`Did2x2::fit_randomization_in`] with the plain difference in mean changes as the
+    /// statistic also for one common start: the convention before the studentised one, kept for
+    /// the Monte Carlo comparison.
+    pub fn fit_randomization_unstudentised_in(
+        &self,
+        sample: &Sample,
+        ri: &Randomization,
+        strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)>,
+    ) -> Result<Estimate, EstimateError> {
+        self.fit_ri(sample, ri, strata, false)
+    }
+
+    fn fit_ri(
+        &self,
+        sample: &Sample,
+        ri: &Randomization,
+        strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)>,
+        studentised: bool,
+    ) -> Result<Estimate, EstimateError> {
         let mut e = self.fit(sample)?;
         let mut starts: Vec<Month> = sample.units.iter().filter_map(|u| u.start).collect();
         starts.sort();
         starts.dedup();
-        let (r, n_units, n_treated) = if starts.len() == 1 {
+        let studentised = studentised && starts.len() == 1;
+        let (r, n_units, n_treated) = if studentised {
+            let c = self.unit_changes_with_noise(sample)?;
+            let s: Option<Vec<u32>> = strata.map(|(of, _)| c.codes.iter().map(|&code| of(code)).collect());
+            let r = ri.test_studentised(&c.changes, &c.variances, &c.treated, s.as_deref())?;
+            (r, c.changes.len(), c.treated.iter().filter(|t| **t).count())
+        } else if starts.len() == 1 {
             let (changes, treated, codes) = self.coded_changes(sample)?;
             let r = match strata {
                 None => ri.test(&changes, &treated)?,
@@ -188,9 +239,14 @@ impl Did2x2 {
         e.inference = Inference {
             name: "RI".into(),
             description: format!(
-                "randomization inference: {starts_text} among the {} units, {} assignments ({how}); sharp null of a constant effect, interval by test inversion; {}",
+                "randomization inference: {starts_text} among the {} units, {} assignments ({how}); {}; sharp null of a constant effect, interval by test inversion; {}",
                 n_units,
                 r.assignments,
+                if studentised {
+                    "statistic: the difference in mean changes divided by its standard error from each unit's own period-to-period noise (studentised)"
+                } else {
+                    "statistic: the difference in mean changes"
+                },
                 if strata.is_some() {
                     "valid when the participants were drawn at random within these strata"
                 } else {
@@ -202,6 +258,52 @@ impl Did2x2 {
             adjustment: f64::NAN,
         };
         Ok(e)
+    }
+
+    /// Each kept unit's change (as [`Did2x2::unit_changes`]) with the sampling variance of that
+    /// change from the unit's own monthly noise: s²_pre/m_pre + s²_post/m_post, the spread of its
+    /// values around each window mean over the number of values. A window with a single value
+    /// borrows the median s² of the units that have more. Serial correlation makes these too
+    /// small by a factor much alike across municipalities, which the randomization distribution
+    /// absorbs.
+    pub fn unit_changes_with_noise(&self, sample: &Sample) -> Result<NoisyChanges, EstimateError> {
+        let mut starts = sample.units.iter().filter_map(|u| u.start);
+        let first = starts.next().ok_or(EstimateError::NoTreated)?;
+        if starts.any(|s| s != first) {
+            return Err(EstimateError::DifferentStarts);
+        }
+        let moments = |obs: &[(Month, f64)], a: Month, b: Month| -> Option<Moments> {
+            let v: Vec<f64> = obs.iter().filter(|(m, _)| a <= *m && *m <= b).map(|o| o.1).collect();
+            let n = v.len();
+            (n > 0).then(|| {
+                let mean = v.iter().sum::<f64>() / n as f64;
+                let s2 =
+                    if n > 1 { v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { f64::NAN };
+                Moments { mean, n, s2 }
+            })
+        };
+        let mut out = NoisyChanges::default();
+        let mut windows: Vec<(Moments, Moments)> = Vec::new();
+        for u in &sample.units {
+            let pre = moments(&u.obs, first.plus(-(self.pre_months as i32)), first.plus(-1));
+            let post = moments(&u.obs, first, self.post_last);
+            if let (Some(a), Some(b)) = (pre, post) {
+                out.changes.push(b.mean - a.mean);
+                out.treated.push(u.start.is_some());
+                out.codes.push(u.code);
+                windows.push((a, b));
+            }
+        }
+        let median = |s2: Vec<f64>| {
+            let mut v: Vec<f64> = s2.into_iter().filter(|x| x.is_finite()).collect();
+            v.sort_by(f64::total_cmp);
+            if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+        };
+        let pre_s2 = median(windows.iter().map(|w| w.0.s2).collect());
+        let post_s2 = median(windows.iter().map(|w| w.1.s2).collect());
+        let part = |m: &Moments, fallback: f64| (if m.s2.is_finite() { m.s2 } else { fallback }) / m.n as f64;
+        out.variances = windows.iter().map(|(a, b)| part(a, pre_s2) + part(b, post_s2)).collect();
+        Ok(out)
     }
 
     /// A placebo 2×2 inside the pre-period: every treated unit's start moved back by half the pre

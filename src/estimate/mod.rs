@@ -115,6 +115,36 @@ pub struct Estimate {
     pub n_control: usize,
 }
 
+/// The inference name of [`Estimate::agreeing_with`] on SDID and the 2×2 DiD.
+pub const SDID_AND_RI: &str = "placebo ∪ RI";
+
+impl Estimate {
+    /// This estimate with the smallest interval holding both its own and `other`'s, and the
+    /// larger of the two p-values: zero is excluded only when both intervals exclude it, so a
+    /// verdict needs both to agree. Its size is at most the smaller of the two tests' sizes and
+    /// its coverage at least the larger of their coverages.
+    pub fn agreeing_with(&self, other: &Estimate, name: &str, description: String) -> Estimate {
+        let (a, b) = (&self.interval, &other.interval);
+        let mut e = self.clone();
+        e.interval = Interval {
+            estimate: a.estimate,
+            se: f64::NAN,
+            ci_low: a.ci_low.min(b.ci_low),
+            ci_high: a.ci_high.max(b.ci_high),
+            conf_level: a.conf_level,
+            p_value: a.p_value.max(b.p_value),
+        };
+        e.inference = Inference {
+            name: name.into(),
+            description,
+            clusters: self.inference.clusters.max(other.inference.clusters),
+            df: f64::NAN,
+            adjustment: f64::NAN,
+        };
+        e
+    }
+}
+
 /// Why a method could not produce an estimate from a sample: what the data lack, in words an
 /// evaluator can act on.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

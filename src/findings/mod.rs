@@ -2,10 +2,14 @@
 //! go with it.
 //!
 //! For each analysis one estimate decides — the one whose interval holds its level with few
-//! treated municipalities: the synthetic control's placebo interval for `synth` designs,
-//! otherwise the 2×2 DiD with randomization inference, then the TWFE wild cluster bootstrap,
-//! then CR1. Its interval (at the study's confidence level) gives the verdict, in the
-//! outcome's favourable direction:
+//! treated municipalities, measured by Monte Carlo (docs/montecarlo.md): for `synth` designs
+//! synthetic difference in differences on the same donors together with the 2×2 DiD's
+//! randomization inference — the smallest interval holding both, so a verdict needs both to
+//! agree (the synthetic control's own placebo interval covered the true effect in only about
+//! 91 % of simulated trials, SDID's alone rejected a true null in up to 6,5 %); otherwise the
+//! 2×2 DiD with randomization inference, then the TWFE wild cluster bootstrap, then CR1. Its
+//! interval (at the study's confidence level) gives the verdict, in the outcome's favourable
+//! direction:
 //!
 //! - **better**: the whole interval is favourable (significantly better);
 //! - **worse**: the whole interval is unfavourable;
@@ -77,7 +81,13 @@ pub fn deciding_estimate(a: &Analysis) -> Option<&Estimate> {
     let find = |m: Method, inference: &str| {
         a.estimates.iter().filter(usable).find(|e| e.method == m && e.inference.name == inference)
     };
-    let preferred = if a.design.comparison == ComparisonDesign::Synth { find(Method::Synth, "placebo") } else { None };
+    let preferred = if a.design.comparison == ComparisonDesign::Synth {
+        find(Method::Sdid, crate::estimate::SDID_AND_RI)
+            .or_else(|| find(Method::Sdid, "placebo"))
+            .or_else(|| find(Method::Synth, "placebo"))
+    } else {
+        None
+    };
     preferred
         .or_else(|| find(Method::Did2x2, "RI"))
         .or_else(|| find(Method::Twfe, "WCR"))

@@ -87,12 +87,13 @@ pub fn sentence(r: &Results, f: &Finding, lang: Lang) -> String {
     };
     // Sentences with a verb ("reduced by 3,2") give the interval of that size; the others give
     // the signed difference's interval.
+    let di = locale::interval_decimals(f.ci_low, f.ci_high, d);
     let (lo, hi) = if key.ends_with("_causal") {
         let (a, b) = (f.ci_low.abs(), f.ci_high.abs());
         let (a, b) = if f.estimate < 0.0 { (b, a) } else { (a, b) };
-        (num(a), num(b))
+        (locale::number(a, di, lang), locale::number(b, di, lang))
     } else {
-        (locale::signed(f.ci_low, d, lang), locale::signed(f.ci_high, d, lang))
+        (locale::signed(f.ci_low, di, lang), locale::signed(f.ci_high, di, lang))
     };
     let ci = text("ci_range", lang, &[level(f.conf_level, lang), ("lo", lo), ("hi", hi)]);
     let verb = wording::t(if f.estimate >= 0.0 { "verb_up" } else { "verb_down" }, lang);

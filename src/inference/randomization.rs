@@ -57,6 +57,10 @@ pub fn binomial(n: u64, k: u64) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
+/// The studentised test enumerates its assignments up to this many (each costs a pass per
+/// step of the test inversion), and draws `reps` of them beyond.
+pub const STUDENTISED_EXACT: u64 = 200_000;
+
 /// A stratum's units and their actual cohorts (`None`: never treated).
 type StratumCohorts = (Vec<usize>, Vec<Option<usize>>);
 
@@ -149,6 +153,138 @@ impl Randomization {
             ci_high,
             exact: a.exact,
             assignments: a.count as u64,
+        })
+    }
+
+    /// The studentised test: as [`Randomization::test_in_strata`] (plain when `strata` is
+    /// `None`), with the difference in mean changes divided by its standard error from each
+    /// unit's own noise, `variances[i]` (the sampling variance of unit i's change, e.g. from the
+    /// spread of its monthly values around its window means):
+    /// t_A = (mean_{A} Δ − mean_{not A} Δ) / √(Σ_{A} v / n_T² + Σ_{not A} v / n_C²).
+    /// A participant much noisier than a typical municipality (a small island's monthly mean of a
+    /// few spells) then counts as what it is in every assignment, so the test stays calibrated
+    /// for the participants actually chosen, not only on average over random choices (Chung &
+    /// Romano 2013 on studentised permutation tests; Ferman & Pinto 2019 on heteroskedastic DiD
+    /// with few treated groups). The variances do not change under the null τ, so each
+    /// assignment reduces to t_A(τ) = x_A − τ·g_A. Exact when there are at most
+    /// [`STUDENTISED_EXACT`] (and `max_exact`) assignments, otherwise `reps` seeded draws.
+    pub fn test_studentised(
+        &self,
+        changes: &[f64],
+        variances: &[f64],
+        treated: &[bool],
+        strata: Option<&[u32]>,
+    ) -> Result<RandomizationResult, InferenceError> {
+        let n = changes.len();
+        let nt = treated.iter().filter(|t| **t).count();
+        if nt == 0 || nt == n || n != treated.len() || n != variances.len() || strata.is_some_and(|s| s.len() != n) {
+            return Err(InferenceError::NoContrast { treated: nt, units: n });
+        }
+        let (ntf, ncf) = (nt as f64, (n - nt) as f64);
+        let total: f64 = changes.iter().sum();
+        let v_total: f64 = variances.iter().sum();
+        // Units that may hold a start in some assignment, grouped by stratum with their counts.
+        let parts: Vec<(Vec<usize>, usize)> = match strata {
+            None => vec![((0..n).collect(), nt)],
+            Some(strata) => {
+                let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
+                for (i, &st) in strata.iter().enumerate() {
+                    by.entry(st).or_default().push(i);
+                }
+                by.into_values()
+                    .map(|units| {
+                        let k = units.iter().filter(|&&i| treated[i]).count();
+                        (units, k)
+                    })
+                    .filter(|(_, k)| *k > 0)
+                    .collect()
+            }
+        };
+        // (x_A, g_A) of an assignment from its sum S_A, overlap k_A and variance sum V_A.
+        let reduce = |sum: f64, overlap: usize, v: f64| -> (f64, f64) {
+            let se = (v / (ntf * ntf) + (v_total - v) / (ncf * ncf)).sqrt().max(1e-300);
+            let base = sum / ntf - (total - sum) / ncf;
+            let slope = overlap as f64 / ntf - (nt - overlap) as f64 / ncf;
+            (base / se, slope / se)
+        };
+        let observed = {
+            let pick = |x: &[f64]| x.iter().zip(treated).filter(|(_, t)| **t).map(|(v, _)| v).sum::<f64>();
+            reduce(pick(changes), nt, pick(variances))
+        };
+        let count: f64 = parts.iter().map(|(u, k)| binomial(u.len() as u64, *k as u64)).product();
+        let exact = count <= self.max_exact.min(STUDENTISED_EXACT) as f64;
+        let summary = |chosen: &[usize]| {
+            let sum = chosen.iter().map(|&i| changes[i]).sum::<f64>();
+            let v = chosen.iter().map(|&i| variances[i]).sum::<f64>();
+            reduce(sum, chosen.iter().filter(|&&i| treated[i]).count(), v)
+        };
+        let assignments: Vec<(f64, f64)> = if exact {
+            // Every stratum's combinations, combined stratum by stratum.
+            let mut acc: Vec<Vec<usize>> = vec![Vec::new()];
+            for (units, k) in &parts {
+                let mut combos: Vec<Vec<usize>> = Vec::new();
+                let m = units.len();
+                let mut idx: Vec<usize> = (0..*k).collect();
+                loop {
+                    combos.push(idx.iter().map(|&j| units[j]).collect());
+                    let Some(pos) = (0..*k).rev().find(|&p| idx[p] < m - k + p) else { break };
+                    idx[pos] += 1;
+                    for q in pos + 1..*k {
+                        idx[q] = idx[q - 1] + 1;
+                    }
+                }
+                acc = acc
+                    .iter()
+                    .flat_map(|a| {
+                        combos.iter().map(move |c| {
+                            let mut v = a.clone();
+                            v.extend_from_slice(c);
+                            v
+                        })
+                    })
+                    .collect();
+            }
+            acc.iter().map(|a| summary(a)).collect()
+        } else {
+            (0..self.reps.get())
+                .into_par_iter()
+                .map(|r| {
+                    let mut stream = Stream::new(self.seed, r);
+                    let mut chosen = Vec::with_capacity(nt);
+                    for (units, k) in &parts {
+                        let mut pool = units.clone();
+                        let m = pool.len();
+                        for i in 0..*k {
+                            let j = i + ((stream.uniform() * (m - i) as f64) as usize).min(m - i - 1);
+                            pool.swap(i, j);
+                        }
+                        chosen.extend_from_slice(&pool[..*k]);
+                    }
+                    summary(&chosen)
+                })
+                .collect()
+        };
+        let p_at = |tau: f64| -> f64 {
+            let obs = (observed.0 - tau * observed.1).abs() - 1e-12 * (1.0 + tau.abs());
+            let hits = assignments.iter().filter(|(x, g)| (x - tau * g).abs() >= obs).count() as f64;
+            if exact { hits / assignments.len() as f64 } else { (hits + 1.0) / (assignments.len() as f64 + 1.0) }
+        };
+        let estimate = {
+            let s: f64 = changes.iter().zip(treated).filter(|(_, t)| **t).map(|(d, _)| d).sum();
+            s / ntf - (total - s) / ncf
+        };
+        let spread = {
+            let mean = total / n as f64;
+            (changes.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n as f64).sqrt().max(1e-9)
+        };
+        let (ci_low, ci_high) = super::invert_test(estimate, spread, self.conf_level.alpha(), &p_at);
+        Ok(RandomizationResult {
+            estimate,
+            p_value: p_at(0.0),
+            ci_low,
+            ci_high,
+            exact,
+            assignments: assignments.len() as u64,
         })
     }
 
@@ -451,6 +587,73 @@ mod tests {
         let mc = Randomization { max_exact: 1, reps: Reps::new(999).unwrap(), ..ri };
         let m = mc.test_in_strata(&changes, &treated, &[0, 0, 0, 0, 1, 1, 1, 1]).unwrap();
         assert!(!m.exact && (m.p_value - 1.0 / 16.0).abs() < 0.03, "{}", m.p_value);
+    }
+
+    /// The studentised test by brute force: eight units, two treated, 28 assignments, each
+    /// t_A computed from scratch; with equal variances it is the plain test (the standard error
+    /// is the same for every assignment); within strata likewise.
+    #[test]
+    fn studentised_by_brute_force() {
+        let changes = [3.0, 2.5, 0.4, -0.3, 1.1, 0.0, -0.8, 0.6];
+        let variances = [4.0, 0.5, 0.2, 0.3, 0.25, 0.4, 0.1, 0.3];
+        let treated = [true, true, false, false, false, false, false, false];
+        let ri = Randomization::default();
+        let r = ri.test_studentised(&changes, &variances, &treated, None).unwrap();
+        assert!(r.exact && r.assignments == 28);
+        let t = |a: &[usize], tau: f64| {
+            let y: Vec<f64> = changes.iter().zip(&treated).map(|(d, tr)| if *tr { d - tau } else { *d }).collect();
+            let inside = |i: usize| a.contains(&i);
+            let mean = |f: &dyn Fn(usize) -> bool| {
+                let v: Vec<f64> = (0..8).filter(|&i| f(i)).map(|i| y[i]).collect();
+                v.iter().sum::<f64>() / v.len() as f64
+            };
+            let v_in: f64 = a.iter().map(|&i| variances[i]).sum();
+            let v_out: f64 = variances.iter().sum::<f64>() - v_in;
+            (mean(&inside) - mean(&|i| !inside(i))) / (v_in / 4.0 + v_out / 36.0).sqrt()
+        };
+        let p_at = |tau: f64| {
+            let obs = t(&[0, 1], tau).abs();
+            let pairs: Vec<[usize; 2]> = (0..8).flat_map(|i| (i + 1..8).map(move |j| [i, j])).collect();
+            pairs.iter().filter(|a| t(*a, tau).abs() >= obs - 1e-9).count() as f64 / 28.0
+        };
+        assert!((r.p_value - p_at(0.0)).abs() < 1e-12, "{} vs {}", r.p_value, p_at(0.0));
+        // The interval's edges are where the brute-force p-function crosses α.
+        assert!(p_at(r.ci_low + 1e-6) > 0.05 && p_at(r.ci_high - 1e-6) > 0.05);
+        assert!(p_at(r.ci_low - 1e-3) <= 0.05 && p_at(r.ci_high + 1e-3) <= 0.05, "{r:?}");
+        let same = [0.5; 8];
+        let s = ri.test_studentised(&changes, &same, &treated, None).unwrap();
+        let plain = ri.test(&changes, &treated).unwrap();
+        assert!((s.p_value - plain.p_value).abs() < 1e-12);
+        assert!((s.ci_low - plain.ci_low).abs() < 1e-6 && (s.ci_high - plain.ci_high).abs() < 1e-6, "{s:?} {plain:?}");
+        let strata = [0, 1, 0, 1, 0, 1, 0, 1];
+        let s = ri.test_studentised(&changes, &same, &treated, Some(&strata)).unwrap();
+        let plain = ri.test_in_strata(&changes, &treated, &strata).unwrap();
+        assert_eq!(s.assignments, 16);
+        assert!((s.p_value - plain.p_value).abs() < 1e-12);
+    }
+
+    /// Participants chosen among the noisiest units: one of four treated units is five times as
+    /// noisy as the rest. The plain difference, calibrated on assignments that rarely draw it,
+    /// rejects a true null far too often for this treated set; the studentised statistic keeps
+    /// close to its level (300 noise draws, 199 permutation draws each).
+    #[test]
+    fn studentised_keeps_its_level_for_a_noisy_participant() {
+        let n = 40;
+        let treated: Vec<bool> = (0..n).map(|i| i < 4).collect();
+        let sd: Vec<f64> = (0..n).map(|i| if i == 0 { 5.0 } else { 1.0 }).collect();
+        let variances: Vec<f64> = sd.iter().map(|s| s * s).collect();
+        let ri = Randomization { max_exact: 0, reps: Reps::new(199).unwrap(), seed: 5, conf_level: Level::P95 };
+        let (mut plain, mut studentised) = (0, 0);
+        for r in 0..300 {
+            let mut s = Stream::new(99, r);
+            let changes: Vec<f64> = sd.iter().map(|sd| sd * s.normal()).collect();
+            plain += usize::from(ri.test(&changes, &treated).unwrap().p_value < 0.05);
+            studentised +=
+                usize::from(ri.test_studentised(&changes, &variances, &treated, None).unwrap().p_value < 0.05);
+        }
+        let (plain, studentised) = (plain as f64 / 300.0, studentised as f64 / 300.0);
+        assert!(plain > 0.15, "plain rejects {plain}");
+        assert!(studentised < 0.09, "studentised rejects {studentised}");
     }
 
     /// Four units, two treated: six assignments. Changes 5, 4 (treated) and 1, 0: the observed

@@ -219,8 +219,8 @@ fn pixi(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                         lang,
                         &[
                             wording::level(f.conf_level, lang),
-                            ("lo", locale::signed(f.ci_low, d, lang)),
-                            ("hi", locale::signed(f.ci_high, d, lang)),
+                            ("lo", locale::signed(f.ci_low, locale::interval_decimals(f.ci_low, f.ci_high, d), lang)),
+                            ("hi", locale::signed(f.ci_high, locale::interval_decimals(f.ci_low, f.ci_high, d), lang)),
                         ],
                     );
                     // A policymaker reads "−12 %" more readily than "−14,3 antal": the relative

@@ -61,6 +61,7 @@ fn interval_text(lo: f64, hi: f64, estimate: f64, decimals: usize, lang: Lang) -
     if crate::findings::zero_width(lo, hi, estimate) {
         return "–".into();
     }
+    let decimals = locale::interval_decimals(lo, hi, decimals);
     // An unbounded side (a test that rejects no effect that large) is written as infinity,
     // never as `..`, which means a suppressed value.
     let side = |x: f64| {
@@ -215,7 +216,10 @@ fn synth_view(r: &Results, a: &Analysis, lang: Lang) -> Option<Value> {
     let du = locale::difference_unit(unit, lang);
     let f = a.design.frequency;
     let ci = |l: Option<f64>, h: Option<f64>| match (l, h) {
-        (Some(l), Some(h)) => format!("[{}; {}]", locale::signed(l, d, lang), locale::signed(h, d, lang)),
+        (Some(l), Some(h)) => {
+            let d = locale::interval_decimals(l, h, d);
+            format!("[{}; {}]", locale::signed(l, d, lang), locale::signed(h, d, lang))
+        }
         _ => "–".into(),
     };
     let row = |u: &crate::results::SynthUnit| {

@@ -1,8 +1,13 @@
 //! The true effects of simulated data, in the estimands the pipeline reports.
 //!
 //! For each trial component and outcome the true ATT is the mean over treated municipalities of
-//! the mean over their post-window months (the months the estimators use, COVID months dropped
-//! where the study drops them) of Y(1) − Y(0), the observed minus the no-trial value. Where
+//! Ȳ(1) − Ȳ(0): the mean of the observed values over the post-window months (the months the
+//! estimators use, COVID months dropped where the study drops them) minus the mean the
+//! no-trial values would have had over the same window. Where every month has a value this is
+//! the mean of the monthly Y(1) − Y(0). Where months can be empty (the mean duration of the JAF
+//! spells that ended in a month, in a small municipality) each mean is over its own non-empty
+//! months, as the estimators average what is observed: pairing months that have both values
+//! would compare different spells and leave a truth no estimator could track. Where
 //! components overlap in municipalities and outcome, Y(0) is "no trial at all", which is what a
 //! difference in differences against untouched comparison municipalities identifies.
 
@@ -10,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::design::Design;
 use crate::ingest::Panel;
+use crate::period::Month;
 use crate::study::{Simulation, Study};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -17,7 +23,7 @@ pub struct TrueEffect {
     pub trial: String,
     pub component: String,
     pub outcome: String,
-    /// Mean of Y(1) − Y(0) over treated municipalities and post-window months.
+    /// Mean over treated municipalities of the post-window mean of Y(1) minus that of Y(0).
     pub att: f64,
     pub n_treated: usize,
     pub post_first: String,
@@ -62,14 +68,14 @@ pub fn compute(
                 let mut unit_means = Vec::new();
                 for t in &design.treated {
                     let u = panel.unit_index(t.code).expect("design checked the data");
-                    let diffs: Vec<f64> = t
-                        .start
-                        .through(design.window.last)
-                        .filter(|m| design.is_post(t.start, *m))
-                        .filter_map(|m| Some(panel.value(outcome, u, m)? - counterfactual.value(outcome, u, m)?))
-                        .collect();
-                    if !diffs.is_empty() {
-                        unit_means.push(diffs.iter().sum::<f64>() / diffs.len() as f64);
+                    let post: Vec<Month> =
+                        t.start.through(design.window.last).filter(|m| design.is_post(t.start, *m)).collect();
+                    let mean = |p: &Panel| {
+                        let v: Vec<f64> = post.iter().filter_map(|&m| p.value(outcome, u, m)).collect();
+                        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+                    };
+                    if let (Some(y1), Some(y0)) = (mean(panel), mean(counterfactual)) {
+                        unit_means.push(y1 - y0);
                     }
                 }
                 if unit_means.is_empty() {

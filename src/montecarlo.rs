@@ -65,6 +65,8 @@ pub enum MonteCarloError {
     NoOutcome { outcome: String, outcomes: Vec<String> },
     #[error("the simulator reports no true effect for this analysis")]
     NoTruth,
+    #[error("no duration analysis `{key}` in the study (durations: {})", .keys.join(", "))]
+    NoDurations { key: String, keys: Vec<String> },
     #[error(transparent)]
     Design(#[from] DesignError),
     #[error(transparent)]
@@ -190,6 +192,9 @@ const METHODS: [(&str, &str); 16] = [
 ];
 
 type Outcome = Vec<Option<Estimate>>;
+
+/// One convention's interval in a placebo trial and in a simulated trial.
+type PlaceboAndSimulated = (Option<Estimate>, Option<Estimate>);
 
 pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) -> Result<Report, MonteCarloError> {
     let (ti, ci) = locate(study, s)?;
@@ -375,6 +380,154 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
         pool: s.pool.text(),
         pool_size: draw_from.len(),
         strata: strata_names,
+        rows,
+    })
+}
+
+/// The size and coverage of a `[[durations]]` analysis's completed-spell DiD, whose
+/// randomization-inference interval decides its finding. Each replication re-runs the study's
+/// simulation with a new seed and tallies the simulated JAF spells as `run` tallies the case
+/// file: the interval of the actual participants is checked against the simulator's true mean
+/// change in the duration of their spells (coverage), and the same data with as many comparison
+/// municipalities drawn as placebo participants, the actual ones left out, give the size.
+pub fn run_durations(
+    study: &Study,
+    key: &str,
+    s: &Settings,
+    progress: &dyn Progress,
+) -> Result<Report, MonteCarloError> {
+    use crate::analysis::durations::{Plan, Tally, clusters_with_spells, completed_intervals};
+    let spec = study.durations.iter().find(|d| d.key == key).ok_or_else(|| MonteCarloError::NoDurations {
+        key: key.into(),
+        keys: study.durations.iter().map(|d| d.key.clone()).collect(),
+    })?;
+    if study.simulation.is_none() {
+        return Err(SimulateError::NoSimulation.into());
+    }
+    let columns = vec![study.data.case_type_column.clone()];
+    let plan = Plan::new(study, spec, &columns);
+    let alpha = study.conf_level.alpha();
+    let one = |r: u64| -> Result<([PlaceboAndSimulated; 2], f64), MonteCarloError> {
+        let mut st = study.clone();
+        st.simulation.as_mut().expect("checked").seed = s.seed.wrapping_add(r);
+        let sim = crate::simulate::simulate(&st)?;
+        let truth = sim.truth.jaf_spell_effect_weeks.ok_or(MonteCarloError::NoTruth)?;
+        let mut tally = Tally::default();
+        let mut observed_until = i32::MIN;
+        for sp in &sim.spells {
+            plan.add_spell(&mut tally, sp.municipality, sp.kind, sp.start, sp.end);
+            let last = sp.end.unwrap_or(sp.start);
+            observed_until = observed_until.max(crate::ingest::cases::day_number(last));
+        }
+        let seed = s.seed.wrapping_mul(1_000_003).wrapping_add(r);
+        let (treated, comparison) = clusters_with_spells(&plan, &tally, observed_until);
+        let k = treated.len();
+        if comparison.len() < 2 * k {
+            return Err(MonteCarloError::TooFewComparison { comparison: comparison.len(), treated: k });
+        }
+        let mut rng = Stream::new(s.seed, r);
+        let mut order = comparison.clone();
+        let n = order.len();
+        for j in 0..k {
+            let pick = (j + (rng.uniform() * (n - j) as f64) as usize).min(n - 1);
+            order.swap(j, pick);
+        }
+        let as_estimate = |i: Option<crate::inference::Interval>| {
+            i.map(|interval| Estimate {
+                method: crate::estimate::Method::CompletedDid,
+                estimand: String::new(),
+                interval,
+                inference: crate::inference::Inference {
+                    name: String::new(),
+                    description: String::new(),
+                    clusters: 0,
+                    df: f64::NAN,
+                    adjustment: f64::NAN,
+                },
+                n_obs: 0,
+                n_units: 0,
+                n_treated: k,
+                n_control: n,
+            })
+        };
+        let (cr1, ri) = completed_intervals(&plan, &tally, observed_until, None, s.draws.get(), seed, study.conf_level);
+        let (p_cr1, p_ri) = completed_intervals(
+            &plan,
+            &tally,
+            observed_until,
+            Some(&order[..k]),
+            s.draws.get(),
+            seed,
+            study.conf_level,
+        );
+        Ok(([(as_estimate(p_cr1), as_estimate(cr1)), (as_estimate(p_ri), as_estimate(ri))], truth))
+    };
+    progress.stage("simulated case files", s.reps);
+    let mut runs = Vec::with_capacity(s.reps as usize);
+    let ids: Vec<u64> = (0..s.reps).collect();
+    for chunk in ids.chunks(8) {
+        let part: Vec<_> = chunk.par_iter().map(|&r| one(r)).collect();
+        for p in part {
+            runs.push(p?);
+            progress.advance();
+        }
+    }
+    progress.finish();
+    let rows = ["CR1", "RI"]
+        .iter()
+        .enumerate()
+        .map(|(m, inference)| {
+            let sized: Vec<&Estimate> = runs.iter().filter_map(|(r, _)| r[m].0.as_ref()).collect();
+            let covered: Vec<(&Estimate, f64)> =
+                runs.iter().filter_map(|(r, truth)| r[m].1.as_ref().map(|e| (e, *truth))).collect();
+            let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
+            let errors: Vec<f64> =
+                covered.iter().map(|(e, t)| e.interval.estimate - t).filter(|x| x.is_finite()).collect();
+            let bias = (errors.len() > 1).then(|| {
+                let n = errors.len() as f64;
+                let mean = errors.iter().sum::<f64>() / n;
+                let var = errors.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+                (mean, (var / n).sqrt())
+            });
+            let w: Vec<f64> =
+                sized.iter().map(|e| e.interval.ci_high - e.interval.ci_low).filter(|w| w.is_finite()).collect();
+            Row {
+                method: "completed-spell DiD".into(),
+                inference: inference.to_string(),
+                size: share(sized.iter().filter(|e| e.interval.p_value < alpha).count(), sized.len()),
+                size_reps: sized.len() as u64,
+                coverage: share(
+                    covered.iter().filter(|(e, t)| e.interval.ci_low <= *t && *t <= e.interval.ci_high).count(),
+                    covered.len(),
+                ),
+                coverage_reps: covered.len() as u64,
+                mean_width: (!w.is_empty()).then(|| w.iter().sum::<f64>() / w.len() as f64),
+                bias: bias.map(|b| b.0),
+                bias_se: bias.map(|b| b.1),
+                contradictions: sized
+                    .iter()
+                    .chain(covered.iter().map(|(e, _)| e))
+                    .filter(|e| {
+                        let i = &e.interval;
+                        (i.ci_low > 0.0 || i.ci_high < 0.0) != (i.p_value < alpha)
+                    })
+                    .count() as u64,
+                decides: m == 1,
+            }
+        })
+        .collect();
+    let first = runs.first().and_then(|(r, _)| r[1].1.as_ref().or(r[1].0.as_ref()));
+    Ok(Report {
+        analysis: crate::findings::duration_outcome(key),
+        n_treated: first.map_or(0, |e| e.n_treated),
+        n_comparison: first.map_or(0, |e| e.n_control),
+        conf_level: study.conf_level.get(),
+        reps: s.reps,
+        seed: s.seed,
+        draws: s.draws,
+        pool: "all".into(),
+        pool_size: first.map_or(0, |e| e.n_control),
+        strata: Vec::new(),
         rows,
     })
 }

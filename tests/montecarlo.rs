@@ -79,3 +79,29 @@ fn placebo_pools_and_strata() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(report["rows"].as_array().unwrap().iter().all(|r| !r["inference"].as_str().unwrap().contains("strata")));
 }
+
+/// The durations analysis's deciding interval, measured on simulated case files: two rows
+/// (CR1, and the randomization inference that decides), every replication both a placebo and
+/// a simulated trial, the same table for any thread count; an unknown key is a usage error
+/// naming the study's duration analyses.
+#[test]
+fn durations_on_simulated_case_files() {
+    let args = ["--durations", "jaf", "--reps", "6", "--draws", "99", "--format", "json"];
+    let (one, two) = (montecarlo("1", &args), montecarlo("2", &args));
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    assert_eq!(one.stdout, two.stdout, "the table depends on the thread count");
+    let report: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(report["analysis"], "durations.jaf");
+    assert_eq!(report["n_treated"], 10);
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let ri = rows.iter().find(|r| r["inference"] == "RI").unwrap();
+    assert_eq!(ri["decides"], true);
+    assert_eq!((ri["size_reps"].as_u64(), ri["coverage_reps"].as_u64()), (Some(6), Some(6)));
+    let coverage = ri["coverage"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&coverage) && ri["mean_width"].as_f64().unwrap() > 0.0);
+
+    let o = montecarlo("1", &["--durations", "jaff", "--reps", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no duration analysis `jaff` in the study (durations: jaf)"));
+}

@@ -162,6 +162,67 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Adds one spell given by its parts (the simulator's spells, for the Monte Carlo study):
+    /// `kind` is its case type, read when the plan counts only some types (the plan must then
+    /// have been made with the case-type column as the only extra column).
+    pub fn add_spell(
+        &self,
+        tally: &mut Tally,
+        municipality: Code,
+        kind: &str,
+        start: chrono::NaiveDate,
+        end: Option<chrono::NaiveDate>,
+    ) {
+        let extra: [&[u8]; 1] = [kind.as_bytes()];
+        let row = crate::ingest::cases::CaseRow {
+            municipality,
+            start: day_number(start),
+            end: end.map_or(OPEN, day_number),
+            extra: &extra,
+        };
+        self.add(tally, &row);
+    }
+}
+
+/// The completed-spell DiD's CR1 and randomization-inference intervals on `tally`, for the
+/// Monte Carlo study. With `placebo`, the participants' spells are left out and the comparison
+/// clusters listed count as participants instead (nothing happened to them).
+pub fn completed_intervals(
+    plan: &Plan,
+    tally: &Tally,
+    observed_until: i32,
+    placebo: Option<&[u32]>,
+    reps: u64,
+    seed: u64,
+    level: crate::settings::Level,
+) -> (Option<Interval>, Option<Interval>) {
+    let mut rows = counted_rows(plan, tally, observed_until);
+    if let Some(p) = placebo {
+        rows.retain(|r| r.1 < 2);
+        for r in rows.iter_mut().filter(|r| p.contains(&r.0)) {
+            r.1 += 2;
+        }
+    }
+    let mut used: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    used.sort_unstable();
+    used.dedup();
+    let mut notes = Vec::new();
+    (completed_did(&rows, used.len(), level, &mut notes), completed_did_ri(&rows, reps, seed, level).map(|(i, _)| i))
+}
+
+/// The clusters of `tally` that hold spells: (participants', comparison municipalities').
+pub fn clusters_with_spells(plan: &Plan, tally: &Tally, observed_until: i32) -> (Vec<u32>, Vec<u32>) {
+    let rows = counted_rows(plan, tally, observed_until);
+    let pick = |treated: bool| {
+        let mut c: Vec<u32> = rows.iter().filter(|r| (r.1 >= 2) == treated).map(|r| r.0).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    };
+    (pick(true), pick(false))
+}
+
 impl Tally {
     /// Adds `other` (counts are integers: the order of merging does not matter).
     pub fn merge(&mut self, other: Tally) {

@@ -55,6 +55,11 @@ pub struct Args {
     /// placebo is refitted each time).
     #[arg(long)]
     synthetic: bool,
+    /// Measure a `[[durations]]` analysis (its key) instead: the completed-spell DiD on
+    /// simulated case files, the interval that decides its finding. `--trial`, `--outcome`,
+    /// `--pool`, `--strata` and `--synthetic` do not apply.
+    #[arg(long)]
+    durations: Option<String>,
     /// SDID placebo replications inside each replication (with `--synthetic`).
     #[arg(long, default_value_t = 200)]
     sdid_reps: usize,
@@ -100,7 +105,10 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         synthetic: args.synthetic,
         sdid_reps: args.sdid_reps,
     };
-    let report = montecarlo::run(&study, &panel, &settings, &Bars::new(out))?;
+    let report = match &args.durations {
+        Some(key) => montecarlo::run_durations(&study, key, &settings, &Bars::new(out))?,
+        None => montecarlo::run(&study, &panel, &settings, &Bars::new(out))?,
+    };
     let text = match args.format {
         Format::Markdown => report.markdown(),
         Format::Json => serde_json::to_string_pretty(&report).expect("serialisable") + "\n",

@@ -304,3 +304,44 @@ fn report_languages_are_checked() {
     let o = bin().args(["run", "--lang", "da,da"]).arg(repo().join("data/study.toml")).output().unwrap();
     assert_bad_input(&o, &["--lang lists `da` twice"]);
 }
+
+/// Runs `cmd`, killing it after 60 s: a reader that blocks on a pipe or reads a device forever
+/// fails the test instead of hanging it.
+fn output_within_a_minute(mut cmd: Command) -> Output {
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("still reading after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A data file that is not a regular file — a FIFO as the panel, `/dev/zero` as the case file —
+/// is refused at once with exit 2, instead of blocking or reading forever.
+#[test]
+fn pipes_and_devices_are_refused_not_read_forever() {
+    let (dir, study) = study_copy();
+    let fifo = dir.path().join("example/panel.csv");
+    std::fs::remove_file(&fifo).unwrap();
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let mut cmd = bin();
+        cmd.args(["run"]).arg(&study).arg("--out").arg(dir.path().join("out"));
+        let o = output_within_a_minute(cmd);
+        assert_bad_input(&o, &["panel.csv", "not a regular file"]);
+        std::fs::remove_file(&fifo).unwrap();
+    } else {
+        eprintln!("skipped the FIFO case: mkfifo is not available");
+    }
+    std::fs::copy(repo().join("data/example/panel.csv"), &fifo).unwrap();
+    edit(&study, "cases = \"example/cases.csv\"", "cases = \"/dev/zero\"");
+    let mut cmd = bin();
+    cmd.args(["run"]).arg(&study).arg("--out").arg(dir.path().join("out"));
+    let o = output_within_a_minute(cmd);
+    assert_bad_input(&o, &["/dev/zero", "not a regular file"]);
+    assert!(!dir.path().join("out").exists());
+}

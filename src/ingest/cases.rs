@@ -168,6 +168,7 @@ pub fn fold_cases<A: Send>(
     use std::io::{BufRead, Read, Seek, SeekFrom};
 
     assert!(extra.len() <= MAX_EXTRA, "at most {MAX_EXTRA} extra case columns");
+    super::file_size(path).map_err(|message| IngestError::Read { path: path.to_path_buf(), message })?;
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
         return fold_parquet(path, registry, extra, init, fold);
     }

@@ -79,6 +79,22 @@ thread_local! {
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// The size of the data file at `path`, refusing anything but a regular file: a pipe or a
+/// device (`/dev/zero`, a FIFO) would be read forever or block, and a file's size is what every
+/// reader checks before it reads.
+pub fn file_size(path: &std::path::Path) -> Result<u64, String> {
+    let m = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !m.is_file() {
+        return Err(if m.is_dir() {
+            "this is a folder, not a data file".into()
+        } else {
+            "not a regular file (a pipe, a socket or a device): data are read from files whose size can be checked first"
+                .into()
+        });
+    }
+    Ok(m.len())
+}
+
 /// Runs a third-party file reader (calamine, polars) so that a panic inside it on a damaged
 /// file becomes an error naming the reader, not a crash: the project never panics on data, and
 /// a library may (an arithmetic overflow on a corrupt workbook was found by fuzzing).

@@ -29,7 +29,7 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
     // A panel holds one row per municipality, month and outcome: a few MB. Every cell is held
     // as text while it is checked, so a file far beyond that is refused before it is read,
     // rather than exhausting memory.
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    let size = super::file_size(path)?;
     if size > super::table::MAX_BYTES {
         return Err(format!(
             "the file is {:.1} GB; a panel (one row per municipality, month and outcome) is a few MB, and panels above {} MB are refused. Spell-level data belong in the case file (`[data] cases`), which is streamed",
@@ -121,6 +121,7 @@ pub fn parquet_case_slices(
     extra: &[&str],
     each: &mut dyn FnMut(CaseSlice) -> Result<(), String>,
 ) -> Result<(), String> {
+    super::file_size(path)?;
     let open = || std::fs::File::open(path).map_err(|e| e.to_string());
     let mut reader = ParquetReader::new(open()?);
     let schema = reader.schema().map_err(|e| e.to_string())?;

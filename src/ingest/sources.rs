@@ -262,6 +262,7 @@ pub fn read_source(study: &Study, spec: &SourceSpec) -> Result<SourceData, Strin
                 .into(),
         );
     }
+    super::file_size(&spec.file)?;
     let (rows, encoding) = if is_workbook(&spec.file) {
         (sheet_rows(&spec.file, spec.sheet.as_deref())?, "xlsx")
     } else if is_json(&spec.file) {

@@ -33,7 +33,7 @@ pub struct RawTable {
 impl RawTable {
     /// Reads `path`; `delimiter` and `encoding` override detection.
     pub fn read(path: &Path, delimiter: Option<u8>, encoding: Option<&str>) -> Result<RawTable, String> {
-        let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+        let size = super::file_size(path)?;
         if size > MAX_BYTES {
             return Err(format!(
                 "the file is {} MB; tables above {} MB are refused (convert large data to Parquet)",

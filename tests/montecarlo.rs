@@ -71,6 +71,14 @@ fn placebo_pools_and_strata() {
     let o = montecarlo("1", &["--reps", "1", "--pool", "middle:3"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--pool: expected `all`, `smallest:N` or `largest:N`"));
+    for (flag, value) in
+        [("--reps", "1000000000000"), ("--reps", "0"), ("--sdid-reps", "1"), ("--max-exact", "1000000000000")]
+    {
+        let args: Vec<&str> = if flag == "--reps" { vec![flag, value] } else { vec!["--reps", "1", flag, value] };
+        let o = montecarlo("1", &args);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("{flag}: expected")), "{flag} {value}");
+    }
     let o = montecarlo("1", &["--reps", "1", "--strata", "size:11"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--strata"));

@@ -13,6 +13,11 @@ use frikommune::study::{Stratum, Study};
 
 use super::{Output, progress::Bars};
 
+/// The most replications of one experiment (and SDID placebo replications inside one).
+const MAX_REPS: u64 = 100_000;
+/// The most assignments randomization inference may be asked to enumerate.
+const MAX_EXACT: u64 = 50_000_000;
+
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Format {
     Markdown,
@@ -71,8 +76,22 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
-    if args.reps == 0 {
-        return Err(Error::Usage("--reps: expected at least 1 replication, found 0".into()));
+    // Bounded work on every input: each replication is kept in memory until the table is made,
+    // and enumeration holds every assignment.
+    if !(1..=MAX_REPS).contains(&args.reps) {
+        return Err(Error::Usage(format!("--reps: expected 1 to {MAX_REPS} replications, found {}", args.reps)));
+    }
+    if !(2..=MAX_REPS as usize).contains(&args.sdid_reps) {
+        return Err(Error::Usage(format!(
+            "--sdid-reps: expected 2 to {MAX_REPS} placebo replications, found {}",
+            args.sdid_reps
+        )));
+    }
+    if args.max_exact > MAX_EXACT {
+        return Err(Error::Usage(format!(
+            "--max-exact: expected at most {MAX_EXACT} assignments to enumerate, found {}",
+            args.max_exact
+        )));
     }
     let draws = Reps::new(args.draws as i64).map_err(|e| Error::Usage(format!("--draws: {e}")))?;
     let pool = montecarlo::Pool::parse(&args.pool).ok_or_else(|| {

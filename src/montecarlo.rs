@@ -154,6 +154,60 @@ pub struct Row {
     pub decides: bool,
 }
 
+impl Row {
+    /// The row of one convention from its intervals in the placebo trials (`sized`) and in the
+    /// simulated trials with their true effects (`covered`), whose coverage and bias count only
+    /// when the convention `estimates_truth` (not the event study or Callaway–Sant'Anna).
+    fn measure(
+        method: &str,
+        inference: String,
+        sized: &[&Estimate],
+        covered: &[(&Estimate, f64)],
+        estimates_truth: bool,
+        alpha: f64,
+        decides: bool,
+    ) -> Row {
+        let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
+        let contradictions = sized
+            .iter()
+            .copied()
+            .chain(covered.iter().map(|(e, _)| *e))
+            .filter(|e| !e.interval.ci_low.is_nan() && !e.interval.ci_high.is_nan() && !e.interval.p_value.is_nan())
+            .filter(|e| {
+                let i = &e.interval;
+                (i.ci_low > 0.0 || i.ci_high < 0.0) != (i.p_value < alpha)
+            })
+            .count() as u64;
+        let truth_of: &[(&Estimate, f64)] = if estimates_truth { covered } else { &[] };
+        let errors: Vec<f64> =
+            truth_of.iter().map(|(e, t)| e.interval.estimate - t).filter(|x| x.is_finite()).collect();
+        let bias = (errors.len() > 1).then(|| {
+            let n = errors.len() as f64;
+            let mean = errors.iter().sum::<f64>() / n;
+            let var = errors.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            (mean, (var / n).sqrt())
+        });
+        let widths: Vec<f64> =
+            sized.iter().map(|e| e.interval.ci_high - e.interval.ci_low).filter(|w| w.is_finite()).collect();
+        Row {
+            method: method.to_string(),
+            inference,
+            size: share(sized.iter().filter(|e| e.interval.p_value < alpha).count(), sized.len()),
+            size_reps: sized.len() as u64,
+            coverage: share(
+                truth_of.iter().filter(|(e, t)| e.interval.ci_low <= *t && *t <= e.interval.ci_high).count(),
+                truth_of.len(),
+            ),
+            coverage_reps: truth_of.len() as u64,
+            mean_width: (!widths.is_empty()).then(|| widths.iter().sum::<f64>() / widths.len() as f64),
+            bias: bias.map(|b| b.0),
+            bias_se: bias.map(|b| b.1),
+            contradictions,
+            decides,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub analysis: String,
@@ -314,57 +368,9 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             let sized: Vec<&Estimate> = size_runs.iter().filter_map(|(o, _)| o[m].as_ref()).collect();
             let covered: Vec<(&Estimate, f64)> =
                 coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
-            let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
+            // The event study and Callaway–Sant'Anna answer other questions: a size only.
             let estimates_truth = matches!(*method, "did2x2" | "twfe" | "synth" | "sdid");
-            let contradictions = sized
-                .iter()
-                .copied()
-                .chain(covered.iter().map(|(e, _)| *e))
-                .filter(|e| !e.interval.ci_low.is_nan() && !e.interval.ci_high.is_nan() && !e.interval.p_value.is_nan())
-                .filter(|e| {
-                    let i = &e.interval;
-                    (i.ci_low > 0.0 || i.ci_high < 0.0) != (i.p_value < alpha)
-                })
-                .count() as u64;
-            let decides = deciding == Some(m);
-            let errors: Vec<f64> = covered
-                .iter()
-                .map(|(e, t)| e.interval.estimate - t)
-                .filter(|x| x.is_finite() && estimates_truth)
-                .collect();
-            let bias = (errors.len() > 1).then(|| {
-                let n = errors.len() as f64;
-                let mean = errors.iter().sum::<f64>() / n;
-                let var = errors.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-                (mean, (var / n).sqrt())
-            });
-            Row {
-                method: method.to_string(),
-                inference,
-                size: share(sized.iter().filter(|e| e.interval.p_value < alpha).count(), sized.len()),
-                size_reps: sized.len() as u64,
-                coverage: if estimates_truth {
-                    share(
-                        covered.iter().filter(|(e, t)| e.interval.ci_low <= *t && *t <= e.interval.ci_high).count(),
-                        covered.len(),
-                    )
-                } else {
-                    None
-                },
-                coverage_reps: if estimates_truth { covered.len() as u64 } else { 0 },
-                mean_width: {
-                    let w: Vec<f64> = sized
-                        .iter()
-                        .map(|e| e.interval.ci_high - e.interval.ci_low)
-                        .filter(|w| w.is_finite())
-                        .collect();
-                    (!w.is_empty()).then(|| w.iter().sum::<f64>() / w.len() as f64)
-                },
-                bias: bias.map(|b| b.0),
-                bias_se: bias.map(|b| b.1),
-                contradictions,
-                decides,
-            }
+            Row::measure(method, inference, &sized, &covered, estimates_truth, alpha, deciding == Some(m))
         })
         .filter(|r| r.size_reps > 0 || r.coverage_reps > 0)
         .collect();
@@ -480,40 +486,7 @@ pub fn run_durations(
             let sized: Vec<&Estimate> = runs.iter().filter_map(|(r, _)| r[m].0.as_ref()).collect();
             let covered: Vec<(&Estimate, f64)> =
                 runs.iter().filter_map(|(r, truth)| r[m].1.as_ref().map(|e| (e, *truth))).collect();
-            let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
-            let errors: Vec<f64> =
-                covered.iter().map(|(e, t)| e.interval.estimate - t).filter(|x| x.is_finite()).collect();
-            let bias = (errors.len() > 1).then(|| {
-                let n = errors.len() as f64;
-                let mean = errors.iter().sum::<f64>() / n;
-                let var = errors.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-                (mean, (var / n).sqrt())
-            });
-            let w: Vec<f64> =
-                sized.iter().map(|e| e.interval.ci_high - e.interval.ci_low).filter(|w| w.is_finite()).collect();
-            Row {
-                method: "completed-spell DiD".into(),
-                inference: inference.to_string(),
-                size: share(sized.iter().filter(|e| e.interval.p_value < alpha).count(), sized.len()),
-                size_reps: sized.len() as u64,
-                coverage: share(
-                    covered.iter().filter(|(e, t)| e.interval.ci_low <= *t && *t <= e.interval.ci_high).count(),
-                    covered.len(),
-                ),
-                coverage_reps: covered.len() as u64,
-                mean_width: (!w.is_empty()).then(|| w.iter().sum::<f64>() / w.len() as f64),
-                bias: bias.map(|b| b.0),
-                bias_se: bias.map(|b| b.1),
-                contradictions: sized
-                    .iter()
-                    .chain(covered.iter().map(|(e, _)| e))
-                    .filter(|e| {
-                        let i = &e.interval;
-                        (i.ci_low > 0.0 || i.ci_high < 0.0) != (i.p_value < alpha)
-                    })
-                    .count() as u64,
-                decides: m == 1,
-            }
+            Row::measure("completed-spell DiD", inference.to_string(), &sized, &covered, true, alpha, m == 1)
         })
         .collect();
     let first = runs.first().and_then(|(r, _)| r[1].1.as_ref().or(r[1].0.as_ref()));

@@ -61,6 +61,22 @@ pub fn binomial(n: u64, k: u64) -> f64 {
 /// step of the test inversion), and draws `reps` of them beyond.
 pub const STUDENTISED_EXACT: u64 = 200_000;
 
+/// The strata that hold treated units, each as its units and its number of treated ones; the
+/// other strata never hold a treated unit in any assignment.
+fn strata_parts(treated: &[bool], strata: &[u32]) -> Vec<(Vec<usize>, usize)> {
+    let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, &s) in strata.iter().enumerate() {
+        by.entry(s).or_default().push(i);
+    }
+    by.into_values()
+        .map(|units| {
+            let k = units.iter().filter(|&&i| treated[i]).count();
+            (units, k)
+        })
+        .filter(|(_, k)| *k > 0)
+        .collect()
+}
+
 /// A stratum's units and their actual cohorts (`None`: never treated).
 type StratumCohorts = (Vec<usize>, Vec<Option<usize>>);
 
@@ -186,19 +202,7 @@ impl Randomization {
         // Units that may hold a start in some assignment, grouped by stratum with their counts.
         let parts: Vec<(Vec<usize>, usize)> = match strata {
             None => vec![((0..n).collect(), nt)],
-            Some(strata) => {
-                let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
-                for (i, &st) in strata.iter().enumerate() {
-                    by.entry(st).or_default().push(i);
-                }
-                by.into_values()
-                    .map(|units| {
-                        let k = units.iter().filter(|&&i| treated[i]).count();
-                        (units, k)
-                    })
-                    .filter(|(_, k)| *k > 0)
-                    .collect()
-            }
+            Some(strata) => strata_parts(treated, strata),
         };
         // (x_A, g_A) of an assignment from its sum S_A, overlap k_A and variance sum V_A.
         let reduce = |sum: f64, overlap: usize, v: f64| -> (f64, f64) {
@@ -436,19 +440,7 @@ impl Randomization {
 
     /// Assignment sums grouped by overlap, each stratum keeping its number of treated units.
     fn stratified_assignments(&self, changes: &[f64], treated: &[bool], strata: &[u32]) -> Assignments {
-        let mut by: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
-        for (i, &s) in strata.iter().enumerate() {
-            by.entry(s).or_default().push(i);
-        }
-        // Strata with treated units; the others never hold a treated unit in any assignment.
-        let parts: Vec<(Vec<usize>, usize)> = by
-            .into_values()
-            .map(|units| {
-                let k = units.iter().filter(|&&i| treated[i]).count();
-                (units, k)
-            })
-            .filter(|(_, k)| *k > 0)
-            .collect();
+        let parts = strata_parts(treated, strata);
         let nt: usize = parts.iter().map(|(_, k)| k).sum();
         let total: f64 = parts.iter().map(|(u, k)| binomial(u.len() as u64, *k as u64)).product();
         let exact = total <= self.max_exact as f64;

@@ -33,6 +33,9 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("could not render {what}: {message}")]
     Render { what: String, message: String },
+    /// The output folder is being written by another run.
+    #[error("{0}")]
+    Busy(String),
     /// An output would disclose an identifier; nothing is written.
     #[error("refusing to write {what}: {message}")]
     Confidential { what: String, message: String },
@@ -46,7 +49,7 @@ impl Error {
             Error::Simulate(SimulateError::Write(_))
             | Error::MonteCarlo(MonteCarloError::Simulate(SimulateError::Write(_))) => 1,
             Error::Simulate(_) | Error::MonteCarlo(_) => 2,
-            Error::Write { .. } | Error::Render { .. } => 1,
+            Error::Write { .. } | Error::Render { .. } | Error::Busy(_) => 1,
         }
     }
 

@@ -105,6 +105,7 @@ pub const DEFAULT_STUDY: &str = "data/study.toml";
 
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> i32 {
+    frikommune::output::clean_up_on_signals();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -21,17 +21,23 @@ pub struct Args {
 
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let bad = |m: String| Error::Usage(format!("{}: {m}", args.results.display()));
+    let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    // Claimed before reading: another run writing this folder makes this one stop at once.
+    let stage = frikommune::output::StagedDir::new(&std::fs::canonicalize(&dir).map_err(|e| bad(e.to_string()))?)?;
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
     let results: Results =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
-    let dir = args.results.parent().map(PathBuf::from).unwrap_or_default();
     let langs = super::languages(&args.lang, &results.study.languages)?;
     // Charts and every document, redrawn in the language from the results alone, staged and
     // swapped in: a failure leaves the folder as it was.
     let results = frikommune::report::for_languages(results, &langs)?;
-    let summary = frikommune::report::write_outputs(&results, &dir, &Bars::new(out))?;
+    let summary = frikommune::report::write_outputs(&results, stage, &Bars::new(out))?;
     for line in summary.listing() {
         out.say(format!("wrote {line}"));
+    }
+    for file in &summary.kept {
+        out.say(format!("kept {} (not written by frikommune)", summary.out_dir.join(file).display()));
     }
     Ok(())
 }

@@ -37,6 +37,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             "analyses": summary.analyses,
             "estimates": summary.estimates,
             "files": summary.files,
+            "kept": summary.kept,
             "notes": summary.notes,
         });
         out.say(line.to_string());
@@ -45,6 +46,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     out.say(format!("{} analyses, {} estimates → {}", summary.analyses, summary.estimates, summary.out_dir.display()));
     for line in summary.listing() {
         out.say(format!("  {line}"));
+    }
+    for file in &summary.kept {
+        out.say(format!("  kept {} (not written by frikommune)", summary.out_dir.join(file).display()));
     }
     for note in &summary.notes {
         out.say(format!("note: {note}"));

@@ -84,6 +84,9 @@ pub fn run(
     strict: bool,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
+    // The output folder is claimed first: a bad --out or a folder another run is writing fails
+    // before any work.
+    let stage = crate::output::StagedDir::new(&out_root.join(&study.name))?;
     progress.stage("reading data", 1);
     let panel = read_panel(study)?;
     progress.finish();
@@ -95,5 +98,5 @@ pub fn run(
     }
     cases.merge_into(study, &mut results);
     let results = report::for_languages(results, langs)?;
-    report::write_outputs(&results, &out_root.join(&study.name), progress)
+    report::write_outputs(&results, stage, progress)
 }

@@ -5,7 +5,7 @@
 //! charts; the main language (the first) goes at the top of the folder, every other one in
 //! `<lang>/` on a thread of its own. Nothing is visible until every file is written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{CsvExport, Exporter, JsonExport, ParquetExport, documents};
 use crate::charts::{self, Drawn};
@@ -20,6 +20,8 @@ pub struct RunSummary {
     pub out_dir: PathBuf,
     /// Every file written, relative to `out_dir`.
     pub files: Vec<String>,
+    /// Files found in the folder that frikommune did not write, kept (relative to `out_dir`).
+    pub kept: Vec<String>,
     pub analyses: usize,
     pub estimates: usize,
     /// What the user should know that is not an error: trials that cannot be evaluated yet,
@@ -87,12 +89,12 @@ pub fn for_languages(mut results: Results, langs: &[Lang]) -> Result<Results> {
 }
 
 /// Writes `results.json`, `results.csv` and `results.parquet`, and the charts and documents in
-/// each language of `results.study.languages`, to a staged folder swapped in at `out_dir`.
-pub fn write_outputs(results: &Results, out_dir: &Path, progress: &dyn Progress) -> Result<RunSummary> {
+/// each language of `results.study.languages`, into `stage` (claimed by the caller before the
+/// long work, see [`StagedDir::new`]) and swaps it in.
+pub fn write_outputs(results: &Results, stage: StagedDir, progress: &dyn Progress) -> Result<RunSummary> {
     let Some((&main, others)) = results.study.languages.split_first() else {
         return Err(Error::Usage("no report language given".into()));
     };
-    let stage = StagedDir::new(out_dir)?;
     let mut files = Vec::new();
     std::thread::scope(|scope| -> Result<()> {
         let beside: Vec<_> = others
@@ -120,10 +122,11 @@ pub fn write_outputs(results: &Results, out_dir: &Path, progress: &dyn Progress)
         }
         Ok(())
     })?;
-    let out_dir = stage.commit()?;
+    let committed = stage.commit()?;
+    let (out_dir, kept) = (committed.dir, committed.kept);
     let estimates = results.analyses.iter().map(|a| a.estimates.len()).sum();
     let notes = results.notes();
-    Ok(RunSummary { out_dir, files, analyses: results.analyses.len(), estimates, notes })
+    Ok(RunSummary { out_dir, files, kept, analyses: results.analyses.len(), estimates, notes })
 }
 
 /// Draws every chart of `results` in `lang` and renders the documents beside them, under

@@ -22,6 +22,7 @@
 pub mod analysis;
 pub mod charts;
 pub mod design;
+pub mod disclosure;
 pub mod error;
 pub mod estimate;
 pub mod findings;

@@ -345,3 +345,31 @@ fn pipes_and_devices_are_refused_not_read_forever() {
     assert_bad_input(&o, &["/dev/zero", "not a regular file"]);
     assert!(!dir.path().join("out").exists());
 }
+
+/// 1,79e308 kroner in one municipality-month: accepted, it made every sum infinite and a chart
+/// axis loop forever. Values beyond 10^12 are refused with the row and column.
+#[test]
+fn an_implausibly_large_value_is_refused() {
+    let (dir, study) = study_copy();
+    edit(&dir.path().join("example/panel.csv"), "101,2014-01-01,79.05,14.04,33.5,65,707,1109074", "101,2014-01-01,79.05,14.04,33.5,65,707,1.79e308");
+    let o = run(&study, &dir.path().join("out"));
+    assert_bad_input(&o, &["panel.csv", "row 2", "lae265_cost_dkk", "10^12"]);
+    assert!(!dir.path().join("out").exists());
+}
+
+/// A results file from a newer frikommune is not read as if it were this one's.
+#[test]
+fn results_of_a_newer_schema_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.json");
+    let snapshot = std::fs::read_to_string(repo().join("tests/snapshots/results.json")).unwrap();
+    let newer = snapshot.replacen(
+        &format!("\"schema_version\": {}", frikommune::results::SCHEMA_VERSION),
+        "\"schema_version\": 999",
+        1,
+    );
+    assert_ne!(newer, snapshot);
+    std::fs::write(&path, newer).unwrap();
+    let o = bin().arg("report").arg(&path).output().unwrap();
+    assert_bad_input(&o, &["results.json", "schema 999", "up to"]);
+}

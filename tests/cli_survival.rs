@@ -73,11 +73,11 @@ fn rows_behind_fewer_spells_than_min_cell_are_suppressed() {
     let path = fixture("waltons.csv");
     let j = json(&["--data", &path, "--duration", "T", "--event", "E", "--min-cell", "5"]);
     let curve = j["groups"][0]["curve"].as_array().unwrap();
-    let suppressed: Vec<&Value> = curve.iter().filter(|c| c["suppressed"] == true).collect();
-    assert!(!suppressed.is_empty() && suppressed.len() < curve.len());
-    for row in &suppressed {
-        assert!(row["survival"].is_null() && row["at_risk"].is_null());
-    }
+    // Hidden rows are left out whole, their times with them (a time is a spell length).
+    let every = json(&["--data", &path, "--duration", "T", "--event", "E", "--min-cell", "1"]);
+    let all_times = every["groups"][0]["curve"].as_array().unwrap().len();
+    assert!(!curve.is_empty() && curve.len() < all_times, "{} of {all_times} rows shown", curve.len());
+    assert!(curve.iter().all(|row| row["survival"].is_number() && row["at_risk"].is_number()));
     // Between two shown rows (secondary suppression) there are no or at least 5 events, and the
     // numbers at risk differ by 0 or at least 5: differencing reveals no small count.
     let csv = std::fs::read_to_string(&path).unwrap();
@@ -89,7 +89,7 @@ fn rows_behind_fewer_spells_than_min_cell_are_suppressed() {
             (f.next().unwrap().parse().unwrap(), f.next().unwrap() == "1")
         })
         .collect();
-    let shown: Vec<&Value> = curve.iter().filter(|c| c["suppressed"] == false).collect();
+    let shown: Vec<&Value> = curve.iter().collect();
     for w in shown.windows(2) {
         let (a, b) = (w[0]["time"].as_f64().unwrap(), w[1]["time"].as_f64().unwrap());
         let events = spells.iter().filter(|(t, e)| *e && *t > a && *t <= b).count();
@@ -157,4 +157,30 @@ fn person_identifiers_never_reach_the_output() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("CPR") && err.contains("010385-****") && !err.contains("0103851234"), "{err}");
     }
+}
+
+/// Seven spells of which six ended: showing both counts would show the one open spell.
+#[test]
+fn events_are_hidden_when_the_censored_spells_are_few() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spells.csv");
+    let mut body = String::from("d,e\n");
+    for (d, e) in [(3, 1), (4, 1), (5, 1), (6, 1), (7, 1), (8, 1), (9, 0)] {
+        body.push_str(&format!("{d},{e}\n"));
+    }
+    std::fs::write(&path, &body).unwrap();
+    let j = json(&["--data", path.to_str().unwrap(), "--duration", "d", "--event", "e"]);
+    let g = &j["groups"][0];
+    assert_eq!(g["n"], 7);
+    assert!(g["events"].is_null(), "n − events would show one censored spell: {g}");
+    // With ten censored of fifteen both counts are shown.
+    for d in 10..18 {
+        body.push_str(&format!("{d},0\n"));
+    }
+    std::fs::write(&path, &body).unwrap();
+    let j = json(&["--data", path.to_str().unwrap(), "--duration", "d", "--event", "e"]);
+    assert_eq!((j["groups"][0]["n"].as_u64(), j["groups"][0]["events"].as_u64()), (Some(15), Some(6)));
+    let table = survival(&["--data", path.to_str().unwrap(), "--duration", "d", "--event", "e", "--min-cell", "10"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.lines().nth(1).is_some_and(|l| l.split_whitespace().nth(2) == Some("..")), "{table}");
 }

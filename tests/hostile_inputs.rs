@@ -123,6 +123,20 @@ fn generate(name: &str, path: &Path) {
             }
             f.write_all(b",2020-06-01\n851,2020-03-01,\n").unwrap();
         }
+        // A study whose title is 10 MB: typst would need gigabytes; refused by the file's size.
+        "study_ten_megabyte_title.toml" => {
+            let title = "x".repeat(10 << 20);
+            std::fs::write(path, STUDY.replace("title = \"Fjendtlige filer\"", &format!("title = \"{title}\""))).unwrap();
+        }
+        // A title of 5 000 characters in a small file: refused by the line's length.
+        "study_long_title.toml" => {
+            let title = "æ".repeat(5_000);
+            std::fs::write(path, STUDY.replace("title = \"Fjendtlige filer\"", &format!("title = \"{title}\""))).unwrap();
+        }
+        // One outcome listed twice in a component would count twice in Holm and BH.
+        "study_outcome_twice.toml" => {
+            std::fs::write(path, STUDY.replace("outcomes = [\"share\"]", "outcomes = [\"share\", \"share\"]")).unwrap();
+        }
         other => panic!("no generator for {other}"),
     }
 }

@@ -77,8 +77,12 @@ fn a_long_panel_with_names_and_statbank_months_recovers_a_known_shift() {
     let june = a.trend.iter().find(|p| p.period.to_string() == "2019-06").unwrap();
     assert!(june.treated.is_none() && june.treated_suppressed, "a mean behind 4 persons is shown");
     assert!(june.comparison.is_some() && !june.comparison_suppressed);
+    // The rest of the pre-period goes with it: its average (the balance table's level, the DiD)
+    // less the other months would give June back.
     let may = a.trend.iter().find(|p| p.period.to_string() == "2019-05").unwrap();
-    assert!(may.treated.is_some());
+    assert!(may.treated.is_none() && may.treated_protected);
+    let january = a.trend.iter().find(|p| p.period.to_string() == "2020-01").unwrap();
+    assert!(january.treated.is_some() && !january.treated_protected);
     for e in &a.estimates {
         assert!((e.interval.estimate - 2.0).abs() < 1e-9, "{:?}: {}", e.method, e.interval.estimate);
     }

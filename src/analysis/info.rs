@@ -79,6 +79,7 @@ pub fn skeleton(study: &Study, panel: &Panel, analyses: Vec<Analysis>) -> Result
         findings: Vec::new(),
         forest_chart: None,
         pending: Vec::new(),
+        disclosure: None,
     }
 }
 

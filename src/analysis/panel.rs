@@ -280,7 +280,15 @@ fn trend(study: &Study, panel: &Panel, design: &Design) -> Vec<TrendPoint> {
                 .filter_map(|c| panel.unit_index(c))
                 .filter(|&u| panel.suppressed(&design.outcome, u, m))
                 .count();
-            TrendPoint { period: m, treated, comparison, treated_suppressed, comparison_suppressed, source_suppressed }
+            TrendPoint {
+                period: m,
+                treated,
+                comparison,
+                treated_suppressed,
+                comparison_suppressed,
+                treated_protected: false,
+                source_suppressed,
+            }
         })
         .collect()
 }

@@ -184,6 +184,10 @@ fn forest_chart(results: &Results, lang: Lang) -> Option<(ForestChart, String)> 
 
 fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChart, String)> {
     let es = a.event_study.as_ref()?;
+    // Coefficients hidden for disclosure are not drawn; with none left there is no chart.
+    if es.rows.iter().all(|r| r.reference || r.suppressed) {
+        return None;
+    }
     let (trial, comp, outcome) = names(results, a, lang);
     let unit = results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(Unit::Count);
     let f = a.design.frequency;
@@ -225,6 +229,7 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
         points: es
             .rows
             .iter()
+            .filter(|r| !r.suppressed)
             .map(|r| {
                 let i = &r.interval;
                 let ci = (i.ci_low.is_finite() && i.ci_high.is_finite()).then_some((i.ci_low, i.ci_high));

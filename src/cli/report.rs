@@ -25,9 +25,21 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
     // Claimed before reading: another run writing this folder makes this one stop at once.
     let stage = frikommune::output::StagedDir::new(&std::fs::canonicalize(&dir).map_err(|e| bad(e.to_string()))?)?;
+    // A results.json of the example is a few MB; a device, a pipe or a 1 GB file is not one.
+    let size = frikommune::ingest::file_size(&args.results).map_err(bad)?;
+    if size > 1 << 30 {
+        return Err(bad(format!("{size} bytes is not a results file of frikommune's (at most 1 GB)")));
+    }
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
     let results: Results =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
+    let newest = frikommune::results::SCHEMA_VERSION;
+    if results.schema_version > newest {
+        return Err(bad(format!(
+            "written with results schema {}, newer than this frikommune reads (up to {newest}); use the frikommune that wrote it ({})",
+            results.schema_version, results.tool
+        )));
+    }
     let langs = super::languages(&args.lang, &results.study.languages)?;
     // Charts and every document, redrawn in the language from the results alone, staged and
     // swapped in: a failure leaves the folder as it was.

@@ -4,9 +4,10 @@
 //! Confidentiality (`--min-cell`, default 5): group counts below it are shown as `..` (`null`)
 //! and such a group's curve is left out; a curve row is shown only when the events, censorings
 //! and exits since the last shown row are each none or at least min-cell, so no small count can
-//! be had by differencing rows (hidden rows: `null` values, `"suppressed": true`); a median or
-//! median bound is shown only when at least min-cell spells end exactly there; and output that
-//! holds what looks like a CPR number is refused.
+//! be had by differencing rows (hidden rows are left out, their times too); the number of
+//! events is shown only when the censored spells (n − events) are none or at least min-cell; a
+//! median or median bound is shown only when at least min-cell spells end exactly there; and
+//! output that holds what looks like a CPR number is refused.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -144,20 +145,26 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             None if raw.is_finite() => "..".into(),
             None => "not reached".into(),
         };
-        let count = |v: u64| if args.min_cell.allows(v) { v.to_string() } else { "..".into() };
         let small = !args.min_cell.allows(km.n);
+        // n − events is the number of censored spells: events are hidden when that is small.
+        let events_shown = frikommune::disclosure::open_spells_shown(km.n, km.events, args.min_cell.get());
+        let events = (events_shown && !small).then_some(km.events);
+        let count = |v: Option<u64>| match v {
+            Some(v) if args.min_cell.allows(v) => v.to_string(),
+            _ => "..".into(),
+        };
         lines.push(format!(
             "{name:<20} {:>8} {:>8} {:>10} {:>22}",
-            count(km.n),
-            count(km.events),
+            count(Some(km.n)),
+            count(events),
             show(median, km.median()),
             format!("[{}, {}]", show(median_lo, lo), show(median_hi, hi))
         ));
-        let count = |v: u64| args.min_cell.allows(v).then_some(v);
+        let count = |v: Option<u64>| v.filter(|&v| args.min_cell.allows(v));
         groups_json.push(json!({
             "group": name,
-            "n": count(km.n),
-            "events": count(km.events),
+            "n": count(Some(km.n)),
+            "events": count(events),
             "median": median,
             "median_ci_low": median_lo,
             "median_ci_high": median_hi,
@@ -226,22 +233,20 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     Ok(())
 }
 
+/// The curve's rows that may be shown. A hidden row is left out whole: its time alone would be
+/// the length of a few persons' spells.
 fn curve_json(km: &KmCurve, min_cell: MinCell) -> Vec<serde_json::Value> {
     let shown = km.disclosable(&km.time, min_cell);
     (0..km.time.len())
+        .filter(|&k| shown[k])
         .map(|k| {
-            if shown[k] {
-                json!({
-                    "time": km.time[k],
-                    "suppressed": false,
-                    "at_risk": km.at_risk[k],
-                    "survival": km.survival[k],
-                    "ci_low": km.ci_low[k],
-                    "ci_high": km.ci_high[k],
-                })
-            } else {
-                json!({"time": km.time[k], "suppressed": true, "at_risk": null, "survival": null, "ci_low": null, "ci_high": null})
-            }
+            json!({
+                "time": km.time[k],
+                "at_risk": km.at_risk[k],
+                "survival": km.survival[k],
+                "ci_low": km.ci_low[k],
+                "ci_high": km.ci_high[k],
+            })
         })
         .collect()
 }

@@ -63,6 +63,9 @@ pub struct Cell {
     pub post: bool,
     #[serde(flatten)]
     pub interval: Interval,
+    /// Hidden (written `null`): it would give back a treated mean suppressed for its persons.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 /// One row of an aggregation: a cohort, an event time (periods since the start) or a period.
@@ -72,8 +75,13 @@ pub struct AggRow {
     #[serde(flatten)]
     pub interval: Interval,
     /// Simultaneous band over the aggregation's rows.
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub band_low: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
     pub band_high: f64,
+    /// Hidden (written `null`): it would give back a treated mean suppressed for its persons.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -205,6 +213,7 @@ impl CallawaySantAnna {
                 time: p.periods[ti],
                 post: p.cohorts[g] <= p.periods[ti],
                 interval: interval(a, f),
+                suppressed: false,
             })
             .collect();
         let band_crit = band(&psi);
@@ -377,6 +386,7 @@ impl CallawaySantAnna {
                     band_low: est - crit * interval.se,
                     band_high: est + crit * interval.se,
                     interval,
+                    suppressed: false,
                 }
             })
             .collect();

@@ -43,6 +43,9 @@ pub struct EventRow {
     pub reference: bool,
     #[serde(flatten)]
     pub interval: Interval,
+    /// Hidden (written `null`): it would give back a treated mean suppressed for its persons.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -117,6 +120,7 @@ impl EventStudy {
                 binned: binned_at(r),
                 reference: false,
                 interval: Interval::t_based(fit.beta[j], fit.se(j), df, self.conf_level),
+                suppressed: false,
             })
             .collect();
         let nan = f64::NAN;
@@ -129,7 +133,7 @@ impl EventStudy {
             p_value: nan,
         };
         let at = rows.iter().position(|r| r.rel_time > -1).unwrap_or(rows.len());
-        rows.insert(at, EventRow { rel_time: -1, binned: false, reference: true, interval: reference });
+        rows.insert(at, EventRow { rel_time: -1, binned: false, reference: true, interval: reference, suppressed: false });
 
         let pick = |which: &[usize]| -> (Vec<f64>, Vec<f64>) {
             let b = which.iter().map(|&j| fit.beta[j]).collect();

@@ -82,6 +82,26 @@ thread_local! {
 /// The size of the data file at `path`, refusing anything but a regular file: a pipe or a
 /// device (`/dev/zero`, a FIFO) would be read forever or block, and a file's size is what every
 /// reader checks before it reads.
+/// The largest value an outcome may take: no municipal count, duration or kroner amount comes
+/// near it, and values beyond it (up to 1,8e308) make every sum and chart axis meaningless.
+pub const MAX_VALUE: f64 = 1e12;
+
+/// Whether `v` is a plausible value of an outcome in `unit`.
+pub(crate) fn in_range(v: f64, unit: crate::study::Unit) -> bool {
+    match unit {
+        crate::study::Unit::Percent => (0.0..=100.0).contains(&v),
+        _ => (0.0..=MAX_VALUE).contains(&v),
+    }
+}
+
+/// What [`in_range`] expects, for messages.
+pub(crate) fn range_expected(unit: crate::study::Unit) -> &'static str {
+    match unit {
+        crate::study::Unit::Percent => "a share in percent between 0 and 100",
+        _ => "a value that is not negative and at most 10^12 (1 000 000 000 000)",
+    }
+}
+
 pub fn file_size(path: &std::path::Path) -> Result<u64, String> {
     let m = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !m.is_file() {

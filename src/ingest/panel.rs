@@ -754,16 +754,8 @@ fn parse_value(
         problems.push(line, column, text, "a finite number");
         return None;
     }
-    let ok = match unit {
-        Unit::Percent => (0.0..=100.0).contains(&v),
-        Unit::Weeks | Unit::Dkk | Unit::Count => v >= 0.0,
-    };
-    if !ok {
-        let expected = match unit {
-            Unit::Percent => "a share in percent between 0 and 100",
-            _ => "a value that is not negative",
-        };
-        problems.push(line, column, text, expected);
+    if !super::in_range(v, unit) {
+        problems.push(line, column, text, super::range_expected(unit));
         return None;
     }
     Some(Some(v))

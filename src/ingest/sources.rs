@@ -21,7 +21,7 @@ use super::table::{RawTable, Row};
 use super::{CellProblem, MAX_LISTED};
 use crate::period::Month;
 use crate::registry::{Area, AreaKind, Code};
-use crate::study::{SourceSpec, Study, Unit};
+use crate::study::{SourceSpec, Study};
 
 use super::{AREA_HEADERS as AREA_COLUMNS, PERIOD_HEADERS as PERIOD_COLUMNS, VALUE_HEADERS as VALUE_COLUMNS};
 
@@ -715,16 +715,4 @@ impl TableShape {
     }
 }
 
-fn in_range(v: f64, unit: Unit) -> bool {
-    match unit {
-        Unit::Percent => (0.0..=100.0).contains(&v),
-        Unit::Weeks | Unit::Dkk | Unit::Count => v >= 0.0,
-    }
-}
-
-fn range_expected(unit: Unit) -> &'static str {
-    match unit {
-        Unit::Percent => "a share in percent between 0 and 100",
-        _ => "a value that is not negative",
-    }
-}
+use super::{in_range, range_expected};

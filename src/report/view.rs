@@ -416,7 +416,13 @@ fn durations_view(r: &Results, charts: &Drawn, lang: Lang) -> Vec<Value> {
                     &[("spells", locale::number(c.spells as f64, 0, lang)), ("n", c.clusters.to_string())],
                 )),
                 "did": did,
-                "notes": d.notes,
+                "notes": d.notes.iter().cloned().chain(
+                    d.groups.iter().any(|g| g.n.is_some() && g.events.is_none()).then(|| wording::text(
+                        "durations_events_hidden",
+                        lang,
+                        &[("min_cell", d.min_cell.get().to_string())],
+                    )),
+                ).collect::<Vec<String>>(),
                 "chart": chart.map(|c| format!("/{}", c.png)),
                 "alt": chart.map(|c| c.alt.clone()),
             })

@@ -60,6 +60,8 @@ pub fn for_languages(mut results: Results, langs: &[Lang]) -> Result<Results> {
         return Err(Error::Usage("no report language given".into()));
     };
     results.study.languages = langs.to_vec();
+    // Every output is written from these results: nothing that gives back a suppressed value.
+    crate::disclosure::protect(&mut results);
     for r in &mut results.analyses {
         (r.chart, r.event_chart, r.synth_chart, r.gap_chart, r.weights_chart) = (None, None, None, None, None);
     }

@@ -21,7 +21,7 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -47,6 +47,10 @@ pub struct Results {
     /// Trial components × outcomes that cannot be evaluated yet: they start after the data end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
+    /// Every value hidden to protect persons, and why ([`crate::disclosure::protect`]); absent
+    /// in results not yet protected.
+    #[serde(default)]
+    pub disclosure: Option<Vec<crate::disclosure::Suppression>>,
 }
 
 impl Pending {
@@ -625,6 +629,10 @@ pub struct TrendPoint {
     pub comparison: Option<f64>,
     pub treated_suppressed: bool,
     pub comparison_suppressed: bool,
+    /// The treated mean is hidden not for its own persons but because it would give back a
+    /// hidden one (see [`crate::disclosure`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub treated_protected: bool,
     /// Cells of the treated and comparison municipalities that the data source suppressed
     /// (`..`) this month, and which are therefore not in the means.
     #[serde(default)]

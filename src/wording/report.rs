@@ -331,6 +331,11 @@ pub(super) const TABLE: &[Entry] = &[
         "{spells} forløb i {n} kommuner; standardfejl klyngerobuste pr. kommune (se metodeafsnittet).",
         "{spells} spells in {n} municipalities; standard errors clustered by municipality (see the methods).",
     ),
+    (
+        "durations_events_hidden",
+        "„..“ blandt de afsluttede forløb: tallet vises ikke, når færre end {min_cell} forløb stadig er åbne, for forskellen til antal forløb ville vise dem.",
+        "“..” among completed spells: not shown where fewer than {min_cell} spells are still open, since the difference from the number of spells would show them.",
+    ),
     // Savings.
     (
         "savings_priced",

@@ -57,14 +57,22 @@ impl Study {
     /// Reads and validates a study file. Relative data paths are resolved against the study
     /// file's folder.
     pub fn load(path: &Path) -> Result<Study, StudyError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| StudyError::Read { path: path.to_path_buf(), source })?;
+        let read = |source| StudyError::Read { path: path.to_path_buf(), source };
+        // A device or a pipe would be read forever, a huge file whole: both are refused first.
+        let meta = std::fs::metadata(path).map_err(read)?;
+        if !meta.is_file() || meta.len() > MAX_STUDY_BYTES as u64 {
+            return Err(read(std::io::Error::other(format!(
+                "a study file is a regular file of at most {MAX_STUDY_BYTES} bytes"
+            ))));
+        }
+        let text = std::fs::read_to_string(path).map_err(read)?;
         Study::parse(&text, path)
     }
 
     /// Parses study text; `path` is used for messages and to resolve relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Study, StudyError> {
         let lines = LineIndex::new(text);
+        bounded(text, &lines, path)?;
         let file: raw::StudyFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| lines.locate(s.start)).unwrap_or((1, 1));
             StudyError::Syntax {
@@ -83,6 +91,42 @@ impl Study {
             Err(StudyError::Invalid { path: path.to_path_buf(), problems: v.problems })
         }
     }
+}
+
+/// The largest study file and the longest line in one: titles, names and labels are short texts,
+/// and a huge one would cost gigabytes to typeset.
+pub const MAX_STUDY_BYTES: usize = 256 * 1024;
+pub const MAX_LINE_CHARS: usize = 4_000;
+
+fn bounded(text: &str, lines: &LineIndex, path: &Path) -> Result<(), StudyError> {
+    let syntax = |line: usize, column: usize, message: String| StudyError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+        snippet: lines.line_text(line).chars().take(80).collect(),
+    };
+    if text.len() > MAX_STUDY_BYTES {
+        return Err(syntax(
+            1,
+            1,
+            format!(
+                "the study file is {} bytes; a study file holds at most {MAX_STUDY_BYTES} (data belong in the data files)",
+                text.len()
+            ),
+        ));
+    }
+    for (i, line) in text.lines().enumerate() {
+        let chars = line.chars().count();
+        if chars > MAX_LINE_CHARS {
+            return Err(syntax(
+                i + 1,
+                MAX_LINE_CHARS + 1,
+                format!("this line has {chars} characters; titles, names, labels and lists fit in {MAX_LINE_CHARS}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(super) struct LineIndex<'a> {

@@ -84,7 +84,14 @@ impl Validator<'_> {
                 }
                 let mut outs = Vec::new();
                 for (oi, o) in c.outcomes.iter().enumerate() {
-                    if outcome_keys.contains(o.get_ref()) {
+                    if outs.contains(o.get_ref()) {
+                        // Listed twice it would be estimated and counted twice in Holm and BH.
+                        self.report(
+                            o,
+                            format!("{ckey}.outcomes[{oi}]"),
+                            format!("`{}` is listed twice; list each outcome once", o.get_ref()),
+                        );
+                    } else if outcome_keys.contains(o.get_ref()) {
                         outs.push(o.get_ref().clone());
                     } else {
                         let hint = nearest(o.get_ref(), outcome_keys);

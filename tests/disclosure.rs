@@ -1,0 +1,202 @@
+//! No suppressed value can be had back from what is published beside it.
+//!
+//! An attacker here knows everything the results publish about one analysis: the comparison
+//! trend, every shown treated mean, every shown event-study coefficient and Callaway–Sant'Anna
+//! ATT(g,t) (each the difference of two treated means once the comparison is subtracted), and
+//! the averages of the treated means over the pre-period and over the evaluation window (the
+//! balance table's level, the DiD). From these they solve for whatever they can; no treated mean
+//! that was hidden may be among it. Random small designs (a few participants, some behind
+//! 1–4 persons in some months) are published and attacked, and so is the case that started it:
+//! Læsø alone, 0–2 completed job clarification courses a month.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use frikommune::period::Month;
+use frikommune::results::{Analysis, Results};
+
+/// The treated means an attacker can solve for.
+fn recovered(a: &Analysis) -> BTreeSet<Month> {
+    let mut known: BTreeSet<Month> = a.trend.iter().filter(|p| p.treated.is_some()).map(|p| p.period).collect();
+    let step = a.design.frequency.step().unwrap_or(1) as i32;
+    // Differences T(m) − T(base) from shown coefficients (one common start: the event study's
+    // unbinned rows; every start: the ATT(g,t) cells).
+    let mut pairs: Vec<(Month, Month)> = Vec::new();
+    let starts: BTreeSet<Month> = a.design.treated.iter().map(|t| t.start).collect();
+    if let (Some(es), true) = (&a.event_study, starts.len() == 1) {
+        let s = *starts.first().unwrap();
+        for r in es.rows.iter().filter(|r| !r.suppressed && !r.reference && !r.binned) {
+            pairs.push((s.plus(r.rel_time * step), s.plus(-step)));
+        }
+    }
+    if let Some(cs) = &a.cs {
+        for c in cs.cells.iter().filter(|c| !c.suppressed) {
+            let base = if c.time >= c.group { c.group.plus(-step) } else { c.time.plus(-step) };
+            pairs.push((c.time, base));
+        }
+    }
+    let windows: Vec<Vec<Month>> = [a.design.pre, a.design.post]
+        .iter()
+        .map(|w| a.trend.iter().map(|p| p.period).filter(|&m| w.contains(m)).collect())
+        .collect();
+    loop {
+        let before = known.len();
+        for &(m, base) in &pairs {
+            if known.contains(&base) {
+                known.insert(m);
+            }
+            if known.contains(&m) {
+                known.insert(base);
+            }
+        }
+        for w in &windows {
+            let unknown: Vec<&Month> = w.iter().filter(|m| !known.contains(m)).collect();
+            if unknown.len() == 1 {
+                known.insert(*unknown[0]);
+            }
+        }
+        if known.len() == before {
+            return known;
+        }
+    }
+}
+
+/// Hidden treated means the attacker recovers.
+fn leaks(results: &Results) -> Vec<String> {
+    let mut found = Vec::new();
+    for a in &results.analyses {
+        let got = recovered(a);
+        for p in a.trend.iter().filter(|p| p.treated_suppressed && got.contains(&p.period)) {
+            found.push(format!("{} {}", a.id, p.period));
+        }
+    }
+    found
+}
+
+fn study_toml(panel: &str, participants: &[String], start: &str, outcome: &str, persons: Option<&str>) -> String {
+    let list = participants.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
+    let n_column = persons.map(|c| format!("n_column = \"{c}\"\n")).unwrap_or_default();
+    format!(
+        r#"
+[study]
+name = "lille"
+title = "Lille"
+synthetic = true
+
+[confidentiality]
+min_cell = 5
+
+[data]
+panel = "{panel}"
+layout = "wide"
+
+[inference]
+reps = 99
+band_reps = 99
+
+[[outcomes]]
+key = "{outcome}"
+label = "Udfald"
+unit = "weeks"
+better = "lower"
+{n_column}
+[[trials]]
+key = "t"
+name = "Forsøg"
+end = "2021-12-31"
+pre_months = 24
+
+  [[trials.components]]
+  key = "c"
+  name = "Del"
+  start = "{start}"
+  participants = [{list}]
+  outcomes = ["{outcome}"]
+"#
+    )
+}
+
+fn analyse(dir: &Path) -> Results {
+    let study = frikommune::study::Study::load(&dir.join("study.toml")).unwrap();
+    let panel = frikommune::ingest::read_panel(&study).unwrap();
+    let results = frikommune::pipeline::analyse(&study, &panel, &frikommune::pipeline::Silent).unwrap();
+    frikommune::report::for_languages(results, &[frikommune::study::Lang::Da]).unwrap()
+}
+
+/// Random designs: 30 municipalities over 2017–2021, 1–3 participants starting in 2019 or 2020,
+/// each participant behind 1–4 persons in a random share of its months.
+#[test]
+fn random_small_designs_give_nothing_back() {
+    let registry = frikommune::registry::Registry::embedded();
+    let units: Vec<_> = registry.all().iter().take(30).collect();
+    let (mut total_hidden, mut leaky_without) = (0, 0);
+    for case in 0..10u64 {
+        let mut rng = frikommune::rng::Stream::new(2026, case);
+        let k = 1 + (rng.uniform() * 3.0) as usize;
+        let participants: Vec<String> = (0..k).map(|i| units[i * 7 + case as usize % 5].name.clone()).collect();
+        let start = if rng.uniform() < 0.5 { "2019-07-01" } else { "2020-01-01" };
+        let small_share = 0.05 + 0.5 * rng.uniform();
+        let mut csv = String::from("municipality,period,y,n\n");
+        for m in &units {
+            let treated = participants.contains(&m.name);
+            for year in 2017..=2021 {
+                for month in 1..=12 {
+                    let y = 20.0 + rng.normal() + if treated { 1.0 } else { 0.0 };
+                    let n = if treated && rng.uniform() < small_share { 1 + (rng.uniform() * 4.0) as u64 } else { 40 };
+                    writeln!(csv, "{},{year}-{month:02}-01,{y:.3},{n}", m.code).unwrap();
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("panel.csv"), csv).unwrap();
+        std::fs::write(dir.path().join("study.toml"), study_toml("panel.csv", &participants, start, "y", Some("n")))
+            .unwrap();
+        let results = analyse(dir.path());
+        let a = &results.analyses[0];
+        total_hidden += a.trend.iter().filter(|p| p.treated_suppressed).count();
+        assert!(a.event_study.is_some() && a.cs.is_some(), "case {case}: {:?}", a.problems);
+        assert_eq!(leaks(&results), Vec::<String>::new(), "case {case}: {participants:?} from {start}");
+        // The attacker's tools are real: without the protection the same results leak.
+        if a.trend.iter().any(|p| p.treated_suppressed && !p.treated_protected) {
+            let mut raw = analyse_unprotected(dir.path());
+            raw.disclosure = Some(Vec::new());
+            assert!(!leaks(&raw).is_empty(), "case {case}: unprotected results should leak");
+            leaky_without += 1;
+        }
+        let audit = results.disclosure.as_ref().expect("an audit");
+        let listed: usize = audit.iter().filter(|s| s.output.ends_with("trend.treated")).map(|s| s.cells).sum();
+        assert!(listed >= a.trend.iter().filter(|p| p.treated_suppressed).count(), "case {case}: {audit:?}");
+    }
+    assert!(total_hidden > 0 && leaky_without >= 3, "{total_hidden} hidden cells, {leaky_without} leaky designs");
+}
+
+fn analyse_unprotected(dir: &Path) -> Results {
+    let study = frikommune::study::Study::load(&dir.join("study.toml")).unwrap();
+    let panel = frikommune::ingest::read_panel(&study).unwrap();
+    frikommune::pipeline::analyse(&study, &panel, &frikommune::pipeline::Silent).unwrap()
+}
+
+/// Læsø alone on the example's job clarification durations: 0–2 completed courses a month.
+#[test]
+fn laeso_alone_gives_nothing_back() {
+    let panel = format!("{}/data/example/panel.csv", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let toml = study_toml(&panel, &["Læsø".into()], "2018-01-01", "jaf_duration_weeks", Some("jaf_completed"));
+    std::fs::write(dir.path().join("study.toml"), toml).unwrap();
+    let results = analyse(dir.path());
+    let a = &results.analyses[0];
+    let shown_in_windows =
+        a.trend.iter().filter(|p| (a.design.pre.contains(p.period) || a.design.post.contains(p.period)) && p.treated.is_some()).count();
+    assert_eq!(shown_in_windows, 0, "no monthly mean of Læsø's in the windows");
+    let es = a.event_study.as_ref().expect("an event study");
+    assert!(es.rows.iter().filter(|r| !r.reference).all(|r| r.suppressed && r.interval.estimate.is_nan()));
+    assert!(a.cs.as_ref().is_none_or(|cs| cs.cells.iter().all(|c| c.suppressed)));
+    assert_eq!(leaks(&results), Vec::<String>::new());
+    // Nothing of it reaches a file: results.json writes the hidden coefficients as null.
+    let json = serde_json::to_value(&results).unwrap();
+    let rows = json["analyses"][0]["event_study"]["rows"].as_array().unwrap();
+    assert!(rows.iter().filter(|r| r["reference"] == false).all(|r| r["estimate"].is_null() && r["ci_low"].is_null()));
+    let audit = json["disclosure"].as_array().unwrap();
+    assert!(audit.iter().any(|s| s["output"].as_str().unwrap().ends_with("event_study.rows") && s["rule"] == "differencing"));
+}

@@ -196,7 +196,9 @@ fn hide(interval: &mut crate::inference::Interval, flag: &mut bool) -> usize {
         return 0;
     }
     *flag = true;
-    for v in [&mut interval.estimate, &mut interval.se, &mut interval.ci_low, &mut interval.ci_high, &mut interval.p_value] {
+    for v in
+        [&mut interval.estimate, &mut interval.se, &mut interval.ci_low, &mut interval.ci_high, &mut interval.p_value]
+    {
         *v = f64::NAN;
     }
     1

@@ -351,7 +351,11 @@ fn pipes_and_devices_are_refused_not_read_forever() {
 #[test]
 fn an_implausibly_large_value_is_refused() {
     let (dir, study) = study_copy();
-    edit(&dir.path().join("example/panel.csv"), "101,2014-01-01,79.05,14.04,33.5,65,707,1109074", "101,2014-01-01,79.05,14.04,33.5,65,707,1.79e308");
+    edit(
+        &dir.path().join("example/panel.csv"),
+        "101,2014-01-01,79.05,14.04,33.5,65,707,1109074",
+        "101,2014-01-01,79.05,14.04,33.5,65,707,1.79e308",
+    );
     let o = run(&study, &dir.path().join("out"));
     assert_bad_input(&o, &["panel.csv", "row 2", "lae265_cost_dkk", "10^12"]);
     assert!(!dir.path().join("out").exists());

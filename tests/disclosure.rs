@@ -186,8 +186,11 @@ fn laeso_alone_gives_nothing_back() {
     std::fs::write(dir.path().join("study.toml"), toml).unwrap();
     let results = analyse(dir.path());
     let a = &results.analyses[0];
-    let shown_in_windows =
-        a.trend.iter().filter(|p| (a.design.pre.contains(p.period) || a.design.post.contains(p.period)) && p.treated.is_some()).count();
+    let shown_in_windows = a
+        .trend
+        .iter()
+        .filter(|p| (a.design.pre.contains(p.period) || a.design.post.contains(p.period)) && p.treated.is_some())
+        .count();
     assert_eq!(shown_in_windows, 0, "no monthly mean of Læsø's in the windows");
     let es = a.event_study.as_ref().expect("an event study");
     assert!(es.rows.iter().filter(|r| !r.reference).all(|r| r.suppressed && r.interval.estimate.is_nan()));
@@ -198,5 +201,9 @@ fn laeso_alone_gives_nothing_back() {
     let rows = json["analyses"][0]["event_study"]["rows"].as_array().unwrap();
     assert!(rows.iter().filter(|r| r["reference"] == false).all(|r| r["estimate"].is_null() && r["ci_low"].is_null()));
     let audit = json["disclosure"].as_array().unwrap();
-    assert!(audit.iter().any(|s| s["output"].as_str().unwrap().ends_with("event_study.rows") && s["rule"] == "differencing"));
+    assert!(
+        audit
+            .iter()
+            .any(|s| s["output"].as_str().unwrap().ends_with("event_study.rows") && s["rule"] == "differencing")
+    );
 }

@@ -126,12 +126,14 @@ fn generate(name: &str, path: &Path) {
         // A study whose title is 10 MB: typst would need gigabytes; refused by the file's size.
         "study_ten_megabyte_title.toml" => {
             let title = "x".repeat(10 << 20);
-            std::fs::write(path, STUDY.replace("title = \"Fjendtlige filer\"", &format!("title = \"{title}\""))).unwrap();
+            std::fs::write(path, STUDY.replace("title = \"Fjendtlige filer\"", &format!("title = \"{title}\"")))
+                .unwrap();
         }
         // A title of 5 000 characters in a small file: refused by the line's length.
         "study_long_title.toml" => {
             let title = "æ".repeat(5_000);
-            std::fs::write(path, STUDY.replace("title = \"Fjendtlige filer\"", &format!("title = \"{title}\""))).unwrap();
+            std::fs::write(path, STUDY.replace("title = \"Fjendtlige filer\"", &format!("title = \"{title}\"")))
+                .unwrap();
         }
         // One outcome listed twice in a component would count twice in Holm and BH.
         "study_outcome_twice.toml" => {

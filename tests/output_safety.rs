@@ -120,7 +120,9 @@ fn kills_spread_over_a_whole_run_never_lose_the_earlier_outputs() {
 fn wait_for_staging(out_root: &Path) -> bool {
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
-        if fs::read_dir(out_root).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().contains(".staging-"))) {
+        if fs::read_dir(out_root)
+            .is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().contains(".staging-")))
+        {
             return true;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -139,7 +141,10 @@ fn signals_remove_the_staging_folder_and_a_second_run_is_refused_meanwhile() {
         let second = run(dir);
         assert_eq!(second.status.code(), Some(1));
         let message = String::from_utf8_lossy(&second.stderr);
-        assert!(message.contains("being written by frikommune process") && message.contains(&child.id().to_string()), "{message}");
+        assert!(
+            message.contains("being written by frikommune process") && message.contains(&child.id().to_string()),
+            "{message}"
+        );
         let killed = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
         assert!(killed.success());
         let o = child.wait_with_output().unwrap();

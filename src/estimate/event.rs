@@ -133,7 +133,10 @@ impl EventStudy {
             p_value: nan,
         };
         let at = rows.iter().position(|r| r.rel_time > -1).unwrap_or(rows.len());
-        rows.insert(at, EventRow { rel_time: -1, binned: false, reference: true, interval: reference, suppressed: false });
+        rows.insert(
+            at,
+            EventRow { rel_time: -1, binned: false, reference: true, interval: reference, suppressed: false },
+        );
 
         let pick = |which: &[usize]| -> (Vec<f64>, Vec<f64>) {
             let b = which.iter().map(|&j| fit.beta[j]).collect();

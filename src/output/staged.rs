@@ -150,7 +150,15 @@ impl StagedDir {
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
         let scratch = Scratch::new(staging.clone());
         fs::create_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
-        Ok(StagedDir { target: target.to_path_buf(), staging, parked, _scratch: scratch, lock, made_parent, committed: false })
+        Ok(StagedDir {
+            target: target.to_path_buf(),
+            staging,
+            parked,
+            _scratch: scratch,
+            lock,
+            made_parent,
+            committed: false,
+        })
     }
 
     /// Writes a file at `relative` inside the staged folder; text files holding an identifier
@@ -247,7 +255,11 @@ fn take_lock(path: &Path, target: &Path) -> Result<fs::File> {
         Err(fs::TryLockError::WouldBlock) => {
             let holder = fs::read_to_string(path).unwrap_or_default();
             let holder = holder.trim();
-            let who = if holder.is_empty() { "another frikommune process".to_string() } else { format!("frikommune process {holder}") };
+            let who = if holder.is_empty() {
+                "another frikommune process".to_string()
+            } else {
+                format!("frikommune process {holder}")
+            };
             return Err(Error::Busy(format!(
                 "{} is being written by {who}; wait for it to finish or choose another --out",
                 target.display()
@@ -306,9 +318,8 @@ fn foreign_files(target: &Path, written: &BTreeSet<String>) -> Result<BTreeSet<S
     if !target.is_dir() {
         return Ok(BTreeSet::new());
     }
-    let manifest: Option<BTreeSet<String>> = fs::read_to_string(target.join(MANIFEST))
-        .ok()
-        .map(|text| text.lines().map(str::to_string).collect());
+    let manifest: Option<BTreeSet<String>> =
+        fs::read_to_string(target.join(MANIFEST)).ok().map(|text| text.lines().map(str::to_string).collect());
     let present = files_under(target)?;
     let foreign: BTreeSet<String> = present
         .into_iter()

@@ -19,10 +19,12 @@
 //!   coefficient is.
 //! - **Margins.** A synthetic control's series per treated municipality is hidden in a period
 //!   where any of them is hidden (the pooled series is their mean), and wherever the trend's
-//!   treated mean is hidden.
+//!   treated mean is hidden; each series, hidden in one period of its pre-period or evaluation
+//!   window, is hidden in all of it (its estimate and RMSPE average over them).
 //! - **Differencing counts.** A group of spells shows its number of spells and of completed
 //!   spells only when the open spells between them (n − completed) are none or at least
-//!   `min_cell`; otherwise the completed count is hidden.
+//!   `min_cell`; otherwise the completed count is hidden. The Cox fit's total of spells is
+//!   hidden when a group's count is.
 //!
 //! Every hidden value is listed in `results.disclosure` (what, how many, which rule); a
 //! results file that has been through [`protect`] carries that list, and is not changed again.
@@ -98,14 +100,19 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
     }
     note(audit, at("trend.treated"), widened, Rule::Differencing);
     let hidden: Vec<Month> = a.trend.iter().filter(|p| p.treated_suppressed).map(|p| p.period).collect();
-    if hidden.is_empty() {
-        return;
-    }
     let is_hidden = |m: Month| hidden.contains(&m);
     let step = a.design.frequency.step().unwrap_or(1) as i32;
     let starts: Vec<Month> = a.design.treated.iter().map(|t| t.start).collect();
     let later = |m: Month, periods: i32| m.plus(periods * step);
 
+    if let Some(es) = &a.event_study {
+        let thin = es.rows.iter().filter(|r| r.suppressed).count();
+        note(audit, at("event_study.rows"), thin, Rule::Persons);
+    }
+    if let Some(cs) = &a.cs {
+        let thin = cs.cells.iter().filter(|c| c.suppressed).count();
+        note(audit, at("cs.cells"), thin, Rule::Persons);
+    }
     if let Some(es) = &mut a.event_study {
         let (leads, lags) = (es.leads as i32, es.lags as i32);
         // The event times (binned at the end points) that hold a hidden period of some unit.
@@ -160,24 +167,39 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
     }
 
     if let Some(synth) = &mut a.synth {
-        let periods = &synth.periods;
-        // A period hidden for the trial group, or for any one municipality, is hidden for all.
-        let hide_at: Vec<bool> = (0..periods.len())
-            .map(|k| {
-                is_hidden(periods[k])
-                    || synth.pooled.treated.get(k).is_some_and(Option::is_none)
-                    || synth.units.iter().any(|u| u.treated.get(k).is_some_and(Option::is_none))
-            })
-            .collect();
-        let mut cells = 0;
-        for series in std::iter::once(&mut synth.pooled.treated).chain(synth.units.iter_mut().map(|u| &mut u.treated)) {
-            for (value, &h) in series.iter_mut().zip(&hide_at) {
-                if h && value.take().is_some() {
-                    cells += 1;
+        let periods = synth.periods.clone();
+        let before: usize = synth_series(synth).map(|(_, series)| series.iter().filter(|v| v.is_some()).count()).sum();
+        // Until nothing changes: a month hidden for the trial group, or for any one municipality,
+        // is hidden for all (the pooled series is their mean); and a series hidden in one month
+        // of its pre-period or of its evaluation window is hidden in all of it (its estimate
+        // and pre-period RMSPE are averages over them).
+        loop {
+            let mut hide_at: Vec<bool> = periods.iter().map(|&m| is_hidden(m)).collect();
+            for (_, series) in synth_series(synth) {
+                for (k, value) in series.iter().enumerate() {
+                    hide_at[k] |= value.is_none();
                 }
             }
+            let mut changed = false;
+            for (start, series) in synth_series(synth) {
+                for (value, &h) in series.iter_mut().zip(&hide_at) {
+                    changed |= h && value.take().is_some();
+                }
+                for post in [false, true] {
+                    let inside: Vec<usize> = (0..periods.len()).filter(|&k| (periods[k] >= start) == post).collect();
+                    if inside.iter().any(|&k| series[k].is_none()) {
+                        for &k in &inside {
+                            changed |= series[k].take().is_some();
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
         }
-        note(audit, at("synth.treated"), cells, Rule::Differencing);
+        let after: usize = synth_series(synth).map(|(_, series)| series.iter().filter(|v| v.is_some()).count()).sum();
+        note(audit, at("synth.treated"), before - after, Rule::Differencing);
     }
     if let Some(sdid) = &mut a.sdid {
         let mut cells = 0;
@@ -190,8 +212,14 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
     }
 }
 
-/// Blanks an interval (written `null`); 1 if it was shown.
-fn hide(interval: &mut crate::inference::Interval, flag: &mut bool) -> usize {
+/// The treated series of a synthetic control (pooled, then per municipality), with their starts.
+fn synth_series(synth: &mut crate::results::SynthResult) -> impl Iterator<Item = (Month, &mut Vec<Option<f64>>)> {
+    std::iter::once((synth.pooled.start, &mut synth.pooled.treated))
+        .chain(synth.units.iter_mut().map(|u| (u.start, &mut u.treated)))
+}
+
+/// Blanks an interval (written `null`) and flags it; 1 if it was shown.
+pub(crate) fn hide(interval: &mut crate::inference::Interval, flag: &mut bool) -> usize {
     if *flag {
         return 0;
     }
@@ -228,4 +256,11 @@ fn protect_durations(d: &mut DurationResult, audit: &mut Vec<Suppression>) {
     }
     note(audit, at("groups"), primary, Rule::Persons);
     note(audit, at("groups.events"), differencing, Rule::Differencing);
+    // The Cox fit's number of spells is the groups' total: less the shown groups, a hidden one.
+    if d.groups.iter().any(|g| g.n.is_none())
+        && let Some(cox) = &mut d.cox
+        && cox.spells.take().is_some()
+    {
+        note(audit, at("cox.spells"), 1, Rule::Differencing);
+    }
 }

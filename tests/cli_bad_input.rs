@@ -377,3 +377,31 @@ fn results_of_a_newer_schema_are_refused() {
     let o = bin().arg("report").arg(&path).output().unwrap();
     assert_bad_input(&o, &["results.json", "schema 999", "up to"]);
 }
+
+/// Silent wrong results from case files: an end of 9999-12-31 moved the date the data run to by
+/// thousands of years, a certificate count of u64::MAX wrapped, and a file with only a header
+/// printed "1. januar -262143". Each is now a named error.
+#[test]
+fn implausible_case_files_are_refused() {
+    let (dir, study) = study_copy();
+    let cases = std::fs::read_to_string(repo().join("data/example/cases.csv")).unwrap();
+    let header = cases.lines().next().unwrap().to_string();
+    let mut lines: Vec<&str> = cases.lines().collect();
+    lines[100] = "100,851,jaf,2018-01-05,9999-12-31,,";
+    lines[200] = "200,851,rehabilitering,2018-01-05,2018-03-01,18446744073709551615,LÆ 265";
+    std::fs::write(dir.path().join("example/cases.csv"), lines.join("\n") + "\n").unwrap();
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(
+        &o,
+        &[
+            "row 101, column `end`",
+            "9999-12-31",
+            "from 1900 to 2100",
+            "row 201, column `certificates`",
+            "from 0 to 10000",
+        ],
+    );
+    std::fs::write(dir.path().join("example/cases.csv"), header + "\n").unwrap();
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(&o, &["cases.csv", "holds no cases"]);
+}

@@ -357,3 +357,39 @@ fn synthetic_methods_refuse_flags_that_do_not_apply() {
         assert!(!o.stderr.is_empty());
     }
 }
+
+/// A constant outcome gave the wild bootstrap a standard error of 0 and p = 0: an interval of
+/// no width. Now neither CR1 nor the wild bootstrap gives an interval, and the message says why.
+#[test]
+fn a_constant_outcome_gets_no_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flat.csv");
+    let mut body = String::from("unit,period,y,treat\n");
+    for unit in 1..=12 {
+        for period in 1..=8 {
+            body.push_str(&format!("{unit},{period},5.0,{}\n", u8::from(unit <= 4 && period > 4)));
+        }
+    }
+    std::fs::write(&path, body).unwrap();
+    for inference in ["cr1", "wild"] {
+        let o = estimate(&[
+            "--data",
+            path.to_str().unwrap(),
+            "--unit",
+            "unit",
+            "--time",
+            "period",
+            "--outcome",
+            "y",
+            "--treat",
+            "treat",
+            "--method",
+            "twfe",
+            "--inference",
+            inference,
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_ne!(o.status.code(), Some(0), "{inference}: {}", String::from_utf8_lossy(&o.stdout));
+        assert!(err.contains("no variation left"), "{inference}: {err}");
+    }
+}

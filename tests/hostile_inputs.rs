@@ -1,9 +1,10 @@
 //! The hostile-input catalogue: every file in `tests/hostile/files/` (made by
-//! `tests/hostile/make_hostile.py`) and five generated at test time — a header of 10⁶ columns,
-//! 1 GB without a newline, a case file whose first line does not end, a 1 GB panel and a case row of
-//! 100 MB — are fed to `frikommune validate` as the use in
+//! `tests/hostile/make_hostile.py`) and eleven generated at test time — a header of 10⁶ columns,
+//! 1 GB without a newline, a case file whose first line does not end, a 1 GB panel, a case row of
+//! 100 MB, an xlsx that unpacks to 270 MB, a UTF-16 panel, and study files with a 10 MB title, a
+//! 5 000-character title, an outcome listed twice and too few predictor weights — are fed to `frikommune validate` as the use in
 //! `tests/hostile/catalogue.toml` says. Each must give exit code 2, its expected message
-//! naming the file, and no panic, within 1 GB of address space.
+//! naming the file, and no panic, within 1 GB of address space and 60 s.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,6 +68,8 @@ pre_months = 12
 
 /// The address space each probe may use.
 const MEMORY_LIMIT_KB: u64 = 1 << 20;
+/// The time each probe may take (the slowest, a 1 GB line, takes about a second).
+const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -139,6 +142,39 @@ fn generate(name: &str, path: &Path) {
         "study_outcome_twice.toml" => {
             std::fs::write(path, STUDY.replace("outcomes = [\"share\"]", "outcomes = [\"share\", \"share\"]")).unwrap();
         }
+        // One predictor weight for the seven rows of the default predictors (blocks:6, last):
+        // the synthetic control used to be dropped with a line among the problems.
+        "study_v_too_short.toml" => {
+            let with_v = STUDY.replace(
+                "pre_months = 12\n",
+                "pre_months = 12\n\n  [trials.comparison]\n  design = \"synth\"\n  v = [1.0]\n",
+            );
+            assert_ne!(with_v, STUDY);
+            std::fs::write(path, with_v).unwrap();
+        }
+        // A workbook of a few hundred KB whose sheet unpacks to 270 MB (one huge cell): refused
+        // from the sizes in its central directory, before anything is unpacked.
+        "source_huge_cell.xlsx" => {
+            use std::io::Write;
+            let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .large_file(true);
+            zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+            zip.write_all(b"<worksheet><sheetData><row><c t=\"inlineStr\"><is><t>").unwrap();
+            let block = vec![b'9'; 1 << 20];
+            for _ in 0..270 {
+                zip.write_all(&block).unwrap();
+            }
+            zip.write_all(b"</t></is></c></row></sheetData></worksheet>").unwrap();
+            zip.finish().unwrap();
+        }
+        // The good panel as Excel's "Unicode text" saves it: UTF-16 with a byte-order mark.
+        "panel_utf16.csv" => {
+            let bytes: Vec<u8> =
+                [0xFF, 0xFE].into_iter().chain(good_panel().encode_utf16().flat_map(u16::to_le_bytes)).collect();
+            std::fs::write(path, bytes).unwrap();
+        }
         other => panic!("no generator for {other}"),
     }
 }
@@ -188,13 +224,26 @@ fn probe(case: &Case, dir: &Path) -> (Option<i32>, String) {
     }
     // Under a 1 GB address-space limit: a reader that held a 1 GB input whole would be killed
     // by the allocator instead of answering with exit code 2.
-    let o = Command::new("sh")
+    // And within a time limit: a reader that looped would be killed and reported.
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" validate \"$1\""))
         .arg(env!("CARGO_BIN_EXE_frikommune"))
         .arg(&study_path)
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (None, format!("still running after {} s", TIME_LIMIT.as_secs()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
     (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string())
 }
 

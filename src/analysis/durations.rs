@@ -383,7 +383,12 @@ pub fn durations(study: &Study, plan: &Plan, tally: &Tally, observed_until: i32,
                     })
                     .collect();
                 let spells = count.iter().sum::<u64>() as usize;
-                Some(CoxResult { rows, clusters: fit.clusters, spells, convention: COX_CONVENTION.into() })
+                Some(CoxResult {
+                    rows,
+                    clusters: fit.clusters,
+                    spells: Some(spells),
+                    convention: COX_CONVENTION.into(),
+                })
             }
             Err(e) => {
                 notes.push(format!("Cox regression: {e}"));

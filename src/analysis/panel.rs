@@ -154,6 +154,8 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         }
         _ => (None, None, equal),
     };
+    let (mut event_study, mut cs) = (event_study, cs);
+    thin_coefficients(study, panel, design, &mut event_study, &mut cs);
     let mut extra: Vec<String> = trial.comparison.match_on.clone();
     if design.design == ComparisonDesign::Synth {
         extra.extend(crate::estimate::scm::Predictor::covariates(&trial.comparison.predictors));
@@ -216,6 +218,54 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         synth_chart: None,
         gap_chart: None,
         weights_chart: None,
+    }
+}
+
+/// Primary suppression of coefficients on the persons behind them, where the panel counts
+/// persons. An event-study coefficient rests on the treated municipalities' persons in the
+/// period it measures, each counted from its own start, and in the reference period; an
+/// ATT(g,t) on cohort g's persons in t and in its base period. With staggered starts these are
+/// not the trend's monthly group counts, so they are counted here; what differencing could give
+/// back is closed afterwards by [`crate::disclosure::protect`].
+fn thin_coefficients(
+    study: &Study,
+    panel: &Panel,
+    design: &Design,
+    event_study: &mut Option<EventStudyResult>,
+    cs: &mut Option<crate::estimate::cs::CsFit>,
+) {
+    let min_cell = study.min_cell.get() as f64;
+    let step = design.frequency.step().unwrap_or(1) as i32;
+    // Persons behind the treated units `who` in the periods `at(start)`; None without counts.
+    let persons = |who: &mut dyn Iterator<Item = &crate::design::TreatedUnit>, at: &dyn Fn(Month) -> Month| {
+        let mut total: Option<f64> = None;
+        for t in who {
+            let Some(u) = panel.unit_index(t.code) else { continue };
+            if let Some(p) = panel.persons(&design.outcome, u, at(t.start)) {
+                *total.get_or_insert(0.0) += p;
+            }
+        }
+        total
+    };
+    let thin = |p: Option<f64>| p.is_some_and(|p| p < min_cell);
+    if let Some(es) = event_study {
+        let reference = persons(&mut design.treated.iter(), &|s| s.plus(-step));
+        for row in es.rows.iter_mut().filter(|r| !r.reference) {
+            let own = (!row.binned).then(|| persons(&mut design.treated.iter(), &|s| s.plus(row.rel_time * step)));
+            if thin(reference) || own.is_some_and(thin) {
+                crate::disclosure::hide(&mut row.interval, &mut row.suppressed);
+            }
+        }
+    }
+    if let Some(cs) = cs {
+        for c in &mut cs.cells {
+            let base = if c.time >= c.group { c.group.plus(-step) } else { c.time.plus(-step) };
+            let cohort = || design.treated.iter().filter(|t| t.start == c.group);
+            let (at_t, at_base) = (persons(&mut cohort(), &|_| c.time), persons(&mut cohort(), &|_| base));
+            if thin(at_t) || thin(at_base) {
+                crate::disclosure::hide(&mut c.interval, &mut c.suppressed);
+            }
+        }
     }
 }
 

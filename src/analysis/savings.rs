@@ -11,7 +11,8 @@
 //! tallied as integers per municipality, month and tariff while the file streams, so the sums do
 //! not depend on how the file was split between threads. With case data, a participant behind
 //! fewer than `min_cell` cases in its window is left out, and so is a comparison municipality
-//! behind fewer than `min_cell` cases over the months used.
+//! behind fewer than `min_cell` cases over the months used; either is also left out when two
+//! of its cases make more than 85 % of its spending there (the dominance rule, [`DOMINANCE_SHARE`]).
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,8 @@ pub struct Spending {
     values: Vec<Vec<Option<f64>>>,
     /// Cases behind each value (case-file spending only).
     cases: Option<Vec<Vec<u64>>>,
+    /// The largest single-case amounts behind each value (case-file spending only).
+    top: Option<Vec<Vec<[f64; DOMINANCE_CASES]>>>,
     /// Notes on the reading (case types skipped, the case file ending early).
     notes: Vec<String>,
     /// Case-file spending: the tariffs that priced at least one item.
@@ -53,6 +56,20 @@ impl Spending {
             return None;
         }
         self.values[u][m.since(self.months.first) as usize]
+    }
+
+    /// Whether the dominance rule hides the sum over `range`: its two largest cases make more
+    /// than 85 % of it (case-file spending only; a panel in kr. comes protected by its source).
+    fn dominated(&self, code: Code, range: MonthRange) -> bool {
+        let (Some(top), Some(u)) = (self.top.as_ref(), self.index(code)) else { return false };
+        let mut largest = [0.0; DOMINANCE_CASES];
+        let mut total = 0.0;
+        for m in range.first.through(range.last).filter(|m| self.months.contains(*m)) {
+            let t = m.since(self.months.first) as usize;
+            total += self.values[u][t].unwrap_or(0.0);
+            top[u][t].iter().for_each(|&v| keep_largest(&mut largest, v));
+        }
+        total > 0.0 && largest.iter().sum::<f64>() > DOMINANCE_SHARE * total
     }
 
     fn cases_in(&self, code: Code, range: MonthRange) -> Option<u64> {
@@ -77,6 +94,7 @@ impl Spending {
                 units: vec![None; 1000],
                 values: Vec::new(),
                 cases: None,
+                top: None,
                 notes: vec![format!(
                     "`{outcome}` is {} and savings are estimated month by month; give its monthly series, or take the effect on `{outcome}` from its analysis",
                     frequency.name()
@@ -100,7 +118,7 @@ impl Spending {
                     .collect(),
             );
         }
-        Spending { months: panel.months, units, values, cases: None, notes: Vec::new(), tariffs_used: None }
+        Spending { months: panel.months, units, values, cases: None, top: None, notes: Vec::new(), tariffs_used: None }
     }
 }
 
@@ -138,9 +156,21 @@ pub struct CasePlan {
     types: Vec<(Vec<u8>, usize)>,
     only_listed: bool,
     tariffs: Vec<String>,
+    /// [tariff][month] → price in kr. (a case's amount is its items times this).
+    prices: Vec<Vec<f64>>,
     /// What an unknown type should have been.
     expected_type: String,
 }
+
+/// The dominance rule for sums in kr.: a sum is not shown when its [`DOMINANCE_CASES`] largest
+/// cases make more than [`DOMINANCE_SHARE`] of it (an (n, k) rule with n = 2, k = 85 %): one or
+/// two large contributions would otherwise be readable from it.
+pub const DOMINANCE_CASES: usize = 2;
+pub const DOMINANCE_SHARE: f64 = 0.85;
+
+/// The most items one case may hold: more is a data error, and it keeps every tally of
+/// items far from overflowing.
+pub const MAX_ITEMS_PER_CASE: u64 = 10_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct CaseTally {
@@ -148,6 +178,8 @@ pub struct CaseTally {
     items: Vec<u64>,
     /// [code · months + month] → cases with a date in that month.
     cases: Vec<u64>,
+    /// [code · months + month] → the largest amounts (kr.) of single cases, largest first.
+    top: Vec<[f64; DOMINANCE_CASES]>,
     /// Items of types not listed in `types`.
     skipped: u64,
 }
@@ -181,9 +213,20 @@ impl CasePlan {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let prices = tariffs
+            .iter()
+            .map(|k| {
+                months
+                    .first
+                    .through(months.last)
+                    .map(|m| study.tariffs.get(k).map_or(0.0, |t| t.price(m.year())))
+                    .collect()
+            })
+            .collect();
         CasePlan {
             months,
             bounds,
+            prices,
             count_at: at(&costs.count_column),
             type_at: costs.type_column.as_deref().map(at),
             date: costs.date,
@@ -200,10 +243,14 @@ impl CasePlan {
         let count: u64 = if text.is_empty() {
             0
         } else {
-            std::str::from_utf8(text).ok().and_then(|t| t.parse().ok()).ok_or_else(|| Reject {
-                column: self.count_at,
-                expected: "a whole number of items, 0 or more (or empty for none)".into(),
-            })?
+            std::str::from_utf8(text)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .filter(|&n| n <= MAX_ITEMS_PER_CASE)
+                .ok_or_else(|| Reject {
+                    column: self.count_at,
+                    expected: format!("a whole number of items from 0 to {MAX_ITEMS_PER_CASE} (or empty for none)"),
+                })?
         };
         let tariff = match self.type_at {
             None => 0,
@@ -238,11 +285,13 @@ impl CasePlan {
         if tally.cases.is_empty() {
             tally.cases = vec![0; 1000 * nm];
             tally.items = vec![0; 1000 * nm * self.tariffs.len()];
+            tally.top = vec![[0.0; DOMINANCE_CASES]; 1000 * nm];
         }
         let month = self.bounds.partition_point(|&b| b <= day) - 1;
         let cell = row.municipality as usize * nm + month;
         tally.cases[cell] += 1;
         tally.items[cell * self.tariffs.len() + tariff] += count;
+        keep_largest(&mut tally.top[cell], count as f64 * self.prices[tariff][month]);
         Ok(())
     }
 
@@ -262,7 +311,7 @@ impl CasePlan {
             notes.push(format!("{} items of types not listed in `types` are not counted", tally.skipped));
         }
         let mut units = vec![None; 1000];
-        let (mut values, mut cases) = (Vec::new(), Vec::new());
+        let (mut values, mut cases, mut top) = (Vec::new(), Vec::new(), Vec::new());
         for m in study.registry.all() {
             let c = m.code as usize;
             if c >= 1000 {
@@ -287,12 +336,21 @@ impl CasePlan {
                 .collect();
             values.push(row);
             cases.push((0..nm).map(|t| tally.cases.get(c * nm + t).copied().unwrap_or(0)).collect());
+            top.push((0..nm).map(|t| tally.top.get(c * nm + t).copied().unwrap_or_default()).collect());
         }
         let used = (0..nt)
             .filter(|&k| tally.items.iter().skip(k).step_by(nt.max(1)).any(|&n| n > 0))
             .map(|k| self.tariffs[k].clone())
             .collect();
-        Spending { months: self.months, units, values, cases: Some(cases), notes, tariffs_used: Some(used) }
+        Spending {
+            months: self.months,
+            units,
+            values,
+            cases: Some(cases),
+            top: Some(top),
+            notes,
+            tariffs_used: Some(used),
+        }
     }
 }
 
@@ -349,6 +407,18 @@ impl CaseTally {
         }
         self.cases.iter_mut().zip(other.cases).for_each(|(a, b)| *a += b);
         self.items.iter_mut().zip(other.items).for_each(|(a, b)| *a += b);
+        for (a, b) in self.top.iter_mut().zip(other.top) {
+            b.into_iter().for_each(|v| keep_largest(a, v));
+        }
+    }
+}
+
+/// Puts `v` among the largest amounts `top` keeps (largest first); the result does not depend
+/// on the order amounts arrive in.
+fn keep_largest(top: &mut [f64; DOMINANCE_CASES], v: f64) {
+    if let Some(i) = top.iter().position(|&t| v > t) {
+        top[i..].rotate_right(1);
+        top[i] = v;
     }
 }
 
@@ -373,6 +443,14 @@ pub fn savings(study: &Study, spending: &Spending, spec: &Savings) -> SavingsRes
             notes.push(format!(
                 "{code} {}: fewer than {min_cell} cases in its window; left out (suppressed)",
                 study.registry.name(code)
+            ));
+            continue;
+        }
+        if spending.dominated(code, MonthRange { first: start, last }) {
+            notes.push(format!(
+                "{code} {}: two cases make more than {:.0} % of its spending in the window; left out (dominance rule)",
+                study.registry.name(code),
+                DOMINANCE_SHARE * 100.0
             ));
             continue;
         }
@@ -411,6 +489,10 @@ pub fn savings(study: &Study, spending: &Spending, spec: &Savings) -> SavingsRes
     for code in pool {
         if spending.cases_in(code, span).is_some_and(|n| n < min_cell) {
             excluded.push(Exclusion { code, reason: "few-cases".into() });
+            continue;
+        }
+        if spending.dominated(code, span) {
+            excluded.push(Exclusion { code, reason: "dominance".into() });
             continue;
         }
         let series: Option<Vec<f64>> = data
@@ -613,5 +695,36 @@ mod tests {
         assert_eq!(spending.value(851, Month::new(2019, 5).unwrap()), Some(0.0));
         assert_eq!(spending.value(851, Month::new(2019, 6).unwrap()), None);
         assert!(spending.notes[0].contains("2019-06-15"), "{:?}", spending.notes);
+    }
+
+    /// The two largest amounts are kept whatever order the cases (and the threads' tallies)
+    /// arrive in, and a window whose two largest cases make more than 85 % of it is dominated.
+    #[test]
+    fn the_dominance_rule_sees_the_two_largest_cases() {
+        let amounts = [5.0, 900.0, 10.0, 300.0, 10.0, 7.0];
+        let mut forward = [0.0; DOMINANCE_CASES];
+        amounts.iter().for_each(|&v| keep_largest(&mut forward, v));
+        let mut backward = [0.0; DOMINANCE_CASES];
+        amounts.iter().rev().for_each(|&v| keep_largest(&mut backward, v));
+        assert_eq!(forward, [900.0, 300.0]);
+        assert_eq!(forward, backward);
+        let month = Month::new(2020, 1).unwrap();
+        let spending = |top: [f64; DOMINANCE_CASES], total: f64| {
+            let mut units = vec![None; 1000];
+            units[851] = Some(0);
+            Spending {
+                months: MonthRange { first: month, last: month },
+                units,
+                values: vec![vec![Some(total)]],
+                cases: Some(vec![vec![6]]),
+                top: Some(vec![vec![top]]),
+                notes: Vec::new(),
+                tariffs_used: None,
+            }
+        };
+        let range = MonthRange { first: month, last: month };
+        assert!(spending(forward, amounts.iter().sum()).dominated(851, range), "1 200 of 1 232 kr. in two cases");
+        assert!(!spending([10.0, 10.0], 60.0).dominated(851, range), "two cases of 10 in 60 kr.");
+        assert!(!spending([0.0, 0.0], 0.0).dominated(851, range));
     }
 }

@@ -10,6 +10,9 @@
 //! output that holds what looks like a CPR number is refused.
 
 use std::collections::BTreeMap;
+
+/// The most groups `--group` may split the spells into.
+const MAX_GROUPS: usize = 1_000;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -120,6 +123,14 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         None => vec!["all".into(); durations.len()],
     };
     let mut index: BTreeMap<&str, usize> = labels.iter().map(|l| (l.as_str(), 0)).collect();
+    // A curve, a row and a log-rank column per group: a column of ids is not a grouping.
+    if index.len() > MAX_GROUPS {
+        return Err(bad(format!(
+            "--group `{}` has {} different values; at most {MAX_GROUPS} groups are compared (is it an id column?)",
+            args.group.as_deref().unwrap_or(""),
+            index.len()
+        )));
+    }
     for (i, v) in index.values_mut().enumerate() {
         *v = i;
     }

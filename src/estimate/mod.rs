@@ -173,6 +173,10 @@ pub enum EstimateError {
     Collinear,
     #[error("the treatment indicator is collinear with the fixed effects")]
     TreatmentCollinear,
+    #[error(
+        "the outcome has no variation left after the fixed effects (a constant series?): its standard error is 0 and no interval can be given"
+    )]
+    NoResidualVariation,
     #[error("demeaning did not converge in {iterations} iterations (last change {change:e})")]
     NotConverged { iterations: usize, change: f64 },
     #[error("a placebo test needs a pre-period of at least 2 periods")]

@@ -51,6 +51,11 @@ impl Twfe {
         }
         let fit = ols::cr1(std::slice::from_ref(&d), &y, &cluster_ids, clusters, n_months, self.ssc)?;
         let (beta, se, inference) = (fit.beta[0], fit.se(0), fit.inference);
+        // A series the fixed effects and the treatment explain exactly would get an interval of
+        // zero width (and a bootstrap p of 0): nothing is published instead.
+        if se.is_nan() || se <= 1e-12 * (1.0 + beta.abs()) {
+            return Err(EstimateError::NoResidualVariation);
+        }
         let interval = match wild {
             None => Interval::t_based(beta, se, inference.df, self.conf_level),
             Some(wb) => {

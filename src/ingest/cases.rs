@@ -52,6 +52,10 @@ pub fn from_day_number(n: i32) -> NaiveDate {
 /// `YYYY-MM-DD` from bytes without allocating, as a day number (days from 1 January of year 1,
 /// day 1 = 0001-01-01 as chrono counts them), by the civil-calendar arithmetic of Howard Hinnant's
 /// `days_from_civil`.
+/// The years a case date may fall in.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2100;
+
 fn parse_day(b: &[u8]) -> Option<i32> {
     let b = b.trim_ascii();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -61,6 +65,11 @@ fn parse_day(b: &[u8]) -> Option<i32> {
         s.iter().try_fold(0i32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as i32))
     };
     let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    // Case dates lie in the years municipal records cover; 9999-12-31 (a "no end" placeholder)
+    // would move the date the data run to by thousands of years.
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&y) {
+        return None;
+    }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
@@ -164,6 +173,25 @@ pub fn fold_cases<A: Send>(
     init: impl Fn() -> A + Sync,
     fold: impl Fn(&mut A, &CaseRow) -> Result<(), Reject> + Sync,
 ) -> Result<(Vec<A>, CaseStats), IngestError> {
+    let (accs, stats) = fold_any(path, separator, registry, extra, init, fold)?;
+    // Without a single case there is nothing to evaluate, and no date the data run to.
+    if stats.rows == 0 {
+        return Err(IngestError::Read {
+            path: path.to_path_buf(),
+            message: "holds no cases: a header and no rows (one row per case is expected)".into(),
+        });
+    }
+    Ok((accs, stats))
+}
+
+fn fold_any<A: Send>(
+    path: &Path,
+    separator: u8,
+    registry: &Registry,
+    extra: &[&str],
+    init: impl Fn() -> A + Sync,
+    fold: impl Fn(&mut A, &CaseRow) -> Result<(), Reject> + Sync,
+) -> Result<(Vec<A>, CaseStats), IngestError> {
     use rayon::prelude::*;
     use std::io::{BufRead, Read, Seek, SeekFrom};
 
@@ -179,6 +207,9 @@ pub fn fold_cases<A: Send>(
     let mut header = Vec::new();
     let (header_bytes, long) =
         read_line_bounded(&mut reader, &mut header, MAX_HEADER).map_err(|e| read_err(e.to_string()))?;
+    if super::table::looks_utf16(&header) {
+        return Err(read_err(super::polars_io::UTF16.replace("{what}", "case file")));
+    }
     if super::table::looks_binary(&header) {
         return Err(read_err(
             "this is a binary file, not a CSV case file (a Parquet case file must end in .parquet)".into(),
@@ -362,10 +393,14 @@ pub fn fold_cases<A: Send>(
                             problem("municipality", m, "a municipality code or name from the registry");
                         }
                         if start.is_none() {
-                            problem("start", record[cs], "a date YYYY-MM-DD");
+                            problem("start", record[cs], "a date YYYY-MM-DD from 1900 to 2100");
                         }
                         match (start, end) {
-                            (_, None) => problem("end", record[ce], "a date YYYY-MM-DD, or empty for an open spell"),
+                            (_, None) => problem(
+                                "end",
+                                record[ce],
+                                "a date YYYY-MM-DD from 1900 to 2100, or empty for an open spell",
+                            ),
                             (Some(_), Some(_)) if code.is_some() => {
                                 problem("end", record[ce], "a date on or after the start")
                             }
@@ -442,7 +477,10 @@ fn fold_parquet<A: Send>(
             let day = |c: &Cells<i32>, open_ok: bool| -> (Option<i32>, String) {
                 match c {
                     Cells::Typed(v) => match v[i] {
-                        Some(d) => (Some(d), String::new()),
+                        Some(d) => {
+                            let year = from_day_number(d).year();
+                            ((FIRST_YEAR..=LAST_YEAR).contains(&year).then_some(d), from_day_number(d).to_string())
+                        }
                         None => (open_ok.then_some(OPEN), String::new()),
                     },
                     Cells::Text(v) => {
@@ -576,9 +614,11 @@ mod tests {
     fn day_numbers_agree_with_chrono() {
         let mut d = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
         while d.year() < 2105 {
-            assert_eq!(parse_day(d.to_string().as_bytes()), Some(day_number(d)), "{d}");
+            let expected = (FIRST_YEAR..=LAST_YEAR).contains(&d.year()).then(|| day_number(d));
+            assert_eq!(parse_day(d.to_string().as_bytes()), expected, "{d}");
             d += chrono::Duration::days(1);
         }
+        assert_eq!(parse_day(b"9999-12-31"), None, "a placeholder end is not a date");
         for bad in ["2019-02-29", "2020-13-01", "2020-00-10", "2020-04-31", "2020/01/01", "20-01-2020"] {
             assert_eq!(parse_day(bad.as_bytes()), None, "{bad}");
         }

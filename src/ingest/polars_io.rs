@@ -41,6 +41,9 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
         use std::io::Read;
         let mut start = Vec::with_capacity(64 * 1024);
         std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut start)).map_err(|e| e.to_string())?;
+        if super::table::looks_utf16(&start) {
+            return Err(UTF16.replace("{what}", "panel"));
+        }
         if super::table::looks_binary(&start) {
             return Err(
                 "this is a binary file, not a CSV panel (a Parquet panel must end in .parquet; a workbook is read through [[data.sources]])"
@@ -80,6 +83,9 @@ fn read_parquet(path: &Path) -> Result<DataFrame, String> {
     reader.finish().map_err(|e| e.to_string())
 }
 
+/// What a UTF-16 data file should become; `{what}` names the file's role.
+pub(crate) const UTF16: &str = "this is UTF-16 text (as Excel's \"Unicode text\" saves it), not a UTF-8 CSV {what}: save it as \"CSV UTF-8\", or read a statistical table through [[data.sources]], which reads UTF-16";
+
 fn read_csv(path: &Path, separator: u8) -> Result<DataFrame, String> {
     CsvReadOptions::default()
         .with_has_header(true)
@@ -87,7 +93,44 @@ fn read_csv(path: &Path, separator: u8) -> Result<DataFrame, String> {
         .map_parse_options(|o| o.with_separator(separator))
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|r| r.finish())
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            let message = e.to_string();
+            // polars names no row for a ragged line: find it (streaming, quotes respected).
+            if message.contains("more fields than defined")
+                && let Some(found) = ragged_row(path, separator)
+            {
+                return found;
+            }
+            message
+        })
+}
+
+/// The first record whose number of fields differs from the header's, as a message naming its
+/// row (header = row 1).
+fn ragged_row(path: &Path, separator: u8) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let mut record = csv::ByteRecord::new();
+    let mut expected = None;
+    let mut row = 0usize;
+    while reader.read_byte_record(&mut record).ok()? {
+        row += 1;
+        match expected {
+            None => expected = Some(record.len()),
+            Some(n) if record.len() != n => {
+                return Some(format!(
+                    "row {row} has {} fields, the header has {n} (a stray separator, or a value with a separator that is not in quotes)",
+                    record.len()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 /// One column of a slice of a Parquet case file: typed values when the file stores them typed,

@@ -73,9 +73,34 @@ impl SourceData {
     }
 }
 
+/// The most a zipped workbook (xlsx, ods) may unpack to: a 1.5 MB file can hold a 1.5 GB cell,
+/// and the size of the file says nothing of it.
+pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Refuses a zipped workbook whose parts unpack to more than [`MAX_UNPACKED_BYTES`], from the
+/// sizes its central directory declares (nothing is unpacked). Not a zip (an xls): no check.
+fn unpacked_size_ok<R: std::io::Read + std::io::Seek>(reader: R) -> Result<(), String> {
+    let Ok(mut archive) = zip::ZipArchive::new(reader) else { return Ok(()) };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let size = archive.by_index_raw(i).map(|f| f.size()).unwrap_or(0);
+        total = total.saturating_add(size);
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(format!(
+            "the workbook unpacks to {} MB; workbooks that unpack to more than {} MB are refused (export the table as CSV)",
+            total / (1024 * 1024),
+            MAX_UNPACKED_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
 /// The rows of a spreadsheet sheet (named, or the first), cells as text.
 pub fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Vec<Row>, String> {
     super::guarded("workbook reader", || {
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        unpacked_size_ok(std::io::BufReader::new(file))?;
         let book = calamine::open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
         rows_of_sheet(book, sheet)
     })
@@ -84,6 +109,7 @@ pub fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Vec<Row>, String> 
 /// [`sheet_rows`] on a workbook's bytes (any format calamine knows, detected from the bytes).
 pub fn sheet_rows_from_bytes(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Row>, String> {
     super::guarded("workbook reader", || {
+        unpacked_size_ok(std::io::Cursor::new(bytes))?;
         let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
             .map_err(|e| format!("not a readable workbook: {e}"))?;
         rows_of_sheet(book, sheet)

@@ -141,6 +141,17 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Result<(String, &'static 
 /// Whether the start of a file is binary rather than text: in text, NUL and other control
 /// bytes are rare (judged on the first 64 KB; UTF-16 is recognised by its BOM before this). A
 /// stray NUL in a text file is left for the cell check, which names its row and column.
+/// Whether `bytes` start as UTF-16 text (a byte-order mark, or every other byte zero), as
+/// Excel's "Unicode text" saves: not binary, but not what a CSV reader takes either.
+pub fn looks_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(1024) & !1];
+    sample.len() >= 8
+        && (sample.iter().skip(1).step_by(2).all(|&b| b == 0) || sample.iter().step_by(2).all(|&b| b == 0))
+}
+
 pub fn looks_binary(bytes: &[u8]) -> bool {
     let sample = &bytes[..bytes.len().min(64 * 1024)];
     let controls = sample.iter().filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b)).count();

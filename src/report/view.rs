@@ -413,7 +413,10 @@ fn durations_view(r: &Results, charts: &Drawn, lang: Lang) -> Vec<Value> {
                 "cox_note": d.cox.as_ref().map(|c| wording::text(
                     "durations_cox_note",
                     lang,
-                    &[("spells", locale::number(c.spells as f64, 0, lang)), ("n", c.clusters.to_string())],
+                    &[
+                        ("spells", c.spells.map_or_else(|| "..".into(), |s| locale::number(s as f64, 0, lang))),
+                        ("n", c.clusters.to_string()),
+                    ],
                 )),
                 "did": did,
                 "notes": d.notes.iter().cloned().chain(

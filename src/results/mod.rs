@@ -507,7 +507,8 @@ pub struct LogrankRow {
 pub struct CoxResult {
     pub rows: Vec<CoxRow>,
     pub clusters: usize,
-    pub spells: usize,
+    /// Spells in the fit; `None` where a group's count is hidden (the total would give it back).
+    pub spells: Option<usize>,
     pub convention: String,
 }
 

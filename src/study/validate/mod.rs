@@ -149,6 +149,19 @@ impl<'a> LineIndex<'a> {
         (line, column + 1)
     }
 
+    /// The line of the header `[table]` and of the first `key = …` below it before the next
+    /// header (each 1 when not found), for values whose position the parser does not keep.
+    pub(super) fn table_key(&self, table: &str, key: &str) -> (usize, usize) {
+        let header = format!("[{table}]");
+        let lines: Vec<&str> = self.text.lines().collect();
+        let Some(h) = lines.iter().position(|l| l.trim() == header) else { return (1, 1) };
+        let found = lines[h + 1..]
+            .iter()
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .position(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')));
+        (h + 1, found.map_or(h + 1, |i| h + 2 + i))
+    }
+
     fn line_text(&self, line: usize) -> &str {
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
         let end = self.starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());

@@ -10,22 +10,27 @@ impl Validator<'_> {
         let mut tariffs = BTreeMap::new();
         for (key, t) in &file.tariffs {
             let mut prices = BTreeMap::new();
+            // The table's values carry no position: the problem points at the table's `prices`
+            // line (or its header), found in the text.
+            let (header, prices_line) = self.lines.table_key(&format!("tariffs.{key}"), "prices");
             for (year, price) in &t.prices {
                 match year.parse::<i32>() {
-                    Ok(y) if *price > 0.0 => {
+                    Ok(y) if *price > 0.0 && price.is_finite() && (1900..=2100).contains(&y) => {
                         prices.insert(y, *price);
                     }
                     _ => self.problems.push(Problem {
-                        line: 1,
+                        line: prices_line,
                         column: 1,
                         key: format!("tariffs.{key}.prices"),
-                        message: format!("expected `YEAR = positive price`, found `{year} = {price}`"),
+                        message: format!(
+                            "expected `YEAR = positive price` with a year from 1900 to 2100, found `{year} = {price}`"
+                        ),
                     }),
                 }
             }
             if prices.is_empty() {
                 self.problems.push(Problem {
-                    line: 1,
+                    line: header,
                     column: 1,
                     key: format!("tariffs.{key}"),
                     message: "a tariff needs at least one price".into(),

@@ -115,7 +115,16 @@ fn outcomes_and_tariffs() {
     let p = problem(&with("better = \"higher\"", "better = \"higher\"\nprice = \"x\""), "outcomes[0].price");
     assert!(p.message.contains("no tariff `x`"), "{p}");
     let tariff = with("[[outcomes]]", "[tariffs.x]\nlabel = \"X\"\nprices = { \"2019\" = -5 }\n\n[[outcomes]]");
-    assert!(problem(&tariff, "tariffs.x.prices").message.contains("positive price"));
+    let p = problem(&tariff, "tariffs.x.prices");
+    assert!(p.message.contains("positive price"));
+    // Located at the table's `prices` line, not at 1:1.
+    let line = tariff.lines().position(|l| l.starts_with("prices")).unwrap() + 1;
+    assert_eq!((p.line, p.column), (line, 1));
+    let p = problem(
+        &with("[[outcomes]]", "[tariffs.x]\nlabel = \"X\"\nprices = { \"1850\" = 5 }\n\n[[outcomes]]"),
+        "tariffs.x.prices",
+    );
+    assert!(p.message.contains("from 1900 to 2100"), "{p}");
 }
 
 #[test]
@@ -152,6 +161,14 @@ fn savings_and_durations() {
         format!("{MINIMAL}\n[[durations]]\nkey = \"d\"\nname = \"D\"\ncomponent = \"tr.c\"\nhorizon_weeks = -1\n");
     assert!(problem(&durations, "durations[0]").message.contains("needs a case file"));
     assert!(problem(&durations, "durations[0].horizon_weeks").message.contains("positive"));
+    // A component with a problem of its own is reported once, where it is, and not again (as
+    // "no component `tr.c` (did you mean `tr.c`?)") at every reference to it.
+    let broken = with("start = \"2019-01-01\"", "start = \"2019-02-30\"");
+    let referenced =
+        format!("{broken}\n[[savings]]\nkey = \"s\"\nname = \"S\"\noutcome = \"rate\"\ncomponents = [\"tr.c\"]\n");
+    let problems = parse(&referenced).unwrap_err();
+    assert!(problems.iter().any(|p| p.key.ends_with("start")), "{problems:?}");
+    assert!(problems.iter().all(|p| !p.message.contains("no component")), "{problems:?}");
 }
 
 #[test]

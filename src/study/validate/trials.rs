@@ -250,8 +250,28 @@ impl Validator<'_> {
             }
         }
         if let Some(v) = &c.v {
+            // One weight per predictor row: `blocks:B` is B rows, every other predictor one.
+            let rows: usize = out
+                .predictors
+                .iter()
+                .map(|p| match p {
+                    crate::estimate::scm::Predictor::Blocks(b) => *b,
+                    _ => 1,
+                })
+                .sum();
             if v.get_ref().iter().any(|x| !x.is_finite() || *x < 0.0) || v.get_ref().iter().sum::<f64>() <= 0.0 {
                 self.report(v, format!("{key}.v"), "expected non-negative predictor weights, not all zero");
+            } else if v.get_ref().len() != rows {
+                let names: Vec<String> = out.predictors.iter().map(|p| p.text()).collect();
+                self.report(
+                    v,
+                    format!("{key}.v"),
+                    format!(
+                        "expected {rows} weights, one per predictor row ({}), found {}",
+                        names.join(", "),
+                        v.get_ref().len()
+                    ),
+                );
             } else {
                 out.v = Some(v.get_ref().clone());
             }
@@ -278,6 +298,11 @@ impl Validator<'_> {
                 .iter()
                 .flat_map(|t| t.components.iter().map(move |c| format!("{}.{}", t.key.get_ref(), c.key.get_ref())))
                 .collect();
+            // Declared, but its trial or the component itself has problems of its own (reported
+            // where they are): one message there, not a second one here for every reference.
+            if all.contains(spec.get_ref()) {
+                return None;
+            }
             let hint = nearest(spec.get_ref(), &all);
             self.report(spec, key, format!("no component `{}` (expected `trial.component`){hint}", spec.get_ref()));
         }

@@ -129,6 +129,14 @@ fn study_toml(
     design: &str,
 ) -> String {
     let list = participants.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
+    // `all+later:NAME=DATE`: the design `all`, with NAME starting later (staggered starts).
+    let (design, later) = match design.split_once("+later:") {
+        Some((d, rest)) => {
+            let (name, date) = rest.split_once('=').expect("NAME=DATE");
+            (d, format!("  starts = {{ \"{name}\" = \"{date}\" }}\n"))
+        }
+        None => (design, String::new()),
+    };
     let n_column = persons.map(|c| format!("n_column = \"{c}\"\n")).unwrap_or_default();
     format!(
         r#"
@@ -168,7 +176,7 @@ pre_months = 24
   name = "Del"
   start = "{start}"
   participants = [{list}]
-  outcomes = ["{outcome}"]
+{later}  outcomes = ["{outcome}"]
 "#
     )
 }
@@ -180,20 +188,26 @@ fn analyse(dir: &Path) -> Results {
     frikommune::report::for_languages(results, &[frikommune::study::Lang::Da]).unwrap()
 }
 
-/// Random designs: 30 municipalities over 2017–2021, 1–3 participants starting in 2019 or 2020,
-/// each participant behind 1–4 persons in a random share of its months; every other design a
-/// synthetic control (a series per participant).
+/// Random designs: 30 municipalities over 2017–2021, 1–3 participants starting in 2019 or 2020
+/// (in some designs the second later), each participant behind 1–4 persons in a random share of
+/// its months; every other design a synthetic control (a series per participant).
 #[test]
 fn random_small_designs_give_nothing_back() {
     let registry = frikommune::registry::Registry::embedded();
     let units: Vec<_> = registry.all().iter().take(30).collect();
-    let (mut total_hidden, mut leaky_without) = (0, 0);
+    let (mut total_hidden, mut leaky_without, mut staggered) = (0, 0, 0);
     for case in 0..10u64 {
         let mut rng = frikommune::rng::Stream::new(2026, case);
         let k = 1 + (rng.uniform() * 3.0) as usize;
         let participants: Vec<String> = (0..k).map(|i| units[i * 7 + case as usize % 5].name.clone()).collect();
         let start = if rng.uniform() < 0.5 { "2019-07-01" } else { "2020-01-01" };
-        let design = if case % 2 == 1 { "synth" } else { "all" };
+        let design = match case % 4 {
+            1 | 3 => "synth".to_string(),
+            2 if k >= 2 => format!("all+later:{}=2020-10-01", participants[1]),
+            _ => "all".to_string(),
+        };
+        let design = design.as_str();
+        let mut persons = std::collections::HashMap::new();
         let small_share = 0.05 + 0.5 * rng.uniform();
         let mut csv = String::from("municipality,period,y,n\n");
         for m in &units {
@@ -202,6 +216,7 @@ fn random_small_designs_give_nothing_back() {
                 for month in 1..=12 {
                     let y = 20.0 + rng.normal() + if treated { 1.0 } else { 0.0 };
                     let n = if treated && rng.uniform() < small_share { 1 + (rng.uniform() * 4.0) as u64 } else { 40 };
+                    persons.insert((m.code, Month::new(year, month).unwrap()), n);
                     writeln!(csv, "{},{year}-{month:02}-01,{y:.3},{n}", m.code).unwrap();
                 }
             }
@@ -221,6 +236,28 @@ fn random_small_designs_give_nothing_back() {
         assert_eq!(a.synth.is_some(), design == "synth", "case {case}: {:?}", a.problems);
         // The attacker's tools are real: without the protection, results like these leak (the
         // count over all designs is checked below).
+        // Every shown coefficient rests on at least min_cell persons in each period it compares,
+        // each participant counted from its own start (cohort by cohort for ATT(g,t)).
+        let behind = |units: &mut dyn Iterator<Item = &frikommune::design::TreatedUnit>,
+                      at: &dyn Fn(Month) -> Month| {
+            units.map(|t| persons.get(&(t.code, at(t.start))).copied().unwrap_or(0)).sum::<u64>()
+        };
+        if let Some(es) = &a.event_study {
+            let reference = behind(&mut a.design.treated.iter(), &|s| s.plus(-1));
+            for r in es.rows.iter().filter(|r| !r.suppressed && !r.reference && !r.binned) {
+                let own = behind(&mut a.design.treated.iter(), &|s| s.plus(r.rel_time));
+                assert!(own >= 5 && reference >= 5, "case {case}: event time {} behind {own}/{reference}", r.rel_time);
+            }
+        }
+        if let Some(cs) = &a.cs {
+            for c in cs.cells.iter().filter(|c| !c.suppressed) {
+                let base = if c.time >= c.group { c.group.plus(-1) } else { c.time.plus(-1) };
+                let cohort = || a.design.treated.iter().filter(|t| t.start == c.group);
+                let (at_t, at_base) = (behind(&mut cohort(), &|_| c.time), behind(&mut cohort(), &|_| base));
+                assert!(at_t >= 5 && at_base >= 5, "case {case}: ATT({}, {}) behind {at_t}/{at_base}", c.group, c.time);
+            }
+        }
+        staggered += usize::from(a.design.treated.iter().any(|t| t.start != a.design.treated[0].start));
         let mut raw = analyse_unprotected(dir.path());
         raw.disclosure = Some(Vec::new());
         leaky_without += usize::from(!leaks(&raw).is_empty());
@@ -229,6 +266,7 @@ fn random_small_designs_give_nothing_back() {
         assert!(listed >= a.trend.iter().filter(|p| p.treated_suppressed).count(), "case {case}: {audit:?}");
     }
     assert!(total_hidden > 0 && leaky_without >= 3, "{total_hidden} hidden cells, {leaky_without} leaky designs");
+    assert!(staggered >= 1, "a staggered design was attacked");
 }
 
 fn analyse_unprotected(dir: &Path) -> Results {

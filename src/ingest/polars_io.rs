@@ -30,11 +30,11 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
     // as text while it is checked, so a file far beyond that is refused before it is read,
     // rather than exhausting memory.
     let size = super::file_size(path)?;
-    if size > super::table::MAX_BYTES {
+    if size > MAX_PANEL_BYTES {
         return Err(format!(
-            "the file is {:.1} GB; a panel (one row per municipality, month and outcome) is a few MB, and panels above {} MB are refused. Spell-level data belong in the case file (`[data] cases`), which is streamed",
+            "the file is {:.2} GB; a panel (one row per municipality, month and outcome) is a few MB, and panels above {} MB are refused. Spell-level data belong in the case file (`[data] cases`), which is streamed",
             size as f64 / 1e9,
-            super::table::MAX_BYTES / (1024 * 1024)
+            MAX_PANEL_BYTES / (1024 * 1024)
         ));
     }
     if !parquet {
@@ -66,10 +66,15 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
     Ok(TextTable { columns, rows })
 }
 
-/// The most rows a Parquet panel may have: 98 municipalities × 50 years of months × 100
-/// outcomes is under 6 million. A compressed file can be small and still expand far beyond
-/// memory, so the count in its footer is checked before any row is read.
-pub const MAX_PANEL_ROWS: usize = 20_000_000;
+/// The largest panel file read. Every cell is held as text while it is checked, about 14 times
+/// the file's size at the peak (a 28 MB long panel peaks at 400 MB): 128 MB keeps a run under
+/// 2 GB. 98 municipalities × 15 years of months × 250 outcomes fit in it.
+pub const MAX_PANEL_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The most rows a Parquet panel may have (its cells are held as text too, as many as a CSV
+/// panel of [`MAX_PANEL_BYTES`] holds). A compressed file can be small and still expand far
+/// beyond memory, so the count in its footer is checked before any row is read.
+pub const MAX_PANEL_ROWS: usize = 4_500_000;
 
 fn read_parquet(path: &Path) -> Result<DataFrame, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;

@@ -358,8 +358,8 @@ fn synthetic_methods_refuse_flags_that_do_not_apply() {
     }
 }
 
-/// A constant outcome gave the wild bootstrap a standard error of 0 and p = 0: an interval of
-/// no width. Now neither CR1 nor the wild bootstrap gives an interval, and the message says why.
+/// A constant outcome gave the wild bootstrap a standard error of 0 and p = 0, and the event
+/// study intervals of no width. Now none gives an interval, and the message says why.
 #[test]
 fn a_constant_outcome_gets_no_interval() {
     let dir = tempfile::tempdir().unwrap();
@@ -371,8 +371,12 @@ fn a_constant_outcome_gets_no_interval() {
         }
     }
     std::fs::write(&path, body).unwrap();
-    for inference in ["cr1", "wild"] {
-        let o = estimate(&[
+    for method in [
+        &["--method", "twfe", "--inference", "cr1"][..],
+        &["--method", "twfe", "--inference", "wild"],
+        &["--method", "event"],
+    ] {
+        let base = [
             "--data",
             path.to_str().unwrap(),
             "--unit",
@@ -383,13 +387,10 @@ fn a_constant_outcome_gets_no_interval() {
             "y",
             "--treat",
             "treat",
-            "--method",
-            "twfe",
-            "--inference",
-            inference,
-        ]);
+        ];
+        let o = estimate(&[&base[..], method].concat());
         let err = String::from_utf8_lossy(&o.stderr);
-        assert_ne!(o.status.code(), Some(0), "{inference}: {}", String::from_utf8_lossy(&o.stdout));
-        assert!(err.contains("no variation left"), "{inference}: {err}");
+        assert_ne!(o.status.code(), Some(0), "{method:?}: {}", String::from_utf8_lossy(&o.stdout));
+        assert!(err.contains("no variation left"), "{method:?}: {err}");
     }
 }

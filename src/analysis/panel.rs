@@ -154,7 +154,18 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         }
         _ => (None, None, equal),
     };
+    // No interval of zero width is published: such an estimate becomes a problem in words.
+    estimates.retain(|e| {
+        let width = e.interval.has_width();
+        if !width {
+            problems.push(format!("{}: {}", e.method.key(), crate::estimate::EstimateError::NoResidualVariation));
+        }
+        width
+    });
     let (mut event_study, mut cs) = (event_study, cs);
+    if event_study.as_ref().is_some_and(|es| es.rows.iter().any(|r| !r.reference && !r.interval.has_width())) {
+        event_study = None;
+    }
     thin_coefficients(study, panel, design, &mut event_study, &mut cs);
     let mut extra: Vec<String> = trial.comparison.match_on.clone();
     if design.design == ComparisonDesign::Synth {

@@ -288,6 +288,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         }
         (_, Some(InferenceArg::Wild)) => return Err(bad("--inference wild goes with --method twfe")),
     };
+    if !estimate.interval.has_width() {
+        return Err(fail(frikommune::estimate::EstimateError::NoResidualVariation));
+    }
     let i = &estimate.interval;
     match args.format {
         Format::Json => {

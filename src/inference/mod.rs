@@ -171,6 +171,14 @@ pub(crate) fn bound<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Err
 }
 
 impl Interval {
+    /// Whether the interval has width: two finite ends that coincide (an outcome without
+    /// variation, a standard error of 0) make an interval that claims certainty and is never
+    /// published. An interval without ends (`null`) is not one of those.
+    pub fn has_width(&self) -> bool {
+        let width = self.ci_high - self.ci_low;
+        !(self.ci_low.is_finite() && self.ci_high.is_finite() && width <= 1e-12 * (1.0 + self.estimate.abs()))
+    }
+
     /// Wald interval `estimate ± t_{df, 1−α/2} · se` and the two-sided p-value of `estimate = 0`
     /// under a t distribution with `df` degrees of freedom (fixest/pyfixest: df = G − 1 for
     /// cluster-robust errors).

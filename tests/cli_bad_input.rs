@@ -376,6 +376,12 @@ fn results_of_a_newer_schema_are_refused() {
     std::fs::write(&path, newer).unwrap();
     let o = bin().arg("report").arg(&path).output().unwrap();
     assert_bad_input(&o, &["results.json", "schema 999", "up to"]);
+    // A value no run writes (it made a chart axis loop forever) is named with where it is.
+    let huge = snapshot.replacen("\"min_cell\": 5", "\"min_cell\": 5, \"x\": 1.79e308", 1);
+    assert_ne!(huge, snapshot);
+    std::fs::write(&path, huge).unwrap();
+    let o = bin().arg("report").arg(&path).output().unwrap();
+    assert_bad_input(&o, &["results.json", "1.79e308", "beyond any value"]);
 }
 
 /// Silent wrong results from case files: an end of 9999-12-31 moved the date the data run to by

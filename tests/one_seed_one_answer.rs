@@ -48,6 +48,10 @@ fn agree(strata: &str) {
                 + 1.5 * ((i * 37 % 11) as f64 / 10.0)
                 + 0.2 * (y - 2010) as f64
                 + 0.4 * ((i * 13 + y as usize * 7) % 5) as f64
+                // Not periodic in five years: each municipality's change over the windows differs
+                // (with only the term above, every change was the same and every interval had
+                // width 0).
+                + 0.3 * ((i * 7 + y as usize * 3) % 11) as f64 / 10.0
                 + rise;
             csv.push_str(&format!("{};{y};{}\n", m.name, format!("{v:.2}").replace('.', ",")));
         }
@@ -98,7 +102,13 @@ pre_months = 60
     let panel = read_panel(&study).unwrap();
     let results = analyse(&study, &panel, &Silent).unwrap_or_else(|e| panic!("{e}"));
     let a = &results.analyses[0];
-    let ri = a.estimates.iter().find(|e| e.method == Method::Did2x2 && e.inference.name == "RI").expect("RI");
+    let ri = a.estimates.iter().find(|e| e.method == Method::Did2x2 && e.inference.name == "RI").unwrap_or_else(|| {
+        panic!(
+            "{:?} {:?}",
+            a.problems,
+            a.estimates.iter().map(|e| (&e.inference.name, e.interval.ci_low, e.interval.ci_high)).collect::<Vec<_>>()
+        )
+    });
     let how = &ri.inference.description;
     assert!(how.contains("Monte Carlo, seed 7") || how.contains("(exact)"), "{how}");
     assert_eq!(how.contains("within strata"), !strata.is_empty(), "{how}");

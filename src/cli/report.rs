@@ -31,8 +31,15 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         return Err(bad(format!("{size} bytes is not a results file of frikommune's (at most 1 GB)")));
     }
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
-    let results: Results =
+    let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
+    // Every number frikommune writes is far below 10^15; a larger one (1.8e308 made a chart axis
+    // loop forever) is an edited or damaged file.
+    if let Some((at, x)) = implausible(&value, "") {
+        return Err(bad(format!("{at} is {x:e}, beyond any value frikommune writes (at most 1e15 in size)")));
+    }
+    let results: Results =
+        serde_json::from_value(value).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
     let newest = frikommune::results::SCHEMA_VERSION;
     if results.schema_version > newest {
         return Err(bad(format!(
@@ -52,4 +59,18 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         out.say(format!("kept {} (not written by frikommune)", summary.out_dir.join(file).display()));
     }
     Ok(())
+}
+
+/// The first number in `value` of size above 10^15, with where it is (`analyses[0].trend[3]…`).
+fn implausible(value: &serde_json::Value, at: &str) -> Option<(String, f64)> {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64().filter(|x| x.abs() > 1e15).map(|x| (at.to_string(), x)),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| implausible(v, &format!("{at}[{i}]")))
+        }
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .find_map(|(k, v)| implausible(v, &if at.is_empty() { k.clone() } else { format!("{at}.{k}") })),
+        _ => None,
+    }
 }

@@ -180,6 +180,12 @@ impl Did2x2 {
         strata: Option<(&(dyn Fn(u32) -> u32 + Sync), &str)>,
         studentised: bool,
     ) -> Result<Estimate, EstimateError> {
+        // Draw r reassigns the same municipalities whatever order the sample lists them in
+        // (`run` lists participants first, `estimate` the units of a file by label): units in
+        // order of their codes.
+        let mut ordered = sample.clone();
+        ordered.units.sort_by_key(|u| u.code);
+        let sample = &ordered;
         let mut e = self.fit(sample)?;
         let mut starts: Vec<Month> = sample.units.iter().filter_map(|u| u.start).collect();
         starts.sort();

@@ -27,6 +27,8 @@ fuzz_target!(|bytes: &[u8]| {
         separator: None,
         decimal: None,
         encoding: None,
+        area_column: None,
+        period_column: None,
         provisional: 1,
     };
     if let Ok(data) = source_from_rows(study(), &spec, &table.rows, table.encoding) {

@@ -132,7 +132,7 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
 
     if let Some(cs) = &mut a.cs {
         // ATT(g,t) compares period t with the period before g (after the start) or before t.
-        let base = |g: Month, t: Month| if t >= g { later(g, -1) } else { later(t, -1) };
+        let base = |g: Month, t: Month| crate::estimate::cs::base_period(g, t, step);
         let mut cells = 0;
         for c in &mut cs.cells {
             if is_hidden(c.time) || is_hidden(base(c.group, c.time)) {

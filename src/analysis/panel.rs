@@ -270,7 +270,7 @@ fn thin_coefficients(
     }
     if let Some(cs) = cs {
         for c in &mut cs.cells {
-            let base = if c.time >= c.group { c.group.plus(-step) } else { c.time.plus(-step) };
+            let base = crate::estimate::cs::base_period(c.group, c.time, step);
             let cohort = || design.treated.iter().filter(|t| t.start == c.group);
             let (at_t, at_base) = (persons(&mut cohort(), &|_| c.time), persons(&mut cohort(), &|_| base));
             if thin(at_t) || thin(at_base) {

@@ -477,6 +477,12 @@ impl CallawaySantAnna {
 
 /// A period as a number: the year for January-only (annual) data would be ambiguous, so months
 /// are written yyyymm; the CLI maps them back to the input's labels.
+/// The period ATT(g,t) compares period `t` with: the one before the start `g` from the start on,
+/// the one before `t` before it (R did's varying base); `step` months per period.
+pub fn base_period(g: Month, t: Month, step: i32) -> Month {
+    if t >= g { g.plus(-step) } else { t.plus(-step) }
+}
+
 pub fn label_of(m: Month) -> i64 {
     m.year() as i64 * 100 + m.month() as i64
 }

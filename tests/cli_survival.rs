@@ -184,19 +184,3 @@ fn events_are_hidden_when_the_censored_spells_are_few() {
     let table = String::from_utf8_lossy(&table.stdout);
     assert!(table.lines().nth(1).is_some_and(|l| l.split_whitespace().nth(2) == Some("..")), "{table}");
 }
-
-/// A column of ids as `--group` (300 000 groups took gigabytes): refused before any curve.
-#[test]
-fn a_grouping_with_thousands_of_values_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spells.csv");
-    let mut body = String::from("d,e,id\n");
-    for i in 0..5_000 {
-        body.push_str(&format!("{},1,person{i}\n", 1 + i % 50));
-    }
-    std::fs::write(&path, body).unwrap();
-    let o = survival(&["--data", path.to_str().unwrap(), "--duration", "d", "--event", "e", "--group", "id"]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("5000 different values") && err.contains("at most 1000"), "{err}");
-}

@@ -1,10 +1,19 @@
-//! The hostile-input catalogue: every file in `tests/hostile/files/` (made by
-//! `tests/hostile/make_hostile.py`) and eleven generated at test time — a header of 10⁶ columns,
-//! 1 GB without a newline, a case file whose first line does not end, a 1 GB panel, a case row of
-//! 100 MB, an xlsx that unpacks to 270 MB, a UTF-16 panel, and study files with a 10 MB title, a
-//! 5 000-character title, an outcome listed twice and too few predictor weights — are fed to `frikommune validate` as the use in
-//! `tests/hostile/catalogue.toml` says. Each must give exit code 2, its expected message
-//! naming the file, and no panic, within 1 GB of address space and 60 s.
+//! The hostile-input catalogue, in two parts.
+//!
+//! First, every file in `tests/hostile/files/` (made by `tests/hostile/make_hostile.py`) and
+//! eleven generated at test time — a header of 10⁶ columns, 1 GB without a newline, a case file
+//! whose first line does not end, a 1 GB panel, a case row of 100 MB, an xlsx that unpacks to
+//! 270 MB, a UTF-16 panel, and study files with a 10 MB title, a 5 000-character title, an
+//! outcome listed twice and too few predictor weights — are fed to `frikommune validate` as the
+//! use in `tests/hostile/catalogue.toml` says. Each must give exit code 2, its expected message
+//! naming the file, and no panic.
+//!
+//! Second, whole commands (`run`, `validate`, `report`, `estimate`, `survival`, `montecarlo`,
+//! `dream`) on devices, pipes, values near 1,8e308, dates in year 9999, counts of u64::MAX, a
+//! constant outcome, a newer results schema and out-of-range settings, each with its exit code,
+//! its message, and no output left behind.
+//!
+//! Every probe runs within 1 GB of address space and 60 s.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +23,33 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Catalogue {
     case: Vec<Case>,
+    command: Vec<HostileCommand>,
+}
+
+/// A whole command run on a prepared folder (see the catalogue's second part).
+#[derive(Deserialize)]
+struct HostileCommand {
+    name: String,
+    /// `example`, `results` or `empty`.
+    start: String,
+    #[serde(default)]
+    make: Vec<String>,
+    #[serde(default)]
+    edits: Vec<[String; 3]>,
+    args: Vec<String>,
+    #[serde(default = "bad_input")]
+    exit: i32,
+    expect: Vec<String>,
+    #[serde(default = "out_folder")]
+    absent: Vec<String>,
+}
+
+fn bad_input() -> i32 {
+    2
+}
+
+fn out_folder() -> Vec<String> {
+    vec!["out".into()]
 }
 
 #[derive(Deserialize)]
@@ -222,14 +258,20 @@ fn probe(case: &Case, dir: &Path) -> (Option<i32>, String) {
     if !panel.is_empty() {
         std::fs::write(dir.join("panel.csv"), panel).unwrap();
     }
-    // Under a 1 GB address-space limit: a reader that held a 1 GB input whole would be killed
-    // by the allocator instead of answering with exit code 2.
-    // And within a time limit: a reader that looped would be killed and reported.
+    limited(dir, &[std::ffi::OsStr::new("validate"), study_path.as_os_str()])
+}
+
+/// Runs frikommune with `args` in `dir` under a 1 GB address-space limit — a reader that held a
+/// 1 GB input whole would be killed by the allocator instead of answering with exit code 2 — and
+/// within a time limit: a reader that looped is killed and reported.
+fn limited(dir: &Path, args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$0\" validate \"$1\""))
+        .arg(format!("ulimit -v {MEMORY_LIMIT_KB} && exec \"$@\""))
+        .arg("sh")
         .arg(env!("CARGO_BIN_EXE_frikommune"))
-        .arg(&study_path)
+        .args(args)
+        .current_dir(dir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -245,6 +287,23 @@ fn probe(case: &Case, dir: &Path) -> (Option<i32>, String) {
     }
     let o = child.wait_with_output().unwrap();
     (o.status.code(), String::from_utf8_lossy(&o.stderr).to_string())
+}
+
+/// The problems with one answer: its exit code, a panic, and each expected text missing.
+fn judge(code: Option<i32>, exit: i32, err: &str, expect: &[String]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    if code != Some(exit) {
+        wrong.push(format!("exit code {code:?}"));
+    }
+    if err.contains("panicked") {
+        wrong.push("a panic".into());
+    }
+    for e in expect {
+        if !err.contains(e.as_str()) {
+            wrong.push(format!("no `{e}`"));
+        }
+    }
+    wrong
 }
 
 #[test]
@@ -265,23 +324,12 @@ fn every_hostile_file_gets_its_clear_error() {
         if std::env::var_os("HOSTILE_PRINT").is_some() {
             eprintln!("── {} ({}): exit {code:?}\n{err}", case.file, case.role);
         }
-        let mut wrong = Vec::new();
-        if code != Some(2) {
-            wrong.push(format!("exit code {code:?}"));
-        }
-        if err.contains("panicked") {
-            wrong.push("a panic".into());
-        }
+        let mut wrong = judge(code, 2, &err, &case.expect);
         if !err.contains(&case.file) {
             wrong.push("the message does not name the file".into());
         }
         if err.contains("column ``") || err.contains("= {  =") {
             wrong.push("the message names an empty column".into());
-        }
-        for e in &case.expect {
-            if !err.contains(e.as_str()) {
-                wrong.push(format!("no `{e}`"));
-            }
         }
         if !wrong.is_empty() {
             failures.push(format!("{} ({}): {}\n{err}", case.file, case.role, wrong.join("; ")));
@@ -292,6 +340,120 @@ fn every_hostile_file_gets_its_clear_error() {
         "{} of {} hostile files:\n{}",
         failures.len(),
         catalogue.case.len(),
+        failures.join("\n")
+    );
+}
+
+/// Prepares `name` in `dir`: `fifo:PATH` (a named pipe in place of a file; `false` when the
+/// machine cannot make one), `header_only:PATH` (the file cut to its header),
+/// `one_gigabyte_line:PATH` (sparse, nothing written to disk), or a generated data file.
+fn make(name: &str, dir: &Path) -> bool {
+    if let Some((kind, path)) = name.split_once(':') {
+        let path = dir.join(path);
+        match kind {
+            "fifo" => {
+                let _ = std::fs::remove_file(&path);
+                return Command::new("mkfifo").arg(&path).status().is_ok_and(|s| s.success());
+            }
+            "header_only" => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(&path, format!("{}\n", text.lines().next().unwrap())).unwrap();
+            }
+            "one_gigabyte_line" => std::fs::File::create(&path).unwrap().set_len(1 << 30).unwrap(),
+            other => panic!("no way to make `{other}`"),
+        }
+        return true;
+    }
+    let text = match name {
+        // Twelve units over eight periods, four treated from period 5; the outcome never moves.
+        "flat.csv" | "huge.csv" => {
+            let mut body = String::from("unit,period,y,treat\n");
+            for unit in 1..=12 {
+                for period in 1..=8 {
+                    let y = if name == "huge.csv" && (unit, period) == (3, 2) {
+                        "1.79e308".to_string()
+                    } else {
+                        format!("{}", 5.0 + f64::from(u8::from(name == "huge.csv")) * ((unit * period) % 7) as f64)
+                    };
+                    body.push_str(&format!("{unit},{period},{y},{}\n", u8::from(unit <= 4 && period > 4)));
+                }
+            }
+            body
+        }
+        // 5 000 spells, each with its own person id.
+        "spells_ids.csv" => {
+            let mut body = String::from("d,e,id\n");
+            for i in 0..5_000 {
+                body.push_str(&format!("{},1,person{i}\n", 1 + i % 50));
+            }
+            body
+        }
+        "spells_huge.csv" => "d,e\n3,1\n1.79e308,1\n5,0\n4,1\n6,1\n7,1\n".into(),
+        other => panic!("no generator for {other}"),
+    };
+    std::fs::write(dir.join(name), text).unwrap();
+    true
+}
+
+/// A fresh folder as `start` says.
+fn start(kind: &str, dir: &Path) {
+    match kind {
+        "example" => {
+            std::fs::create_dir_all(dir.join("example")).unwrap();
+            std::fs::copy(repo().join("data/study.toml"), dir.join("study.toml")).unwrap();
+            for f in ["panel.csv", "cases.csv"] {
+                std::fs::copy(repo().join("data/example").join(f), dir.join("example").join(f)).unwrap();
+            }
+        }
+        "results" => {
+            std::fs::copy(repo().join("tests/snapshots/results.json"), dir.join("results.json")).unwrap();
+        }
+        "empty" => {}
+        other => panic!("unknown start `{other}`"),
+    }
+}
+
+#[test]
+fn every_hostile_command_gets_its_clear_answer() {
+    let text = std::fs::read_to_string(repo().join("tests/hostile/catalogue.toml")).unwrap();
+    let catalogue: Catalogue = toml::from_str(&text).unwrap();
+    assert!(catalogue.command.len() >= 20, "the catalogue has {} commands", catalogue.command.len());
+    let schema = frikommune::results::SCHEMA_VERSION.to_string();
+    let mut failures = Vec::new();
+    for case in &catalogue.command {
+        let dir = tempfile::tempdir().unwrap();
+        start(&case.start, dir.path());
+        if !case.make.iter().all(|m| make(m, dir.path())) {
+            eprintln!("skipped `{}`: mkfifo is not available", case.name);
+            continue;
+        }
+        for [file, from, to] in &case.edits {
+            let path = dir.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let from = from.replace("{schema}", &schema);
+            assert!(text.contains(&from), "{}: `{from}` is not in {file}", case.name);
+            std::fs::write(&path, text.replacen(&from, to, 1)).unwrap();
+        }
+        let args: Vec<&std::ffi::OsStr> = case.args.iter().map(std::ffi::OsStr::new).collect();
+        let (code, err) = limited(dir.path(), &args);
+        if std::env::var_os("HOSTILE_PRINT").is_some() {
+            eprintln!("── {}: exit {code:?}\n{err}", case.name);
+        }
+        let mut wrong = judge(code, case.exit, &err, &case.expect);
+        for a in &case.absent {
+            if dir.path().join(a).exists() {
+                wrong.push(format!("`{a}` was left behind"));
+            }
+        }
+        if !wrong.is_empty() {
+            failures.push(format!("{}: {}\n{err}", case.name, wrong.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} hostile commands:\n{}",
+        failures.len(),
+        catalogue.command.len(),
         failures.join("\n")
     );
 }

@@ -39,6 +39,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         .ok()
         .filter(u8::is_ascii)
         .ok_or_else(|| Error::Usage("--separator must be one ASCII character".into()))?;
+    // A pipe or a device (`/dev/zero`) would be read forever.
+    frikommune::ingest::file_size(&args.data)
+        .map_err(|m| Error::Usage(format!("could not read {}: {m}", args.data.display())))?;
     let input = std::fs::File::open(&args.data)
         .map_err(|e| Error::Usage(format!("could not read {}: {e}", args.data.display())))?;
     let registry = Registry::embedded();

@@ -94,11 +94,12 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let mut ended = Vec::with_capacity(table.rows);
     for r in 0..table.rows {
         let d = number(&args.duration, r, &durations_col[r])?;
-        if d < 0.0 {
+        if !(0.0..=frikommune::ingest::MAX_VALUE).contains(&d) {
             return Err(bad(format!(
-                "{path}: row {}, column `{}`: a duration cannot be negative, found {d}",
+                "{path}: row {}, column `{}`: expected a duration that is not negative and at most 10^12, found `{}`",
                 r + 2,
-                args.duration
+                args.duration,
+                text(&durations_col[r])
             )));
         }
         durations.push(d);

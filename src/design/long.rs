@@ -102,9 +102,13 @@ impl LongSample {
                     if m < from || m >= until || text.is_empty() || text == "NA" || text == ".." {
                         continue;
                     }
-                    let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-                        format!("{path}: row {}, column `{name}`: expected a number, found `{text}`", r + 2)
-                    })?;
+                    let v: f64 =
+                        text.parse().ok().filter(|v: &f64| v.abs() <= crate::ingest::MAX_VALUE).ok_or_else(|| {
+                            format!(
+                                "{path}: row {}, column `{name}`: expected a number between -10^12 and 10^12, found `{text}`",
+                                r + 2
+                            )
+                        })?;
                     sums[ui][ci].0 += v;
                     sums[ui][ci].1 += 1;
                 }
@@ -224,8 +228,13 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
         if y_text.is_empty() || y_text == "NA" || y_text == ".." {
             continue;
         }
-        let y: f64 = y_text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-            format!("{path}: row {line}, column `{}`: expected a number, found `{y_text}`", spec.outcome)
+        // Beyond ±10^12 no municipal outcome lies, and values up to 1,8e308 made every sum and
+        // interval infinite while the estimate still printed.
+        let y: f64 = y_text.parse().ok().filter(|v: &f64| v.abs() <= crate::ingest::MAX_VALUE).ok_or_else(|| {
+            format!(
+                "{path}: row {line}, column `{}`: expected a number between -10^12 and 10^12, found `{y_text}`",
+                spec.outcome
+            )
         })?;
         let entry = by_unit.entry(u.clone()).or_default();
         entry.1.push((t, y));

@@ -19,6 +19,43 @@ use chrono::{Duration, NaiveDate, Weekday};
 use super::{CellProblem, IngestError, MAX_LISTED};
 use crate::registry::{Code, Registry};
 
+/// The longest line a DREAM file may have. A row is one person's weekly codes: thirty years of
+/// weeks with codes of a few characters is about 8 KB, and the csv reader would otherwise hold a
+/// line of any length (a file without newlines) whole.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Passes the bytes through and fails once a line grows beyond [`MAX_LINE`], naming the line.
+struct LineBound<R> {
+    inner: R,
+    line: usize,
+    run: usize,
+}
+
+impl<R: Read> Read for LineBound<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.run = 0;
+            } else {
+                self.run += 1;
+                if self.run > MAX_LINE {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "line {} is longer than {} KB without ending; a row is one person's weekly codes, a few KB",
+                            self.line,
+                            MAX_LINE / 1024
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 pub struct DreamSpec<'a> {
     /// Benefit codes that make up a spell (e.g. the JAF codes).
     pub codes: &'a [String],
@@ -67,7 +104,7 @@ pub fn reshape(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(spec.separator)
         .buffer_capacity(1 << 20)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, input));
+        .from_reader(LineBound { inner: std::io::BufReader::with_capacity(1 << 20, input), line: 1, run: 0 });
     let header = reader.byte_headers().map_err(|e| read_err(e.to_string()))?.clone();
     let names: Vec<String> =
         header.iter().map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string()).collect();
@@ -129,6 +166,7 @@ pub fn reshape(
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => return Err(read_err(e.to_string())),
             Err(e) => {
                 total += 1;
                 problems.push(CellProblem {
@@ -257,5 +295,15 @@ mod tests {
         assert!(e.contains("`kom`") && e.contains("kommune"), "{e}");
         let e = run("pnr,kom,y_1801\n1,Atlantis,774\n", 0, false).unwrap_err().to_string();
         assert!(e.contains("row 2") && e.contains("Atlantis"), "{e}");
+    }
+
+    #[test]
+    fn a_line_without_end_is_refused_not_held() {
+        let mut text = String::from("pnr,kom,y_1801\n1,101,774\n2,101,");
+        text.push_str(&"7".repeat(MAX_LINE + 10));
+        let e = run(&text, 0, false).unwrap_err().to_string();
+        assert!(e.contains("line 3 is longer than 1024 KB"), "{e}");
+        let e = run(&"y".repeat(MAX_LINE + 1), 0, false).unwrap_err().to_string();
+        assert!(e.contains("line 1 is longer"), "{e}");
     }
 }

@@ -308,3 +308,19 @@ fn report_languages_are_checked() {
 // Devices, pipes, values beyond any plausible range, impossible dates and counts, results of a
 // newer schema and a constant outcome are whole commands in the hostile catalogue
 // (tests/hostile/catalogue.toml, `[[command]]`), run under its memory and time limits.
+
+/// A wide row given twice is one problem naming every outcome it repeats, not one per outcome.
+#[test]
+fn a_repeated_wide_row_is_one_problem() {
+    let (dir, study) = study_copy();
+    edit(&dir.path().join("example/panel.csv"), "101,2014-01-01,", "101,2014-02-01,");
+    let o = bin().arg("validate").arg(&study).output().unwrap();
+    assert_bad_input(
+        &o,
+        &[
+            "has 1 problem(s)",
+            "row 3, column `period`",
+            "already has `employment_rate`, `public_support_share`, `jaf_duration_weeks`, `lae265_count` and `lae265_cost_dkk` for 2014-02 on row 2",
+        ],
+    );
+}

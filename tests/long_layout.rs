@@ -97,6 +97,6 @@ fn a_duplicate_row_is_reported_with_both_lines() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("one value per municipality, period and outcome"), "{err}");
-    assert!(err.contains("row 2354") && err.contains("on line 2306"), "{err}");
+    assert!(err.contains("row 2354") && err.contains("on row 2306"), "{err}");
     assert!(!dir.path().join("out").exists());
 }

@@ -548,10 +548,10 @@ fn frequencies(
         .collect()
 }
 
-/// Where an earlier row is, seen from a problem in file `here`: "line 4", or "line 4 of <path>"
+/// Where an earlier row is, seen from a problem in file `here`: "row 4", or "row 4 of <path>"
 /// when it is in another file.
 fn line_in(file: usize, line: usize, here: usize, files: &[PathBuf]) -> String {
-    if file == here { format!("line {line}") } else { format!("line {line} of {}", files[file].display()) }
+    if file == here { format!("row {line}") } else { format!("row {line} of {}", files[file].display()) }
 }
 
 /// The code of the period of frequency `f` that ends in `last`.
@@ -634,23 +634,19 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
     }
     // Where each cell was filled: (file + 1, line); 0 = empty.
     let mut seen: Vec<Vec<(u32, u32)>> = outcomes.iter().map(|_| vec![(0, 0); cells]).collect();
+    // A row given twice is one problem naming its outcomes (a wide row repeats each of them):
+    // (file, row) → (municipality, period, where first given, outcomes).
+    let mut repeated: BTreeMap<(usize, usize), (Code, String, String, Vec<&str>)> = BTreeMap::new();
     for &o in &obs {
         let u = units.binary_search(&o.unit).expect("unit collected");
         let idx = u * months.len() + o.month.since(first) as usize;
         let (file, line) = seen[o.outcome][idx];
         if file != 0 {
-            let at = line_in(file as usize - 1, line as usize, o.file, files);
-            problems[o.file].push(
-                o.row,
-                "period",
-                &period_code(o.frequency, o.month),
-                format!(
-                    "one value per municipality, period and outcome (municipality {} already has `{}` for {} on {at})",
-                    o.unit,
-                    outcomes[o.outcome].key,
-                    period_code(o.frequency, o.month)
-                ),
-            );
+            let entry = repeated.entry((o.file, o.row)).or_insert_with(|| {
+                let at = line_in(file as usize - 1, line as usize, o.file, files);
+                (o.unit, period_code(o.frequency, o.month), at, Vec::new())
+            });
+            entry.3.push(&outcomes[o.outcome].key);
             continue;
         }
         seen[o.outcome][idx] = (o.file as u32 + 1, o.row as u32);
@@ -658,6 +654,22 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
         if let Some(n) = series[o.outcome].n.as_mut() {
             n[idx] = o.n;
         }
+    }
+    for ((file, row), (unit, period, at, keys)) in repeated {
+        let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        let keys = match keys.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => keys.concat(),
+        };
+        problems[file].push(
+            row,
+            "period",
+            &period,
+            format!(
+                "one value per municipality, period and outcome (municipality {unit} already has {} for {period} on {at})",
+                keys
+            ),
+        );
     }
     for (i, o) in outcomes.iter().enumerate() {
         if series[i].values.iter().all(|v| v.is_nan()) && !obs.iter().any(|x| x.outcome == i) {

@@ -389,6 +389,9 @@ fn make(name: &str, dir: &Path) -> bool {
             body
         }
         "spells_huge.csv" => "d,e\n3,1\n1.79e308,1\n5,0\n4,1\n6,1\n7,1\n".into(),
+        // A Danish Excel export: `;` between cells, `,` as the decimal mark, or no decimals at all.
+        "semicolon_decimal_comma.csv" => "unit;period;y;treat\n1;1;1,5;0\n1;2;2,5;1\n".into(),
+        "semicolon.csv" => "unit;period;y;treat\n1;1;1;0\n1;2;2;1\n".into(),
         other => panic!("no generator for {other}"),
     };
     std::fs::write(dir.join(name), text).unwrap();

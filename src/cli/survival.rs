@@ -76,9 +76,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let table = read_text_table(&args.data, sep).map_err(|m| bad(format!("could not read {path}: {m}")))?;
     bars.stage("estimating", 1);
     let column = |name: &str| {
-        table
-            .column(name)
-            .ok_or_else(|| bad(format!("{path}: no column `{name}` (the header has: {})", table.names().join(", "))))
+        table.column(name).ok_or_else(|| bad(format!("{path}: no column `{name}` ({})", table.header_for_message())))
     };
     let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let number = |col: &str, r: usize, v: &Option<String>| -> frikommune::Result<f64> {

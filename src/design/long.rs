@@ -89,10 +89,7 @@ impl LongSample {
             };
             for (ci, name) in columns.iter().enumerate() {
                 let values = table.column(name).ok_or_else(|| {
-                    format!(
-                        "{path}: no column `{name}` for --predictors (the header has: {})",
-                        table.names().join(", ")
-                    )
+                    format!("{path}: no column `{name}` for --predictors ({})", table.header_for_message())
                 })?;
                 for r in 0..table.rows {
                     let cell = |c: &[Option<String>]| c[r].as_deref().unwrap_or("").trim().to_string();
@@ -130,9 +127,9 @@ impl LongSample {
         };
         let mut values: Vec<Vec<Option<String>>> = vec![vec![None; columns.len()]; self.units.len()];
         for (ci, name) in columns.iter().enumerate() {
-            let column = table.column(name).ok_or_else(|| {
-                format!("{path}: no column `{name}` for --strata (the header has: {})", table.names().join(", "))
-            })?;
+            let column = table
+                .column(name)
+                .ok_or_else(|| format!("{path}: no column `{name}` for --strata ({})", table.header_for_message()))?;
             for r in 0..table.rows {
                 let cell = |c: &[Option<String>]| c[r].as_deref().unwrap_or("").trim().to_string();
                 let (unit, text) = (cell(units), cell(column));
@@ -175,9 +172,7 @@ impl LongSample {
 /// Builds the sample; `path` names the file in error messages, which give row and column.
 pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<LongSample, String> {
     let column = |name: &str| {
-        table
-            .column(name)
-            .ok_or_else(|| format!("{path}: no column `{name}` (the header has: {})", table.names().join(", ")))
+        table.column(name).ok_or_else(|| format!("{path}: no column `{name}` ({})", table.header_for_message()))
     };
     let units = column(spec.unit)?;
     let times = column(spec.time)?;

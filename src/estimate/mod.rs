@@ -171,10 +171,12 @@ pub enum EstimateError {
     TooFewObservations { n: usize, k: usize },
     #[error("the regressors are collinear with each other or with the fixed effects")]
     Collinear,
-    #[error("the treatment indicator is collinear with the fixed effects")]
+    #[error(
+        "the treatment indicator is collinear with the fixed effects (each treated municipality is treated in every period it has data for, or all municipalities are treated in the same periods)"
+    )]
     TreatmentCollinear,
     #[error(
-        "the outcome has no variation left after the fixed effects (a constant series?): its standard error is 0 and no interval can be given"
+        "the outcome has no variation left after the fixed effects (a constant series, or as few observations as the model has parameters): its standard error is 0 and no interval can be given"
     )]
     NoResidualVariation,
     #[error("demeaning did not converge in {iterations} iterations (last change {change:e})")]

@@ -56,6 +56,24 @@ pub fn from_day_number(n: i32) -> NaiveDate {
 pub const FIRST_YEAR: i32 = 1900;
 pub const LAST_YEAR: i32 = 2100;
 
+/// What a date cell was expected to hold; a Danish day-first date (26.02.2014, 26-02-2014 or
+/// 26/02/2014) is shown as it should be written.
+fn date_expected(cell: &[u8], expected: &str) -> String {
+    let b = cell.trim_ascii();
+    let day_first = b.len() == 10
+        && b[2] == b[5]
+        && matches!(b[2], b'.' | b'-' | b'/')
+        && [0, 1, 3, 4, 6, 7, 8, 9].iter().all(|&i| b[i].is_ascii_digit());
+    if !day_first {
+        return expected.to_string();
+    }
+    let iso = [&b[6..10], b"-", &b[3..5], b"-", &b[0..2]].concat();
+    match parse_day(&iso) {
+        Some(_) => format!("{expected} (day first is not read: write `{}`)", String::from_utf8_lossy(&iso)),
+        None => expected.to_string(),
+    }
+}
+
 fn parse_day(b: &[u8]) -> Option<i32> {
     let b = b.trim_ascii();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -237,6 +255,27 @@ fn fold_any<A: Send>(
     let find = |name: &str| names.iter().position(|n| n == name);
     let missing: Vec<&str> =
         ["municipality", "start", "end"].iter().chain(extra).copied().filter(|n| find(n).is_none()).collect();
+    // A header of one name holding another separator: one problem, not one per column.
+    if !missing.is_empty()
+        && names.len() == 1
+        && let Some(other) = super::polars_io::other_separator(names[0].as_bytes(), separator)
+    {
+        return Err(IngestError::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![CellProblem {
+                row: 1,
+                column: missing[0].to_string(),
+                value: super::shown(&names[0]),
+                expected: format!(
+                    "columns {} (the header is one column holding `{}`: {})",
+                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                    other as char,
+                    super::polars_io::separator_hint(other)
+                ),
+            }],
+            total: 1,
+        });
+    }
     if !missing.is_empty() {
         return Err(IngestError::Invalid {
             path: path.to_path_buf(),
@@ -393,13 +432,17 @@ fn fold_any<A: Send>(
                             problem("municipality", m, "a municipality code or name from the registry");
                         }
                         if start.is_none() {
-                            problem("start", record[cs], "a date YYYY-MM-DD from 1900 to 2100");
+                            let expected = date_expected(record[cs], "a date YYYY-MM-DD from 1900 to 2100");
+                            problem("start", record[cs], &expected);
                         }
                         match (start, end) {
                             (_, None) => problem(
                                 "end",
                                 record[ce],
-                                "a date YYYY-MM-DD from 1900 to 2100, or empty for an open spell",
+                                &date_expected(
+                                    record[ce],
+                                    "a date YYYY-MM-DD from 1900 to 2100, or empty for an open spell",
+                                ),
                             ),
                             (Some(_), Some(_)) if code.is_some() => {
                                 problem("end", record[ce], "a date on or after the start")
@@ -589,6 +632,18 @@ mod tests {
         assert!(text.contains("row 2") && text.contains("on or after the start"), "{text}");
         assert!(text.contains("row 3") && text.contains("`Nowhere`"), "{text}");
         assert!(text.contains("2018-13-01") && text.contains("YYYY-MM-DD"), "{text}");
+    }
+
+    /// Day-first dates, as Danish spreadsheets write them, are not guessed at: the message shows
+    /// the date as it should be written. A day-first text that is no date gets no such advice.
+    #[test]
+    fn day_first_dates_are_shown_as_they_should_be_written() {
+        let text = read("municipality,start,end\n101,26.02.2014,01/03/2014\n101,2014-02-26,31-02-2014\n")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("found `26.02.2014`") && text.contains("write `2014-02-26`"), "{text}");
+        assert!(text.contains("write `2014-03-01`"), "{text}");
+        assert!(text.contains("found `31-02-2014`") && !text.contains("write `2014-02-31`"), "{text}");
     }
 
     /// Many chunks (a file far larger than the chunk count) read in file order with absolute

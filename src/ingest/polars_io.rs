@@ -10,6 +10,8 @@ use polars::prelude::*;
 pub struct TextTable {
     pub columns: Vec<(String, Vec<Option<String>>)>,
     pub rows: usize,
+    /// The separator the file was read with (`,` for Parquet).
+    pub separator: u8,
 }
 
 impl TextTable {
@@ -19,6 +21,19 @@ impl TextTable {
 
     pub fn names(&self) -> Vec<&str> {
         self.columns.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// The header as a message names it when a column is missing: its names, and what to do
+    /// when the whole header is one name holding another separator (a `;` file read with `,`).
+    pub fn header_for_message(&self) -> String {
+        let names = self.names().join(", ");
+        match self.columns.as_slice() {
+            [(only, _)] => match other_separator(only.as_bytes(), self.separator) {
+                Some(s) => format!("the header has one column, `{names}`: {}", separator_hint(s)),
+                None => format!("the header has: {names}"),
+            },
+            _ => format!("the header has: {names}"),
+        }
     }
 }
 
@@ -63,7 +78,7 @@ pub fn read_text_table(path: &Path, separator: u8) -> Result<TextTable, String> 
         let cells = (0..text.len()).map(|i| text.get(i).map(str::to_string)).collect();
         columns.push((name, cells));
     }
-    Ok(TextTable { columns, rows })
+    Ok(TextTable { columns, rows, separator: if parquet { b',' } else { separator } })
 }
 
 /// The largest panel file read. Every cell is held as text while it is checked, about 14 times
@@ -121,21 +136,40 @@ fn ragged_row(path: &Path, separator: u8) -> Option<String> {
         .from_reader(std::io::BufReader::new(file));
     let mut record = csv::ByteRecord::new();
     let mut expected = None;
+    let mut other = None;
     let mut row = 0usize;
     while reader.read_byte_record(&mut record).ok()? {
         row += 1;
         match expected {
-            None => expected = Some(record.len()),
+            None => {
+                expected = Some(record.len());
+                other = (record.len() == 1).then(|| other_separator(&record[0], separator)).flatten();
+            }
             Some(n) if record.len() != n => {
-                return Some(format!(
-                    "row {row} has {} fields, the header has {n} (a stray separator, or a value with a separator that is not in quotes)",
-                    record.len()
-                ));
+                let why = match other {
+                    Some(s) => format!("the header is one field holding `{}`: {}", s as char, separator_hint(s)),
+                    None => "a stray separator, or a value with a separator that is not in quotes".into(),
+                };
+                return Some(format!("row {row} has {} fields, the header has {n} ({why})", record.len()));
             }
             Some(_) => {}
         }
     }
     None
+}
+
+/// A separator other than `separator` that a one-field header holds (`;` in a Danish Excel
+/// export read as comma-separated).
+pub fn other_separator(header: &[u8], separator: u8) -> Option<u8> {
+    [b';', b'\t', b',', b'|'].into_iter().find(|&s| s != separator && header.contains(&s))
+}
+
+/// How to say which separator a file uses.
+pub fn separator_hint(s: u8) -> String {
+    let shown = if s == b'\t' { "\\t".to_string() } else { (s as char).to_string() };
+    format!(
+        "is the file separated by `{shown}`? Say so with `separator = \"{shown}\"` under [data], or `--separator '{shown}'` on the command line"
+    )
 }
 
 /// One column of a slice of a Parquet case file: typed values when the file stores them typed,

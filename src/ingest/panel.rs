@@ -601,6 +601,15 @@ fn from_sources(study: &Study, outcome: &str) -> bool {
     study.data.sources.iter().any(|s| s.outcome == outcome)
 }
 
+/// A row that gives cells already given.
+struct Repeated {
+    unit: Code,
+    period: String,
+    /// Where the cells were first given ("row 4" or "row 4 of <path>").
+    first_at: String,
+    outcomes: Vec<String>,
+}
+
 /// Places the observations of every file in the dense matrix; a municipality, month and
 /// outcome given twice (in one file or two) is a problem of the later file.
 fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], problems: &mut [Problems]) -> Panel {
@@ -634,19 +643,20 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
     }
     // Where each cell was filled: (file + 1, line); 0 = empty.
     let mut seen: Vec<Vec<(u32, u32)>> = outcomes.iter().map(|_| vec![(0, 0); cells]).collect();
-    // A row given twice is one problem naming its outcomes (a wide row repeats each of them):
-    // (file, row) → (municipality, period, where first given, outcomes).
-    let mut repeated: BTreeMap<(usize, usize), (Code, String, String, Vec<&str>)> = BTreeMap::new();
+    // A row given twice is one problem naming its outcomes (a wide row repeats each of them).
+    let mut repeated: BTreeMap<(usize, usize), Repeated> = BTreeMap::new();
     for &o in &obs {
         let u = units.binary_search(&o.unit).expect("unit collected");
         let idx = u * months.len() + o.month.since(first) as usize;
         let (file, line) = seen[o.outcome][idx];
         if file != 0 {
-            let entry = repeated.entry((o.file, o.row)).or_insert_with(|| {
-                let at = line_in(file as usize - 1, line as usize, o.file, files);
-                (o.unit, period_code(o.frequency, o.month), at, Vec::new())
+            let entry = repeated.entry((o.file, o.row)).or_insert_with(|| Repeated {
+                unit: o.unit,
+                period: period_code(o.frequency, o.month),
+                first_at: line_in(file as usize - 1, line as usize, o.file, files),
+                outcomes: Vec::new(),
             });
-            entry.3.push(&outcomes[o.outcome].key);
+            entry.outcomes.push(outcomes[o.outcome].key.clone());
             continue;
         }
         seen[o.outcome][idx] = (o.file as u32 + 1, o.row as u32);
@@ -655,7 +665,7 @@ fn assemble(study: &Study, all: &[Obs], has_n: &[bool], files: &[PathBuf], probl
             n[idx] = o.n;
         }
     }
-    for ((file, row), (unit, period, at, keys)) in repeated {
+    for ((file, row), Repeated { unit, period, first_at: at, outcomes: keys }) in repeated {
         let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
         let keys = match keys.split_last() {
             Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),

@@ -311,6 +311,24 @@ fn mistakes_in_the_sources_are_named_with_file_row_and_column_all_at_once() {
     });
     assert!(err.contains("one value per municipality, period and outcome") && err.contains("jobindsats.csv"), "{err}");
 
+    // A filter on a column that is not there lists the columns a filter could pin, with values.
+    let err = bad(|d| replace(&d.join("study.toml"), "filter = { \"KØN\"", "filter = { \"Sex\""));
+    assert!(
+        err.contains("column `Sex`: expected a column `Sex` to filter on, by header or column letter; columns with more than one value: KØN (Kvinder, Køn i alt, Mænd)"),
+        "{err}"
+    );
+    // `measure` names a value column: one that is not there is named with the nearest, and a
+    // table with its periods as headers has none to name.
+    let err = bad(|d| {
+        replace(&d.join("study.toml"), "outcome = \"share\"", "outcome = \"share\"\nmeasure = \"INDHLD\"");
+        replace(&d.join("study.toml"), "outcome = \"count\"", "outcome = \"count\"\nmeasure = \"antal\"");
+    });
+    assert!(err.contains("a column named `INDHLD` (set by `measure`) (did you mean `INDHOLD`?)"), "{err}");
+    assert!(
+        err.contains("jobindsats.csv") && err.contains("expected no `measure` in this [[data.sources]] entry: its periods are the column headers (2019M01, 2019M02, 2019M03, …)"),
+        "{err}"
+    );
+
     // A missing sheet names the sheets there are.
     let err = bad(|d| replace(&d.join("study.toml"), "sheet = \"Data\"", "sheet = \"Ark1\""));
     assert!(err.contains("no sheet `Ark1` (the workbook has: Forside, Data)"), "{err}");

@@ -329,20 +329,42 @@ pub fn source_from_rows(
     let dims: Vec<usize> = (0..names.len())
         .filter(|&i| i != area_col && Some(i) != period_col && !value_cols.contains(&i) && !bad_periods.contains(&i))
         .collect();
+    fn cell(r: &Row, i: usize) -> &str {
+        r.cells.get(i).map(String::as_str).unwrap_or("")
+    }
     let mut filters: Vec<(usize, String)> = Vec::new();
     for (key, want) in &spec.filter {
         match column_named(names, key) {
             Some(i) => filters.push((i, want.clone())),
-            None => data.problem(
-                header_line,
-                key,
-                &names.join(", "),
-                format!("a column `{key}` to filter on{}", crate::study::nearest(key, names)),
-            ),
+            None => {
+                // The columns a filter could pin, with a few of their values: blank headers
+                // are named by their letter, which the user cannot guess from the header.
+                let several: Vec<String> = dims
+                    .iter()
+                    .filter_map(|&d| {
+                        let values: BTreeSet<&str> = body.iter().map(|r| cell(r, d)).collect();
+                        (values.len() > 1).then(|| {
+                            let shown: Vec<&str> = values.iter().take(3).copied().collect();
+                            format!("{} ({}{})", names[d], shown.join(", "), if values.len() > 3 { ", …" } else { "" })
+                        })
+                    })
+                    .collect();
+                let which = if several.is_empty() {
+                    "; no column has more than one value, so no filter is needed".to_string()
+                } else {
+                    format!("; columns with more than one value: {}", several.join("; "))
+                };
+                data.problem(
+                    header_line,
+                    key,
+                    &names.join(", "),
+                    format!(
+                        "a column `{key}` to filter on, by header or column letter{}{which}",
+                        crate::study::nearest(key, names)
+                    ),
+                )
+            }
         }
-    }
-    fn cell(r: &Row, i: usize) -> &str {
-        r.cells.get(i).map(String::as_str).unwrap_or("")
     }
     for &d in dims.iter().filter(|d| !filters.iter().any(|(i, _)| i == *d)) {
         let values: BTreeSet<&str> = body.iter().map(|r| cell(r, d)).collect();
@@ -684,6 +706,20 @@ impl TableShape {
             return None;
         }
         // The value columns.
+        if let Some(m) = spec.measure.as_ref().filter(|_| !period_headers.is_empty()) {
+            // Periods as column headers: every one of them is a value column, and a `measure`
+            // the user set would silently name nothing.
+            data.problem(
+                header_line,
+                m,
+                &labels.join(", "),
+                format!(
+                    "no `measure` in this [[data.sources]] entry: its periods are the column headers ({}, …), which hold the values; choose among other measures with `filter`",
+                    period_headers.iter().take(3).map(|(i, _)| labels[*i].as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            );
+            return None;
+        }
         let value_cols: Vec<usize> = if !period_headers.is_empty() {
             period_headers.iter().map(|(i, _)| *i).collect()
         } else if let Some(m) = &spec.measure {

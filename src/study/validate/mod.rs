@@ -348,12 +348,14 @@ fn with_nearest_field(message: &str) -> String {
     if hint.is_empty() { message.to_string() } else { format!("unknown field `{field}`{hint}{expected}") }
 }
 
-/// " (did you mean `x`?)" when a candidate is close to `key`.
+/// " (did you mean `x`?)" when a candidate is close to `key`: at most three edits, and at most
+/// half of `key` (`køn` is not a misspelt `A`).
 pub(crate) fn nearest(key: &str, candidates: &[String]) -> String {
+    let half = key.chars().count() / 2;
     candidates
         .iter()
         .map(|c| (edit_distance(key, c), c))
-        .filter(|(d, _)| *d <= 3)
+        .filter(|(d, _)| *d <= 3.min(half.max(1)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()

@@ -175,9 +175,22 @@ pub(super) struct Validator<'a> {
 }
 
 impl Validator<'_> {
+    /// A problem at `spanned`; a message that does not say what it found gets the value as
+    /// written in the file (its first line, at most 60 characters).
     pub(super) fn report<T>(&mut self, spanned: &Spanned<T>, key: impl Into<String>, message: impl Into<String>) {
-        let (line, column) = self.lines.locate(spanned.span().start);
-        self.problems.push(Problem { line, column, key: key.into(), message: message.into() });
+        let span = spanned.span();
+        let (line, column) = self.lines.locate(span.start);
+        let mut message = message.into();
+        if !message.contains("found") {
+            let written = self.lines.text.get(span).and_then(|t| t.lines().next()).unwrap_or("").trim();
+            let written = written.strip_prefix('"').and_then(|w| w.strip_suffix('"')).unwrap_or(written);
+            if !written.is_empty() {
+                let shown: String = written.chars().take(60).collect();
+                let more = if written.chars().count() > 60 { "…" } else { "" };
+                message = format!("{message}, found `{shown}{more}`");
+            }
+        }
+        self.problems.push(Problem { line, column, key: key.into(), message });
     }
 
     pub(super) fn date(&mut self, s: &Spanned<String>, key: &str) -> Option<NaiveDate> {

@@ -187,3 +187,16 @@ fn problems_are_located_and_a_misspelt_key_gets_the_nearest() {
     assert!(text.starts_with("s.toml:4:1:"), "{text}");
     assert!(text.contains("did you mean `title`?"), "{text}");
 }
+
+/// A problem says what it found, as written in the file: the value's first line, quotes off,
+/// at most 60 characters.
+#[test]
+fn every_problem_shows_the_value_it_found() {
+    let p = problem(&with("end = \"2021-12-31\"", "end = \"2021-12-31\"\npre_months = 0"), "trials[0].pre_months");
+    assert!(p.message.ends_with("found `0`"), "{p}");
+    let p = problem(&with("name = \"t\"", "name = \"a/b\""), "study.name");
+    assert!(p.message.ends_with("found `a/b`"), "{p}");
+    let long = format!("name = \"{}\"", "x/".repeat(50));
+    let p = problem(&with("name = \"t\"", &long), "study.name");
+    assert!(p.message.ends_with(&format!("found `{}…`", &"x/".repeat(50)[..60])), "{p}");
+}

@@ -346,7 +346,8 @@ fn every_hostile_file_gets_its_clear_error() {
 
 /// Prepares `name` in `dir`: `fifo:PATH` (a named pipe in place of a file; `false` when the
 /// machine cannot make one), `header_only:PATH` (the file cut to its header),
-/// `one_gigabyte_line:PATH` (sparse, nothing written to disk), or a generated data file.
+/// `one_gigabyte_line:PATH` (sparse, nothing written to disk), `cut_in_half:PATH`,
+/// `copy:PATH` (the repository's file, into the folder under its name), or a generated data file.
 fn make(name: &str, dir: &Path) -> bool {
     if let Some((kind, path)) = name.split_once(':') {
         let path = dir.join(path);
@@ -360,6 +361,15 @@ fn make(name: &str, dir: &Path) -> bool {
                 std::fs::write(&path, format!("{}\n", text.lines().next().unwrap())).unwrap();
             }
             "one_gigabyte_line" => std::fs::File::create(&path).unwrap().set_len(1 << 30).unwrap(),
+            "cut_in_half" => {
+                let bytes = std::fs::read(&path).unwrap();
+                std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+            }
+            // A file of the repository, under its own name.
+            "copy" => {
+                let to = dir.join(Path::new(path.file_name().unwrap()));
+                std::fs::copy(repo().join(path.strip_prefix(dir).unwrap()), to).unwrap();
+            }
             other => panic!("no way to make `{other}`"),
         }
         return true;

@@ -31,8 +31,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         return Err(bad(format!("{size} bytes is not a results file of frikommune's (at most 1 GB)")));
     }
     let text = std::fs::read_to_string(&args.results).map_err(|e| bad(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not a frikommune results file: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        bad(if e.is_eof() {
+            format!("the file ends before its JSON does (line {}): was it cut off while being copied?", e.line())
+        } else {
+            format!("not a frikommune results file: {e}")
+        })
+    })?;
     // Every number frikommune writes is far below 10^15; a larger one (1.8e308 made a chart axis
     // loop forever) is an edited or damaged file.
     if let Some((at, x)) = implausible(&value, "") {

@@ -21,7 +21,9 @@ use crate::design::DesignError;
 /// Why a study cannot be simulated.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
-    #[error("the study has no [simulation] section")]
+    #[error(
+        "the study has no [simulation] section: simulate writes data with known effects from one (seed, period and true effects; see the example study, data/study.toml)"
+    )]
     NoSimulation,
     #[error("the simulator writes outcome `{0}`; declare it in [[outcomes]]")]
     Undeclared(&'static str),

@@ -60,6 +60,15 @@ impl Study {
         let read = |source| StudyError::Read { path: path.to_path_buf(), source };
         // A device or a pipe would be read forever, a huge file whole: both are refused first.
         let meta = std::fs::metadata(path).map_err(read)?;
+        if meta.is_dir() {
+            let inside = path.join("study.toml");
+            let hint = if inside.is_file() {
+                format!("; did you mean {}?", inside.display())
+            } else {
+                String::from("; give the study's .toml file")
+            };
+            return Err(read(std::io::Error::other(format!("this is a folder, not a study file{hint}"))));
+        }
         if !meta.is_file() || meta.len() > MAX_STUDY_BYTES as u64 {
             return Err(read(std::io::Error::other(format!(
                 "a study file is a regular file of at most {MAX_STUDY_BYTES} bytes"

@@ -28,7 +28,8 @@ impl Validator<'_> {
                     }),
                 }
             }
-            if prices.is_empty() {
+            // A price that was there but wrong is already a problem.
+            if t.prices.is_empty() {
                 self.problems.push(Problem {
                     line: header,
                     column: 1,

@@ -125,6 +125,11 @@ fn outcomes_and_tariffs() {
         "tariffs.x.prices",
     );
     assert!(p.message.contains("from 1900 to 2100"), "{p}");
+    // A wrong price is one problem; "needs at least one price" is for a table with none.
+    let problems = parse(&tariff).unwrap_err();
+    assert_eq!(problems.iter().filter(|p| p.key.starts_with("tariffs.x")).count(), 1, "{problems:?}");
+    let p = problem(&with("[[outcomes]]", "[tariffs.x]\nlabel = \"X\"\nprices = {}\n\n[[outcomes]]"), "tariffs.x");
+    assert!(p.message.contains("needs at least one price"), "{p}");
 }
 
 #[test]

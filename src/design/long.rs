@@ -212,6 +212,14 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
         })
     };
 
+    // "periods 1, 2, …, 12" for messages about a period that is not there.
+    let span = match periods.as_slice() {
+        [] => "no periods".to_string(),
+        [only] => format!("only `{only}`"),
+        [a, b] => format!("`{a}` and `{b}`"),
+        [a, b, .., z] => format!("`{a}`, `{b}`, … `{z}`"),
+    };
+
     type UnitRows = (Option<Month>, Vec<(Month, f64)>, Option<u32>);
     let mut by_unit: BTreeMap<String, UnitRows> = BTreeMap::new();
     let mut cluster_ids: BTreeMap<String, u32> = BTreeMap::new();
@@ -254,7 +262,7 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
                 } else {
                     Some(month_of(&c).ok_or_else(|| {
                         format!(
-                            "{path}: row {line}, column `{col}`: `{c}` is not one of the periods in `{}`",
+                            "{path}: row {line}, column `{col}`: `{c}` is not one of the periods in `{}` ({span}); a cohort is the period a unit starts in, empty or 0 for never",
                             spec.time
                         )
                     })?)
@@ -273,10 +281,20 @@ pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<Lon
         }
     }
     if let Treatment::Listed { units, start } = &spec.treatment {
-        let m =
-            month_of(start).ok_or_else(|| format!("--start `{start}` is not one of the periods in `{}`", spec.time))?;
+        let m = month_of(start)
+            .ok_or_else(|| format!("--start `{start}` is not one of the periods in `{}` ({span})", spec.time))?;
         for u in units.iter() {
-            let entry = by_unit.get_mut(u.trim()).ok_or_else(|| format!("--treated: no unit `{u}` in {path}"))?;
+            if !by_unit.contains_key(u.trim()) {
+                let some: Vec<&str> = by_unit.keys().take(5).map(String::as_str).collect();
+                return Err(format!(
+                    "--treated: no unit `{u}` in column `{}` of {path} (it has {} units: {}{})",
+                    spec.unit,
+                    by_unit.len(),
+                    some.join(", "),
+                    if by_unit.len() > 5 { ", …" } else { "" }
+                ));
+            }
+            let entry = by_unit.get_mut(u.trim()).expect("checked above");
             entry.0 = Some(m);
         }
     }

@@ -69,20 +69,16 @@ fn is_text(relative: &str) -> bool {
 
 /// Writes `bytes` to `path` via a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _scratch = staged::Scratch::new(tmp.clone());
-    fs::write(&tmp, bytes).map_err(|e| Error::write(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::write(path, e)
-    })
+    use std::io::Write as _;
+    write_atomic_with(path, |file| file.write_all(bytes).map_err(|e| Error::write(path, e)))
 }
 
 /// Streams a file to `path` through `fill`, via a temporary sibling renamed into place only when
 /// `fill` succeeds (a failure leaves any earlier file untouched and no temporary behind).
+///
+/// The temporary file (`.<name>.tmp-<pid>`) is locked while it is written, so one left by a
+/// writer that was killed (SIGKILL, a power cut) is known by its lock being free and is removed
+/// by the next write of the same file.
 pub fn write_atomic_with<T, E: From<Error>>(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> std::result::Result<T, E>,
@@ -90,9 +86,11 @@ pub fn write_atomic_with<T, E: From<Error>>(
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    sweep_stale_temporaries(dir, &name);
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _scratch = staged::Scratch::new(tmp.clone());
     let mut file = fs::File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    file.lock().map_err(|e| Error::write(&tmp, e))?;
     let value = match fill(&mut file) {
         Ok(v) => v,
         Err(e) => {
@@ -107,6 +105,48 @@ pub fn write_atomic_with<T, E: From<Error>>(
         Error::write(path, e)
     })?;
     Ok(value)
+}
+
+/// Removes `.<name>.tmp-*` in `dir` whose lock is free: their writers are gone.
+fn sweep_stale_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let free = fs::OpenOptions::new().write(true).open(entry.path()).is_ok_and(|f| f.try_lock().is_ok());
+        if free {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod atomic_tests {
+    use super::*;
+
+    /// A temporary left by a killed writer goes with the next write; one a live writer holds
+    /// (its lock taken) stays.
+    #[test]
+    fn stale_temporaries_are_swept_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".panel.csv.tmp-4000000");
+        fs::write(&stale, "half a file").unwrap();
+        let live = dir.path().join(".panel.csv.tmp-4000001");
+        let held = fs::File::create(&live).unwrap();
+        held.lock().unwrap();
+        let other = dir.path().join(".cases.csv.tmp-4000000");
+        fs::write(&other, "another file's").unwrap();
+        write_atomic(&dir.path().join("panel.csv"), b"a,b\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join("panel.csv")).unwrap(), "a,b\n");
+        assert!(!stale.exists(), "the stale temporary is still there");
+        assert!(live.exists(), "a live writer's temporary was removed");
+        assert!(other.exists(), "another file's temporary was removed");
+        drop(held);
+        write_atomic(&dir.path().join("panel.csv"), b"c\n").unwrap();
+        assert!(!live.exists());
+    }
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@
 //! - **Relative to a hidden period.** An event-study coefficient, a Callaway–Sant'Anna ATT(g,t)
 //!   or one of its event-time or calendar aggregates is the treated mean of one period minus
 //!   that of a base period, less the (published) comparison difference. It is hidden when
-//!   either period is hidden; when the event study's reference period is hidden, every
-//!   coefficient is.
+//!   either period is hidden; when the event study's reference period is hidden (with the
+//!   pre-period-mean base: any pre-period event time), every coefficient is.
 //! - **Margins.** A synthetic control's series per treated municipality is hidden in a period
 //!   where any of them is hidden (the pooled series is their mean), and wherever the trend's
 //!   treated mean is hidden; each series, hidden in one period of its pre-period or evaluation
@@ -120,7 +120,15 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
             .iter()
             .flat_map(|&s| hidden.iter().map(move |&m| m.since(s).div_euclid(step).clamp(-leads, lags)))
             .collect();
-        let reference_hidden = es.rows.iter().any(|r| r.reference && hidden_times.contains(&r.rel_time));
+        // The base: the reference period, or with the pre-period-mean base every pre-period
+        // event time (each coefficient is measured from their mean).
+        let reference_hidden = es.rows.iter().any(|r| {
+            let in_base = match es.base {
+                crate::estimate::event::EventBase::PeriodBefore => r.reference,
+                crate::estimate::event::EventBase::PreMean => r.rel_time <= -1,
+            };
+            in_base && hidden_times.contains(&r.rel_time)
+        });
         let mut cells = 0;
         for row in es.rows.iter_mut().filter(|r| !r.reference) {
             if reference_hidden || hidden_times.contains(&row.rel_time) {

@@ -37,7 +37,7 @@ use crate::design::balanced::Balanced;
 use crate::design::{Design, DesignError};
 use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
-use crate::estimate::event::EventStudy;
+use crate::estimate::event::{EventBase, EventStudy};
 use crate::estimate::scm::Predictor;
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Sample};
@@ -226,7 +226,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 16] = [
+const METHODS: [(&str, &str); 17] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -236,6 +236,7 @@ const METHODS: [(&str, &str); 16] = [
     ("twfe", "WCR Rademacher"),
     ("twfe", "WCR Webb"),
     ("event", "CR1"),
+    ("event", "CR1, pre-period-mean base"),
     ("cs", "IF"),
     ("synth", "placebo"),
     ("sdid", "placebo"),
@@ -569,7 +570,9 @@ fn intervals(
         lags: Some(study.event_lags),
         conf_level,
         ssc: study.ssc,
+        base: EventBase::PeriodBefore,
     };
+    let es_pre_mean = EventStudy { base: EventBase::PreMean, ..es };
     let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
     // The synthetic designs on the same units: the placebo participants against every other
     // comparison municipality with a complete window, as `run` fits them.
@@ -619,6 +622,7 @@ fn intervals(
         twfe.fit_wild(sample, &wild(Weights::Rademacher)).ok(),
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
         event.map(|f| f.estimate),
+        es_pre_mean.fit(sample).ok().map(|f| f.estimate),
         cs_fit.as_ref().map(|f| f.headline()),
         synth,
         sdid.clone(),

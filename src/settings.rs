@@ -130,6 +130,12 @@ number_conversions!(MinCell, i64, u64, get);
 pub const SSC: &[(&str, SmallSample)] =
     &[("fixest", SmallSample::Fixest), ("cluster", SmallSample::Cluster), ("none", SmallSample::None)];
 
+/// The event study's base by name (`event_base`, `--event-base`).
+pub const EVENT_BASE: &[(&str, crate::estimate::event::EventBase)] = &[
+    ("period_before", crate::estimate::event::EventBase::PeriodBefore),
+    ("pre_mean", crate::estimate::event::EventBase::PreMean),
+];
+
 /// Callaway–Sant'Anna's comparison units by name (`cs_control`, `--control`).
 pub const CONTROL: &[(&str, Control)] = &[("never", Control::Never), ("notyet", Control::NotYet)];
 

@@ -98,7 +98,7 @@ fn bad_flags_and_columns_are_usage_errors() {
     fails(&["yy"], "no column `yy`");
     fails(&["y", "--method", "cs", "--inference", "wild"], "leave out --inference");
     fails(&["y", "--method", "twfe", "--control", "notyet"], "--control goes with --method cs");
-    fails(&["y", "--method", "twfe", "--leads", "3"], "--leads and --lags go with --method event");
+    fails(&["y", "--method", "twfe", "--leads", "3"], "--leads, --lags and --event-base go with --method event");
     fails(&["y", "--method", "event", "--inference", "ri"], "--inference ri goes with --method did2x2");
     // `period` changes within a unit, so it cannot be a cluster.
     fails(&["y", "--cluster", "period"], "a cluster must be constant within a unit");
@@ -160,6 +160,27 @@ fn event_study_json_has_rows_and_pretrend() {
     assert!((p - case["pretrend"]["p_value"].as_f64().unwrap()).abs() < 1e-9);
     assert_eq!(got["pretrend"]["df"], 2);
     assert!((got["estimate"].as_f64().unwrap() - case["average_post"]["estimate"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(got["event_base"], "period_before");
+    assert!(got["estimand"].as_str().unwrap().contains("reference: the period before the start"));
+
+    // From the mean of the pre-period coefficients: every row has an interval, the period
+    // before the start included, and the base is named.
+    let got = estimate_json(
+        "event_panel.csv",
+        &["--cohort", "first_treat", "--method", "event", "--leads", "3", "--lags", "2", "--event-base", "pre_mean"],
+    );
+    let case = &reference["cases"][3];
+    assert_eq!(case["base"], "pre_mean");
+    let rows = got["event_study"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["reference"] == false && r["se"].is_number()));
+    for (o, t) in rows.iter().zip(case["rows"].as_array().unwrap()) {
+        assert_eq!(o["rel_time"], t["rel_time"]);
+        assert!((o["estimate"].as_f64().unwrap() - t["estimate"].as_f64().unwrap()).abs() < 1e-9);
+        assert!((o["se"].as_f64().unwrap() - t["se"].as_f64().unwrap()).abs() < 1e-9);
+    }
+    assert!((got["estimate"].as_f64().unwrap() - case["average_post"]["estimate"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(got["event_base"], "pre_mean");
+    assert!(got["estimand"].as_str().unwrap().contains("the mean of the pre-period coefficients -3 to -1"));
 }
 
 /// Clustering by a coarser column than the unit: fewer clusters, the same point estimate.

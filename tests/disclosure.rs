@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use frikommune::estimate::event::EventBase;
 use frikommune::period::Month;
 use frikommune::results::{Analysis, Results};
 
@@ -26,8 +27,14 @@ fn recovered(a: &Analysis) -> BTreeSet<Month> {
     let starts: BTreeSet<Month> = a.design.treated.iter().map(|t| t.start).collect();
     if let (Some(es), true) = (&a.event_study, starts.len() == 1) {
         let s = *starts.first().unwrap();
+        // The base: the period before the start, or the mean of the pre-period treated means,
+        // an unknown of its own (a month no panel has), known once one of them is.
+        let base = match es.base {
+            EventBase::PeriodBefore => s.plus(-step),
+            EventBase::PreMean => Month::new(1800, 1).unwrap(),
+        };
         for r in es.rows.iter().filter(|r| !r.suppressed && !r.reference && !r.binned) {
-            pairs.push((s.plus(r.rel_time * step), s.plus(-step)));
+            pairs.push((s.plus(r.rel_time * step), base));
         }
     }
     if let Some(cs) = &a.cs {
@@ -127,6 +134,7 @@ fn study_toml(
     outcome: &str,
     persons: Option<&str>,
     design: &str,
+    event_base: EventBase,
 ) -> String {
     let list = participants.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
     // `all+later:NAME=DATE`: the design `all`, with NAME starting later (staggered starts).
@@ -138,6 +146,7 @@ fn study_toml(
         None => (design, String::new()),
     };
     let n_column = persons.map(|c| format!("n_column = \"{c}\"\n")).unwrap_or_default();
+    let event_base = event_base.key();
     format!(
         r#"
 [study]
@@ -155,6 +164,7 @@ layout = "wide"
 [inference]
 reps = 99
 band_reps = 99
+event_base = "{event_base}"
 
 [[outcomes]]
 key = "{outcome}"
@@ -207,6 +217,8 @@ fn random_small_designs_give_nothing_back() {
             _ => "all".to_string(),
         };
         let design = design.as_str();
+        // The last half measure the event study from the pre-period mean.
+        let event_base = if case >= 5 { EventBase::PreMean } else { EventBase::PeriodBefore };
         let mut persons = std::collections::HashMap::new();
         let small_share = 0.05 + 0.5 * rng.uniform();
         let mut csv = String::from("municipality,period,y,n\n");
@@ -225,7 +237,7 @@ fn random_small_designs_give_nothing_back() {
         std::fs::write(dir.path().join("panel.csv"), csv).unwrap();
         std::fs::write(
             dir.path().join("study.toml"),
-            study_toml("panel.csv", &participants, start, "y", Some("n"), design),
+            study_toml("panel.csv", &participants, start, "y", Some("n"), design, event_base),
         )
         .unwrap();
         let results = analyse(dir.path());
@@ -243,7 +255,16 @@ fn random_small_designs_give_nothing_back() {
             units.map(|t| persons.get(&(t.code, at(t.start))).copied().unwrap_or(0)).sum::<u64>()
         };
         if let Some(es) = &a.event_study {
-            let reference = behind(&mut a.design.treated.iter(), &|s| s.plus(-1));
+            assert_eq!(es.base, event_base);
+            // The base's persons: the period before the start, or each pre-period event time.
+            let base_times: Vec<i32> = match es.base {
+                EventBase::PeriodBefore => vec![-1],
+                EventBase::PreMean => {
+                    es.rows.iter().filter(|r| r.rel_time <= -1 && !r.binned).map(|r| r.rel_time).collect()
+                }
+            };
+            let reference =
+                base_times.iter().map(|&b| behind(&mut a.design.treated.iter(), &|s| s.plus(b))).min().unwrap_or(0);
             for r in es.rows.iter().filter(|r| !r.suppressed && !r.reference && !r.binned) {
                 let own = behind(&mut a.design.treated.iter(), &|s| s.plus(r.rel_time));
                 assert!(own >= 5 && reference >= 5, "case {case}: event time {} behind {own}/{reference}", r.rel_time);
@@ -280,7 +301,15 @@ fn analyse_unprotected(dir: &Path) -> Results {
 fn laeso_alone_gives_nothing_back() {
     let panel = format!("{}/data/example/panel.csv", env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let toml = study_toml(&panel, &["Læsø".into()], "2018-01-01", "jaf_duration_weeks", Some("jaf_completed"), "all");
+    let toml = study_toml(
+        &panel,
+        &["Læsø".into()],
+        "2018-01-01",
+        "jaf_duration_weeks",
+        Some("jaf_completed"),
+        "all",
+        EventBase::PeriodBefore,
+    );
     std::fs::write(dir.path().join("study.toml"), toml).unwrap();
     let results = analyse(dir.path());
     let a = &results.analyses[0];

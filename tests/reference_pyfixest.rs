@@ -141,7 +141,7 @@ fn wild_cluster_bootstrap_matches_wildboottest() {
 /// test of the leads.
 #[test]
 fn event_study_matches_pyfixest() {
-    use frikommune::estimate::event::EventStudy;
+    use frikommune::estimate::event::{EventBase, EventStudy};
     let text = fixture("event_panel.csv");
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let mut units: BTreeMap<u32, SampleUnit> = BTreeMap::new();
@@ -168,8 +168,15 @@ fn event_study_matches_pyfixest() {
             lags: bound("lags"),
             conf_level: frikommune::settings::Level::P95,
             ssc: SmallSample::Fixest,
+            base: match case["base"].as_str().unwrap() {
+                "pre_mean" => EventBase::PreMean,
+                _ => EventBase::PeriodBefore,
+            },
         };
         let fit = es.fit(&s).unwrap();
+        assert_eq!(fit.base.key(), case["base"].as_str().unwrap());
+        // The reference row is shown with the period-before base (0, no interval); with the
+        // pre-period mean, the period before the start has its coefficient like the others.
         let rows: Vec<_> = fit.rows.iter().filter(|r| !r.reference).collect();
         let theirs = case["rows"].as_array().unwrap();
         assert_eq!(rows.len(), theirs.len());

@@ -6,7 +6,7 @@ use super::synthetic;
 use crate::design::Design;
 use crate::estimate::cs::CallawaySantAnna;
 use crate::estimate::did2x2::Did2x2;
-use crate::estimate::event::EventStudy;
+use crate::estimate::event::{EventBase, EventStudy};
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Method};
 use crate::inference::multiplier::Multiplier;
@@ -92,11 +92,12 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         lags: Some(lags),
         conf_level: study.conf_level,
         ssc: study.ssc,
+        base: study.event_base,
     };
     let event_study = match es.fit(&sample) {
         Ok(fit) => {
             estimates.push(fit.estimate);
-            Some(EventStudyResult { leads, lags, rows: fit.rows, pretrend: fit.pretrend })
+            Some(EventStudyResult { leads, lags, base: fit.base, rows: fit.rows, pretrend: fit.pretrend })
         }
         Err(e) => {
             problems.push(format!("event study: {e}"));
@@ -234,7 +235,8 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
 
 /// Primary suppression of coefficients on the persons behind them, where the panel counts
 /// persons. An event-study coefficient rests on the treated municipalities' persons in the
-/// period it measures, each counted from its own start, and in the reference period; an
+/// period it measures, each counted from its own start, and in the base period (every pre-period
+/// event time with the pre-period-mean base); an
 /// ATT(g,t) on cohort g's persons in t and in its base period. With staggered starts these are
 /// not the trend's monthly group counts, so they are counted here; what differencing could give
 /// back is closed afterwards by [`crate::disclosure::protect`].
@@ -260,10 +262,18 @@ fn thin_coefficients(
     };
     let thin = |p: Option<f64>| p.is_some_and(|p| p < min_cell);
     if let Some(es) = event_study {
-        let reference = persons(&mut design.treated.iter(), &|s| s.plus(-step));
+        // The base: the period before the start, or every pre-period event time shown (each
+        // coefficient then rests on all of them).
+        let base_times: Vec<i32> = match es.base {
+            EventBase::PeriodBefore => vec![-1],
+            EventBase::PreMean => {
+                es.rows.iter().filter(|r| r.rel_time <= -1 && !r.binned).map(|r| r.rel_time).collect()
+            }
+        };
+        let base_thin = base_times.iter().any(|&r| thin(persons(&mut design.treated.iter(), &|s| s.plus(r * step))));
         for row in es.rows.iter_mut().filter(|r| !r.reference) {
             let own = (!row.binned).then(|| persons(&mut design.treated.iter(), &|s| s.plus(row.rel_time * step)));
-            if thin(reference) || own.is_some_and(thin) {
+            if base_thin || own.is_some_and(thin) {
                 crate::disclosure::hide(&mut row.interval, &mut row.suppressed);
             }
         }

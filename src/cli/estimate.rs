@@ -98,6 +98,10 @@ pub struct Args {
     /// Event study: bin event times after LAGS into LAGS.
     #[arg(long)]
     lags: Option<u32>,
+    /// Event study: measure the coefficients from the period before the start (period_before,
+    /// as fixest) or from the mean of the pre-period coefficients (pre_mean).
+    #[arg(long, value_parser = PossibleValuesParser::new(settings::names(settings::EVENT_BASE)))]
+    event_base: Option<String>,
     /// Small-sample correction of the cluster-robust variance (did2x2, twfe, event): fixest
     /// (G/(G−1)·(N−1)/(N−K), CR1), cluster (G/(G−1) only) or none (CR0).
     #[arg(long, default_value = "fixest", value_parser = PossibleValuesParser::new(settings::names(settings::SSC)))]
@@ -152,8 +156,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if args.method != MethodArg::Cs && control != Control::Never {
         return Err(bad("--control goes with --method cs"));
     }
-    if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some()) {
-        return Err(bad("--leads and --lags go with --method event"));
+    if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some() || args.event_base.is_some()) {
+        return Err(bad("--leads, --lags and --event-base go with --method event"));
     }
     let synthetic = matches!(args.method, MethodArg::Synth | MethodArg::Sdid);
     if args.predictors.is_some() && args.method != MethodArg::Synth {
@@ -265,7 +269,10 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             Twfe { first, last, conf_level: args.conf_level, ssc }.fit_wild(sample, &wb).map_err(fail)?
         }
         (MethodArg::Event, None | Some(InferenceArg::Cr1)) => {
-            let es = EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level, ssc };
+            let base =
+                args.event_base.as_deref().and_then(|b| settings::named(settings::EVENT_BASE, b)).unwrap_or_default();
+            let es =
+                EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level, ssc, base };
             let fit = es.fit(sample).map_err(fail)?;
             event_output(&fit, &mut extra, &mut table_rows);
             fit.estimate
@@ -383,8 +390,10 @@ fn event_output(fit: &EventFit, extra: &mut serde_json::Map<String, serde_json::
         })
         .collect();
     extra.insert("event_study".into(), rows.into());
+    extra.insert("event_base".into(), fit.base.key().into());
     extra.insert("pretrend".into(), pretrend_json(&fit.pretrend));
     table.push(String::new());
+    table.push(format!("base        {}", fit.base.describe(fit.rows.first().map_or(-1, |r| r.rel_time))));
     table.push(format!("{:>8}  {:>12}  {:>10}  {:>25}", "rel_time", "estimate", "se", "CI"));
     for r in &fit.rows {
         let i = &r.interval;

@@ -9,6 +9,14 @@
 //!
 //! Standard errors: CR1 by cluster exactly as [`super::twfe`] (one demeaning engine, one OLS),
 //! matching pyfixest's `feols("y ~ i(rel, ref=-1) | unit + period", vcov={"CRV1": "unit"})`.
+//!
+//! The base ([`EventBase`]): the period before the start, as above, or the mean of the
+//! pre-period coefficients −L..−1 ([`EventBase::PreMean`]). On monthly municipal data a single
+//! reference month is noisy and shifts every coefficient by its noise; the pre-period mean
+//! averages it out. With that base every coefficient is β̃_r = β_r − c, c = (1/|P|)·Σ_{s∈P} β_s
+//! over the pre-period event times P (β_{−1} = 0), the period before the start gets an interval
+//! like the others, and the covariance is A·V·Aᵀ for that linear map A. The pre-trend test is
+//! the same under either base (it asks whether the pre-period coefficients are equal).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,6 +29,34 @@ use crate::inference::cluster::SmallSample;
 use crate::inference::wald::{self, WaldTest};
 use crate::period::Month;
 
+/// What the event-study coefficients are measured from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventBase {
+    /// The period before the start (β_{−1} = 0), as fixest and pyfixest's `ref=-1`.
+    #[default]
+    PeriodBefore,
+    /// The mean of the pre-period coefficients −L..−1.
+    PreMean,
+}
+
+impl EventBase {
+    pub fn key(self) -> &'static str {
+        match self {
+            EventBase::PeriodBefore => "period_before",
+            EventBase::PreMean => "pre_mean",
+        }
+    }
+
+    /// The base as the estimand names it, with `first` the earliest pre-period event time.
+    pub fn describe(self, first: i32) -> String {
+        match self {
+            EventBase::PeriodBefore => "reference: the period before the start".into(),
+            EventBase::PreMean => format!("reference: the mean of the pre-period coefficients {first} to -1"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct EventStudy {
     pub first: Month,
@@ -31,6 +67,7 @@ pub struct EventStudy {
     pub lags: Option<u32>,
     pub conf_level: crate::settings::Level,
     pub ssc: SmallSample,
+    pub base: EventBase,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +92,7 @@ pub struct EventFit {
     pub rows: Vec<EventRow>,
     /// Joint test that the leads before −1 are zero; absent when there are none.
     pub pretrend: Option<WaldTest>,
+    pub base: EventBase,
 }
 
 impl EventStudy {
@@ -112,6 +150,36 @@ impl EventStudy {
             (self.leads.is_some_and(|l| r == -(l as i32)) || self.lags.is_some_and(|l| r == l as i32))
                 && rel_beyond(&panel, r, self.leads, self.lags)
         };
+        // The coefficients in the chosen base: weights on β (over `times`) for each row, and
+        // for the reference row −1, which is 0 under the period-before base.
+        let pre: Vec<usize> = (0..k).filter(|&j| times[j] <= -2).collect();
+        let n_pre = (pre.len() + 1) as f64;
+        let shift = |w: &mut [f64]| {
+            if self.base == EventBase::PreMean {
+                for &j in &pre {
+                    w[j] -= 1.0 / n_pre;
+                }
+            }
+        };
+        let combine = |w: &[f64]| -> (f64, f64) {
+            let b: f64 = w.iter().zip(&fit.beta).map(|(a, b)| a * b).sum();
+            let mut v = 0.0;
+            for a in 0..k {
+                for c in 0..k {
+                    v += w[a] * w[c] * fit.vcov[a * k + c];
+                }
+            }
+            (b, v.max(0.0).sqrt())
+        };
+        let row_of = |j: Option<usize>| -> Interval {
+            let mut w = vec![0.0; k];
+            if let Some(j) = j {
+                w[j] = 1.0;
+            }
+            shift(&mut w);
+            let (b, se) = combine(&w);
+            Interval::t_based(b, se, df, self.conf_level)
+        };
         let mut rows: Vec<EventRow> = times
             .iter()
             .enumerate()
@@ -119,60 +187,67 @@ impl EventStudy {
                 rel_time: r,
                 binned: binned_at(r),
                 reference: false,
-                interval: Interval::t_based(fit.beta[j], fit.se(j), df, self.conf_level),
+                interval: row_of(Some(j)),
                 suppressed: false,
             })
             .collect();
-        let nan = f64::NAN;
-        let reference = Interval {
-            estimate: 0.0,
-            se: nan,
-            ci_low: nan,
-            ci_high: nan,
-            conf_level: self.conf_level.get(),
-            p_value: nan,
+        let reference = match self.base {
+            EventBase::PeriodBefore => {
+                let nan = f64::NAN;
+                Interval {
+                    estimate: 0.0,
+                    se: nan,
+                    ci_low: nan,
+                    ci_high: nan,
+                    conf_level: self.conf_level.get(),
+                    p_value: nan,
+                }
+            }
+            EventBase::PreMean => row_of(None),
         };
         let at = rows.iter().position(|r| r.rel_time > -1).unwrap_or(rows.len());
         rows.insert(
             at,
-            EventRow { rel_time: -1, binned: false, reference: true, interval: reference, suppressed: false },
+            EventRow {
+                rel_time: -1,
+                binned: false,
+                reference: self.base == EventBase::PeriodBefore,
+                interval: reference,
+                suppressed: false,
+            },
         );
 
-        let pick = |which: &[usize]| -> (Vec<f64>, Vec<f64>) {
-            let b = which.iter().map(|&j| fit.beta[j]).collect();
-            let v = which
-                .iter()
-                .flat_map(|&a| which.iter().map(move |&c| (a, c)))
-                .map(|(a, c)| fit.vcov[a * k + c])
-                .collect();
-            (b, v)
-        };
-        let leads: Vec<usize> = (0..k).filter(|&j| times[j] <= -2).collect();
-        let pretrend = if leads.is_empty() {
+        let pretrend = if pre.is_empty() {
             None
         } else {
-            let (b, v) = pick(&leads);
+            let b: Vec<f64> = pre.iter().map(|&j| fit.beta[j]).collect();
+            let v: Vec<f64> =
+                pre.iter().flat_map(|&a| pre.iter().map(move |&c| (a, c))).map(|(a, c)| fit.vcov[a * k + c]).collect();
             wald::f_test(&b, &v, df)
         };
         let post: Vec<usize> = (0..k).filter(|&j| times[j] >= 0).collect();
-        let (b, v) = pick(&post);
-        let w = 1.0 / post.len() as f64;
-        let avg: f64 = b.iter().sum::<f64>() * w;
-        let var: f64 = v.iter().sum::<f64>() * w * w;
+        let mut w = vec![0.0; k];
+        for &j in &post {
+            w[j] = 1.0 / post.len() as f64;
+        }
+        shift(&mut w);
+        let (avg, se) = combine(&w);
         let last = times[k - 1];
+        let first = times[0].min(-1);
         let estimate = Estimate {
             method: Method::Event,
             estimand: format!(
-                "mean of the event-time coefficients 0 to {last} (reference: the period before the start) in a regression with unit and period fixed effects"
+                "mean of the event-time coefficients 0 to {last} ({}) in a regression with unit and period fixed effects",
+                self.base.describe(first)
             ),
-            interval: Interval::t_based(avg, var.max(0.0).sqrt(), df, self.conf_level),
+            interval: Interval::t_based(avg, se, df, self.conf_level),
             inference: fit.inference,
             n_obs: panel.y.len(),
             n_units: panel.n_units,
             n_treated: panel.n_treated,
             n_control: panel.n_control,
         };
-        Ok(EventFit { estimate, rows, pretrend })
+        Ok(EventFit { estimate, rows, pretrend, base: self.base })
     }
 }
 

@@ -21,7 +21,9 @@ use crate::period::{Month, MonthRange};
 use crate::registry::Code;
 use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
-pub const SCHEMA_VERSION: u32 = 9;
+/// 10: `event_study.base` (the event study measured from the period before the start or from the
+/// pre-period mean).
+pub const SCHEMA_VERSION: u32 = 10;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -247,6 +249,9 @@ pub struct EventStudyResult {
     /// the outcome (see [`DesignInfo::frequency`]).
     pub leads: u32,
     pub lags: u32,
+    /// What the coefficients are measured from (`period_before` in results before schema 10).
+    #[serde(default)]
+    pub base: crate::estimate::event::EventBase,
     pub rows: Vec<EventRow>,
     pub pretrend: Option<WaldTest>,
 }

@@ -551,6 +551,8 @@ pub struct Study {
     pub ssc: SmallSample,
     /// Comparison units of Callaway–Sant'Anna.
     pub cs_control: Control,
+    /// What the event-study coefficients are measured from.
+    pub event_base: crate::estimate::event::EventBase,
     /// Attributes within which randomization inference reassigns the start (empty: over every
     /// eligible municipality).
     pub strata: Vec<Stratum>,

@@ -209,6 +209,7 @@ pub struct InferenceSection {
     pub ssc: Option<Spanned<String>>,
     /// Callaway–Sant'Anna comparison units: "never" (treated) or "notyet" (treated).
     pub cs_control: Option<Spanned<String>>,
+    pub event_base: Option<Spanned<String>>,
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: Option<Spanned<i64>>,
     /// Municipality attributes within which randomization inference reassigns the start:

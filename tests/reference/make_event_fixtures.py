@@ -10,6 +10,11 @@ tests/fixtures/event_panel.csv; pyfixest's
 `feols("y ~ i(rel, ref=-1) | unit + period", vcov={"CRV1": "unit"})` coefficients, CR1
 standard errors and the joint test of the leads (W/q against F(q, G-1), fixest's `wald()`) go
 to tests/fixtures/event_reference.json, without binning and with leads/lags binned at -3/+2.
+
+The pre-period-mean base (`base = "pre_mean"`) is the linear map A applied to pyfixest's
+coefficients and CR1 covariance: every coefficient minus the mean c of the pre-period
+coefficients -L..-1 (with the reference -1 at 0), the period before the start included as -c,
+and A V A' for their covariance. Both binnings are written with both bases.
 """
 import json
 import pathlib
@@ -37,7 +42,7 @@ df = pd.DataFrame(rows, columns=["unit", "period", "y", "first_treat"])
 df.to_csv(OUT / "event_panel.csv", index=False, float_format="%.17g")
 
 
-def run(leads, lags):
+def run(leads, lags, base="period_before"):
     d = df.copy()
     rel = np.where(d.first_treat > 0, d.period - d.first_treat, -1)
     if leads is not None:
@@ -59,16 +64,38 @@ def run(leads, lags):
     W = float(bl @ np.linalg.solve(Vl, bl))
     q = len(leads_idx)
     post = [j for j in range(len(times)) if times[j] >= 0]
-    w = np.full(len(post), 1 / len(post))
+    k = len(times)
+    # Rows of A: one per shown event time (the reference -1 included), over the k coefficients.
+    shown = sorted(times + [-1])
+    A = np.zeros((len(shown), k))
+    for i, r in enumerate(shown):
+        if r != -1:
+            A[i, times.index(r)] = 1.0
+        if base == "pre_mean":
+            A[i, leads_idx] -= 1.0 / (len(leads_idx) + 1)
+    bt, Vt = A @ b, A @ V @ A.T
+    wp = np.zeros(k)
+    wp[post] = 1 / len(post)
+    if base == "pre_mean":
+        wp[leads_idx] -= 1.0 / (len(leads_idx) + 1)
+    rows = [
+        {"rel_time": r, "estimate": float(bt[i]), "se": float(np.sqrt(Vt[i, i]))}
+        for i, r in enumerate(shown)
+        if base == "pre_mean" or r != -1
+    ]
     return {
         "leads": leads,
         "lags": lags,
-        "rows": [{"rel_time": times[j], "estimate": float(b[j]), "se": float(se[j])} for j in order],
+        "base": base,
+        "rows": rows,
         "pretrend": {"stat": W / q, "df": q, "df2": G - 1, "p_value": float(stats.f.sf(W / q, q, G - 1))},
-        "average_post": {"estimate": float(w @ b[post]), "se": float(np.sqrt(w @ V[np.ix_(post, post)] @ w))},
+        "average_post": {"estimate": float(wp @ b), "se": float(np.sqrt(wp @ V @ wp))},
     }
 
 
-reference = {"source": f"pyfixest {pf.__version__}", "cases": [run(None, None), run(3, 2)]}
+reference = {
+    "source": f"pyfixest {pf.__version__}",
+    "cases": [run(None, None), run(3, 2), run(None, None, "pre_mean"), run(3, 2, "pre_mean")],
+}
 (OUT / "event_reference.json").write_text(json.dumps(reference, indent=1) + "\n")
 print("wrote", OUT / "event_reference.json")

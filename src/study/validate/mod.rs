@@ -344,6 +344,7 @@ impl Validator<'_> {
             band_reps: settings.band_reps,
             ssc: settings.ssc,
             cs_control: settings.cs_control,
+            event_base: settings.event_base,
             strata: settings.strata,
             sdid_reps: settings.sdid_reps,
             min_cell: settings.min_cell,

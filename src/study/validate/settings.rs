@@ -18,6 +18,7 @@ pub(super) struct Settings {
     pub band_reps: Reps,
     pub ssc: SmallSample,
     pub cs_control: Control,
+    pub event_base: crate::estimate::event::EventBase,
     pub sdid_reps: u32,
     pub min_cell: MinCell,
     pub strata: Vec<crate::study::Stratum>,
@@ -64,6 +65,10 @@ impl Validator<'_> {
             Some(s) => self.choice(s, "inference.cs_control", settings::CONTROL).unwrap_or(Control::Never),
             None => Control::Never,
         };
+        let event_base = match &file.inference.event_base {
+            Some(s) => self.choice(s, "inference.event_base", settings::EVENT_BASE).unwrap_or_default(),
+            None => Default::default(),
+        };
         let min_cell = match &file.confidentiality.min_cell {
             Some(n) => MinCell::new(*n.get_ref()).unwrap_or_else(|e| {
                 self.report(n, "confidentiality.min_cell", e.to_string());
@@ -100,6 +105,7 @@ impl Validator<'_> {
             band_reps: Reps::new(band_reps.into()).unwrap_or(Reps::BAND),
             ssc,
             cs_control,
+            event_base,
             sdid_reps,
             min_cell,
         }

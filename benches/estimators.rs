@@ -185,6 +185,7 @@ fn main() {
         lags: Some(24),
         conf_level: Level::P95,
         ssc: Default::default(),
+        base: Default::default(),
     };
     if wanted("event_98x132") {
         results.insert("event_98x132", (median_seconds(50, || drop(es.fit(&muni).expect("event"))), rows));

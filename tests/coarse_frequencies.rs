@@ -80,6 +80,7 @@ fn a_quarterly_panel_estimates_exactly_as_its_quarter_index() {
         lags: Some(3),
         conf_level: frikommune::settings::Level::P95,
         ssc,
+        base: Default::default(),
     };
     let a = es(jan, last_cal).fit(&calendar).unwrap();
     let b = es(jan, last_idx).fit(&index).unwrap();

@@ -135,3 +135,46 @@ fn cox_cluster_robust_matches_lifelines() {
     assert_eq!(fit.clusters, 25);
     check_cox(&fit, &reference["cox_clustered"], "clustered");
 }
+
+/// Heavily tied durations (whole weeks, up to dozens of spells ending in one week) in 30
+/// clusters: the cluster-robust standard errors use Efron-form score residuals, as R's
+/// `coxph(..., ties = "efron", cluster = cl)` (tests/reference/make_cox_ties_fixture.R). The
+/// same fit with counted rows (identical spells folded) gives the same numbers.
+#[test]
+fn cox_robust_standard_errors_with_ties_match_r_survival() {
+    let reference: Value = serde_json::from_str(&fixture("cox_ties_reference.json")).unwrap();
+    let r = &reference["efron"];
+    let c = columns(&fixture("cox_ties.csv"), &["T", "E", "x1", "x2", "cl"]);
+    let x: Vec<Vec<f64>> = (0..c[0].len()).map(|i| vec![c[2][i], c[3][i]]).collect();
+    let ended: Vec<bool> = c[1].iter().map(|e| *e == 1.0).collect();
+    let cluster: Vec<u32> = c[4].iter().map(|v| *v as u32).collect();
+    // Ties are what this case is about.
+    let mut per_week = BTreeMap::new();
+    c[0].iter().zip(&ended).filter(|(_, e)| **e).for_each(|(t, _)| *per_week.entry(*t as u32).or_insert(0) += 1);
+    assert!(per_week.values().max().unwrap() >= &10, "{per_week:?}");
+
+    let close = |what: &str, ours: &[f64], theirs: Vec<f64>| {
+        for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "{what}[{k}]: {a} vs R {b}");
+        }
+    };
+    let robust = frikommune::estimate::survival::cox(&c[0], &ended, &x, Some(&cluster)).unwrap();
+    assert_eq!(robust.clusters, reference["clusters"].as_u64().unwrap() as usize);
+    close("beta", &robust.beta, floats(&r["beta"]));
+    close("robust se", &robust.se, floats(&r["robust_se"]));
+    let ll = r["log_likelihood"].as_f64().unwrap();
+    assert!((robust.log_likelihood - ll).abs() < 1e-9 * ll.abs(), "log-likelihood {} vs R {ll}", robust.log_likelihood);
+    let plain = frikommune::estimate::survival::cox(&c[0], &ended, &x, None).unwrap();
+    close("se", &plain.se, floats(&r["se"]));
+
+    // Spells doubled by a count of 2 on each row = every spell written out twice.
+    let twice: Vec<f64> = c[0].iter().chain(&c[0]).copied().collect();
+    let twice_ended: Vec<bool> = ended.iter().chain(&ended).copied().collect();
+    let twice_x: Vec<Vec<f64>> = x.iter().chain(&x).cloned().collect();
+    let twice_cluster: Vec<u32> = cluster.iter().chain(&cluster).copied().collect();
+    let spelled = frikommune::estimate::survival::cox(&twice, &twice_ended, &twice_x, Some(&twice_cluster)).unwrap();
+    let counted =
+        frikommune::estimate::survival::cox_counted(&c[0], &ended, &x, &vec![2; c[0].len()], Some(&cluster)).unwrap();
+    close("counted se", &counted.se, spelled.se.clone());
+    close("counted beta", &counted.beta, spelled.beta.clone());
+}

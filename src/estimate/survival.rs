@@ -580,7 +580,7 @@ pub struct CoxFit {
 ///
 /// `x[i]` is spell i's covariate row. Standard errors: the inverse information; with `cluster`
 /// ids, the sandwich V·(Σ_c s_c s_c′)·V of Lin and Wei (1989), s_c the summed score residuals of
-/// cluster c (Breslow's form at tied times, as lifelines and without a small-sample factor).
+/// cluster c in Efron's form, as the fit (R's `coxph(..., cluster =)`; no small-sample factor).
 /// Wald p-values from the normal distribution.
 pub fn cox(
     durations: &[f64],
@@ -757,9 +757,17 @@ pub fn cox_counted(
 
 type BTreeMapU32 = std::collections::BTreeMap<u32, Vec<f64>>;
 
-/// Score residuals of Breslow's form: r_i = δ_i(x_i − x̄(t_i)) − e^{x_iβ} Σ_{event times t_j ≤ t_i}
-/// d_j (x_i − x̄(t_j)) / S0(t_j), computed in O(n·p) from running sums.
-/// Score residuals of each row (one spell of the row's kind; multiply by its count).
+/// Score residuals in Efron's form, each row's for one spell of its kind (multiply by its
+/// count), as R's `residuals(coxph(..., ties = "efron"), type = "score")`: the d events tied at
+/// a time t are d steps l = 0…d−1, step l seeing the risk set less l/d of the tied events'
+/// weight, S0_l = S0 − (l/d)·D0 with mean x̄_l = (S1 − (l/d)·D1)/S0_l and hazard 1/S0_l. A spell
+/// ending at t takes x_i − (1/d)Σ_l x̄_l and is at risk in step l with weight (1 − l/d); every
+/// other spell at risk takes part in every step:
+///
+/// r_i = δ_i(x_i − x̄_i) − e^{x_iβ} [Σ_{t_j < t_i} Σ_l (x_i − x̄_l)/S0_l + Σ_l c_il (x_i − x̄_l)/S0_l at t_i],
+///
+/// c_il = 1 − l/d if the spell ends at t_i, else 1. Without ties this is Breslow's form. The sums
+/// over l reduce to the five scalar sums of the fit, so the residuals cost O(n·p) after sorting.
 fn score_residuals(
     durations: &[f64],
     ended: &[bool],
@@ -770,43 +778,69 @@ fn score_residuals(
 ) -> Vec<Vec<f64>> {
     let (n, p) = (xc.len(), beta.len());
     let w: Vec<f64> = xc.iter().map(|r| r.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>().exp()).collect();
-    // Risk-set sums at each distinct time (going down in time), then the event-time terms.
-    let mut times: Vec<(f64, f64, Vec<f64>, f64)> = Vec::new(); // (t, S0, x̄, d)
+    // Per distinct time, going down in time: the risk-set sums, then Efron's steps.
+    struct Time {
+        t: f64,
+        /// Σ_l 1/S0_l and Σ_l x̄_l/S0_l: what a spell at risk through every step takes.
+        full: (f64, Vec<f64>),
+        /// Σ_l (1 − l/d)/S0_l and Σ_l (1 − l/d) x̄_l/S0_l: what a spell ending here takes.
+        ending: (f64, Vec<f64>),
+        /// (1/d) Σ_l x̄_l: the mean an ending spell's own covariates are measured from.
+        xbar: Vec<f64>,
+    }
+    let mut times: Vec<Time> = Vec::new();
     let (mut s0, mut s1) = (0.0, vec![0.0; p]);
     let mut k = 0;
     while k < n {
         let t = durations[order[k]];
-        let mut d = 0.0;
+        let (mut d0, mut d1, mut d) = (0.0, vec![0.0; p], 0.0);
         while k < n && durations[order[k]] == t {
             let i = order[k];
-            s0 += wt[i] * w[i];
-            s1.iter_mut().zip(&xc[i]).for_each(|(a, b)| *a += wt[i] * w[i] * b);
+            let wi = wt[i] * w[i];
+            s0 += wi;
+            s1.iter_mut().zip(&xc[i]).for_each(|(a, b)| *a += wi * b);
             if ended[i] {
                 d += wt[i];
+                d0 += wi;
+                d1.iter_mut().zip(&xc[i]).for_each(|(a, b)| *a += wi * b);
             }
             k += 1;
         }
-        times.push((t, s0, s1.iter().map(|v| v / s0).collect(), d));
+        let (mut a0, mut a1, mut b0, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let steps = d.round() as u64;
+        for l in 0..steps {
+            let f = l as f64 / d;
+            let inv = 1.0 / (s0 - f * d0);
+            a0 += inv;
+            a1 += f * inv;
+            b0 += inv * inv;
+            b1 += f * inv * inv;
+            b2 += f * f * inv * inv;
+        }
+        // Σ_l x̄_l/S0_l = S1·b0 − D1·b1; Σ_l (1 − l/d) x̄_l/S0_l = S1·(b0 − b1) − D1·(b1 − b2).
+        let full = (a0, (0..p).map(|c| s1[c] * b0 - d1[c] * b1).collect());
+        let ending = (a0 - a1, (0..p).map(|c| s1[c] * (b0 - b1) - d1[c] * (b1 - b2)).collect());
+        let xbar = if steps > 0 { (0..p).map(|c| (s1[c] * a0 - d1[c] * a1) / d).collect() } else { vec![0.0; p] };
+        times.push(Time { t, full, ending, xbar });
     }
-    // Cumulative hazard pieces in increasing time: A(t) = Σ d_j/S0_j, B(t) = Σ d_j x̄_j/S0_j.
+    // Cumulative sums in increasing time, over the times strictly before each one.
     times.reverse();
-    let mut a_cum = Vec::with_capacity(times.len());
-    let mut b_cum = Vec::with_capacity(times.len());
+    let mut before = Vec::with_capacity(times.len());
     let (mut a, mut b) = (0.0, vec![0.0; p]);
-    for (_, s0, xbar, d) in &times {
-        a += d / s0;
-        b.iter_mut().zip(xbar).for_each(|(acc, x)| *acc += d * x / s0);
-        a_cum.push(a);
-        b_cum.push(b.clone());
+    for time in &times {
+        before.push((a, b.clone()));
+        a += time.full.0;
+        b.iter_mut().zip(&time.full.1).for_each(|(acc, x)| *acc += x);
     }
     (0..n)
         .map(|i| {
-            let j = times.partition_point(|t| t.0 < durations[i]);
-            let xbar = &times[j].2;
+            let j = times.partition_point(|t| t.t < durations[i]);
+            let (here, (a_before, b_before)) = (&times[j], &before[j]);
+            let (a_here, b_here) = if ended[i] { &here.ending } else { &here.full };
             (0..p)
                 .map(|c| {
-                    let own = if ended[i] { xc[i][c] - xbar[c] } else { 0.0 };
-                    own - w[i] * (xc[i][c] * a_cum[j] - b_cum[j][c])
+                    let own = if ended[i] { xc[i][c] - here.xbar[c] } else { 0.0 };
+                    own - w[i] * (xc[i][c] * (a_before + a_here) - (b_before[c] + b_here[c]))
                 })
                 .collect()
         })

@@ -136,6 +136,10 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
             }
         }
         note(audit, at("event_study.rows"), cells, Rule::Differencing);
+        // The sensitivity sets are sums of the coefficients: with one hidden, they go too.
+        if es.rows.iter().any(|r| r.suppressed) && es.sensitivity.take().is_some() {
+            note(audit, at("event_study.sensitivity"), 1, Rule::Differencing);
+        }
     }
 
     if let Some(cs) = &mut a.cs {

@@ -88,6 +88,7 @@ provisional_months = 0     # the latest months the source may still revise
 conf_level = 0.95
 seed = 1                   # every random draw: a ChaCha stream (seed, replication)
 reps = 9999                # randomization-inference and wild-bootstrap draws
+event_base = "pre_mean"    # event study measured from the mean of the months before the start ("period_before": the month before alone, as fixest)
 
 [confidentiality]
 min_cell = 5               # means behind fewer persons are suppressed (DST's rule)

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use frikommune::design::profile::ProfileWarning;
 use frikommune::findings::{Caveat, Verdict, assess, wording};
 use frikommune::ingest::read_panel;
 use frikommune::pipeline::{Silent, analyse};
@@ -250,6 +251,15 @@ fn a_trial_of_one_whole_region_is_not_worded_causally() {
     assert!(!sentence.contains("Forsøget øgede"), "{sentence}");
     let said = wording::caveat(&r, f, confound.unwrap(), Lang::Da);
     assert!(said.contains("Alle forsøgskommuner ligger i Region Nordjylland"), "{said}");
+    // The panel profile says so before anything is estimated.
+    let profile = r.analyses[0].design.profile.as_ref().expect("a profile");
+    assert!(
+        profile.warnings.contains(&ProfileWarning::OneRegion { region: "Region Nordjylland".into() }),
+        "{:?}",
+        profile.warnings
+    );
+    assert_eq!(profile.regions.len(), 1);
+    assert_eq!((profile.regions[0].treated, profile.regions[0].comparison), (11, 0));
 }
 
 /// Randomization inference within regions: a trial of one whole region cannot be reassigned

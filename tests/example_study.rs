@@ -446,7 +446,12 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         // Every analysis has an event study with its pre-trend test and Callaway–Sant'Anna
         // group-time effects; staggered participants give several cohorts.
         let es = a.event_study.as_ref().unwrap_or_else(|| panic!("{}: no event study", a.id));
-        assert!(es.pretrend.is_some() && es.rows.iter().any(|r| r.reference), "{}", a.id);
+        assert!(es.pretrend.is_some(), "{}", a.id);
+        // Measured from the pre-period mean, the period before the start has an interval too.
+        let before = es.rows.iter().find(|r| r.rel_time == -1).unwrap_or_else(|| panic!("{}: no −1", a.id));
+        assert!(!before.reference && before.interval.ci_low < before.interval.ci_high, "{}", a.id);
+        // And the sensitivity to parallel trends is reported.
+        assert!(es.sensitivity.is_some(), "{}: no sensitivity", a.id);
         let placebo = a.placebo.as_ref().unwrap_or_else(|| panic!("{}: no placebo pre-trend test", a.id));
         assert_eq!(placebo.inference.name, "RI");
         // The synthetic data have parallel pre-trends: the level-holding test does not reject.
@@ -550,4 +555,54 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
     let md = std::fs::read_to_string(da.join("report.md")).unwrap();
     assert!(md.contains("Main findings") && md.contains("confidence interval"));
     assert!(std::fs::read(da.join("pixi.pdf")).unwrap().starts_with(b"%PDF"));
+}
+
+/// The example measures its event studies from the pre-period mean. On the JAF durations
+/// (monthly, 10 participants) that reading covers the simulator's truth, and it lies nearer the
+/// truth than the reading from the single month before the start, which moves every
+/// coefficient with that month's noise.
+#[test]
+fn the_event_study_from_the_pre_period_mean_recovers_the_jaf_duration_truth() {
+    use frikommune::design::Design;
+    use frikommune::estimate::event::{EventBase, EventStudy};
+    let (study, results) = example();
+    assert_eq!(study.event_base, EventBase::PreMean, "data/study.toml sets event_base = \"pre_mean\"");
+    let truth: Truth =
+        serde_json::from_str(&std::fs::read_to_string(study.data.truth.as_ref().unwrap()).unwrap()).unwrap();
+    let want = truth.effects.iter().find(|t| t.outcome == "jaf_duration_weeks" && t.trial == "rehab").unwrap().att;
+    let a = results.analyses.iter().find(|a| a.id == "rehab.jaf.jaf_duration_weeks").expect("the JAF durations");
+    assert_eq!(a.event_study.as_ref().unwrap().base, EventBase::PreMean);
+    let e = a.estimates.iter().find(|e| e.method == Method::Event).expect("an event study");
+    let i = &e.interval;
+    assert!(i.ci_low <= want && want <= i.ci_high, "truth {want} outside [{}, {}]", i.ci_low, i.ci_high);
+
+    // The same event study from the month before the start.
+    let panel = read_panel(&study).unwrap();
+    let (ti, trial) = study.trials.iter().enumerate().find(|(_, t)| t.key == "rehab").unwrap();
+    let ci = trial.components.iter().position(|c| c.key == "jaf").unwrap();
+    let design = Design::build(&study, &panel, ti, ci, "jaf_duration_weeks").unwrap();
+    let (leads, lags) = design.event_window(&study);
+    let fit = |base| {
+        EventStudy {
+            first: design.window.first,
+            last: design.window.last,
+            leads: Some(leads),
+            lags: Some(lags),
+            conf_level: study.conf_level,
+            ssc: study.ssc,
+            base,
+        }
+        .fit(&design.sample(&panel))
+        .unwrap()
+        .estimate
+        .interval
+    };
+    let (mean_base, before) = (fit(EventBase::PreMean), fit(EventBase::PeriodBefore));
+    assert!((mean_base.estimate - i.estimate).abs() < 1e-9, "{} vs {}", mean_base.estimate, i.estimate);
+    assert!(
+        (mean_base.estimate - want).abs() < (before.estimate - want).abs(),
+        "pre-period mean {} vs month before {}, truth {want}",
+        mean_base.estimate,
+        before.estimate
+    );
 }

@@ -139,9 +139,8 @@ fn wild_cluster_bootstrap_matches_wildboottest() {
 /// The event study against pyfixest's `i(rel, ref=-1)` regression, unbinned and binned at −3/+2:
 /// every coefficient, its CR1 standard error, the mean of the post coefficients and the joint
 /// test of the leads.
-#[test]
-fn event_study_matches_pyfixest() {
-    use frikommune::estimate::event::{EventBase, EventStudy};
+/// The staggered panel of the event-study fixtures (unit, period, y, first_treat).
+fn event_sample() -> Sample {
     let text = fixture("event_panel.csv");
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let mut units: BTreeMap<u32, SampleUnit> = BTreeMap::new();
@@ -157,7 +156,73 @@ fn event_study_matches_pyfixest() {
         });
         u.obs.push((month(rec[1].parse().unwrap()), rec[2].parse().unwrap()));
     }
-    let s = Sample::monthly(units.into_values().collect());
+    Sample::monthly(units.into_values().collect())
+}
+
+/// Rambachan–Roth relative magnitudes on the unbinned event study: the identified and
+/// confidence sets of the post-period mean over the grid of M̄, its breakdown value, and each
+/// post period alone, against diff-diff's HonestDiD (tests/reference/make_honest_fixtures.py).
+/// The sets to 1e-9; the breakdown value to 1e-6, diff-diff finding it by bisection.
+#[test]
+fn sensitivity_matches_diff_diff_honest_did() {
+    use frikommune::estimate::event::{EventBase, EventStudy};
+    let reference: serde_json::Value = serde_json::from_str(&fixture("honest_reference.json")).unwrap();
+    for base in [EventBase::PeriodBefore, EventBase::PreMean] {
+        let es = EventStudy {
+            first: month(1),
+            last: month(14),
+            leads: None,
+            lags: None,
+            conf_level: frikommune::settings::Level::P95,
+            ssc: SmallSample::Fixest,
+            base,
+        };
+        // The sensitivity is the same whatever base the coefficients are shown from.
+        let s = es.fit(&event_sample()).unwrap().sensitivity.expect("a sensitivity");
+        assert_eq!(
+            (s.pre_first as i64, s.post_last as i64),
+            (reference["pre_first"].as_i64().unwrap(), reference["post_last"].as_i64().unwrap())
+        );
+        let near = |what: &str, ours: f64, theirs: &serde_json::Value, tol: f64| {
+            let theirs = theirs.as_f64().unwrap();
+            assert!(
+                (ours - theirs).abs() <= tol * (1.0 + theirs.abs()),
+                "{base:?} {what}: {ours} vs diff-diff {theirs}"
+            );
+        };
+        let grid = reference["mean"]["grid"].as_array().unwrap();
+        assert_eq!(s.grid.len(), grid.len());
+        for (ours, theirs) in s.grid.iter().zip(grid) {
+            near("M̄", ours.mbar, &theirs["mbar"], 0.0);
+            for (k, v) in
+                [("lower", ours.lower), ("upper", ours.upper), ("ci_low", ours.ci_low), ("ci_high", ours.ci_high)]
+            {
+                near(&format!("mean {k} at M̄ {}", ours.mbar), v, &theirs[k], 1e-9);
+            }
+        }
+        near("mean breakdown", s.mean.breakdown.unwrap(), &reference["mean"]["breakdown"], 1e-6);
+        let periods = reference["periods"].as_array().unwrap();
+        assert_eq!(s.periods.len(), periods.len());
+        for (ours, theirs) in s.periods.iter().zip(periods) {
+            assert_eq!(ours.rel_time as i64, theirs["rel_time"].as_i64().unwrap());
+            let t = ours.rel_time;
+            for (k, v) in [
+                ("lower", ours.at_one.lower),
+                ("upper", ours.at_one.upper),
+                ("ci_low", ours.at_one.ci_low),
+                ("ci_high", ours.at_one.ci_high),
+            ] {
+                near(&format!("period {t} {k}"), v, &theirs["at_one"][k], 1e-9);
+            }
+            near(&format!("period {t} breakdown"), ours.target.breakdown.unwrap(), &theirs["breakdown"], 1e-6);
+        }
+    }
+}
+
+#[test]
+fn event_study_matches_pyfixest() {
+    use frikommune::estimate::event::{EventBase, EventStudy};
+    let s = event_sample();
     let reference: serde_json::Value = serde_json::from_str(&fixture("event_reference.json")).unwrap();
     for case in reference["cases"].as_array().unwrap() {
         let bound = |k: &str| case[k].as_u64().map(|v| v as u32);

@@ -4,6 +4,7 @@
 
 use super::synthetic;
 use crate::design::Design;
+use crate::design::profile::Profile;
 use crate::estimate::cs::CallawaySantAnna;
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::{EventBase, EventStudy};
@@ -80,11 +81,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
     }
-    // The study gives leads and lags in months; a quarterly or yearly outcome bins at the whole
-    // periods that cover them, keeping at least one lead before the reference period.
-    let step = design.frequency.step().unwrap_or(1);
-    let leads = study.event_leads.div_ceil(step).max(study.event_leads.min(2));
-    let lags = study.event_lags.div_ceil(step);
+    let (leads, lags) = design.event_window(study);
     let es = EventStudy {
         first: design.window.first,
         last: design.window.last,
@@ -97,7 +94,14 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     let event_study = match es.fit(&sample) {
         Ok(fit) => {
             estimates.push(fit.estimate);
-            Some(EventStudyResult { leads, lags, base: fit.base, rows: fit.rows, pretrend: fit.pretrend })
+            Some(EventStudyResult {
+                leads,
+                lags,
+                base: fit.base,
+                rows: fit.rows,
+                pretrend: fit.pretrend,
+                sensitivity: fit.sensitivity,
+            })
         }
         Err(e) => {
             problems.push(format!("event study: {e}"));
@@ -216,6 +220,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
             pre: crate::period::MonthRange { first: design.window.first, last: earliest.plus(-1) },
             post: crate::period::MonthRange { first: earliest, last: design.window.last },
             dropped_months: design.dropped.clone(),
+            profile: Some(Profile::of(design, panel, &study.registry, leads as usize)),
         },
         estimates,
         problems,

@@ -191,10 +191,11 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
     let (trial, comp, outcome) = names(results, a, lang);
     let unit = results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(Unit::Count);
     let f = a.design.frequency;
-    let mut footnote: Vec<String> = es
-        .pretrend
-        .iter()
-        .map(|w| {
+    let mut base_args = wording::period_args(Some(f), lang);
+    let base = wording::text(&format!("event_base_{}", es.base.key()), lang, &base_args);
+    base_args.push(("event_base", base));
+    let mut footnote: Vec<String> = std::iter::once(wording::text("event_base_note", lang, &base_args))
+        .chain(es.pretrend.iter().map(|w| {
             let mut args = wording::period_args(Some(f), lang);
             args.extend([
                 wording::level(results.study.conf_level, lang),
@@ -203,7 +204,7 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
                 ("p", locale::p_equals(w.p_value, lang)),
             ]);
             wording::text("event_footnote", lang, &args)
-        })
+        }))
         .collect();
     if let Some(p) = &a.placebo {
         footnote.push(wording::text("placebo_footnote", lang, &[("p", locale::p_equals(p.interval.p_value, lang))]));

@@ -17,6 +17,7 @@
 
 pub mod balanced;
 pub mod long;
+pub mod profile;
 
 use serde::{Deserialize, Serialize};
 
@@ -536,6 +537,14 @@ impl Design {
         let mut units: Vec<SampleUnit> = self.treated.iter().map(|t| unit(t.code, Some(t.start))).collect();
         units.extend(comparison.iter().map(|&c| unit(c, None)));
         Sample { units, step: self.frequency.step().unwrap_or(1) }
+    }
+
+    /// The event study's leads and lags in periods. The study gives them in months; a quarterly
+    /// or yearly outcome bins at the whole periods that cover them, keeping at least one lead
+    /// before the reference period.
+    pub fn event_window(&self, study: &Study) -> (u32, u32) {
+        let step = self.frequency.step().unwrap_or(1);
+        (study.event_leads.div_ceil(step).max(study.event_leads.min(2)), study.event_lags.div_ceil(step))
     }
 
     /// Months after the start (per treated unit) that enter the post window.

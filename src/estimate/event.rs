@@ -26,6 +26,7 @@ use super::twfe::{LongPanel, NEVER, not_converged};
 use super::{Estimate, EstimateError, Method, Sample, ols};
 use crate::inference::Interval;
 use crate::inference::cluster::SmallSample;
+use crate::inference::honest::{self, Sensitivity};
 use crate::inference::wald::{self, WaldTest};
 use crate::period::Month;
 
@@ -93,6 +94,9 @@ pub struct EventFit {
     /// Joint test that the leads before −1 are zero; absent when there are none.
     pub pretrend: Option<WaldTest>,
     pub base: EventBase,
+    /// Rambachan–Roth sensitivity of the post-period mean under relative magnitudes, from the
+    /// coefficients in the period-before base.
+    pub sensitivity: Option<Sensitivity>,
 }
 
 impl EventStudy {
@@ -247,7 +251,10 @@ impl EventStudy {
             n_treated: panel.n_treated,
             n_control: panel.n_control,
         };
-        Ok(EventFit { estimate, rows, pretrend, base: self.base })
+        let critical = Interval::t_based(0.0, 1.0, df, self.conf_level).ci_high;
+        let sensitivity =
+            honest::sensitivity(&times, &fit.beta, &fit.vcov, &binned_at, critical, self.conf_level.get());
+        Ok(EventFit { estimate, rows, pretrend, base: self.base, sensitivity })
     }
 }
 

@@ -79,18 +79,21 @@ fn interval_text(lo: f64, hi: f64, estimate: f64, decimals: usize, lang: Lang) -
 }
 
 /// The comparison design in words.
+/// A trial participant's name (its code when the results do not name it).
+fn participant_name(r: &Results, code: u16) -> String {
+    r.trials
+        .iter()
+        .flat_map(|t| t.components.iter().flat_map(|c| c.participants.iter()))
+        .find(|p| p.code == code)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
 fn comparison_text(r: &Results, a: &Analysis, lang: Lang) -> String {
     let d = &a.design;
     let (excluded, pool, n) = (d.excluded.len(), d.n_pool, d.n_comparison);
     let exposed = d.excluded.iter().filter(|e| e.reason.starts_with("exposure:")).count();
-    let name = |code: u16| {
-        r.trials
-            .iter()
-            .flat_map(|t| t.components.iter().flat_map(|c| c.participants.iter()))
-            .find(|p| p.code == code)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| code.to_string())
-    };
+    let name = |code: u16| participant_name(r, code);
     let key = match d.comparison {
         ComparisonDesign::All => "comparison_all",
         ComparisonDesign::List => "comparison_list",
@@ -168,6 +171,16 @@ fn variable_label(r: &Results, v: &str, lang: Lang) -> String {
             }
         },
     }
+}
+
+/// The panel profile in words; empty for results written before it existed.
+fn profile_view(r: &Results, a: &Analysis, lang: Lang) -> Value {
+    let Some(p) = &a.design.profile else {
+        return json!({ "summary": "", "missing": "", "warnings": [] });
+    };
+    let name = |c| participant_name(r, c);
+    let text = wording::profile(p, a.design.frequency, &name, lang);
+    json!({ "summary": text.summary, "missing": text.missing, "warnings": text.warnings })
 }
 
 /// The balance table: treated, comparison before and after, standardised differences.
@@ -602,6 +615,9 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
         keys.push("method_savings");
     }
     args.push(("file", s.panel_file.clone()));
+    // The study measures every event study from one base.
+    let base = r.analyses.iter().find_map(|a| a.event_study.as_ref()).map(|es| es.base).unwrap_or_default();
+    args.push(("event_base", wording::text(&format!("event_base_{}", base.key()), lang, &args)));
     let mut methods: Vec<String> = keys.into_iter().map(|k| wording::text(k, lang, &args)).collect();
     let covid = wording::text(
         if s.covid_handling == CovidHandling::Exclude { "covid_exclude" } else { "covid_include" },
@@ -724,6 +740,7 @@ pub fn report(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                     "windows": windows,
                     "dropped": dropped,
                     "balance": balance_rows(r, a, lang),
+                    "profile": profile_view(r, a, lang),
                     "weights_text": weights_text(a, lang),
                     "synth": synth_view(r, a, lang),
                     "sdid_text": sdid_text(r, a, lang),

@@ -254,6 +254,10 @@ pub struct EventStudyResult {
     pub base: crate::estimate::event::EventBase,
     pub rows: Vec<EventRow>,
     pub pretrend: Option<WaldTest>,
+    /// How far parallel trends may fail before the post-period mean's interval holds 0
+    /// (Rambachan–Roth, relative magnitudes); absent when a coefficient it rests on is hidden.
+    #[serde(default)]
+    pub sensitivity: Option<crate::inference::honest::Sensitivity>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -288,6 +292,10 @@ pub struct DesignInfo {
     pub pre: MonthRange,
     pub post: MonthRange,
     pub dropped_months: Vec<Month>,
+    /// What the data can carry: cohorts, never-treated count, periods before and after each
+    /// start, gaps, regions and the warnings drawn from them (see [`crate::design::profile`]).
+    #[serde(default)]
+    pub profile: Option<crate::design::profile::Profile>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

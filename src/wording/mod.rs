@@ -149,3 +149,85 @@ pub fn strings(
 
 #[cfg(test)]
 mod tests;
+
+/// The panel profile in words: a summary, the missing values, and one sentence per warning.
+/// `name` gives a municipality's name.
+pub fn profile(
+    p: &crate::design::profile::Profile,
+    f: Frequency,
+    name: &dyn Fn(crate::registry::Code) -> String,
+    lang: Lang,
+) -> ProfileText {
+    use crate::design::profile::ProfileWarning as W;
+    let w = locale::period_words(f, lang);
+    let count = |n: usize| format!("{} {}", locale::number(n as f64, 0, lang), if n == 1 { w.one } else { w.many });
+    let whole = |n: usize| locale::number(n as f64, 0, lang);
+    let range = |v: Vec<usize>| {
+        let (lo, hi) = (v.iter().copied().min().unwrap_or(0), v.iter().copied().max().unwrap_or(0));
+        if lo == hi { count(lo) } else { format!("{}–{}", whole(lo), count(hi)) }
+    };
+    let cohorts = match p.cohorts.as_slice() {
+        [one] => locale::period(one.start, f, lang),
+        many => many
+            .iter()
+            .map(|c| format!("{} ({})", locale::period(c.start, f, lang), whole(c.n)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let summary = text(
+        "profile_summary",
+        lang,
+        &[
+            ("treated", whole(p.n_treated)),
+            ("cohorts", cohorts),
+            ("never", whole(p.n_never)),
+            ("pre", range(p.cohorts.iter().map(|c| c.pre_periods).collect())),
+            ("post", range(p.cohorts.iter().map(|c| c.post_periods).collect())),
+        ],
+    );
+    let missing = if p.missing == 0 {
+        t("profile_complete", lang).to_string()
+    } else {
+        text(
+            "profile_missing",
+            lang,
+            &[
+                ("missing", whole(p.missing)),
+                ("cells", whole(p.cells)),
+                ("treated_gaps", whole(p.treated_gaps.len())),
+                ("comparison_gaps", whole(p.comparison_gaps)),
+            ],
+        )
+    };
+    let warnings = p
+        .warnings
+        .iter()
+        .map(|warning| {
+            let key = format!("profile_{}", warning.key());
+            let mut args = period_args(Some(f), lang);
+            args.extend(match warning {
+                W::OneTreated => vec![],
+                W::ShortPre { periods } => vec![("pre", count(*periods))],
+                W::ShortPost { periods } => vec![("post", count(*periods))],
+                W::LeadsBeyondPre { leads, periods } => vec![("leads", count(*leads)), ("pre", count(*periods))],
+                W::TreatedGaps { n, of } => vec![
+                    ("n", whole(*n)),
+                    ("of", whole(*of)),
+                    ("names", p.treated_gaps.iter().map(|&c| name(c)).collect::<Vec<_>>().join(", ")),
+                ],
+                W::ComparisonGaps { n, of } => vec![("n", whole(*n)), ("of", whole(*of))],
+                W::CohortOfOne { start } => vec![("start", locale::period(*start, f, lang))],
+                W::OneRegion { region } => vec![("region", region.clone())],
+            });
+            text(&key, lang, &args)
+        })
+        .collect();
+    ProfileText { summary, missing, warnings }
+}
+
+/// [`profile`]'s sentences.
+pub struct ProfileText {
+    pub summary: String,
+    pub missing: String,
+    pub warnings: Vec<String>,
+}

@@ -100,6 +100,59 @@ pub(super) const TABLE: &[Entry] = &[
     ("event_effect", "Fra start", "From the start"),
     ("event_subtitle", "event study", "event study"),
     ("difference", "Forskel", "Difference"),
+    ("profile_title", "Data før estimationen", "The data before estimation"),
+    (
+        "profile_summary",
+        "Forsøgskommuner: {treated}, med start {cohorts}. Sammenligningskommuner uden forsøget: {never}. Før start: {pre}; fra start: {post}.",
+        "Trial municipalities: {treated}, starting {cohorts}. Comparison municipalities without the trial: {never}. Before the start: {pre}; from the start: {post}.",
+    ),
+    ("profile_complete", "Ingen værdier mangler i vinduet.", "No values are missing in the window."),
+    (
+        "profile_missing",
+        "{missing} af {cells} værdier mangler i vinduet: {treated_gaps} af forsøgskommunerne og {comparison_gaps} af sammenligningskommunerne har huller.",
+        "{missing} of {cells} values are missing in the window: {treated_gaps} of the trial and {comparison_gaps} of the comparison municipalities have gaps.",
+    ),
+    (
+        "profile_one_treated",
+        "Kun én forsøgskommune: klyngerobuste intervaller hviler på én klynge, så vurderingen bygger på randomiseringsinferens og placebotests.",
+        "Only one trial municipality: cluster-robust intervals rest on a single cluster, so the verdict rests on randomization inference and placebo tests.",
+    ),
+    (
+        "profile_short_pre",
+        "Kun {pre} før start: testene af ens udvikling før start (og placebotesten, der deler førperioden i to) har lidt at teste med.",
+        "Only {pre} before the start: the tests of parallel pre-trends (and the placebo, which splits the pre-period in two) have little to test with.",
+    ),
+    (
+        "profile_short_post",
+        "Kun {post} fra start: effekten aflæses på få {periods}.",
+        "Only {post} from the start: the effect is read off few {periods}.",
+    ),
+    (
+        "profile_leads_beyond_pre",
+        "Event study'en viser {leads} før start, men data har kun {pre}: de tidligste punkter mangler.",
+        "The event study shows {leads} before the start, but the data hold {pre}: the earliest points are missing.",
+    ),
+    (
+        "profile_treated_gaps",
+        "{n} af {of} forsøgskommuner mangler værdier i vinduet ({names}); Callaway–Sant'Anna udelader dem, de øvrige metoder bruger de værdier, der er.",
+        "{n} of {of} trial municipalities lack values in the window ({names}); Callaway–Sant'Anna leaves them out, the other methods use the values there are.",
+    ),
+    (
+        "profile_comparison_gaps",
+        "{n} af {of} sammenligningskommuner mangler værdier i vinduet; Callaway–Sant'Anna udelader dem, de øvrige metoder bruger de værdier, der er.",
+        "{n} of {of} comparison municipalities lack values in the window; Callaway–Sant'Anna leaves them out, the other methods use the values there are.",
+    ),
+    (
+        "profile_cohort_of_one",
+        "Kun én kommune starter {start}: effekterne for den start hviler på den alene.",
+        "Only one municipality starts {start}: the effects for that start rest on it alone.",
+    ),
+    (
+        "profile_one_region",
+        "Alle forsøgskommuner ligger i {region}, hvor ingen sammenligningskommune ligger: forsøget og regionen kan ikke skilles ad.",
+        "Every trial municipality is in {region}, which holds no comparison municipality: the trial and the region cannot be told apart.",
+    ),
+    ("event_base_note", "Målt i forhold til {event_base}.", "Measured relative to {event_base}."),
     (
         "event_footnote",
         "Streger: {level} %-konfidensinterval (CR1). Fælles test af ens udvikling før start: {test} = {stat}, {p} (CR1-Wald; med få forsøgskommuner afviser den for ofte, så vurderingen af resultaterne bruger placebotesten). Åbne punkter samler {the_periods} uden for vinduet.",

@@ -426,3 +426,64 @@ fn an_unbounded_interval_survives_results_json_and_report() {
     assert!(after.contains("(−∞; +∞)") && !after.contains("[..; ..]"), "report re-read loses the unbounded interval");
     assert_eq!(before, after, "report from results.json equals run's report");
 }
+
+/// The sensitivity caveat (Rambachan–Roth): a finding that excludes zero says how small a break
+/// in parallel trends would explain it when the event study's breakdown value is below 1, and
+/// not when it is 1 or more, when the event study itself does not exclude zero (breakdown 0),
+/// or when the event study points the other way. Informative: the wording stays causal.
+#[test]
+fn a_small_breakdown_value_is_named_without_doubting_the_design() {
+    let with = |breakdown: f64, flip: bool| {
+        let mut r = clean();
+        // The rule reads the event study's sensitivity: the mean from the start, its breakdown
+        // value and the largest pre-period change (0,8 percentage points a year).
+        let a = &mut r.analyses[0];
+        let es = a.event_study.get_or_insert_with(|| frikommune::results::EventStudyResult {
+            leads: 6,
+            lags: 5,
+            base: Default::default(),
+            rows: Vec::new(),
+            pretrend: None,
+            sensitivity: None,
+        });
+        let s = es.sensitivity.get_or_insert_with(|| frikommune::inference::honest::Sensitivity {
+            restriction: "relative_magnitude".into(),
+            pre_first: -6,
+            post_last: 5,
+            max_pre_change: 0.8,
+            critical: 2.0,
+            conf_level: 0.95,
+            mean: frikommune::inference::honest::Target { estimate: 1.5, se: 0.2, reach: 3.5, breakdown: None },
+            grid: Vec::new(),
+            periods: Vec::new(),
+        });
+        s.mean.breakdown = Some(breakdown);
+        s.max_pre_change = 0.8;
+        if flip {
+            s.mean.estimate = -s.mean.estimate.abs();
+        } else {
+            s.mean.estimate = s.mean.estimate.abs();
+        }
+        r.findings = assess(&r);
+        let f = finding(&r).clone();
+        let said: Vec<String> = f.caveats.iter().map(|c| wording::caveat(&r, &f, c, Lang::Da)).collect();
+        (f, said)
+    };
+    let (f, said) = with(0.4, false);
+    let sensitive = f.caveats.iter().find(|c| matches!(c, Caveat::Sensitive { .. }));
+    match sensitive {
+        Some(Caveat::Sensitive { breakdown, drift }) => {
+            assert!((breakdown - 0.4).abs() < 1e-12 && (drift - 0.32).abs() < 1e-12, "{sensitive:?}")
+        }
+        _ => panic!("no sensitivity caveat: {:?}", f.caveats),
+    }
+    assert!(f.causal && f.verdict == Verdict::Better, "informative only: {:?}", f.caveats);
+    assert!(
+        said.iter().any(|s| s.contains("ændrer sig 0,40 gange") && s.contains("0,320 pct.-point pr. år")),
+        "{said:?}"
+    );
+    for (breakdown, flip, why) in [(1.2, false, "at least 1"), (0.0, false, "breakdown 0"), (0.4, true, "other sign")] {
+        let (f, _) = with(breakdown, flip);
+        assert!(!f.caveats.iter().any(|c| matches!(c, Caveat::Sensitive { .. })), "{why}: {:?}", f.caveats);
+    }
+}

@@ -232,6 +232,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         trend: trend(study, panel, design),
         chart: None,
         event_chart: None,
+        sensitivity_chart: None,
         synth_chart: None,
         gap_chart: None,
         weights_chart: None,

@@ -7,6 +7,7 @@
 pub mod event;
 pub mod forest;
 pub mod plan;
+pub mod sensitivity;
 pub mod survival;
 pub mod synth;
 pub mod trend;
@@ -21,6 +22,7 @@ use crate::study::Lang;
 
 pub use event::EventChart;
 pub use forest::{ForestChart, ForestPanel, ForestRow};
+pub use sensitivity::SensitivityChart;
 pub use survival::{SurvivalChart, SurvivalCurve};
 pub use synth::{Bar, BarChart, GapChart};
 pub use trend::TrendChart;

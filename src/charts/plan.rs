@@ -2,7 +2,7 @@
 //! name and its alt text, worded from [`crate::wording`]. A pure function of the results: the
 //! pipeline draws what this plans, and `frikommune report` plans the same from `results.json`.
 
-use super::{BarChart, EventChart, ForestChart, GapChart, SurvivalChart, TrendChart};
+use super::{BarChart, EventChart, ForestChart, GapChart, SensitivityChart, SurvivalChart, TrendChart};
 use crate::ingest::periods::Frequency;
 use crate::locale;
 use crate::period::Month;
@@ -14,6 +14,7 @@ use crate::wording::{self, t};
 pub enum Spec {
     Trend(TrendChart),
     Event(EventChart),
+    Sensitivity(SensitivityChart),
     Gap(GapChart),
     Bars(BarChart),
     Survival(SurvivalChart),
@@ -26,6 +27,7 @@ impl Spec {
         match self {
             Spec::Trend(c) => super::png_bytes(c),
             Spec::Event(c) => super::png_bytes(c),
+            Spec::Sensitivity(c) => super::png_bytes(c),
             Spec::Gap(c) => super::png_bytes(c),
             Spec::Bars(c) => super::png_bytes(c),
             Spec::Survival(c) => super::png_bytes(c),
@@ -38,6 +40,7 @@ impl Spec {
         match self {
             Spec::Trend(c) => super::render_svg(c),
             Spec::Event(c) => super::render_svg(c),
+            Spec::Sensitivity(c) => super::render_svg(c),
             Spec::Gap(c) => super::render_svg(c),
             Spec::Bars(c) => super::render_svg(c),
             Spec::Survival(c) => super::render_svg(c),
@@ -51,6 +54,7 @@ impl Spec {
 pub enum Slot {
     Trend(usize),
     Event(usize),
+    Sensitivity(usize),
     Synth(usize),
     Gap(usize),
     Weights(usize),
@@ -70,7 +74,7 @@ pub struct Planned {
 }
 
 /// Every chart of `results` in `lang`, in a fixed order: per analysis its trend, event study,
-/// synthetic comparison, gap and weights; per savings analysis its spending and per-municipality
+/// sensitivity to parallel trends, synthetic comparison, gap and weights; per savings analysis its spending and per-municipality
 /// savings; per durations analysis its curves; last the forest plot.
 pub fn plan(results: &Results, lang: Lang) -> Vec<Planned> {
     let mut out = Vec::new();
@@ -90,6 +94,11 @@ pub fn plan(results: &Results, lang: Lang) -> Vec<Planned> {
             Slot::Event(i),
             format!("{base}-event"),
             event_chart(results, a, lang).map(|(c, alt)| (Spec::Event(c), alt)),
+        );
+        add(
+            Slot::Sensitivity(i),
+            format!("{base}-sensitivity"),
+            sensitivity_chart(results, a, lang).map(|(c, alt)| (Spec::Sensitivity(c), alt)),
         );
         add(
             Slot::Synth(i),
@@ -180,6 +189,38 @@ fn forest_chart(results: &Results, lang: Lang) -> Option<(ForestChart, String)> 
         lang,
     };
     Some((chart, format!("{}: {}. {}", t("figure_forest", lang), alt.join("; "), footnote[0])))
+}
+
+fn sensitivity_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(SensitivityChart, String)> {
+    let es = a.event_study.as_ref()?;
+    let s = es.sensitivity.as_ref()?;
+    let (trial, comp, outcome) = names(results, a, lang);
+    let unit = results.outcomes.iter().find(|o| o.key == a.outcome).map(|o| o.unit).unwrap_or(Unit::Count);
+    let f = a.design.frequency;
+    let sentence = wording::sensitivity_sentence(s, es.base, f, unit, lang);
+    let mut args = wording::period_args(Some(f), lang);
+    args.extend([("outcome", outcome.clone()), ("component", comp.clone()), ("sentence", sentence.clone())]);
+    let alt = wording::text("alt_sensitivity", lang, &args);
+    let mut axis = wording::period_args(Some(f), lang);
+    axis.push(wording::level(results.study.conf_level, lang));
+    let chart = SensitivityChart {
+        title: trial,
+        subtitle: format!("{comp} · {outcome} · {}", t("sensitivity_subtitle", lang)),
+        y_label: format!("{} ({})", t("sensitivity_y", lang), locale::difference_unit(unit, lang)),
+        x_label: wording::text("sensitivity_axis", lang, &axis),
+        set_label: t("sensitivity_set", lang).to_string(),
+        ci_label: wording::text("sensitivity_ci", lang, &axis),
+        breakdown_label: t("sensitivity_breakdown", lang).to_string(),
+        footnote: vec![sentence],
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        bars: (0..=8)
+            .map(|k| s.mean_at(s.chart_reach() * k as f64 / 8.0))
+            .map(|b| (b.mbar, (b.lower, b.upper), (b.ci_low, b.ci_high)))
+            .collect(),
+        breakdown: s.mean.breakdown,
+        lang,
+    };
+    Some((chart, alt))
 }
 
 fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChart, String)> {

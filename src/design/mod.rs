@@ -541,10 +541,21 @@ impl Design {
 
     /// The event study's leads and lags in periods. The study gives them in months; a quarterly
     /// or yearly outcome bins at the whole periods that cover them, keeping at least one lead
-    /// before the reference period.
+    /// before the reference period. Half-yearly and yearly outcomes have a handful of periods:
+    /// they show at least the whole pre-period and evaluation window one by one, so that every
+    /// pre-period change counts in the pre-trend test and the sensitivity analysis
+    /// ([`crate::inference::honest`]), which leaves binned end points out.
     pub fn event_window(&self, study: &Study) -> (u32, u32) {
         let step = self.frequency.step().unwrap_or(1);
-        (study.event_leads.div_ceil(step).max(study.event_leads.min(2)), study.event_lags.div_ceil(step))
+        let leads = study.event_leads.div_ceil(step).max(study.event_leads.min(2));
+        let lags = study.event_lags.div_ceil(step);
+        if step < 6 {
+            return (leads, lags);
+        }
+        let earliest = self.treated.iter().map(|t| t.start).min().unwrap_or(self.window.last);
+        let pre = self.pre_months.div_ceil(step);
+        let post = (self.window.last.since(earliest).max(0) as u32 + 1).div_ceil(step);
+        (leads.max(pre), lags.max(post.saturating_sub(1)))
     }
 
     /// Months after the start (per treated unit) that enter the post window.

@@ -60,6 +60,11 @@ pub const POWER: f64 = 0.80;
 /// A balance variable whose standardised difference (after the design's weighting) exceeds
 /// this in absolute value earns the imbalance caveat (the usual rule of thumb, Stuart 2010).
 pub const IMBALANCE_SMD: f64 = 0.25;
+
+/// A finding that excludes zero is called sensitive to parallel trends when the event study's
+/// breakdown value (Rambachan–Roth, relative magnitudes) is below this: a change of the trend
+/// difference after the start no larger than the largest one before it would explain it.
+pub const SENSITIVE_BREAKDOWN: f64 = 1.0;
 /// A pooled synthetic control whose pre-period RMSPE is below this share of the treated
 /// series' typical period-to-period change (the standard deviation of its pre-period first
 /// differences) fits "perfectly": with real municipal data that only happens when the treated
@@ -332,6 +337,13 @@ fn design_caveats(a: &Analysis, e: &Estimate) -> Vec<Caveat> {
         out.push(Caveat::CsPretest { p_value: p });
     }
     let excludes_zero = |lo: f64, hi: f64| lo > 0.0 || hi < 0.0;
+    if excludes_zero(i.ci_low, i.ci_high)
+        && let Some(s) = a.event_study.as_ref().and_then(|es| es.sensitivity.as_ref())
+        && s.mean.estimate.signum() == i.estimate.signum()
+        && let Some(b) = s.mean.breakdown.filter(|b| *b > 0.0 && *b < SENSITIVE_BREAKDOWN)
+    {
+        out.push(Caveat::Sensitive { breakdown: b, drift: b * s.max_pre_change });
+    }
     if excludes_zero(i.ci_low, i.ci_high) {
         let disagree: Vec<String> = CROSS_CHECKS
             .iter()

@@ -228,6 +228,16 @@ pub fn caveat(r: &Results, f: &Finding, c: &Caveat, lang: Lang) -> String {
             )
         }
         Caveat::CsPretest { p_value } => text("caveat_cs_pretest", lang, &[("p", locale::p_value(*p_value, lang))]),
+        Caveat::Sensitive { breakdown, drift } => {
+            let unit = r.outcomes.iter().find(|o| o.key == f.outcome).map(|o| o.unit).unwrap_or(Unit::Count);
+            let mut drift = locale::number(*drift, locale::decimals(unit) + 1, lang);
+            if unit != Unit::Count {
+                drift = format!("{drift} {}", locale::difference_unit(unit, lang));
+            }
+            let mut args = wording::period_args(Some(frequency), lang);
+            args.extend([("breakdown", wording::breakdown_value(*breakdown, lang)), ("drift", drift)]);
+            text("caveat_sensitive", lang, &args)
+        }
         Caveat::Disagree { intervals } => {
             let named: Vec<String> = intervals
                 .iter()

@@ -198,6 +198,28 @@ pub fn sensitivity(
     })
 }
 
+impl Sensitivity {
+    /// The sets of the post-period mean at any M̄ (the grid holds only [`GRID`]).
+    pub fn mean_at(&self, mbar: f64) -> Bounds {
+        let half = mbar * self.max_pre_change * self.mean.reach;
+        let (lower, upper) = (self.mean.estimate - half, self.mean.estimate + half);
+        let wide = self.critical * self.mean.se;
+        Bounds { mbar, lower, upper, ci_low: lower - wide, ci_high: upper + wide }
+    }
+
+    /// The M̄ a chart should reach: the grid's 2, or less when the breakdown value is small, so
+    /// that the point where the confidence set first holds 0 lies in the chart's middle; 1 when
+    /// the set holds 0 from the start (or never reaches it).
+    pub fn chart_reach(&self) -> f64 {
+        match self.mean.breakdown {
+            Some(b) if b > 0.0 => {
+                [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0].into_iter().find(|&r| r >= 2.0 * b).unwrap_or(2.0)
+            }
+            _ => 1.0,
+        }
+    }
+}
+
 /// The equal-weight mean of `t` post periods.
 pub fn mean_weights(t: usize) -> Vec<f64> {
     vec![1.0 / t as f64; t]

@@ -173,6 +173,21 @@ fn variable_label(r: &Results, v: &str, lang: Lang) -> String {
     }
 }
 
+/// The event chart's caption, naming the base its coefficients are measured from.
+fn figure_event(a: &Analysis, lang: Lang) -> String {
+    let mut args = wording::period_args(Some(a.design.frequency), lang);
+    let base = a.event_study.as_ref().map(|es| es.base).unwrap_or_default();
+    args.push(("event_base", wording::text(&format!("event_base_{}", base.key()), lang, &args)));
+    wording::text("figure_event", lang, &args)
+}
+
+/// The event study's sensitivity to parallel trends in one sentence, when there is one.
+fn sensitivity_text(r: &Results, a: &Analysis, lang: Lang) -> Option<String> {
+    let es = a.event_study.as_ref()?;
+    let unit = outcome(r, &a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    Some(wording::sensitivity_sentence(es.sensitivity.as_ref()?, es.base, a.design.frequency, unit, lang))
+}
+
 /// The panel profile in words; empty for results written before it existed.
 fn profile_view(r: &Results, a: &Analysis, lang: Lang) -> Value {
     let Some(p) = &a.design.profile else {
@@ -602,6 +617,9 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
         "method_cs",
         "method_comparison",
     ];
+    if r.analyses.iter().any(|a| a.event_study.as_ref().is_some_and(|es| es.sensitivity.is_some())) {
+        keys.insert(keys.iter().position(|k| *k == "method_event").map_or(keys.len(), |i| i + 1), "method_sensitivity");
+    }
     if r.analyses.iter().any(|a| a.synth.is_some()) {
         keys.push("method_synth");
     }
@@ -733,7 +751,11 @@ pub fn report(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                     "event_chart": chart(Slot::Event).map(|c| format!("/{}", c.png)),
                     "event_alt": chart(Slot::Event).map(|c| c.alt.clone()),
                     "figure_trend": wording::text("figure_trend", lang, &wording::period_args(Some(f), lang)),
-                    "figure_event": wording::text("figure_event", lang, &wording::period_args(Some(f), lang)),
+                    "figure_event": figure_event(a, lang),
+                    "sensitivity_chart": chart(Slot::Sensitivity).map(|c| format!("/{}", c.png)),
+                    "sensitivity_alt": chart(Slot::Sensitivity).map(|c| c.alt.clone()),
+                    "figure_sensitivity": t("figure_sensitivity", lang),
+                    "sensitivity_text": sensitivity_text(r, a, lang),
                     "rows": rows,
                     "problems": a.problems,
                     "comparison": comparison,

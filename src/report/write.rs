@@ -63,7 +63,8 @@ pub fn for_languages(mut results: Results, langs: &[Lang]) -> Result<Results> {
     // Every output is written from these results: nothing that gives back a suppressed value.
     crate::disclosure::protect(&mut results);
     for r in &mut results.analyses {
-        (r.chart, r.event_chart, r.synth_chart, r.gap_chart, r.weights_chart) = (None, None, None, None, None);
+        (r.chart, r.event_chart, r.sensitivity_chart, r.synth_chart, r.gap_chart, r.weights_chart) =
+            (None, None, None, None, None, None);
     }
     for s in &mut results.savings {
         (s.chart, s.units_chart) = (None, None);
@@ -77,6 +78,7 @@ pub fn for_languages(mut results: Results, langs: &[Lang]) -> Result<Results> {
         let place = match slot {
             Slot::Trend(i) => &mut results.analyses[i].chart,
             Slot::Event(i) => &mut results.analyses[i].event_chart,
+            Slot::Sensitivity(i) => &mut results.analyses[i].sensitivity_chart,
             Slot::Synth(i) => &mut results.analyses[i].synth_chart,
             Slot::Gap(i) => &mut results.analyses[i].gap_chart,
             Slot::Weights(i) => &mut results.analyses[i].weights_chart,

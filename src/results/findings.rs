@@ -60,6 +60,15 @@ pub enum Caveat {
     /// docs/montecarlo.md (size 100 %), so it cannot doubt a design; the placebo 2×2 with
     /// randomization inference ([`Caveat::PreTrend`]) is the pre-trend test that does.
     CsPretest { p_value: f64 },
+    /// The finding excludes zero, and so does the event study's mean from the start (same
+    /// sign; where it does not, [`Caveat::Disagree`] says so), but that mean stops excluding it
+    /// once the trend difference may change after the start by `breakdown` (below
+    /// [`crate::findings::SENSITIVE_BREAKDOWN`]) times its largest change before the start, i.e.
+    /// by `drift` per period in the outcome's unit (Rambachan–Roth, relative magnitudes).
+    /// Informative: on monthly data the largest pre-period change is mostly sampling noise, so a
+    /// small value is common and does not by itself doubt the design; the caveat says how large
+    /// a trend break would explain the result.
+    Sensitive { breakdown: f64, drift: f64 },
     /// The deciding interval excludes zero but other intervals of the same analysis
     /// (`method · inference`) include it.
     Disagree { intervals: Vec<String> },

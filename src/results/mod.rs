@@ -211,6 +211,9 @@ pub struct Analysis {
     pub trend: Vec<TrendPoint>,
     pub chart: Option<ChartFiles>,
     pub event_chart: Option<ChartFiles>,
+    /// The event study's sensitivity to parallel trends (absent in results before schema 10).
+    #[serde(default)]
+    pub sensitivity_chart: Option<ChartFiles>,
     pub synth_chart: Option<ChartFiles>,
     pub gap_chart: Option<ChartFiles>,
     pub weights_chart: Option<ChartFiles>,
@@ -239,7 +242,16 @@ impl Results {
 impl Analysis {
     /// Every chart of the analysis.
     pub fn charts(&self) -> impl Iterator<Item = &ChartFiles> {
-        [&self.chart, &self.event_chart, &self.synth_chart, &self.gap_chart, &self.weights_chart].into_iter().flatten()
+        [
+            &self.chart,
+            &self.event_chart,
+            &self.sensitivity_chart,
+            &self.synth_chart,
+            &self.gap_chart,
+            &self.weights_chart,
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 

@@ -10,10 +10,15 @@ pub(super) const TABLE: &[Entry] = &[
     ),
     (
         "figure_event",
-        "Event study: forskel mellem forsøgs- og sammenligningskommuner {period} for {period}, målt i forhold til {the_period} før start",
-        "Event study: difference between trial and comparison municipalities {period} by {period}, relative to {the_period} before the start",
+        "Event study: forskel mellem forsøgs- og sammenligningskommuner {period} for {period}, målt i forhold til {event_base}",
+        "Event study: difference between trial and comparison municipalities {period} by {period}, relative to {event_base}",
     ),
     ("event_axis", "{Periods} fra forsøgsstart", "{Periods} from trial start"),
+    (
+        "figure_sensitivity",
+        "Følsomhed over for ens udvikling (Rambachan–Roth, relative størrelser): event studyens gennemsnit fra start, når udviklingen efter start må afvige op til M gange den største ændring før start",
+        "Sensitivity to parallel trends (Rambachan–Roth, relative magnitudes): the event study's mean from the start when the trend after the start may deviate by up to M times the largest change before it",
+    ),
     (
         "alt_trend",
         "Linjediagram: {per_period} gennemsnit af {outcome} i {n} forsøgskommuner ({component}) og {comparison} sammenligningskommuner, {span}; forsøgsstart {start}.",
@@ -23,6 +28,11 @@ pub(super) const TABLE: &[Entry] = &[
         "alt_event",
         "Punktdiagram: event study for {outcome} ({component}), {leads} {periods} før til {lags} {periods} efter start, med konfidensintervaller. {footnote}",
         "Dot plot: event study of {outcome} ({component}), {leads} {periods} before to {lags} {periods} after the start, with confidence intervals. {footnote}",
+    ),
+    (
+        "alt_sensitivity",
+        "Søjlediagram: event studyens gennemsnit fra start for {outcome} ({component}) med de mulige værdier og konfidensmængden, når udviklingen efter start må afvige M gange den største ændring før start. {sentence}",
+        "Bar chart: the event study's mean from the start for {outcome} ({component}) with its possible values and confidence set when the trend after the start may deviate by M times the largest change before it. {sentence}",
     ),
     (
         "alt_synth",

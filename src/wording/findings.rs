@@ -206,6 +206,11 @@ pub(super) const TABLE: &[Entry] = &[
         "Callaway–Sant'Anna's joint pre-period test rejects parallel trends (p {p}); with few trial municipalities it nearly always does (see the methods section), so the pre-period placebo test decides.",
     ),
     (
+        "caveat_sensitive",
+        "Følsomt over for brud på ens udvikling (Rambachan–Roth): event studyens gennemsnit fra start udelukker ikke længere 0, hvis forskellen i udvikling efter start ændrer sig {breakdown} gange så meget som sin største ændring før start, dvs. {drift} pr. {period}. Det er mindre end det, der sås før start.",
+        "Sensitive to a break in parallel trends (Rambachan–Roth): the event study's mean from the start no longer excludes 0 if the trend difference changes after the start by {breakdown} times its largest change before the start, i.e. by {drift} per {period} – less than was seen before the start.",
+    ),
+    (
         "caveat_disagree",
         "Metoderne er uenige: {intervals} indeholder nul, så resultatet afhænger af metodevalget.",
         "The methods disagree: {intervals} include zero, so the result depends on the choice of method.",

@@ -231,3 +231,49 @@ pub struct ProfileText {
     pub missing: String,
     pub warnings: Vec<String>,
 }
+
+/// The sensitivity of an event study in one sentence: where its confidence set first holds 0,
+/// as a multiple of the largest pre-period change and as a change per period in the outcome's
+/// unit.
+pub fn sensitivity_sentence(
+    s: &crate::inference::honest::Sensitivity,
+    base: crate::estimate::event::EventBase,
+    f: Frequency,
+    unit: crate::study::Unit,
+    lang: Lang,
+) -> String {
+    let mut args = period_args(Some(f), lang);
+    // The sets are measured from the period before the start; an event study shown from the
+    // pre-period mean reads another mean, so the sentence gives the one the sets are about.
+    let from = match base {
+        crate::estimate::event::EventBase::PreMean => {
+            let mut value = locale::signed(s.mean.estimate, locale::decimals(unit), lang);
+            if unit != crate::study::Unit::Count {
+                value = format!("{value} {}", locale::difference_unit(unit, lang));
+            }
+            let mut a = args.clone();
+            a.push(("estimate", value));
+            format!(" {}", text("sensitivity_from_before", lang, &a))
+        }
+        crate::estimate::event::EventBase::PeriodBefore => String::new(),
+    };
+    let said = match s.mean.breakdown {
+        None => text("sensitivity_flat", lang, &args),
+        Some(b) if b <= 0.0 => text("sensitivity_none", lang, &args),
+        Some(b) => {
+            let drift = locale::number(b * s.max_pre_change, locale::decimals(unit) + 1, lang);
+            let drift = match unit {
+                crate::study::Unit::Count => drift,
+                _ => format!("{drift} {}", locale::difference_unit(unit, lang)),
+            };
+            args.extend([("breakdown", breakdown_value(b, lang)), ("drift", drift)]);
+            text("sensitivity_holds", lang, &args)
+        }
+    };
+    said + &from
+}
+
+/// A breakdown value with two significant decimals at least: 1,40, 0,25, 0,012.
+pub fn breakdown_value(b: f64, lang: Lang) -> String {
+    locale::number(b, if b < 0.1 { 3 } else { 2 }, lang)
+}

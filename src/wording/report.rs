@@ -101,6 +101,36 @@ pub(super) const TABLE: &[Entry] = &[
     ("event_subtitle", "event study", "event study"),
     ("difference", "Forskel", "Difference"),
     ("profile_title", "Data før estimationen", "The data before estimation"),
+    ("sensitivity_subtitle", "følsomhed over for ens udvikling", "sensitivity to parallel trends"),
+    ("sensitivity_y", "Gennemsnit fra start", "Mean from the start"),
+    (
+        "sensitivity_axis",
+        "M: tilladt ændring pr. {period} efter start, i forhold til den største før start",
+        "M: change allowed per {period} after the start, relative to the largest before it",
+    ),
+    ("sensitivity_set", "Mulige værdier (identificeret mængde)", "Possible values (identified set)"),
+    ("sensitivity_ci", "{level} %-konfidensmængde", "{level} % confidence set"),
+    ("sensitivity_breakdown", "Nulpunkt (breakdown)", "Breakdown value"),
+    (
+        "sensitivity_holds",
+        "Følsomhed (Rambachan–Roth): event studyens gennemsnit fra start udelukker 0, medmindre forskellen i udvikling efter start ændrer sig mere end {breakdown} gange sin største ændring før start, dvs. mere end {drift} pr. {period}.",
+        "Sensitivity (Rambachan–Roth): the event study's mean from the start excludes 0 unless the trend difference changes after the start by more than {breakdown} times its largest change before the start, i.e. by more than {drift} per {period}.",
+    ),
+    (
+        "sensitivity_from_before",
+        "Som Rambachan–Roth måles der her fra {the_period} før start, hvor gennemsnittet fra start er {estimate}.",
+        "As in Rambachan–Roth, this is measured from {the_period} before the start, where the mean from the start is {estimate}.",
+    ),
+    (
+        "sensitivity_none",
+        "Følsomhed (Rambachan–Roth): event studyens gennemsnit fra start udelukker ikke 0, heller ikke med helt ens udvikling.",
+        "Sensitivity (Rambachan–Roth): the event study's mean from the start does not exclude 0, even with exactly parallel trends.",
+    ),
+    (
+        "sensitivity_flat",
+        "Følsomhed (Rambachan–Roth): koefficienterne før start ændrer sig ikke, så afvigelser efter start kan ikke måles i forhold til dem.",
+        "Sensitivity (Rambachan–Roth): the coefficients before the start do not change, so deviations after it cannot be measured against them.",
+    ),
     (
         "profile_summary",
         "Forsøgskommuner: {treated}, med start {cohorts}. Sammenligningskommuner uden forsøget: {never}. Før start: {pre}; fra start: {post}.",

@@ -226,7 +226,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 17] = [
+const METHODS: [(&str, &str); 19] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -237,6 +237,8 @@ const METHODS: [(&str, &str); 17] = [
     ("twfe", "WCR Webb"),
     ("event", "CR1"),
     ("event", "CR1, pre-period-mean base"),
+    ("event sensitivity", "Δ^RM confidence set, M̄ = 0"),
+    ("event sensitivity", "Δ^RM confidence set, M̄ = 1"),
     ("cs", "IF"),
     ("synth", "placebo"),
     ("sdid", "placebo"),
@@ -602,6 +604,18 @@ fn intervals(
     };
     let event_pretrend =
         event.as_ref().and_then(|f| f.pretrend.as_ref().map(|w| as_test(f.estimate.clone(), w.p_value)));
+    // The sensitivity's confidence set of the post-period mean at M̄: a set, not a test, so its
+    // p-value is the rejection indicator (0 when the set excludes 0, else 1).
+    let sensitivity_at = |mbar: f64| {
+        let f = event.as_ref()?;
+        let b = f.sensitivity.as_ref()?.mean_at(mbar);
+        let mut e = f.estimate.clone();
+        e.interval.estimate = (b.lower + b.upper) / 2.0;
+        (e.interval.ci_low, e.interval.ci_high) = (b.ci_low, b.ci_high);
+        e.interval.p_value = if b.ci_low > 0.0 || b.ci_high < 0.0 { 0.0 } else { 1.0 };
+        Some(e)
+    };
+    let (sensitivity_0, sensitivity_1) = (sensitivity_at(0.0), sensitivity_at(1.0));
     let placebo = did.placebo(sample).ok().and_then(|(p, shifted)| p.fit_randomization(&shifted, &ri).ok());
     let stratum = |code: u32| u16::try_from(code).ok().and_then(|c| strata_map.get(&c)).copied().unwrap_or(u32::MAX);
     let within = (!s.strata.is_empty())
@@ -623,6 +637,8 @@ fn intervals(
         twfe.fit_wild(sample, &wild(Weights::Webb)).ok(),
         event.map(|f| f.estimate),
         es_pre_mean.fit(sample).ok().map(|f| f.estimate),
+        sensitivity_0,
+        sensitivity_1,
         cs_fit.as_ref().map(|f| f.headline()),
         synth,
         sdid.clone(),

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, legend, notice, padded_range, palette};
 
 /// One coefficient: event time, estimate, interval (absent for the reference), binned end point.
 pub type EventPoint = (i32, f64, Option<(f64, f64)>, bool);
@@ -36,10 +36,7 @@ impl Chart for EventChart {
             let (lo, hi) = ci.unwrap_or((*b, *b));
             [lo, hi, *b]
         });
-        let (lo, hi) =
-            ends.fold((0.0f64, 0.0f64), |(l, h), v| if v.is_finite() { (l.min(v), h.max(v)) } else { (l, h) });
-        let pad = ((hi - lo) * 0.08).max(1e-9);
-        let (y0, y1) = (lo - pad, hi + pad);
+        let (y0, y1) = padded_range(ends);
         let x0 = self.points.iter().map(|p| p.0).min().unwrap_or(-1) as f64 - 0.8;
         let x1 = self.points.iter().map(|p| p.0).max().unwrap_or(0) as f64 + 0.8;
         let y_decimals = axis_decimals(y1 - y0);
@@ -95,13 +92,7 @@ impl Chart for EventChart {
             let label = if k == 0 { &self.lead_label } else { &self.effect_label };
             s.label(label.clone()).legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
         }
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, SeriesLabelPosition::UpperLeft)?;
         footnotes(&foot, &self.footnote, 6)?;
         notice(root, &self.notice)
     }

@@ -195,6 +195,32 @@ fn notice<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, notice: &Option<Str
     Ok(())
 }
 
+/// The value axis of a chart around zero: from the smallest to the largest finite value (0
+/// always inside), padded by 8 % of the span on each side.
+fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// The legend box every chart with a legend draws, at `position`.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    c: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawError> {
+    c.configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font((FONT, 16))
+        .draw()
+        .map_err(|e| e.to_string().into())
+}
+
 /// Decimals on a value axis spanning `span`: none from 50, one from 2, otherwise two.
 fn axis_decimals(span: f64) -> usize {
     match span {

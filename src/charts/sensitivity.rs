@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, legend, notice, padded_range, palette};
 
 /// One bar: M̄, the identified set and the confidence set.
 pub type SensitivityBar = (f64, (f64, f64), (f64, f64));
@@ -30,14 +30,11 @@ pub struct SensitivityChart {
 impl Chart for SensitivityChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let finite = |v: &f64| v.is_finite();
-        let ends: Vec<f64> = self.bars.iter().flat_map(|(_, _, (lo, hi))| [*lo, *hi]).filter(finite).collect();
-        if ends.is_empty() {
+        let ends = || self.bars.iter().flat_map(|(_, _, (lo, hi))| [*lo, *hi]);
+        if !ends().any(f64::is_finite) {
             return Err("no sets to draw".into());
         }
-        let (lo, hi) = ends.iter().fold((0.0f64, 0.0f64), |(l, h), v| (l.min(*v), h.max(*v)));
-        let pad = ((hi - lo) * 0.08).max(1e-9);
-        let (y0, y1) = (lo - pad, hi + pad);
+        let (y0, y1) = padded_range(ends());
         let last = self.bars.iter().map(|b| b.0).fold(0.0, f64::max);
         let step = self.bars.get(1).map_or(0.25, |b| b.0 - self.bars[0].0).max(1e-9);
         let (x0, x1) = (-step * 0.8, last + step * 0.8);
@@ -96,13 +93,7 @@ impl Chart for SensitivityChart {
                 .label(self.breakdown_label.clone())
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], palette::EVENT.stroke_width(2)));
         }
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, SeriesLabelPosition::UpperLeft)?;
         footnotes(&foot, &self.footnote, 6)?;
         notice(root, &self.notice)
     }

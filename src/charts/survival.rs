@@ -84,13 +84,7 @@ impl Chart for SurvivalChart {
                     .map_err(err)?;
             }
         }
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(err)?;
+        super::legend(&mut c, SeriesLabelPosition::UpperRight)?;
         footnotes(&foot, &self.footnote, 4)?;
         notice(root, &self.notice)
     }

@@ -37,10 +37,7 @@ impl Chart for GapChart {
             return Err("no gap to draw".into());
         }
         let values = self.treated.iter().filter_map(|p| p.1).chain(self.placebos.iter().flatten().filter_map(|p| p.1));
-        let (lo, hi) =
-            values.fold((0.0f64, 0.0f64), |(l, h), v| if v.is_finite() { (l.min(v), h.max(v)) } else { (l, h) });
-        let pad = ((hi - lo) * 0.08).max(1e-9);
-        let (y0, y1) = (lo - pad, hi + pad);
+        let (y0, y1) = super::padded_range(values);
         let (x0, x1) = (x_of(self.treated[0].0), x_of(self.treated[self.treated.len() - 1].0) + 1.0 / 12.0);
         let y_decimals = axis_decimals(y1 - y0);
         let body = header(root, &self.title, &self.subtitle)?;
@@ -112,13 +109,7 @@ impl Chart for GapChart {
                     .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::TREATED.stroke_width(3)));
             }
         }
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(err)?;
+        super::legend(&mut c, SeriesLabelPosition::UpperLeft)?;
         footnotes(&foot, &self.footnote, 6)?;
         notice(root, &self.notice)
     }

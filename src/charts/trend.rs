@@ -150,13 +150,7 @@ fn draw<DB: DrawingBackend>(chart: &TrendChart, root: &DrawingArea<DB, Shift>) -
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::TREATED.stroke_width(3)));
         }
     }
-    c.configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font((FONT, 16))
-        .draw()
-        .map_err(err)?;
+    super::legend(&mut c, SeriesLabelPosition::LowerLeft)?;
     notice(root, &chart.notice)
 }
 

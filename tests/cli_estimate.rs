@@ -183,6 +183,24 @@ fn event_study_json_has_rows_and_pretrend() {
     assert!(got["estimand"].as_str().unwrap().contains("the mean of the pre-period coefficients -3 to -1"));
 }
 
+/// The event study's sensitivity to parallel trends in `estimate`'s JSON, unbinned, as
+/// diff-diff's HonestDiD gives it (tests/reference/make_honest_fixtures.py).
+#[test]
+fn event_study_json_has_its_sensitivity() {
+    let got = estimate_json("event_panel.csv", &["--cohort", "first_treat", "--method", "event"]);
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("honest_reference.json")).unwrap()).unwrap();
+    let s = &got["sensitivity"];
+    assert_eq!(s["restriction"], "relative_magnitude");
+    let ours = s["mean"]["breakdown"].as_f64().unwrap();
+    let theirs = reference["mean"]["breakdown"].as_f64().unwrap();
+    assert!((ours - theirs).abs() < 1e-6 * (1.0 + theirs), "{ours} vs {theirs}");
+    let at_one = &s["grid"].as_array().unwrap()[4];
+    assert_eq!(at_one["mbar"], 1.0);
+    let want = reference["mean"]["grid"][4]["ci_low"].as_f64().unwrap();
+    assert!((at_one["ci_low"].as_f64().unwrap() - want).abs() < 1e-9 * (1.0 + want.abs()));
+}
+
 /// Clustering by a coarser column than the unit: fewer clusters, the same point estimate.
 #[test]
 fn cluster_column_changes_the_clusters_not_the_estimate() {

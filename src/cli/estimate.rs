@@ -392,6 +392,7 @@ fn event_output(fit: &EventFit, extra: &mut serde_json::Map<String, serde_json::
     extra.insert("event_study".into(), rows.into());
     extra.insert("event_base".into(), fit.base.key().into());
     extra.insert("pretrend".into(), pretrend_json(&fit.pretrend));
+    extra.insert("sensitivity".into(), serde_json::to_value(&fit.sensitivity).unwrap_or_default());
     table.push(String::new());
     table.push(format!("base        {}", fit.base.describe(fit.rows.first().map_or(-1, |r| r.rel_time))));
     table.push(format!("{:>8}  {:>12}  {:>10}  {:>25}", "rel_time", "estimate", "se", "CI"));
@@ -415,6 +416,14 @@ fn event_output(fit: &EventFit, extra: &mut serde_json::Map<String, serde_json::
         table.push("(+ = binned end point)".into());
     }
     table.push(pretrend_line(&fit.pretrend));
+    if let Some(s) = &fit.sensitivity {
+        // Rambachan–Roth, relative magnitudes: where the post-period mean's set first holds 0.
+        let breakdown = s.mean.breakdown.map_or("none (no pre-period change)".to_string(), |b| format!("{b:.4}"));
+        table.push(format!(
+            "sensitivity (Rambachan–Roth, relative magnitudes, from -1): mean {:.6} over 0..{}, largest pre-period change {:.6}, breakdown M̄ {breakdown}",
+            s.mean.estimate, s.post_last, s.max_pre_change
+        ));
+    }
 }
 
 fn cs_output(

@@ -581,22 +581,8 @@ fn the_event_study_from_the_pre_period_mean_recovers_the_jaf_duration_truth() {
     let (ti, trial) = study.trials.iter().enumerate().find(|(_, t)| t.key == "rehab").unwrap();
     let ci = trial.components.iter().position(|c| c.key == "jaf").unwrap();
     let design = Design::build(&study, &panel, ti, ci, "jaf_duration_weeks").unwrap();
-    let (leads, lags) = design.event_window(&study);
-    let fit = |base| {
-        EventStudy {
-            first: design.window.first,
-            last: design.window.last,
-            leads: Some(leads),
-            lags: Some(lags),
-            conf_level: study.conf_level,
-            ssc: study.ssc,
-            base,
-        }
-        .fit(&design.sample(&panel))
-        .unwrap()
-        .estimate
-        .interval
-    };
+    let fit =
+        |base| EventStudy { base, ..design.event_study(&study) }.fit(&design.sample(&panel)).unwrap().estimate.interval;
     let (mean_base, before) = (fit(EventBase::PreMean), fit(EventBase::PeriodBefore));
     assert!((mean_base.estimate - i.estimate).abs() < 1e-9, "{} vs {}", mean_base.estimate, i.estimate);
     assert!(

@@ -7,7 +7,7 @@ use crate::design::Design;
 use crate::design::profile::Profile;
 use crate::estimate::cs::CallawaySantAnna;
 use crate::estimate::did2x2::Did2x2;
-use crate::estimate::event::{EventBase, EventStudy};
+use crate::estimate::event::EventBase;
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Method};
 use crate::inference::multiplier::Multiplier;
@@ -81,16 +81,8 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         Ok(e) => estimates.push(e),
         Err(e) => problems.push(format!("twfe (wild bootstrap): {e}")),
     }
-    let (leads, lags) = design.event_window(study);
-    let es = EventStudy {
-        first: design.window.first,
-        last: design.window.last,
-        leads: Some(leads),
-        lags: Some(lags),
-        conf_level: study.conf_level,
-        ssc: study.ssc,
-        base: study.event_base,
-    };
+    let es = design.event_study(study);
+    let (leads, lags) = (es.leads.unwrap_or_default(), es.lags.unwrap_or_default());
     let event_study = match es.fit(&sample) {
         Ok(fit) => {
             estimates.push(fit.estimate);

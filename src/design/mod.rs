@@ -558,6 +558,21 @@ impl Design {
         (leads.max(pre), lags.max(post.saturating_sub(1)))
     }
 
+    /// The study's event study on this design: its window, [`Design::event_window`]'s leads and
+    /// lags, and the study's level, small-sample correction and base.
+    pub fn event_study(&self, study: &Study) -> crate::estimate::event::EventStudy {
+        let (leads, lags) = self.event_window(study);
+        crate::estimate::event::EventStudy {
+            first: self.window.first,
+            last: self.window.last,
+            leads: Some(leads),
+            lags: Some(lags),
+            conf_level: study.conf_level,
+            ssc: study.ssc,
+            base: study.event_base,
+        }
+    }
+
     /// Months after the start (per treated unit) that enter the post window.
     pub fn is_post(&self, unit_start: Month, m: Month) -> bool {
         m >= unit_start && m <= self.window.last && !self.dropped.contains(&m)

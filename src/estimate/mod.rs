@@ -9,10 +9,12 @@ pub mod cs;
 pub mod demean;
 pub mod did2x2;
 pub mod event;
+pub mod imputation;
 pub mod ols;
 pub mod savings;
 pub mod scm;
 pub mod sdid;
+pub mod sunab;
 pub mod survival;
 pub mod synth;
 pub mod twfe;
@@ -79,6 +81,11 @@ pub enum Method {
     Event,
     /// Callaway–Sant'Anna group-time effects, aggregated.
     Cs,
+    /// Borusyak–Jaravel–Spiess imputation: untreated outcomes imputed from a fit on the
+    /// untreated observations.
+    Bjs,
+    /// Sun–Abraham interaction-weighted event study: cohort × event-time effects, averaged.
+    Sunab,
     /// Synthetic control (pooled over the treated municipalities).
     Synth,
     /// Synthetic difference in differences.
@@ -94,6 +101,8 @@ impl Method {
             Method::Twfe => "twfe",
             Method::Event => "event",
             Method::Cs => "cs",
+            Method::Bjs => "bjs",
+            Method::Sunab => "sunab",
             Method::Synth => "synth",
             Method::Sdid => "sdid",
             Method::CompletedDid => "completed_did",

@@ -7,7 +7,7 @@ includes what an earlier one left behind. `--list` prints the case names.
 
 Anchors: pyfixest `feols` (TWFE with CR1, event study), wildboottest on a statsmodels fit with
 unit and period dummies (WCR, Webb weights), csdid (Callaway–Sant'Anna on mpdta, analytic SEs and
-the four aggregations).
+the four aggregations), diff-diff (imputation and Sun–Abraham on mpdta).
 """
 import contextlib
 import io
@@ -134,6 +134,33 @@ def cs_mpdta():
                 m.aggte(typec=kind, bstrap=False, cband=False)
 
     emit("cs_mpdta", median_seconds(5, cs), len(mp))
+
+
+@case
+def bjs_mpdta():
+    """Borusyak–Jaravel–Spiess imputation on mpdta: overall effect and the event study."""
+    from diff_diff import ImputationDiD
+
+    mp = pd.read_csv(ROOT / "tests" / "fixtures" / "mpdta.csv").rename(columns={"first.treat": "g"})
+
+    def bjs():
+        ImputationDiD().fit(mp, outcome="lemp", unit="countyreal", time="year", first_treat="g",
+                            aggregate="event_study")
+
+    emit("bjs_mpdta", median_seconds(5, bjs), len(mp))
+
+
+@case
+def sunab_mpdta():
+    """Sun–Abraham on mpdta: cohort × event-time regression, CR1 by county, aggregated."""
+    from diff_diff import SunAbraham
+
+    mp = pd.read_csv(ROOT / "tests" / "fixtures" / "mpdta.csv").rename(columns={"first.treat": "g"})
+
+    def sa():
+        SunAbraham().fit(mp, outcome="lemp", unit="countyreal", time="year", first_treat="g")
+
+    emit("sunab_mpdta", median_seconds(5, sa), len(mp))
 
 
 @case

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py lifelines
+"$work/venv/bin/pip" install -q pyfixest pandas numpy statsmodels wildboottest csdid pysyncon synthdid-py lifelines diff-diff==3.13.0
 cargo bench --bench estimators -- "$work/data" > "$work/rust.jsonl"
 # The whole example run with a case file of 10⁶ and of 10⁸ cases (register scale, 4.5 GB of CSV):
 # wall time and peak resident memory of the process. FRIKOMMUNE_CASES overrides the sizes.
@@ -35,7 +35,7 @@ echo "{\"case\": \"example_all_reports_both_languages\", \"seconds\": $secs, \"r
 for case in $("$work/venv/bin/python" benches/compare.py "$work/data" --list); do
   "$work/venv/bin/python" benches/compare.py "$work/data" "$case" >> "$work/python.jsonl"
 done
-versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid|pysyncon|synthdid-py|lifelines)==' | tr '\n' ' ')"
+versions="$("$work/venv/bin/pip" freeze | grep -iE '^(pyfixest|wildboottest|csdid|pysyncon|synthdid-py|lifelines|diff-diff)==' | tr '\n' ' ')"
 python3 - "$work/rust.jsonl" "$work/python.jsonl" "$versions" <<'PY' > BENCHMARKS.md
 import json, sys, platform, os
 rust = {r["case"]: r for r in map(json.loads, open(sys.argv[1]))}

@@ -12,13 +12,17 @@ use std::time::Instant;
 
 use frikommune::design::long::{LongSpec, Treatment, long_sample};
 use frikommune::estimate::cs::{CallawaySantAnna, Control};
+use frikommune::estimate::event::EventBase;
 use frikommune::estimate::event::EventStudy;
+use frikommune::estimate::imputation::Imputation;
 use frikommune::estimate::scm::{SyntheticControl, VChoice, default_predictors};
 use frikommune::estimate::sdid;
+use frikommune::estimate::sunab::SunAbraham;
 use frikommune::estimate::survival::{EventTable, kaplan_meier, logrank};
 use frikommune::estimate::synth::synth_weights;
 use frikommune::estimate::twfe::Twfe;
 use frikommune::estimate::{Sample, SampleUnit};
+use frikommune::inference::cluster::SmallSample;
 use frikommune::inference::randomization::Randomization;
 use frikommune::inference::wild::{Weights, WildBootstrap};
 use frikommune::ingest::polars_io::read_text_table;
@@ -338,6 +342,19 @@ fn main() {
     }
     if wanted("cs_mpdta") {
         results.insert("cs_mpdta", (median_seconds(50, || drop(cs.fit(&mp).expect("cs"))), 2500));
+    }
+    // Imputation (overall effect and every horizon, both variances) and Sun–Abraham (cohort ×
+    // event-time regression, aggregated) on mpdta, against diff-diff 3.13.
+    let origin = frikommune::design::long::ORIGIN;
+    let (first, last) = (origin, origin.plus(4));
+    if wanted("bjs_mpdta") {
+        let bjs = Imputation { first, last, conf_level: Level::P95 };
+        results.insert("bjs_mpdta", (median_seconds(50, || drop(bjs.fit(&mp).expect("bjs"))), 2500));
+    }
+    if wanted("sunab_mpdta") {
+        let sa =
+            SunAbraham { first, last, conf_level: Level::P95, ssc: SmallSample::Fixest, base: EventBase::PeriodBefore };
+        results.insert("sunab_mpdta", (median_seconds(50, || drop(sa.fit(&mp).expect("sunab"))), 2500));
     }
     for (name, (secs, rows)) in results.times {
         let peak = results.peaks.get(name).map_or(String::new(), |p| format!(", \"peak_mb\": {p:.0}"));

@@ -38,9 +38,12 @@ use crate::design::{Design, DesignError};
 use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::{EventBase, EventStudy};
+use crate::estimate::imputation::Imputation;
 use crate::estimate::scm::Predictor;
+use crate::estimate::sunab::SunAbraham;
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Sample};
+use crate::inference::Interval;
 use crate::inference::randomization::Randomization;
 use crate::inference::wild::{Weights, WildBootstrap};
 use crate::ingest::Panel;
@@ -226,7 +229,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 19] = [
+const METHODS: [(&str, &str); 24] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -240,6 +243,11 @@ const METHODS: [(&str, &str); 19] = [
     ("event sensitivity", "Δ^RM confidence set, M̄ = 0"),
     ("event sensitivity", "Δ^RM confidence set, M̄ = 1"),
     ("cs", "IF"),
+    ("bjs", "IF, normal (R didimputation)"),
+    ("bjs", "IF leave-one-out, normal"),
+    ("bjs", "IF leave-one-out, t(treated − 1)"),
+    ("sunab", "CR1"),
+    ("sunab", "CR1, pre-period-mean base"),
     ("synth", "placebo"),
     ("sdid", "placebo"),
     ("sdid", "placebo ∪ RI"),
@@ -371,8 +379,9 @@ pub fn run(study: &Study, panel: &Panel, s: &Settings, progress: &dyn Progress) 
             let sized: Vec<&Estimate> = size_runs.iter().filter_map(|(o, _)| o[m].as_ref()).collect();
             let covered: Vec<(&Estimate, f64)> =
                 coverage_runs.iter().filter_map(|(o, truth)| o[m].as_ref().map(|e| (e, *truth))).collect();
-            // The event study and Callaway–Sant'Anna answer other questions: a size only.
-            let estimates_truth = matches!(*method, "did2x2" | "twfe" | "synth" | "sdid");
+            // The event study and Callaway–Sant'Anna answer other questions: a size only. The
+            // imputation and Sun–Abraham estimators average every treated observation, as the 2×2.
+            let estimates_truth = matches!(*method, "did2x2" | "twfe" | "bjs" | "sunab" | "synth" | "sdid");
             Row::measure(method, inference, &sized, &covered, estimates_truth, alpha, deciding == Some(m))
         })
         .filter(|r| r.size_reps > 0 || r.coverage_reps > 0)
@@ -576,6 +585,14 @@ fn intervals(
     };
     let es_pre_mean = EventStudy { base: EventBase::PreMean, ..es };
     let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
+    let bjs = Imputation { first: design.window.first, last: design.window.last, conf_level };
+    let sunab = SunAbraham {
+        first: design.window.first,
+        last: design.window.last,
+        conf_level,
+        ssc: study.ssc,
+        base: EventBase::PeriodBefore,
+    };
     // The synthetic designs on the same units: the placebo participants against every other
     // comparison municipality with a complete window, as `run` fits them.
     let (synth, sdid) = if s.synthetic {
@@ -595,6 +612,7 @@ fn intervals(
     };
     let event = es.fit(sample).ok();
     let cs_fit = cs.fit(sample).ok();
+    let bjs_fit = bjs.fit(sample).ok();
     // A pre-trend test enters the table as its p-value (no interval).
     let as_test = |mut e: Estimate, p: f64| {
         e.interval.p_value = p;
@@ -640,6 +658,14 @@ fn intervals(
         sensitivity_0,
         sensitivity_1,
         cs_fit.as_ref().map(|f| f.headline()),
+        bjs_fit.as_ref().map(|f| Estimate { interval: f.overall_reference.clone(), ..f.overall.clone() }),
+        bjs_fit.as_ref().map(|f| {
+            let i = &f.overall.interval;
+            Estimate { interval: Interval::normal(i.estimate, i.se, conf_level), ..f.overall.clone() }
+        }),
+        bjs_fit.map(|f| f.overall),
+        sunab.fit(sample).ok().map(|f| f.estimate),
+        SunAbraham { base: EventBase::PreMean, ..sunab }.fit(sample).ok().map(|f| f.estimate),
         synth,
         sdid.clone(),
         sdid.as_ref().zip(ri_estimate.as_ref()).map(|(s, r)| crate::analysis::panel::sdid_and_ri(s, r)),

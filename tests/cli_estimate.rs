@@ -98,7 +98,9 @@ fn bad_flags_and_columns_are_usage_errors() {
     fails(&["yy"], "no column `yy`");
     fails(&["y", "--method", "cs", "--inference", "wild"], "leave out --inference");
     fails(&["y", "--method", "twfe", "--control", "notyet"], "--control goes with --method cs");
-    fails(&["y", "--method", "twfe", "--leads", "3"], "--leads, --lags and --event-base go with --method event");
+    fails(&["y", "--method", "twfe", "--leads", "3"], "--leads and --lags go with --method event");
+    fails(&["y", "--method", "sunab", "--lags", "3"], "--leads and --lags go with --method event");
+    fails(&["y", "--method", "cs", "--event-base", "pre_mean"], "--event-base goes with --method event or sunab");
     fails(&["y", "--method", "event", "--inference", "ri"], "--inference ri goes with --method did2x2");
     // `period` changes within a unit, so it cannot be a cluster.
     fails(&["y", "--cluster", "period"], "a cluster must be constant within a unit");
@@ -394,5 +396,114 @@ fn synthetic_methods_refuse_flags_that_do_not_apply() {
         let o = estimate(&[&base[..], extra].concat());
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
         assert!(!o.stderr.is_empty());
+    }
+}
+
+/// `estimate --method bjs|sunab` on mpdta prints what diff-diff 3.13 gives
+/// (tests/reference/make_staggered_fixtures.py), with the convention of each interval named.
+#[test]
+fn staggered_estimators_from_the_command_line_match_diff_diff() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("staggered_reference.json")).unwrap()).unwrap();
+    let data = fixture("mpdta.csv");
+    let run = |method: &str| -> serde_json::Value {
+        let o = estimate(&[
+            "--data",
+            &data,
+            "--unit",
+            "countyreal",
+            "--time",
+            "year",
+            "--outcome",
+            "lemp",
+            "--cohort",
+            "first.treat",
+            "--method",
+            method,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let near = |what: &str, ours: &serde_json::Value, theirs: &serde_json::Value| {
+        let (a, b) = (ours.as_f64().unwrap(), theirs.as_f64().unwrap());
+        assert!((a - b).abs() < 1e-9, "{what}: {a} vs {b}");
+    };
+    let bjs = run("bjs");
+    let r = &reference["balanced"];
+    assert_eq!(bjs["method"], "bjs");
+    assert_eq!(bjs["inference"], "IF-LOO");
+    near("bjs estimate", &bjs["estimate"], &r["bjs"]["estimate"]);
+    near("bjs se (leave-one-out)", &bjs["se"], &r["bjs_loo"]["se"]);
+    near("bjs reference se", &bjs["reference"]["se"], &r["bjs"]["se"]);
+    let horizons = bjs["horizons"].as_array().unwrap();
+    assert_eq!(horizons.len(), 4);
+    for (ours, theirs) in horizons.iter().zip(r["bjs"]["horizons"].as_array().unwrap()) {
+        assert_eq!(ours["rel_time"], theirs["rel_time"]);
+        near("bjs horizon", &ours["estimate"], &theirs["estimate"]);
+        near("bjs horizon reference se", &ours["reference"]["se"], &theirs["se"]);
+    }
+    // The few-cluster interval is wider than the reference one: t(190) and leave-one-out.
+    assert!(
+        bjs["ci_high"].as_f64().unwrap() - bjs["ci_low"].as_f64().unwrap()
+            > bjs["reference"]["ci_high"].as_f64().unwrap() - bjs["reference"]["ci_low"].as_f64().unwrap()
+    );
+    let sunab = run("sunab");
+    assert_eq!(sunab["method"], "sunab");
+    for k in ["estimate", "se", "ci_low", "ci_high"] {
+        near(&format!("sunab {k}"), &sunab[k], &r["sunab"][k]);
+    }
+    let rows = sunab["event_study"].as_array().unwrap();
+    assert_eq!(rows.len(), r["sunab"]["rows"].as_array().unwrap().len());
+    assert_eq!(rows.iter().map(|x| x["cohorts"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2, 2, 3, 2, 1, 1]);
+    assert!(sunab["pretrend"]["p_value"].as_f64().is_some());
+    assert_eq!(sunab["event_base"], "period_before");
+    let cells = sunab["cohort_effects"].as_array().unwrap();
+    assert_eq!(cells.len(), r["sunab"]["cohort_effects"].as_array().unwrap().len());
+    assert_eq!(cells[0]["cohort"], 2004, "cohorts in the input's labels");
+    // From the pre-period mean: another headline, the same pre-trend test.
+    let o = estimate(&[
+        "--data",
+        &data,
+        "--unit",
+        "countyreal",
+        "--time",
+        "year",
+        "--outcome",
+        "lemp",
+        "--cohort",
+        "first.treat",
+        "--method",
+        "sunab",
+        "--event-base",
+        "pre_mean",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pre_mean: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(pre_mean["event_base"], "pre_mean");
+    assert!((pre_mean["estimate"].as_f64().unwrap() - sunab["estimate"].as_f64().unwrap()).abs() > 1e-4);
+    assert_eq!(pre_mean["pretrend"], sunab["pretrend"]);
+    // Their own inference: bjs takes no --inference, sunab no randomization inference.
+    for (method, inference) in [("bjs", "cr1"), ("sunab", "ri")] {
+        let o = estimate(&[
+            "--data",
+            &data,
+            "--unit",
+            "countyreal",
+            "--time",
+            "year",
+            "--outcome",
+            "lemp",
+            "--cohort",
+            "first.treat",
+            "--method",
+            method,
+            "--inference",
+            inference,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{method} --inference {inference}");
     }
 }

@@ -461,7 +461,8 @@ fn run_writes_every_output_and_is_byte_identical_twice() {
         let starts: std::collections::BTreeSet<_> = a.design.treated.iter().map(|t| t.start).collect();
         assert_eq!(cohorts.len(), starts.len(), "{}: one cohort per start month", a.id);
         let cr1: Vec<_> = a.estimates.iter().filter(|e| e.inference.name == "CR1").collect();
-        assert!(cr1.len() == 3 && cr1.iter().all(|e| e.inference.description.contains("fixest")), "{}", a.id);
+        // did2x2, twfe, the event study and Sun–Abraham.
+        assert!(cr1.len() == 4 && cr1.iter().all(|e| e.inference.description.contains("fixest")), "{}", a.id);
         // Randomization inference accompanies every 2×2 with the same point estimate: exact
         // where all participants start together, start months reassigned by Monte Carlo where
         // they are staggered.

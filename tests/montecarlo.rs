@@ -34,7 +34,7 @@ fn same_table_for_any_thread_count() {
         let size = r["size"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&size));
         assert_eq!(r["size_reps"], 3);
-        let estimates_truth = matches!(r["method"].as_str().unwrap(), "did2x2" | "twfe");
+        let estimates_truth = matches!(r["method"].as_str().unwrap(), "did2x2" | "twfe" | "bjs" | "sunab");
         assert_eq!(r["coverage"].is_number(), estimates_truth, "{r}");
     }
 }

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
+use frikommune::estimate::event::{EventBase, EventStudy};
 use frikommune::estimate::imputation::Imputation;
 use frikommune::estimate::sunab::SunAbraham;
 use frikommune::inference::cluster::SmallSample;
@@ -111,7 +112,10 @@ fn imputation_matches_diff_diff_on_an_unbalanced_panel() {
 fn check_sunab(key: &str, tol: f64) {
     let (long, r) = panel(key);
     let (first, last) = window(&long);
-    let fit = SunAbraham { first, last, conf_level: Level::P95, ssc: SmallSample::Fixest }.fit(&long.sample).unwrap();
+    let fit =
+        SunAbraham { first, last, conf_level: Level::P95, ssc: SmallSample::Fixest, base: EventBase::PeriodBefore }
+            .fit(&long.sample)
+            .unwrap();
     let s = &r["sunab"];
     for (k, v) in [
         ("estimate", fit.estimate.interval.estimate),
@@ -149,4 +153,59 @@ fn sun_abraham_matches_diff_diff_on_a_balanced_panel() {
 #[test]
 fn sun_abraham_matches_diff_diff_on_an_unbalanced_panel() {
     check_sunab("unbalanced", 1e-7);
+}
+
+/// The cohort × event-time coefficients are pyfixest's feols on the same interaction dummies.
+#[test]
+fn sun_abraham_cohort_effects_match_pyfixest() {
+    let (long, r) = panel("balanced");
+    let (first, last) = window(&long);
+    let fit =
+        SunAbraham { first, last, conf_level: Level::P95, ssc: SmallSample::Fixest, base: EventBase::PeriodBefore }
+            .fit(&long.sample)
+            .unwrap();
+    let theirs = r["sunab"]["cohort_effects"].as_array().unwrap();
+    assert_eq!(fit.cells.len(), theirs.len());
+    for (ours, t) in fit.cells.iter().zip(theirs) {
+        assert_eq!(long.label(ours.cohort), t["cohort"].to_string());
+        assert_eq!(ours.rel_time as i64, t["rel_time"].as_i64().unwrap());
+        close("cohort effect", ours.interval.estimate, &t["estimate"], 1e-9);
+        close("cohort effect se", ours.interval.se, &t["se"], 1e-9);
+    }
+}
+
+/// With one start cohort and no binning, Sun–Abraham is the pooled event study, under either
+/// base: the same coefficients, standard errors and headline (the cohort is balanced, so the
+/// observation weights of the headline are equal).
+#[test]
+fn one_cohort_sun_abraham_is_the_event_study_in_either_base() {
+    let (mut long, _) = panel("balanced");
+    let cohort_2006 = |u: &frikommune::estimate::SampleUnit| u.start.is_none_or(|s| long_label(&long, s) == "2006");
+    let keep: Vec<bool> = long.sample.units.iter().map(cohort_2006).collect();
+    let mut k = keep.iter();
+    long.sample.units.retain(|_| *k.next().unwrap());
+    let (first, last) = window(&long);
+    for base in [EventBase::PeriodBefore, EventBase::PreMean] {
+        let sa = SunAbraham { first, last, conf_level: Level::P95, ssc: SmallSample::Fixest, base }
+            .fit(&long.sample)
+            .unwrap();
+        let es =
+            EventStudy { first, last, leads: None, lags: None, conf_level: Level::P95, ssc: SmallSample::Fixest, base }
+                .fit(&long.sample)
+                .unwrap();
+        let es_rows: Vec<_> = es.rows.iter().filter(|r| r.rel_time != -1).collect();
+        assert_eq!(sa.rows.len(), es_rows.len(), "{base:?}");
+        for (a, b) in sa.rows.iter().zip(es_rows) {
+            assert_eq!(a.rel_time, b.rel_time);
+            assert!((a.interval.estimate - b.interval.estimate).abs() < 1e-12, "{base:?} {}", a.rel_time);
+            assert!((a.interval.se - b.interval.se).abs() < 1e-12, "{base:?} {} se", a.rel_time);
+        }
+        assert!((sa.estimate.interval.estimate - es.estimate.interval.estimate).abs() < 1e-12, "{base:?}");
+        assert!((sa.estimate.interval.se - es.estimate.interval.se).abs() < 1e-12, "{base:?}");
+        assert_eq!(sa.pretrend.unwrap().stat.to_bits(), es.pretrend.unwrap().stat.to_bits());
+    }
+}
+
+fn long_label(long: &LongSample, m: frikommune::period::Month) -> String {
+    long.label(m).to_string()
 }

@@ -8,6 +8,8 @@ use crate::design::profile::Profile;
 use crate::estimate::cs::CallawaySantAnna;
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::EventBase;
+use crate::estimate::imputation::Imputation;
+use crate::estimate::sunab::SunAbraham;
 use crate::estimate::twfe::Twfe;
 use crate::estimate::{Estimate, Method};
 use crate::inference::multiplier::Multiplier;
@@ -123,6 +125,33 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
             None
         }
     };
+    // The estimators for staggered starts that let the effect differ by cohort and by time since
+    // the start: Borusyak–Jaravel–Spiess imputation and Sun–Abraham, on the design's window.
+    let imputation = Imputation { first: design.window.first, last: design.window.last, conf_level: study.conf_level };
+    match imputation.fit(&sample) {
+        Ok(fit) => {
+            if fit.dropped_units > 0 {
+                problems.push(format!(
+                    "imputation (borusyak-jaravel-spiess): {} municipalities left out because they have no untreated period in the window",
+                    fit.dropped_units
+                ));
+            }
+            estimates.push(fit.overall);
+        }
+        Err(e) => problems.push(format!("imputation (borusyak-jaravel-spiess): {e}")),
+    }
+    // Sun–Abraham's cohort coefficients are measured from the study's event-study base.
+    let sunab = SunAbraham {
+        first: design.window.first,
+        last: design.window.last,
+        conf_level: study.conf_level,
+        ssc: study.ssc,
+        base: es.base,
+    };
+    match sunab.fit(&sample) {
+        Ok(fit) => estimates.push(fit.estimate),
+        Err(e) => problems.push(format!("sun-abraham: {e}")),
+    }
     // Synthetic designs add their estimate and set the comparison weights of the balance table;
     // the other designs weight their comparison municipalities equally.
     let equal: Vec<(u16, f64)> = design.comparison.iter().map(|&c| (c, 1.0 / design.comparison.len() as f64)).collect();

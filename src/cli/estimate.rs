@@ -20,7 +20,9 @@ use frikommune::estimate::Estimate;
 use frikommune::estimate::cs::{self, CallawaySantAnna, Control, CsFit};
 use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::event::{EventFit, EventStudy};
+use frikommune::estimate::imputation::{Imputation, ImputationFit};
 use frikommune::estimate::scm::{Predictor, SyntheticControl, VChoice, default_predictors};
+use frikommune::estimate::sunab::{SunAbraham, SunabFit};
 use frikommune::estimate::twfe::Twfe;
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::inference::randomization::Randomization;
@@ -39,6 +41,10 @@ enum MethodArg {
     Twfe,
     Event,
     Cs,
+    /// Borusyak–Jaravel–Spiess imputation (conservative influence-function variance).
+    Bjs,
+    /// Sun–Abraham interaction-weighted event study (CR1).
+    Sunab,
     /// Synthetic control (placebo-in-space inference).
     Synth,
     /// Synthetic difference in differences (placebo standard error).
@@ -102,15 +108,15 @@ pub struct Args {
     /// as fixest) or from the mean of the pre-period coefficients (pre_mean).
     #[arg(long, value_parser = PossibleValuesParser::new(settings::names(settings::EVENT_BASE)))]
     event_base: Option<String>,
-    /// Small-sample correction of the cluster-robust variance (did2x2, twfe, event): fixest
+    /// Small-sample correction of the cluster-robust variance (did2x2, twfe, event, sunab): fixest
     /// (G/(G−1)·(N−1)/(N−K), CR1), cluster (G/(G−1) only) or none (CR0).
     #[arg(long, default_value = "fixest", value_parser = PossibleValuesParser::new(settings::names(settings::SSC)))]
     ssc: String,
     /// Cluster column, constant within each unit (default: the unit).
     #[arg(long)]
     cluster: Option<String>,
-    /// cr1 (default for did2x2, twfe, event), wild (twfe) or ri (did2x2); cs always uses its
-    /// influence function.
+    /// cr1 (default for did2x2, twfe, event, sunab), wild (twfe) or ri (did2x2); cs and bjs
+    /// always use their influence functions.
     #[arg(long, value_enum)]
     inference: Option<InferenceArg>,
     /// Wild bootstrap weights.
@@ -156,9 +162,13 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     if args.method != MethodArg::Cs && control != Control::Never {
         return Err(bad("--control goes with --method cs"));
     }
-    if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some() || args.event_base.is_some()) {
-        return Err(bad("--leads, --lags and --event-base go with --method event"));
+    if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some()) {
+        return Err(bad("--leads and --lags go with --method event"));
     }
+    if !matches!(args.method, MethodArg::Event | MethodArg::Sunab) && args.event_base.is_some() {
+        return Err(bad("--event-base goes with --method event or sunab"));
+    }
+    let base = args.event_base.as_deref().and_then(|b| settings::named(settings::EVENT_BASE, b)).unwrap_or_default();
     let synthetic = matches!(args.method, MethodArg::Synth | MethodArg::Sdid);
     if args.predictors.is_some() && args.method != MethodArg::Synth {
         return Err(bad("--predictors goes with --method synth"));
@@ -269,8 +279,6 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
             Twfe { first, last, conf_level: args.conf_level, ssc }.fit_wild(sample, &wb).map_err(fail)?
         }
         (MethodArg::Event, None | Some(InferenceArg::Cr1)) => {
-            let base =
-                args.event_base.as_deref().and_then(|b| settings::named(settings::EVENT_BASE, b)).unwrap_or_default();
             let es =
                 EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level, ssc, base };
             let fit = es.fit(sample).map_err(fail)?;
@@ -290,7 +298,22 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 "--method cs has its own inference (influence function, multiplier bootstrap bands); leave out --inference",
             ));
         }
-        (MethodArg::Twfe, Some(InferenceArg::Ri)) | (MethodArg::Event, Some(InferenceArg::Ri)) => {
+        (MethodArg::Bjs, None) => {
+            let fit = Imputation { first, last, conf_level: args.conf_level }.fit(sample).map_err(fail)?;
+            bjs_output(&fit, &mut extra, &mut table_rows);
+            fit.overall
+        }
+        (MethodArg::Bjs, Some(_)) => {
+            return Err(bad(
+                "--method bjs has its own inference (Borusyak–Jaravel–Spiess conservative variance); leave out --inference",
+            ));
+        }
+        (MethodArg::Sunab, None | Some(InferenceArg::Cr1)) => {
+            let fit = SunAbraham { first, last, conf_level: args.conf_level, ssc, base }.fit(sample).map_err(fail)?;
+            sunab_output(&fit, &label, &mut extra, &mut table_rows);
+            fit.estimate
+        }
+        (MethodArg::Twfe | MethodArg::Event | MethodArg::Sunab, Some(InferenceArg::Ri)) => {
             return Err(bad("--inference ri goes with --method did2x2"));
         }
         (_, Some(InferenceArg::Wild)) => return Err(bad("--inference wild goes with --method twfe")),
@@ -424,6 +447,103 @@ fn event_output(fit: &EventFit, extra: &mut serde_json::Map<String, serde_json::
             s.mean.estimate, s.post_last, s.max_pre_change
         ));
     }
+}
+
+fn interval_json(i: &frikommune::inference::Interval) -> serde_json::Value {
+    json!({
+        "estimate": i.estimate,
+        "se": finite(i.se),
+        "ci_low": finite(i.ci_low),
+        "ci_high": finite(i.ci_high),
+        "p_value": finite(i.p_value),
+    })
+}
+
+fn bjs_output(fit: &ImputationFit, extra: &mut serde_json::Map<String, serde_json::Value>, table: &mut Vec<String>) {
+    let rows: Vec<_> = fit
+        .horizons
+        .iter()
+        .map(|h| {
+            let mut row = interval_json(&h.interval);
+            let o = row.as_object_mut().expect("an object");
+            o.insert("rel_time".into(), h.rel_time.into());
+            o.insert("n_obs".into(), h.n_obs.into());
+            o.insert("reference".into(), interval_json(&h.reference));
+            row
+        })
+        .collect();
+    extra.insert("horizons".into(), rows.into());
+    extra.insert("reference".into(), interval_json(&fit.overall_reference));
+    extra.insert("dropped_units".into(), fit.dropped_units.into());
+    extra.insert("unimputed_obs".into(), fit.unimputed_obs.into());
+    let r = &fit.overall_reference;
+    table.push(format!(
+        "reference   {:.6} (se {:.6}) [{:.6}, {:.6}]: plain residuals, normal reference (R didimputation, diff-diff)",
+        r.estimate, r.se, r.ci_low, r.ci_high
+    ));
+    table.push(String::new());
+    table.push(format!(
+        "{:>8}  {:>6}  {:>12}  {:>10}  {:>25}  {:>10}",
+        "horizon", "obs", "estimate", "se", "CI", "ref. se"
+    ));
+    for h in &fit.horizons {
+        let i = &h.interval;
+        table.push(format!(
+            "{:>8}  {:>6}  {:>12.6}  {:>10.6}  [{:>11.6}, {:>11.6}]  {:>10.6}",
+            h.rel_time, h.n_obs, i.estimate, i.se, i.ci_low, i.ci_high, h.reference.se
+        ));
+    }
+    if fit.dropped_units > 0 || fit.unimputed_obs > 0 {
+        table.push(format!(
+            "dropped     {} units without an untreated period, {} observations in periods where every unit is treated",
+            fit.dropped_units, fit.unimputed_obs
+        ));
+    }
+}
+
+fn sunab_output(
+    fit: &SunabFit,
+    label: &dyn Fn(Month) -> serde_json::Value,
+    extra: &mut serde_json::Map<String, serde_json::Value>,
+    table: &mut Vec<String>,
+) {
+    let rows: Vec<_> = fit
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = interval_json(&r.interval);
+            let o = row.as_object_mut().expect("an object");
+            o.insert("rel_time".into(), r.rel_time.into());
+            o.insert("cohorts".into(), r.cohorts.into());
+            row
+        })
+        .collect();
+    let cells: Vec<_> = fit
+        .cells
+        .iter()
+        .map(|c| {
+            let mut row = interval_json(&c.interval);
+            let o = row.as_object_mut().expect("an object");
+            o.insert("cohort".into(), label(c.cohort));
+            o.insert("rel_time".into(), c.rel_time.into());
+            o.insert("n_obs".into(), c.n_obs.into());
+            row
+        })
+        .collect();
+    extra.insert("event_study".into(), rows.into());
+    extra.insert("cohort_effects".into(), cells.into());
+    extra.insert("event_base".into(), fit.base.key().into());
+    extra.insert("pretrend".into(), pretrend_json(&fit.pretrend));
+    table.push(String::new());
+    table.push(format!("{:>8}  {:>7}  {:>12}  {:>10}  {:>25}", "rel_time", "cohorts", "estimate", "se", "CI"));
+    for r in &fit.rows {
+        let i = &r.interval;
+        table.push(format!(
+            "{:>8}  {:>7}  {:>12.6}  {:>10.6}  [{:>11.6}, {:>11.6}]",
+            r.rel_time, r.cohorts, i.estimate, i.se, i.ci_low, i.ci_high
+        ));
+    }
+    table.push(pretrend_line(&fit.pretrend));
 }
 
 fn cs_output(

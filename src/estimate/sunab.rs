@@ -9,6 +9,12 @@
 //! every treated observation from the start on: Σ_{e≥0} Σ_g (n_{g,e}/N_post) δ_{g,e}. The
 //! weights are taken as fixed, as fixest's `sunab()` aggregation and diff-diff's `SunAbraham`.
 //!
+//! The base ([`EventBase`]) is the study's event-study base: the period before the start, as
+//! above, or each cohort's mean of its pre-period coefficients (δ_{g,−1} = 0 among them), a
+//! linear map of the same fit as in [`super::event`]: δ̃_{g,e} = δ_{g,e} − c_g. On monthly
+//! municipal data the single month before the start is noisy and shifts every coefficient of
+//! its cohort by its noise. With one cohort and no binning this is the event study exactly.
+//!
 //! Standard errors: CR1 by cluster with the small-sample factor of [`super::ols`] (fixest's by
 //! default) on the same demeaning engine as the event study, t(G − 1) reference (fixest; diff-diff
 //! with `df_convention="cluster"`). The pre-trend test is the joint Wald test of the event-time
@@ -20,6 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::demean::Convergence;
+use super::event::EventBase;
 use super::twfe::{LongPanel, NEVER, not_converged};
 use super::{Estimate, EstimateError, Method, Sample, ols, periods_since};
 use crate::inference::Interval;
@@ -34,6 +41,18 @@ pub struct SunAbraham {
     pub last: Month,
     pub conf_level: Level,
     pub ssc: SmallSample,
+    pub base: EventBase,
+}
+
+/// One cohort's effect at one event time, δ_{g,e}, in the chosen base.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CohortCell {
+    pub cohort: Month,
+    pub rel_time: i32,
+    /// Treated observations of the cohort at this event time.
+    pub n_obs: usize,
+    #[serde(flatten)]
+    pub interval: Interval,
 }
 
 /// One event time: the cohort-share-weighted mean of the cohorts' effects at it.
@@ -55,6 +74,8 @@ pub struct SunabFit {
     /// The mean over every treated observation from the start on.
     pub estimate: Estimate,
     pub rows: Vec<SunabRow>,
+    pub cells: Vec<CohortCell>,
+    pub base: EventBase,
     /// Joint test that the event-time effects before −1 are zero; absent when there are none.
     pub pretrend: Option<WaldTest>,
 }
@@ -105,10 +126,47 @@ impl SunAbraham {
         let fit = ols::cr1(&x, &y, &panel.cluster_ids, panel.clusters, panel.n_months, self.ssc)
             .map_err(|e| EstimateError::EventWithoutComparison(Box::new(e)))?;
         let df = fit.inference.df;
-        let combine = |w: &[f64]| -> (f64, f64) {
-            let b: f64 = w.iter().zip(&fit.beta).map(|(a, b)| a * b).sum();
-            (b, bilinear(w, w, &fit.vcov).max(0.0).sqrt())
+        // Weights on δ of a target in the chosen base: under the pre-period-mean base every
+        // cohort's pre-period cells take back the target's weight on that cohort, spread over
+        // them and the reference period.
+        let shift = |w: &[f64]| -> Vec<f64> {
+            let mut out = w.to_vec();
+            if self.base == EventBase::PreMean {
+                let cohorts: Vec<Month> = {
+                    let mut c: Vec<Month> = cells.iter().map(|c| c.0).collect();
+                    c.dedup();
+                    c
+                };
+                for g in cohorts {
+                    let total: f64 = cells.iter().zip(w).filter(|(c, _)| c.0 == g).map(|(_, w)| w).sum();
+                    let pre: Vec<usize> = (0..cells.len()).filter(|&j| cells[j].0 == g && cells[j].1 <= -2).collect();
+                    for &j in &pre {
+                        out[j] -= total / (pre.len() + 1) as f64;
+                    }
+                }
+            }
+            out
         };
+        let combine = |w: &[f64]| -> (f64, f64) {
+            let w = shift(w);
+            let b: f64 = w.iter().zip(&fit.beta).map(|(a, b)| a * b).sum();
+            (b, bilinear(&w, &w, &fit.vcov).max(0.0).sqrt())
+        };
+        let cell_out: Vec<CohortCell> = cells
+            .iter()
+            .enumerate()
+            .map(|(j, &(cohort, rel_time))| {
+                let mut w = vec![0.0; cells.len()];
+                w[j] = 1.0;
+                let (b, se) = combine(&w);
+                CohortCell {
+                    cohort,
+                    rel_time,
+                    n_obs: counts[&(cohort, rel_time)],
+                    interval: Interval::t_based(b, se, df, self.conf_level),
+                }
+            })
+            .collect();
         // Weights of each event time's cohorts, and of the post-period mean.
         let mut times: Vec<i32> = cells.iter().map(|c| c.1).collect();
         times.sort_unstable();
@@ -133,12 +191,13 @@ impl SunAbraham {
         let w_post: Vec<f64> =
             cells.iter().map(|c| if c.1 >= 0 { counts[c] as f64 / n_post as f64 } else { 0.0 }).collect();
         let (avg, se) = combine(&w_post);
-        // Pre-trend: the event-time effects before −1, jointly (covariance W V Wᵀ).
+        // Pre-trend: the event-time effects before −1 in the period-before base, jointly
+        // (covariance W V Wᵀ); the same test under either base.
         let leads: Vec<Vec<f64>> = times.iter().filter(|&&e| e <= -2).map(|&e| weights_at(e)).collect();
         let pretrend = if leads.is_empty() {
             None
         } else {
-            let b: Vec<f64> = leads.iter().map(|w| combine(w).0).collect();
+            let b: Vec<f64> = leads.iter().map(|w| w.iter().zip(&fit.beta).map(|(a, b)| a * b).sum()).collect();
             let v: Vec<f64> = leads
                 .iter()
                 .flat_map(|wa| leads.iter().map(move |wb| (wa, wb)))
@@ -154,7 +213,11 @@ impl SunAbraham {
         let estimate = Estimate {
             method: Method::Sunab,
             estimand: format!(
-                "mean effect over every treated observation from the start on, from cohort × event-time effects of {n_cohorts} start cohorts in a regression with unit and period fixed effects (Sun–Abraham; reference: the period before the start)"
+                "mean effect over every treated observation from the start on, from cohort × event-time effects of {n_cohorts} start cohorts in a regression with unit and period fixed effects (Sun–Abraham; {})",
+                match self.base {
+                    EventBase::PeriodBefore => "reference: the period before the start",
+                    EventBase::PreMean => "reference: each cohort's mean of its pre-period coefficients",
+                }
             ),
             interval: Interval::t_based(avg, se, df, self.conf_level),
             inference: fit.inference,
@@ -163,7 +226,7 @@ impl SunAbraham {
             n_treated: panel.n_treated,
             n_control: panel.n_control,
         };
-        Ok(SunabFit { estimate, rows, pretrend })
+        Ok(SunabFit { estimate, rows, cells: cell_out, base: self.base, pretrend })
     }
 }
 

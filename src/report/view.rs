@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::charts::Drawn;
 use crate::charts::plan::Slot;
+use crate::estimate::Method;
 use crate::ingest::periods::Frequency;
 use crate::locale;
 use crate::period::parse_date;
@@ -617,6 +618,9 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
         "method_cs",
         "method_comparison",
     ];
+    if r.analyses.iter().any(|a| a.estimates.iter().any(|e| matches!(e.method, Method::Bjs | Method::Sunab))) {
+        keys.insert(keys.iter().position(|k| *k == "method_cs").map_or(keys.len(), |i| i + 1), "method_staggered");
+    }
     if r.analyses.iter().any(|a| a.event_study.as_ref().is_some_and(|es| es.sensitivity.is_some())) {
         keys.insert(keys.iter().position(|k| *k == "method_event").map_or(keys.len(), |i| i + 1), "method_sensitivity");
     }

@@ -92,6 +92,8 @@ pub(super) const TABLE: &[Entry] = &[
     ("twfe", "DiD (to-vejs faste effekter)", "DiD (two-way fixed effects)"),
     ("event", "Event study (gns. efter start)", "Event study (mean after start)"),
     ("cs", "Callaway–Sant'Anna (forskudt start)", "Callaway–Sant'Anna (staggered)"),
+    ("bjs", "Imputation (Borusyak–Jaravel–Spiess)", "Imputation (Borusyak–Jaravel–Spiess)"),
+    ("sunab", "Sun–Abraham (kohorte × tid)", "Sun–Abraham (cohort × time)"),
     ("methods", "Metode og konventioner", "Methods and conventions"),
     ("contents", "Indhold", "Contents"),
     ("page", "Side", "Page"),

@@ -187,3 +187,47 @@ fn one_participant_and_a_short_pre_period_are_warned_of_by_validate() {
         "{said}"
     );
 }
+
+fn html_of(r: &frikommune::results::Results) -> String {
+    let report = frikommune::report::for_languages(r.clone(), &[Lang::Da]).unwrap();
+    let html = frikommune::report::documents(Lang::Da)
+        .into_iter()
+        .find(|d| d.file_name().ends_with(".html"))
+        .expect("an HTML report")
+        .render(&report, &Default::default())
+        .unwrap();
+    String::from_utf8(html).unwrap()
+}
+
+/// With staggered starts the report names the estimators that let the effect differ by cohort
+/// beside two-way fixed effects, and warns when the latter lies outside the imputation
+/// interval; with one start it says nothing of them.
+#[test]
+fn staggered_starts_bring_the_cohort_robust_estimators_into_the_report() {
+    use frikommune::estimate::Method;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[3, 10, 17], Some((17, "2020-10-01")), 24, &[]);
+    let mut r = run(dir.path());
+    let a = &r.analyses[0];
+    let find = |m: Method, name: &str| {
+        a.estimates.iter().find(|e| e.method == m && e.inference.name == name).unwrap_or_else(|| panic!("{m:?}")).clone()
+    };
+    let (bjs, twfe) = (find(Method::Bjs, "IF-LOO"), find(Method::Twfe, "CR1"));
+    find(Method::Sunab, "CR1");
+    assert!(bjs.interval.ci_low <= twfe.interval.estimate && twfe.interval.estimate <= bjs.interval.ci_high);
+    let text = html_of(&r);
+    assert!(text.contains("Forskudt start (2 startkohorter): Estimatorer, der tillader effekten"), "{text}");
+    assert!(!text.contains("uden for imputationens interval"));
+    // Two-way fixed effects beyond the imputation interval: the warning follows.
+    let beyond = bjs.interval.ci_high + 1.0;
+    let e = r.analyses[0].estimates.iter_mut().find(|e| e.method == Method::Twfe && e.inference.name == "CR1").unwrap();
+    e.interval.estimate = beyond;
+    let text = html_of(&r);
+    assert!(text.contains("Den to-vejs faste effekt ligger uden for imputationens interval"), "{text}");
+
+    // One start: no sentence.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[3, 10, 17], None, 24, &[]);
+    let r = run(dir.path());
+    assert!(!html_of(&r).contains("Forskudt start ("));
+}

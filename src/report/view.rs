@@ -189,6 +189,39 @@ fn sensitivity_text(r: &Results, a: &Analysis, lang: Lang) -> Option<String> {
     Some(wording::sensitivity_sentence(es.sensitivity.as_ref()?, es.base, a.design.frequency, unit, lang))
 }
 
+/// With staggered starts, the estimators that let the effect differ by cohort in one sentence
+/// beside two-way fixed effects (which can mix the cohorts' effects), and a warning when the
+/// latter falls outside the imputation interval. `None` with one start or without the estimates.
+fn staggered_text(r: &Results, a: &Analysis, lang: Lang) -> Option<String> {
+    let mut starts: Vec<_> = a.design.treated.iter().map(|t| t.start).collect();
+    starts.sort();
+    starts.dedup();
+    if starts.len() < 2 {
+        return None;
+    }
+    let find = |m: Method, name: &str| a.estimates.iter().find(|e| e.method == m && e.inference.name == name);
+    let (bjs, sunab, twfe) = (find(Method::Bjs, "IF-LOO")?, find(Method::Sunab, "CR1")?, find(Method::Twfe, "CR1")?);
+    let unit = outcome(r, &a.outcome).map(|o| o.unit).unwrap_or(crate::study::Unit::Count);
+    let d = locale::decimals(unit);
+    let value =
+        |x: f64| format!("{} {}", locale::signed(x, d, lang), locale::difference_unit(unit, lang)).trim().to_string();
+    let ci = |i: &crate::inference::Interval| interval_text(i.ci_low, i.ci_high, i.estimate, d, lang);
+    let args = vec![
+        ("cohorts", starts.len().to_string()),
+        ("bjs", value(bjs.interval.estimate)),
+        ("bjs_ci", ci(&bjs.interval)),
+        ("sunab", value(sunab.interval.estimate)),
+        ("sunab_ci", ci(&sunab.interval)),
+        ("twfe", value(twfe.interval.estimate)),
+    ];
+    let mut said = wording::text("staggered", lang, &args);
+    let t = twfe.interval.estimate;
+    if t < bjs.interval.ci_low || t > bjs.interval.ci_high {
+        said = format!("{said} {}", wording::t("staggered_apart", lang));
+    }
+    Some(said)
+}
+
 /// The panel profile in words; empty for results written before it existed.
 fn profile_view(r: &Results, a: &Analysis, lang: Lang) -> Value {
     let Some(p) = &a.design.profile else {
@@ -760,6 +793,7 @@ pub fn report(r: &Results, charts: &Drawn, lang: Lang) -> Value {
                     "sensitivity_alt": chart(Slot::Sensitivity).map(|c| c.alt.clone()),
                     "figure_sensitivity": t("figure_sensitivity", lang),
                     "sensitivity_text": sensitivity_text(r, a, lang),
+                    "staggered_text": staggered_text(r, a, lang),
                     "rows": rows,
                     "problems": a.problems,
                     "comparison": comparison,

@@ -119,6 +119,16 @@ pub(super) const TABLE: &[Entry] = &[
         "Sensitivity (Rambachan–Roth): the event study's mean from the start excludes 0 unless the trend difference changes after the start by more than {breakdown} times its largest change before the start, i.e. by more than {drift} per {period}.",
     ),
     (
+        "staggered",
+        "Forskudt start ({cohorts} startkohorter): Estimatorer, der tillader effekten at variere mellem kohorter og over tid, giver imputation {bjs} {bjs_ci} og Sun–Abraham {sunab} {sunab_ci}, mod {twfe} med to-vejs faste effekter.",
+        "Staggered starts ({cohorts} start cohorts): estimators that let the effect differ between cohorts and over time give imputation {bjs} {bjs_ci} and Sun–Abraham {sunab} {sunab_ci}, against {twfe} with two-way fixed effects.",
+    ),
+    (
+        "staggered_apart",
+        "Den to-vejs faste effekt ligger uden for imputationens interval: kohorternes effekter er forskellige, og tallet med to-vejs faste effekter skal læses med forsigtighed.",
+        "The two-way fixed-effects estimate lies outside the imputation interval: the cohorts' effects differ, and the two-way fixed-effects number should be read with care.",
+    ),
+    (
         "sensitivity_from_before",
         "Som Rambachan–Roth måles der her fra {the_period} før start, hvor gennemsnittet fra start er {estimate}.",
         "As in Rambachan–Roth, this is measured from {the_period} before the start, where the mean from the start is {estimate}.",

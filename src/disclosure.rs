@@ -113,6 +113,24 @@ fn protect_analysis(a: &mut Analysis, audit: &mut Vec<Suppression>) {
         let thin = cs.cells.iter().filter(|c| c.suppressed).count();
         note(audit, at("cs.cells"), thin, Rule::Persons);
     }
+    let thin = a.imputation.iter().filter(|r| r.suppressed).count();
+    note(audit, at("imputation"), thin, Rule::Persons);
+    // An imputation horizon holds the treated values h periods after each start, measured from
+    // unit effects fitted on every pre-period: a hidden pre-period hides every horizon.
+    let pre_hidden = starts.iter().any(|&s| hidden.iter().any(|&m| m < s));
+    let mut cells = 0;
+    for row in &mut a.imputation {
+        let at_row =
+            starts.iter().any(|&s| hidden.iter().any(|&m| m >= s && m.since(s).div_euclid(step) == row.rel_time));
+        if pre_hidden || at_row {
+            let n = hide(&mut row.interval, &mut row.suppressed);
+            if n > 0 {
+                hide(&mut row.reference, &mut false);
+            }
+            cells += n;
+        }
+    }
+    note(audit, at("imputation"), cells, Rule::Differencing);
     if let Some(es) = &mut a.event_study {
         let (leads, lags) = (es.leads as i32, es.lags as i32);
         // The event times (binned at the end points) that hold a hidden period of some unit.

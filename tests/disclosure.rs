@@ -37,6 +37,15 @@ fn recovered(a: &Analysis) -> BTreeSet<Month> {
             pairs.push((s.plus(r.rel_time * step), base));
         }
     }
+    // An imputation horizon: the treated mean h periods after the start less a base fitted on
+    // the pre-period (the unit effects), which the attacker knows once the pre-window is known.
+    let imputation_base = Month::new(1801, 1).unwrap();
+    if starts.len() == 1 {
+        let s = *starts.first().unwrap();
+        for h in a.imputation.iter().filter(|h| !h.suppressed) {
+            pairs.push((s.plus(h.rel_time * step), imputation_base));
+        }
+    }
     if let Some(cs) = &a.cs {
         for c in cs.cells.iter().filter(|c| !c.suppressed) {
             let base = if c.time >= c.group { c.group.plus(-step) } else { c.time.plus(-step) };
@@ -62,6 +71,9 @@ fn recovered(a: &Analysis) -> BTreeSet<Month> {
             if unknown.len() == 1 {
                 known.insert(*unknown[0]);
             }
+        }
+        if windows[0].iter().all(|m| known.contains(m)) {
+            known.insert(imputation_base);
         }
         if known.len() == before {
             return known;
@@ -270,6 +282,19 @@ fn random_small_designs_give_nothing_back() {
                 assert!(own >= 5 && reference >= 5, "case {case}: event time {} behind {own}/{reference}", r.rel_time);
             }
         }
+        assert!(!a.imputation.is_empty(), "case {case}: {:?}", a.problems);
+        for h in a.imputation.iter().filter(|h| !h.suppressed) {
+            let own = behind(&mut a.design.treated.iter(), &|s| s.plus(h.rel_time));
+            assert!(own >= 5, "case {case}: imputation horizon {} behind {own}", h.rel_time);
+            assert!(h.reference.estimate.is_finite());
+        }
+        for h in a.imputation.iter().filter(|h| h.suppressed) {
+            assert!(
+                h.interval.estimate.is_nan() && h.reference.estimate.is_nan(),
+                "case {case}: horizon {}",
+                h.rel_time
+            );
+        }
         if let Some(cs) = &a.cs {
             for c in cs.cells.iter().filter(|c| !c.suppressed) {
                 let base = if c.time >= c.group { c.group.plus(-1) } else { c.time.plus(-1) };
@@ -333,4 +358,50 @@ fn laeso_alone_gives_nothing_back() {
             .iter()
             .any(|s| s["output"].as_str().unwrap().ends_with("event_study.rows") && s["cells"].as_u64() > Some(0))
     );
+}
+
+/// One participant whose persons are few in a single month after its start: that month is
+/// hidden, and with it the whole trial window of the trend. The imputation horizons measure the
+/// other months of the window from a base the shown pre-period gives away, so every horizon in
+/// the hidden window goes too; without that, the window's mean would give the month back.
+#[test]
+fn one_thin_month_after_the_start_hides_the_imputation_horizons_of_the_window() {
+    let registry = frikommune::registry::Registry::embedded();
+    let units: Vec<_> = registry.all().iter().take(30).collect();
+    let participant = units[3].name.clone();
+    let thin = Month::new(2020, 5).unwrap();
+    let mut rng = frikommune::rng::Stream::new(7, 0);
+    let mut csv = String::from("municipality,period,y,n\n");
+    for m in &units {
+        for year in 2017..=2021 {
+            for month in 1..=12 {
+                let at = Month::new(year, month).unwrap();
+                let n = if m.name == participant && at == thin { 2 } else { 40 };
+                writeln!(csv, "{},{year}-{month:02}-01,{:.3},{n}", m.code, 20.0 + rng.normal()).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("panel.csv"), csv).unwrap();
+    let toml = study_toml("panel.csv", &[participant], "2020-01-01", "y", Some("n"), "all", EventBase::PreMean);
+    std::fs::write(dir.path().join("study.toml"), toml).unwrap();
+    let results = analyse(dir.path());
+    let a = &results.analyses[0];
+    assert!(a.trend.iter().any(|p| p.period == thin && p.treated_suppressed));
+    assert!(!a.imputation.is_empty());
+    assert!(
+        a.imputation
+            .iter()
+            .filter(|h| a.design.post.contains(Month::new(2020, 1).unwrap().plus(h.rel_time)))
+            .all(|h| h.suppressed)
+    );
+    assert_eq!(leaks(&results), Vec::<String>::new());
+    // The attacker's tool is real: unprotected, the imputation horizons give the month back.
+    // (The event study and Callaway–Sant'Anna left out, so only the horizons can leak.)
+    let mut raw = analyse_unprotected(dir.path());
+    raw.disclosure = Some(Vec::new());
+    (raw.analyses[0].event_study, raw.analyses[0].cs) = (None, None);
+    assert!(!leaks(&raw).is_empty());
+    let audit = results.disclosure.as_ref().expect("an audit");
+    assert!(audit.iter().any(|s| s.output.ends_with("imputation") && s.cells > 0), "{audit:?}");
 }

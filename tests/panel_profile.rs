@@ -210,7 +210,11 @@ fn staggered_starts_bring_the_cohort_robust_estimators_into_the_report() {
     let mut r = run(dir.path());
     let a = &r.analyses[0];
     let find = |m: Method, name: &str| {
-        a.estimates.iter().find(|e| e.method == m && e.inference.name == name).unwrap_or_else(|| panic!("{m:?}")).clone()
+        a.estimates
+            .iter()
+            .find(|e| e.method == m && e.inference.name == name)
+            .unwrap_or_else(|| panic!("{m:?}"))
+            .clone()
     };
     let (bjs, twfe) = (find(Method::Bjs, "IF-LOO"), find(Method::Twfe, "CR1"));
     find(Method::Sunab, "CR1");

@@ -128,8 +128,10 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     // The estimators for staggered starts that let the effect differ by cohort and by time since
     // the start: Borusyak–Jaravel–Spiess imputation and Sun–Abraham, on the design's window.
     let imputation = Imputation { first: design.window.first, last: design.window.last, conf_level: study.conf_level };
+    let mut horizons = Vec::new();
     match imputation.fit(&sample) {
         Ok(fit) => {
+            horizons = fit.horizons;
             if fit.dropped_units > 0 {
                 problems.push(format!(
                     "imputation (borusyak-jaravel-spiess): {} municipalities left out because they have no untreated period in the window",
@@ -192,7 +194,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     if event_study.as_ref().is_some_and(|es| es.rows.iter().any(|r| !r.reference && !r.interval.has_width())) {
         event_study = None;
     }
-    thin_coefficients(study, panel, design, &mut event_study, &mut cs);
+    thin_coefficients(study, panel, design, &mut event_study, &mut cs, &mut horizons);
     let mut extra: Vec<String> = trial.comparison.match_on.clone();
     if design.design == ComparisonDesign::Synth {
         extra.extend(crate::estimate::scm::Predictor::covariates(&trial.comparison.predictors));
@@ -247,6 +249,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         problems,
         event_study,
         cs,
+        imputation: horizons,
         placebo,
         synth,
         sdid,
@@ -273,6 +276,7 @@ fn thin_coefficients(
     design: &Design,
     event_study: &mut Option<EventStudyResult>,
     cs: &mut Option<crate::estimate::cs::CsFit>,
+    horizons: &mut [crate::estimate::imputation::HorizonRow],
 ) {
     let min_cell = study.min_cell.get() as f64;
     let step = design.frequency.step().unwrap_or(1) as i32;
@@ -303,6 +307,14 @@ fn thin_coefficients(
             if base_thin || own.is_some_and(thin) {
                 crate::disclosure::hide(&mut row.interval, &mut row.suppressed);
             }
+        }
+    }
+    // An imputation horizon rests on the treated units' persons h periods after their starts
+    // (its untreated fit pools every pre-period, as the 2×2's pre-window mean does).
+    for row in horizons.iter_mut() {
+        if thin(persons(&mut design.treated.iter(), &|s| s.plus(row.rel_time * step))) {
+            crate::disclosure::hide(&mut row.interval, &mut row.suppressed);
+            crate::disclosure::hide(&mut row.reference, &mut false);
         }
     }
     if let Some(cs) = cs {

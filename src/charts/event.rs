@@ -23,6 +23,10 @@ pub struct EventChart {
     pub footnote: Vec<String>,
     pub notice: Option<String>,
     pub points: Vec<EventPoint>,
+    /// A second estimator by event time, drawn as a line in a band of its interval behind the
+    /// coefficients: (event time, estimate, interval low, interval high). Empty: none.
+    pub overlay: Vec<(i32, f64, f64, f64)>,
+    pub overlay_label: String,
     pub lang: crate::study::Lang,
 }
 
@@ -32,10 +36,14 @@ impl Chart for EventChart {
         if self.points.is_empty() {
             return Err("no coefficients to draw".into());
         }
-        let ends = self.points.iter().flat_map(|(_, b, ci, _)| {
-            let (lo, hi) = ci.unwrap_or((*b, *b));
-            [lo, hi, *b]
-        });
+        let ends = self
+            .points
+            .iter()
+            .flat_map(|(_, b, ci, _)| {
+                let (lo, hi) = ci.unwrap_or((*b, *b));
+                [lo, hi, *b]
+            })
+            .chain(self.overlay.iter().flat_map(|o| [o.2, o.3]));
         let (y0, y1) = padded_range(ends);
         let x0 = self.points.iter().map(|p| p.0).min().unwrap_or(-1) as f64 - 0.8;
         let x1 = self.points.iter().map(|p| p.0).max().unwrap_or(0) as f64 + 0.8;
@@ -68,6 +76,21 @@ impl Chart for EventChart {
             .map_err(err)?;
         c.draw_series(DashedLineSeries::new([(-0.5, y0), (-0.5, y1)], 6, 4, palette::EVENT.stroke_width(1)))
             .map_err(err)?;
+        if !self.overlay.is_empty() {
+            let x = |e: i32| e as f64;
+            let band: Vec<(f64, f64)> = self
+                .overlay
+                .iter()
+                .map(|o| (x(o.0), o.3))
+                .chain(self.overlay.iter().rev().map(|o| (x(o.0), o.2)))
+                .collect();
+            c.draw_series(std::iter::once(Polygon::new(band, palette::OVERLAY.mix(0.18).filled()))).map_err(err)?;
+            let line = self.overlay.iter().map(|o| (x(o.0), o.1));
+            c.draw_series(LineSeries::new(line, palette::OVERLAY.stroke_width(2)))
+                .map_err(err)?
+                .label(self.overlay_label.clone())
+                .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], palette::OVERLAY.mix(0.35).filled()));
+        }
         let half = (0.28f64).min(span / 200.0 + 0.15);
         for (k, lead) in [(0, true), (1, false)] {
             let colour = if lead { palette::LEAD } else { palette::TREATED };

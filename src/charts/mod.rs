@@ -259,6 +259,8 @@ pub mod palette {
     pub const TEXT: RGBColor = RGBColor(40, 40, 40);
     /// Leads (placebo periods) in event-study charts.
     pub const LEAD: RGBColor = RGBColor(110, 110, 110);
+    /// A comparison estimator drawn behind the event study (imputation).
+    pub const OVERLAY: RGBColor = RGBColor(0, 158, 115);
 }
 
 #[cfg(test)]

@@ -278,6 +278,16 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
                 (r.rel_time, i.estimate, ci, r.binned)
             })
             .collect(),
+        // The imputation estimate by horizon, over the event study's effect periods (its last,
+        // binned end point excluded).
+        overlay: a
+            .imputation
+            .iter()
+            .filter(|h| !h.suppressed && h.interval.has_width())
+            .filter(|h| es.rows.iter().any(|r| r.rel_time == h.rel_time && !r.binned))
+            .map(|h| (h.rel_time, h.interval.estimate, h.interval.ci_low, h.interval.ci_high))
+            .collect(),
+        overlay_label: t("event_imputation", lang).to_string(),
         lang,
     };
     Some((chart, alt))

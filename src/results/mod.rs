@@ -23,7 +23,7 @@ use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
 /// 10: `event_study.base` (the event study measured from the period before the start or from the
 /// pre-period mean).
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -201,6 +201,10 @@ pub struct Analysis {
     pub event_study: Option<EventStudyResult>,
     /// Callaway–Sant'Anna ATT(g,t) and its aggregations.
     pub cs: Option<CsFit>,
+    /// Borusyak–Jaravel–Spiess imputation by horizon (periods since the start), with the
+    /// few-cluster interval and the reference one (empty in results before schema 11).
+    #[serde(default)]
+    pub imputation: Vec<crate::estimate::imputation::HorizonRow>,
     /// Placebo 2×2 inside the pre-period with randomization inference: the pre-trend test that
     /// holds its level with few treated municipalities.
     pub placebo: Option<Estimate>,

@@ -100,6 +100,7 @@ pub(super) const TABLE: &[Entry] = &[
     ("excluded", "Udeladt af sammenligningsgruppen", "Left out of the comparison group"),
     ("event_lead", "Før start (placebo)", "Before start (placebo)"),
     ("event_effect", "Fra start", "From the start"),
+    ("event_imputation", "Imputation (BJS) med interval", "Imputation (BJS) with interval"),
     ("event_subtitle", "event study", "event study"),
     ("difference", "Forskel", "Difference"),
     ("profile_title", "Data før estimationen", "The data before estimation"),

@@ -19,9 +19,10 @@ fn estimate_json(data: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-/// Callaway–Sant'Anna on an mpdta file (CSV or Parquet) with the given comparison units.
-fn mpdta_cs(data: &str, control: &str) -> serde_json::Value {
-    let o = estimate(&[
+/// `estimate` on an mpdta file (CSV or Parquet): county, year, log employment and the cohort
+/// column, with `method` and `extra` flags.
+fn mpdta_estimate(data: &str, method: &str, extra: &[&str]) -> std::process::Output {
+    let base = [
         "--data",
         data,
         "--unit",
@@ -33,14 +34,14 @@ fn mpdta_cs(data: &str, control: &str) -> serde_json::Value {
         "--cohort",
         "first.treat",
         "--method",
-        "cs",
-        "--control",
-        control,
-        "--reps",
-        "999",
-        "--format",
-        "json",
-    ]);
+        method,
+    ];
+    estimate(&[&base[..], extra].concat())
+}
+
+/// Callaway–Sant'Anna on an mpdta file (CSV or Parquet) with the given comparison units.
+fn mpdta_cs(data: &str, control: &str) -> serde_json::Value {
+    let o = mpdta_estimate(data, "cs", &["--control", control, "--reps", "999", "--format", "json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -407,22 +408,7 @@ fn staggered_estimators_from_the_command_line_match_diff_diff() {
         serde_json::from_str(&std::fs::read_to_string(fixture("staggered_reference.json")).unwrap()).unwrap();
     let data = fixture("mpdta.csv");
     let run = |method: &str| -> serde_json::Value {
-        let o = estimate(&[
-            "--data",
-            &data,
-            "--unit",
-            "countyreal",
-            "--time",
-            "year",
-            "--outcome",
-            "lemp",
-            "--cohort",
-            "first.treat",
-            "--method",
-            method,
-            "--format",
-            "json",
-        ]);
+        let o = mpdta_estimate(&data, method, &["--format", "json"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
     };
@@ -463,24 +449,7 @@ fn staggered_estimators_from_the_command_line_match_diff_diff() {
     assert_eq!(cells.len(), r["sunab"]["cohort_effects"].as_array().unwrap().len());
     assert_eq!(cells[0]["cohort"], 2004, "cohorts in the input's labels");
     // From the pre-period mean: another headline, the same pre-trend test.
-    let o = estimate(&[
-        "--data",
-        &data,
-        "--unit",
-        "countyreal",
-        "--time",
-        "year",
-        "--outcome",
-        "lemp",
-        "--cohort",
-        "first.treat",
-        "--method",
-        "sunab",
-        "--event-base",
-        "pre_mean",
-        "--format",
-        "json",
-    ]);
+    let o = mpdta_estimate(&data, "sunab", &["--event-base", "pre_mean", "--format", "json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let pre_mean: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(pre_mean["event_base"], "pre_mean");
@@ -488,22 +457,7 @@ fn staggered_estimators_from_the_command_line_match_diff_diff() {
     assert_eq!(pre_mean["pretrend"], sunab["pretrend"]);
     // Their own inference: bjs takes no --inference, sunab no randomization inference.
     for (method, inference) in [("bjs", "cr1"), ("sunab", "ri")] {
-        let o = estimate(&[
-            "--data",
-            &data,
-            "--unit",
-            "countyreal",
-            "--time",
-            "year",
-            "--outcome",
-            "lemp",
-            "--cohort",
-            "first.treat",
-            "--method",
-            method,
-            "--inference",
-            inference,
-        ]);
+        let o = mpdta_estimate(&data, method, &["--inference", inference]);
         assert_eq!(o.status.code(), Some(2), "{method} --inference {inference}");
     }
 }

@@ -258,7 +258,7 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
         ("lags", es.lags.to_string()),
         ("footnote", footnote.join(" ")),
     ]);
-    let alt = wording::text("alt_event", lang, &args);
+    let mut alt = wording::text("alt_event", lang, &args);
     let chart = EventChart {
         title: trial,
         subtitle: format!("{comp} · {outcome} · {}", t("event_subtitle", lang)),
@@ -290,6 +290,9 @@ fn event_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(EventChar
         overlay_label: t("event_imputation", lang).to_string(),
         lang,
     };
+    if !chart.overlay.is_empty() {
+        alt = format!("{alt} {}", t("alt_event_imputation", lang));
+    }
     Some((chart, alt))
 }
 

@@ -25,6 +25,11 @@ pub(super) const TABLE: &[Entry] = &[
         "Line chart: {per_period} mean of {outcome} in {n} trial municipalities ({component}) and {comparison} comparison municipalities, {span}; trial start {start}.",
     ),
     (
+        "alt_event_imputation",
+        "Et grønt bånd viser imputationsestimatet (Borusyak–Jaravel–Spiess) pr. periode efter start med dets interval.",
+        "A green band shows the imputation estimate (Borusyak–Jaravel–Spiess) for each period after the start with its interval.",
+    ),
+    (
         "alt_event",
         "Punktdiagram: event study for {outcome} ({component}), {leads} {periods} før til {lags} {periods} efter start, med konfidensintervaller. {footnote}",
         "Dot plot: event study of {outcome} ({component}), {leads} {periods} before to {lags} {periods} after the start, with confidence intervals. {footnote}",

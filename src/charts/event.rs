@@ -5,7 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, legend, notice, padded_range, palette};
+use super::{
+    Chart, DrawError, FONT, axis_decimals, footnotes, header, legend, notice, padded_range, palette, value_plot,
+};
 
 /// One coefficient: event time, estimate, interval (absent for the reference), binned end point.
 pub type EventPoint = (i32, f64, Option<(f64, f64)>, bool);
@@ -51,13 +53,7 @@ impl Chart for EventChart {
         let body = header(root, &self.title, &self.subtitle)?;
         // Room below the plot for three footnote lines and, under them, the synthetic-data notice.
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 92);
-        let mut c = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(28)
-            .x_label_area_size(44)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut c = value_plot(&plot, x0..x1, y0..y1, (44, 80))?;
         let span = x1 - x0;
         c.configure_mesh()
             .disable_x_mesh()

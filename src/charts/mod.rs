@@ -203,13 +203,30 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// The value plot of the line and dot charts (event study, sensitivity, survival, synthetic
+/// control): their margins and axis-label areas over `x` × `y`.
+fn value_plot<'a, DB: DrawingBackend + 'a>(
+    area: &DrawingArea<DB, Shift>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    (x_label_area, y_label_area): (u32, u32),
+) -> Result<ValuePlot<'a, DB>, DrawError> {
+    ChartBuilder::on(area)
+        .margin_left(16)
+        .margin_right(28)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string().into())
+}
+
+/// A chart context on two f64 axes.
+type ValuePlot<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
 /// The legend box every chart with a legend draws, at `position`.
 fn legend<'a, DB: DrawingBackend + 'a>(
-    c: &mut ChartContext<
-        'a,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    c: &mut ValuePlot<'a, DB>,
     position: SeriesLabelPosition,
 ) -> Result<(), DrawError> {
     c.configure_series_labels()

@@ -5,7 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, legend, notice, padded_range, palette};
+use super::{
+    Chart, DrawError, FONT, axis_decimals, footnotes, header, legend, notice, padded_range, palette, value_plot,
+};
 
 /// One bar: M̄, the identified set and the confidence set.
 pub type SensitivityBar = (f64, (f64, f64), (f64, f64));
@@ -41,13 +43,7 @@ impl Chart for SensitivityChart {
         let y_decimals = axis_decimals(y1 - y0);
         let body = header(root, &self.title, &self.subtitle)?;
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 92);
-        let mut c = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(28)
-            .x_label_area_size(44)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut c = value_plot(&plot, x0..x1, y0..y1, (44, 80))?;
         c.configure_mesh()
             .disable_x_mesh()
             .light_line_style(WHITE)

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawError, FONT, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, footnotes, header, notice, palette, value_plot};
 
 pub struct SurvivalChart {
     pub title: String,
@@ -40,13 +40,7 @@ impl Chart for SurvivalChart {
         let x1 = (self.x_max.map_or(x1, |m| m.min(x1)) / 13.0).ceil() * 13.0;
         let body = header(root, &self.title, &self.subtitle)?;
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 46);
-        let mut c = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(28)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..x1, 0.0..1.02)
-            .map_err(err)?;
+        let mut c = value_plot(&plot, 0.0..x1, 0.0..1.02, (44, 70))?;
         c.configure_mesh()
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(230, 230, 230))

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette};
+use super::{Chart, DrawError, FONT, axis_decimals, footnotes, header, notice, palette, value_plot};
 use crate::period::Month;
 
 fn x_of(m: Month) -> f64 {
@@ -42,13 +42,7 @@ impl Chart for GapChart {
         let y_decimals = axis_decimals(y1 - y0);
         let body = header(root, &self.title, &self.subtitle)?;
         let (plot, foot) = body.split_vertically(body.dim_in_pixel().1 as i32 - 72);
-        let mut c = ChartBuilder::on(&plot)
-            .margin_left(16)
-            .margin_right(28)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut c = value_plot(&plot, x0..x1, y0..y1, (40, 80))?;
         c.configure_mesh()
             .disable_x_mesh()
             .light_line_style(WHITE)

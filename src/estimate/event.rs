@@ -165,23 +165,13 @@ impl EventStudy {
                 }
             }
         };
-        let combine = |w: &[f64]| -> (f64, f64) {
-            let b: f64 = w.iter().zip(&fit.beta).map(|(a, b)| a * b).sum();
-            let mut v = 0.0;
-            for a in 0..k {
-                for c in 0..k {
-                    v += w[a] * w[c] * fit.vcov[a * k + c];
-                }
-            }
-            (b, v.max(0.0).sqrt())
-        };
         let row_of = |j: Option<usize>| -> Interval {
             let mut w = vec![0.0; k];
             if let Some(j) = j {
                 w[j] = 1.0;
             }
             shift(&mut w);
-            let (b, se) = combine(&w);
+            let (b, se) = fit.combine(&w);
             Interval::t_based(b, se, df, self.conf_level)
         };
         let mut rows: Vec<EventRow> = times
@@ -235,7 +225,7 @@ impl EventStudy {
             w[j] = 1.0 / post.len() as f64;
         }
         shift(&mut w);
-        let (avg, se) = combine(&w);
+        let (avg, se) = fit.combine(&w);
         let last = times[k - 1];
         let first = times[0].min(-1);
         let estimate = Estimate {

@@ -28,6 +28,18 @@ impl OlsFit {
         let k = self.beta.len();
         self.vcov[j * k + j].max(0.0).sqrt()
     }
+
+    /// The linear combination wᵀβ and its standard error √(wᵀVw).
+    pub fn combine(&self, w: &[f64]) -> (f64, f64) {
+        let b: f64 = w.iter().zip(&self.beta).map(|(a, b)| a * b).sum();
+        (b, bilinear(w, w, &self.vcov).max(0.0).sqrt())
+    }
+}
+
+/// aᵀ V b for a row-major square V.
+pub fn bilinear(a: &[f64], b: &[f64], v: &[f64]) -> f64 {
+    let k = a.len();
+    a.iter().enumerate().map(|(i, ai)| ai * v[i * k..(i + 1) * k].iter().zip(b).map(|(x, y)| x * y).sum::<f64>()).sum()
 }
 
 /// Fits `y` on the columns of `x` (each of length n). `cluster[i]` is observation i's cluster in

@@ -147,11 +147,7 @@ impl SunAbraham {
             }
             out
         };
-        let combine = |w: &[f64]| -> (f64, f64) {
-            let w = shift(w);
-            let b: f64 = w.iter().zip(&fit.beta).map(|(a, b)| a * b).sum();
-            (b, bilinear(&w, &w, &fit.vcov).max(0.0).sqrt())
-        };
+        let combine = |w: &[f64]| fit.combine(&shift(w));
         let cell_out: Vec<CohortCell> = cells
             .iter()
             .enumerate()
@@ -201,7 +197,7 @@ impl SunAbraham {
             let v: Vec<f64> = leads
                 .iter()
                 .flat_map(|wa| leads.iter().map(move |wb| (wa, wb)))
-                .map(|(wa, wb)| bilinear(wa, wb, &fit.vcov))
+                .map(|(wa, wb)| ols::bilinear(wa, wb, &fit.vcov))
                 .collect();
             wald::f_test(&b, &v, df)
         };
@@ -228,10 +224,4 @@ impl SunAbraham {
         };
         Ok(SunabFit { estimate, rows, cells: cell_out, base: self.base, pretrend })
     }
-}
-
-/// aᵀ V b for a row-major square V.
-fn bilinear(a: &[f64], b: &[f64], v: &[f64]) -> f64 {
-    let k = a.len();
-    a.iter().enumerate().map(|(i, ai)| ai * v[i * k..(i + 1) * k].iter().zip(b).map(|(x, y)| x * y).sum::<f64>()).sum()
 }

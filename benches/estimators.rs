@@ -230,7 +230,12 @@ fn main() {
     }
     // Callaway–Sant'Anna on mpdta: ATT(g,t), analytic SEs and the four aggregations.
     let mp = mpdta();
-    let cs = CallawaySantAnna { control: Control::Never, conf_level: Level::P95, bootstrap: None };
+    let cs = CallawaySantAnna {
+        control: Control::Never,
+        conf_level: Level::P95,
+        bootstrap: None,
+        unbalanced: Default::default(),
+    };
     // Synthetic control weights for one treated unit: 90 donors, 100 pre-period predictors.
     if wanted("synth_w_90x100") {
         let mut s = Stream::new(5, 1);

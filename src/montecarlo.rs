@@ -584,7 +584,7 @@ fn intervals(
         base: EventBase::PeriodBefore,
     };
     let es_pre_mean = EventStudy { base: EventBase::PreMean, ..es };
-    let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None };
+    let cs = CallawaySantAnna { control: Control::Never, conf_level, bootstrap: None, unbalanced: Default::default() };
     let bjs = Imputation { first: design.window.first, last: design.window.last, conf_level };
     let sunab = SunAbraham {
         first: design.window.first,

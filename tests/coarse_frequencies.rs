@@ -117,7 +117,12 @@ fn a_quarterly_panel_estimates_exactly_as_its_quarter_index() {
 
     // Callaway–Sant'Anna: ATT(g,t), and the dynamic aggregation by quarters since the start.
     for control in [Control::Never, Control::NotYet] {
-        let cs = CallawaySantAnna { control, conf_level: frikommune::settings::Level::P95, bootstrap: None };
+        let cs = CallawaySantAnna {
+            control,
+            conf_level: frikommune::settings::Level::P95,
+            bootstrap: None,
+            unbalanced: Default::default(),
+        };
         let (x, y) = (cs.fit(&calendar).unwrap(), cs.fit(&index).unwrap());
         assert_eq!(x.cells.len(), y.cells.len());
         for (c, d) in x.cells.iter().zip(&y.cells) {

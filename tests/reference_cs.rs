@@ -1,11 +1,16 @@
 //! Callaway–Sant'Anna against csdid (R did's Python port) on mpdta, from fixtures made by
 //! `tests/reference/make_cs_fixtures.py`: ATT(g,t), analytic standard errors, the pre-trend
-//! Wald test and the four aggregations, with never-treated and not-yet-treated comparisons.
+//! Wald test and the four aggregations, with never-treated and not-yet-treated comparisons: on
+//! mpdta as it is, with 15 % of its rows dropped and the unbalanced units kept (R did's
+//! `allow_unbalanced_panel`), and doubly robust with the log population as covariate.
 
+mod mpdta;
+
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
-use frikommune::estimate::cs::{Aggregation, CallawaySantAnna, Control, CsFit};
+use frikommune::estimate::cs::{Aggregation, CallawaySantAnna, Control, Covariates, CsFit, Unbalanced};
 use frikommune::inference::multiplier::Multiplier;
 use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
@@ -42,7 +47,9 @@ fn close(what: &str, ours: f64, theirs: &Value) {
 }
 
 fn fit(control: Control, bootstrap: Option<Multiplier>) -> CsFit {
-    CallawaySantAnna { control, conf_level: frikommune::settings::Level::P95, bootstrap }.fit(&mpdta().sample).unwrap()
+    CallawaySantAnna { control, conf_level: frikommune::settings::Level::P95, bootstrap, unbalanced: Unbalanced::Drop }
+        .fit(&mpdta().sample)
+        .unwrap()
 }
 
 fn check_rows(kind: &str, ours: &Aggregation, theirs: &Value, label: impl Fn(i64) -> i64) {
@@ -57,12 +64,13 @@ fn check_rows(kind: &str, ours: &Aggregation, theirs: &Value, label: impl Fn(i64
     }
 }
 
-fn check(control: Control, key: &str) {
-    let reference: Value = serde_json::from_str(&fixture("cs_reference.json")).unwrap();
-    let r = &reference[key];
-    let f = fit(control, None);
-    let long = mpdta();
-    let year = |m: Month| year(&long, m);
+fn reference() -> Value {
+    serde_json::from_str(&fixture("cs_reference.json")).unwrap()
+}
+
+/// ATT(g,t), the pre-trend test and the aggregations of `f` against csdid's `r`.
+fn check_against(f: &CsFit, r: &Value, long: &LongSample) {
+    let year = |m: Month| year(long, m);
     let cells = r["att_gt"].as_array().unwrap();
     assert_eq!(f.cells.len(), cells.len(), "number of ATT(g,t)");
     for (o, t) in f.cells.iter().zip(cells) {
@@ -83,8 +91,123 @@ fn check(control: Control, key: &str) {
     check_rows("group", &f.group, &a["group"], to_year);
     check_rows("dynamic", &f.dynamic, &a["dynamic"], |l| l);
     check_rows("calendar", &f.calendar, &a["calendar"], to_year);
+}
+
+fn check(control: Control, key: &str) {
+    let f = fit(control, None);
+    check_against(&f, &reference()[key], &mpdta());
     assert_eq!(f.n_units, 500);
     assert_eq!(f.n_treated, 191);
+}
+
+fn cs(control: Control, unbalanced: Unbalanced) -> CallawaySantAnna {
+    CallawaySantAnna { control, conf_level: frikommune::settings::Level::P95, bootstrap: None, unbalanced }
+}
+
+/// diff-diff's ATT(g,t) and simple aggregation against ours, each within `tol` × (the
+/// larger of the estimate and its standard error), standard errors after multiplying ours by
+/// `se_factor`.
+fn check_diff_diff(f: &CsFit, r: &Value, long: &LongSample, tol: f64, se_factor: f64) {
+    let near = |what: &str, ours: f64, theirs: &Value, scale: f64| {
+        let theirs = theirs.as_f64().unwrap();
+        let bound = tol * scale.max(theirs.abs());
+        assert!((ours - theirs).abs() <= bound, "{what}: frikommune {ours} vs diff-diff {theirs}");
+    };
+    let cells = r["att_gt"].as_array().unwrap();
+    assert_eq!(f.cells.len(), cells.len());
+    for (o, t) in f.cells.iter().zip(cells) {
+        let (g, tt) = (t["group"].as_i64().unwrap(), t["time"].as_i64().unwrap());
+        assert_eq!((year(long, o.group), year(long, o.time)), (g, tt));
+        let se = o.interval.se * se_factor;
+        near(&format!("ATT({g},{tt})"), o.interval.estimate, &t["estimate"], se);
+        near(&format!("se ATT({g},{tt})"), se, &t["se"], se);
+    }
+    let se = f.simple.se * se_factor;
+    near("simple", f.simple.estimate, &r["simple"]["estimate"], se);
+    near("simple se", se, &r["simple"]["se"], se);
+}
+
+/// With 15 % of the county-years gone, keeping the unbalanced counties gives csdid's
+/// `allow_unbalanced_panel = TRUE` numbers; dropping them (the default) gives different ones
+/// from fewer counties. diff-diff agrees on the estimates and, once its CR1 factor
+/// √(G/(G−1)) is taken out, on the standard errors.
+#[test]
+fn unbalanced_units_kept_match_csdid_allow_unbalanced_panel() {
+    let r = &reference()["unbalanced"];
+    let long = mpdta::mpdta(&mpdta::dropped(r));
+    for (control, key, dd) in [(Control::Never, "never", "never"), (Control::NotYet, "notyet", "notyet")] {
+        let kept = cs(control, Unbalanced::Keep).fit(&long.sample).unwrap();
+        check_against(&kept, &r[key], &long);
+        assert_eq!(
+            (kept.n_units, kept.dropped_units, kept.n_obs),
+            (500, 0, 2500 - r["dropped"].as_array().unwrap().len())
+        );
+        let g = kept.inference.clusters as f64;
+        check_diff_diff(&kept, &r["diff_diff"][dd], &long, 1e-9, (g / (g - 1.0)).sqrt());
+
+        let dropped = cs(control, Unbalanced::Drop).fit(&long.sample).unwrap();
+        assert!(dropped.dropped_units > 100 && dropped.n_units + dropped.dropped_units == 500);
+        assert!((dropped.simple.estimate - kept.simple.estimate).abs() > 1e-4);
+    }
+}
+
+/// Each county's log population, the covariate of the doubly robust reference.
+fn lpop(long: &LongSample) -> Covariates {
+    let text = fixture("mpdta.csv");
+    let mut header = text.lines().next().unwrap().split(',');
+    let (county, value) = (
+        header.clone().position(|c| c == "countyreal").unwrap(),
+        header.position(|c| c == "lpop").expect("mpdta.csv has lpop"),
+    );
+    let by_county: BTreeMap<String, f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[county].to_string(), f[value].parse().unwrap())
+        })
+        .collect();
+    Covariates {
+        names: vec!["lpop".into()],
+        rows: long.sample.units.iter().map(|u| (u.code, vec![by_county[&long.units[u.code as usize]]])).collect(),
+    }
+}
+
+/// Doubly robust ATT(g,t) with a time-invariant covariate equal R did's (csdid's) `drdid_panel`
+/// numbers to 1e-9. diff-diff normalises the comparison units' odds weights by the cohort
+/// size rather than by their own sum, which moves its numbers by up to a few thousandths of a
+/// standard error.
+#[test]
+fn doubly_robust_with_a_covariate_matches_csdid() {
+    let r = &reference()["covariates"];
+    let long = mpdta();
+    let x = lpop(&long);
+    for (control, key) in [(Control::Never, "never"), (Control::NotYet, "notyet")] {
+        let f = cs(control, Unbalanced::Drop).fit_with(&long.sample, &x).unwrap();
+        check_against(&f, &r[key], &long);
+        assert_eq!(f.covariates, ["lpop"]);
+        check_diff_diff(&f, &r["diff_diff"][key], &long, 1e-3, 1.0);
+        // The covariate matters: the estimate is not the unadjusted one.
+        let plain = cs(control, Unbalanced::Drop).fit(&long.sample).unwrap();
+        assert!((plain.simple.estimate - f.simple.estimate).abs() > 1e-3);
+    }
+}
+
+/// A covariate missing for a county leaves the county out and counts it; covariates on a
+/// panel with gaps kept are refused with a message that says what to do.
+#[test]
+fn missing_covariates_and_unbalanced_panels_are_handled_openly() {
+    let long = mpdta();
+    let mut x = lpop(&long);
+    let first = *x.rows.keys().next().unwrap();
+    x.rows.get_mut(&first).unwrap()[0] = f64::NAN;
+    let f = cs(Control::Never, Unbalanced::Drop).fit_with(&long.sample, &x).unwrap();
+    assert_eq!((f.n_units, f.missing_covariates), (499, 1));
+
+    let r = &reference()["unbalanced"];
+    let gaps = mpdta::mpdta(&mpdta::dropped(r));
+    let err = cs(Control::Never, Unbalanced::Keep).fit_with(&gaps.sample, &lpop(&gaps)).unwrap_err();
+    assert!(err.to_string().contains("balanced panel"), "{err}");
 }
 
 #[test]

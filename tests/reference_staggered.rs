@@ -2,14 +2,13 @@
 //! pyfixest on mpdta, balanced and with 15 % of its rows dropped, from fixtures made by
 //! `tests/reference/make_staggered_fixtures.py`.
 
-use std::path::Path;
+mod mpdta;
 
-use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
+use frikommune::design::long::LongSample;
 use frikommune::estimate::event::{EventBase, EventStudy};
 use frikommune::estimate::imputation::Imputation;
 use frikommune::estimate::sunab::SunAbraham;
 use frikommune::inference::cluster::SmallSample;
-use frikommune::ingest::polars_io::read_text_table;
 use frikommune::settings::Level;
 use serde_json::Value;
 
@@ -18,36 +17,10 @@ fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
 }
 
-/// mpdta as the estimate command reads it, less the county-years the reference dropped.
-fn mpdta(dropped: &[(String, String)]) -> LongSample {
-    let path = format!("{}/tests/fixtures/mpdta.csv", env!("CARGO_MANIFEST_DIR"));
-    let table = read_text_table(Path::new(&path), b',').unwrap();
-    let spec = LongSpec {
-        unit: "countyreal",
-        time: "year",
-        outcome: "lemp",
-        treatment: Treatment::Cohort("first.treat"),
-        cluster: None,
-    };
-    let mut long = long_sample(&table, &path, &spec).unwrap();
-    let (units, periods) = (long.units.clone(), long.periods.clone());
-    for u in &mut long.sample.units {
-        let county = &units[u.code as usize];
-        u.obs.retain(|o| {
-            let year = &periods[o.0.since(frikommune::design::long::ORIGIN) as usize];
-            !dropped.iter().any(|(c, y)| c == county && y == year)
-        });
-    }
-    long
-}
-
 fn panel(key: &str) -> (LongSample, Value) {
     let r = reference()[key].clone();
-    let dropped: Vec<(String, String)> = r["dropped"]
-        .as_array()
-        .map(|d| d.iter().map(|p| (p[0].to_string(), p[1].to_string())).collect())
-        .unwrap_or_default();
-    let long = mpdta(&dropped);
+    let dropped = mpdta::dropped(&r);
+    let long = mpdta::mpdta(&dropped);
     let n_obs: usize = long.sample.units.iter().map(|u| u.obs.len()).sum();
     assert_eq!(n_obs, 2500 - dropped.len());
     (long, r)

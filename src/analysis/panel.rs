@@ -108,6 +108,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
         control: study.cs_control,
         conf_level: study.conf_level,
         bootstrap: Some(Multiplier { reps: study.band_reps, seed: study.seed }),
+        unbalanced: Default::default(),
     };
     let cs = match cs.fit(&sample) {
         Ok(fit) => {

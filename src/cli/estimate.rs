@@ -287,9 +287,14 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         }
         (MethodArg::Cs, None) => {
             let boot = Multiplier { reps: args.reps, seed: args.seed };
-            let fit = CallawaySantAnna { control, conf_level: args.conf_level, bootstrap: Some(boot) }
-                .fit(sample)
-                .map_err(fail)?;
+            let fit = CallawaySantAnna {
+                control,
+                conf_level: args.conf_level,
+                bootstrap: Some(boot),
+                unbalanced: Default::default(),
+            }
+            .fit(sample)
+            .map_err(fail)?;
             cs_output(&fit, &label, &mut extra, &mut table_rows);
             fit.headline()
         }

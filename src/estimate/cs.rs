@@ -5,7 +5,8 @@
 //! treated, or (not-yet-treated) those never treated or first treated after t. The base period
 //! is "varying" as in R did's default: g − 1's period for t ≥ g, the period just before t for
 //! the pre-period (placebo) cells. Without covariates the doubly robust, outcome-regression and
-//! IPW estimators all reduce to this difference of mean changes.
+//! IPW estimators all reduce to this difference of mean changes. With time-invariant unit
+//! covariates each cell is R did's default doubly robust estimate ([`super::drdid`]).
 //!
 //! Inference comes from the influence function (IF) of each cell, scaled to all n units:
 //! ψ_i = (n/n_g)(ΔY_i − ΔȲ_g) for cohort units, −(n/n_C)(ΔY_i − ΔȲ_C) for comparison units,
@@ -16,7 +17,11 @@
 //! ATT(g,t) and over each aggregation's rows come from the multiplier bootstrap
 //! ([`crate::inference::multiplier`]). Units already treated in the first period are dropped,
 //! cohorts starting after the last period count as never treated, and units must be observed
-//! in every period (unbalanced units are dropped and counted), all as in R did.
+//! in every period (unbalanced units are dropped and counted), all as in R did. With
+//! [`Unbalanced::Keep`] (R did's `allow_unbalanced_panel`) units with gaps stay, and on a panel
+//! that is then unbalanced each cell compares mean levels over the observations in its two
+//! periods, with each unit's observations summed into one influence value (clustered by unit);
+//! on a balanced panel the choice changes nothing.
 
 use std::collections::BTreeMap;
 
@@ -46,12 +51,47 @@ impl Control {
     }
 }
 
+/// What to do with units that lack an observation in some period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unbalanced {
+    /// Leave them out (R did's default).
+    #[default]
+    Drop,
+    /// Keep them: each ATT(g,t) compares the cohort's and the comparison units' mean levels in
+    /// the two periods over the observations there (R did's `allow_unbalanced_panel`).
+    Keep,
+}
+
+impl Unbalanced {
+    pub fn key(self) -> &'static str {
+        match self {
+            Unbalanced::Drop => "drop",
+            Unbalanced::Keep => "keep",
+        }
+    }
+
+    fn is_drop(&self) -> bool {
+        *self == Unbalanced::Drop
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct CallawaySantAnna {
     pub control: Control,
     pub conf_level: crate::settings::Level,
     /// Multiplier bootstrap for simultaneous bands; `None` gives pointwise intervals only.
     pub bootstrap: Option<Multiplier>,
+    pub unbalanced: Unbalanced,
+}
+
+/// Time-invariant unit covariates for the doubly robust ATT(g,t): one row per unit code.
+#[derive(Clone, Debug, Default)]
+pub struct Covariates {
+    pub names: Vec<String>,
+    /// By [`super::SampleUnit::code`]; a unit without a row, or with a value that is not a
+    /// finite number, is left out and counted.
+    pub rows: BTreeMap<u32, Vec<f64>>,
 }
 
 /// One ATT(g,t).
@@ -109,15 +149,33 @@ pub struct CsFit {
     pub n_obs: usize,
     pub n_units: usize,
     pub n_treated: usize,
-    /// Units left out: observed in fewer than all periods, or treated from the first period.
+    /// Units left out: observed in fewer than all periods (unless kept), or treated from the
+    /// first period.
     pub dropped_units: usize,
+    /// How units with gaps were handled.
+    #[serde(default, skip_serializing_if = "Unbalanced::is_drop")]
+    pub unbalanced: Unbalanced,
+    /// The covariates of the doubly robust ATT(g,t); empty: none (difference of mean changes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
+    /// Units left out because a covariate is missing for them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub missing_covariates: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Per-unit data after the R did preprocessing.
 struct Panel {
     periods: Vec<Month>,
-    /// y[i][t]
+    /// y[i][t]; NaN where a kept unbalanced unit is not observed.
     y: Vec<Vec<f64>>,
+    /// Every unit observed in every period.
+    balanced: bool,
+    /// Covariate rows (empty rows without covariates).
+    x: Vec<Vec<f64>>,
     /// Index into `cohorts`, or None for never treated.
     cohort: Vec<Option<usize>>,
     cohorts: Vec<Month>,
@@ -126,12 +184,114 @@ struct Panel {
     cluster: Vec<usize>,
     clusters: usize,
     dropped: usize,
+    missing_covariates: usize,
+}
+
+impl Panel {
+    /// ATT(g,t) and its influence function on all units (zero outside the cell) from the
+    /// units' changes between the base period and t: the difference of the cohort's and the
+    /// comparison units' mean changes, or with covariates the doubly robust estimate
+    /// ([`super::drdid::panel`]) scaled from the cell's units to all, as R did does.
+    fn panel_cell(
+        &self,
+        g: usize,
+        ti: usize,
+        base: usize,
+        is_control: &dyn Fn(usize) -> bool,
+    ) -> Result<Option<(f64, Vec<f64>)>, EstimateError> {
+        let n = self.y.len();
+        let nf = n as f64;
+        let members: Vec<usize> = (0..n).filter(|&i| self.cohort[i] == Some(g) || is_control(i)).collect();
+        let n1 = members.iter().filter(|&&i| self.cohort[i] == Some(g)).count();
+        if n1 == 0 || n1 == members.len() {
+            return Ok(None);
+        }
+        let dy = |i: usize| self.y[i][ti] - self.y[i][base];
+        let mut f = vec![0.0; n];
+        if self.x.first().is_none_or(|r| r.is_empty()) {
+            let n0 = members.len() - n1;
+            let (mut s1, mut s0) = (0.0, 0.0);
+            for &i in &members {
+                if self.cohort[i] == Some(g) { s1 += dy(i) } else { s0 += dy(i) }
+            }
+            let (m1, m0) = (s1 / n1 as f64, s0 / n0 as f64);
+            for &i in &members {
+                f[i] = if self.cohort[i] == Some(g) {
+                    nf / n1 as f64 * (dy(i) - m1)
+                } else {
+                    -nf / n0 as f64 * (dy(i) - m0)
+                };
+            }
+            return Ok(Some((m1 - m0, f)));
+        }
+        let changes: Vec<f64> = members.iter().map(|&i| dy(i)).collect();
+        let treated: Vec<bool> = members.iter().map(|&i| self.cohort[i] == Some(g)).collect();
+        let x: Vec<&[f64]> = members.iter().map(|&i| self.x[i].as_slice()).collect();
+        let cell = super::drdid::panel(&changes, &treated, &x)?;
+        let scale = nf / members.len() as f64;
+        members.iter().zip(&cell.inf).for_each(|(&i, v)| f[i] = scale * v);
+        Ok(Some((cell.att, f)))
+    }
+
+    /// ATT(g,t) on an unbalanced panel, as repeated cross-sections (R did's
+    /// `allow_unbalanced_panel`): (Ȳ_g,t − Ȳ_C,t) − (Ȳ_g,b − Ȳ_C,b) over the observations in
+    /// each period. Each observation's influence (y − Ȳ)/n of its group and period, signed,
+    /// is summed within its unit, so the standard error is clustered by unit.
+    fn rc_cell(&self, g: usize, ti: usize, base: usize, is_control: &dyn Fn(usize) -> bool) -> Option<(f64, Vec<f64>)> {
+        let n = self.y.len();
+        // Cohort at t, cohort at the base, comparison at t, comparison at the base.
+        let group = |i: usize| -> Option<usize> {
+            if self.cohort[i] == Some(g) {
+                Some(0)
+            } else if is_control(i) {
+                Some(2)
+            } else {
+                None
+            }
+        };
+        let (mut count, mut sum) = ([0usize; 4], [0.0; 4]);
+        for i in 0..n {
+            let Some(k) = group(i) else { continue };
+            for (offset, period) in [(0, ti), (1, base)] {
+                let v = self.y[i][period];
+                if v.is_finite() {
+                    count[k + offset] += 1;
+                    sum[k + offset] += v;
+                }
+            }
+        }
+        if count.contains(&0) {
+            return None;
+        }
+        let mean: Vec<f64> = (0..4).map(|k| sum[k] / count[k] as f64).collect();
+        let sign = [1.0, -1.0, -1.0, 1.0];
+        let nf = n as f64;
+        let mut f = vec![0.0; n];
+        for (i, fi) in f.iter_mut().enumerate() {
+            let Some(k) = group(i) else { continue };
+            for (offset, period) in [(0, ti), (1, base)] {
+                let v = self.y[i][period];
+                if v.is_finite() {
+                    let c = k + offset;
+                    *fi += sign[c] * nf * (v - mean[c]) / count[c] as f64;
+                }
+            }
+        }
+        Some(((mean[0] - mean[2]) - (mean[1] - mean[3]), f))
+    }
 }
 
 impl CallawaySantAnna {
+    /// ATT(g,t) without covariates: every estimation method of R did reduces to the
+    /// difference of mean changes.
     pub fn fit(&self, sample: &Sample) -> Result<CsFit, EstimateError> {
+        self.fit_with(sample, &Covariates::default())
+    }
+
+    /// ATT(g,t), doubly robust in `covariates` when it names any.
+    pub fn fit_with(&self, sample: &Sample, covariates: &Covariates) -> Result<CsFit, EstimateError> {
         let step = sample.step;
-        let p = self.prepare(sample)?;
+        let p = self.prepare(sample, covariates)?;
         let n = p.y.len();
         let nf = n as f64;
         // Cohort sizes and shares P(G = g).
@@ -152,32 +312,15 @@ impl CallawaySantAnna {
                     None => true,
                     Some(h) => self.control == Control::NotYet && h != g && p.cohorts[h] > t,
                 };
-                let (mut n1, mut s1, mut n0, mut s0) = (0usize, 0.0, 0usize, 0.0);
-                for i in 0..n {
-                    let dy = p.y[i][ti] - p.y[i][base];
-                    if p.cohort[i] == Some(g) {
-                        n1 += 1;
-                        s1 += dy;
-                    } else if is_control(i) {
-                        n0 += 1;
-                        s0 += dy;
-                    }
+                let cell = if p.balanced {
+                    p.panel_cell(g, ti, base, &is_control)?
+                } else {
+                    p.rc_cell(g, ti, base, &is_control)
+                };
+                if let Some((att, f)) = cell {
+                    cells.push((g, ti, att));
+                    psi.push(f);
                 }
-                if n1 == 0 || n0 == 0 {
-                    continue;
-                }
-                let (m1, m0) = (s1 / n1 as f64, s0 / n0 as f64);
-                let mut f = vec![0.0; n];
-                for (i, fi) in f.iter_mut().enumerate() {
-                    let dy = p.y[i][ti] - p.y[i][base];
-                    if p.cohort[i] == Some(g) {
-                        *fi = nf / n1 as f64 * (dy - m1);
-                    } else if is_control(i) {
-                        *fi = -nf / n0 as f64 * (dy - m0);
-                    }
-                }
-                cells.push((g, ti, m1 - m0));
-                psi.push(f);
             }
         }
         if !cells.iter().any(|&(g, ti, _)| p.cohorts[g] <= p.periods[ti]) {
@@ -361,10 +504,13 @@ impl CallawaySantAnna {
             calendar,
             pretrend,
             inference,
-            n_obs: n * p.periods.len(),
+            n_obs: p.y.iter().flatten().filter(|v| v.is_finite()).count(),
             n_units: n,
             n_treated: p.cohort.iter().filter(|c| c.is_some_and(|g| g < p.estimated)).count(),
             dropped_units: p.dropped,
+            unbalanced: self.unbalanced,
+            covariates: covariates.names.clone(),
+            missing_covariates: p.missing_covariates,
         })
     }
 
@@ -393,27 +539,39 @@ impl CallawaySantAnna {
         Aggregation { overall, rows, band_crit: crit }
     }
 
-    /// R did's preprocessing: balanced units, first-period-treated units out, late cohorts as
-    /// never treated, and the last cohort as the comparison when no unit is never treated.
-    fn prepare(&self, sample: &Sample) -> Result<Panel, EstimateError> {
+    /// R did's preprocessing: balanced units (unless unbalanced ones are kept), units with every
+    /// covariate, first-period-treated units out, late cohorts as never treated, and the last
+    /// cohort as the comparison when no unit is never treated.
+    fn prepare(&self, sample: &Sample, covariates: &Covariates) -> Result<Panel, EstimateError> {
         let mut periods: Vec<Month> = sample.units.iter().flat_map(|u| u.obs.iter().map(|o| o.0)).collect();
         periods.sort();
         periods.dedup();
         let index: BTreeMap<Month, usize> = periods.iter().enumerate().map(|(i, &m)| (m, i)).collect();
-        let mut dropped = 0;
-        // (start, outcomes, cluster key: the declared cluster, or the unit itself)
-        type Row = (Option<Month>, Vec<f64>, (bool, u32));
+        let (mut dropped, mut missing_covariates) = (0, 0);
+        // (start, outcomes, cluster key: the declared cluster, or the unit itself, covariates)
+        type Row = (Option<Month>, Vec<f64>, (bool, u32), Vec<f64>);
         let mut rows: Vec<Row> = Vec::new();
         for (position, u) in sample.units.iter().enumerate() {
             let mut y = vec![f64::NAN; periods.len()];
             for &(m, v) in &u.obs {
                 y[index[&m]] = v;
             }
-            if y.iter().any(|v| !v.is_finite()) {
+            if self.unbalanced == Unbalanced::Drop && y.iter().any(|v| !v.is_finite()) {
                 dropped += 1;
                 continue;
             }
-            rows.push((u.start, y, u.cluster.map_or((false, position as u32), |c| (true, c))));
+            let x = if covariates.names.is_empty() {
+                Vec::new()
+            } else {
+                match covariates.rows.get(&u.code) {
+                    Some(x) if x.len() == covariates.names.len() && x.iter().all(|v| v.is_finite()) => x.clone(),
+                    _ => {
+                        missing_covariates += 1;
+                        continue;
+                    }
+                }
+            };
+            rows.push((u.start, y, u.cluster.map_or((false, position as u32), |c| (true, c)), x));
         }
         let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
             return Err(EstimateError::NoObservations);
@@ -433,6 +591,9 @@ impl CallawaySantAnna {
             }
             periods.truncate(keep);
             rows.iter_mut().for_each(|r| r.1.truncate(keep));
+            let before = rows.len();
+            rows.retain(|r| r.1.iter().any(|v| v.is_finite()));
+            dropped += before - rows.len();
             match self.control {
                 Control::Never => rows.iter_mut().filter(|r| r.0 == Some(latest)).for_each(|r| r.0 = None),
                 Control::NotYet => estimated_cut = Some(latest),
@@ -462,8 +623,14 @@ impl CallawaySantAnna {
         if cluster_ids.len() < 2 {
             return Err(EstimateError::TooFewClusters);
         }
+        let balanced = rows.iter().all(|r| r.1.iter().all(|v| v.is_finite()));
+        if !balanced && !covariates.names.is_empty() {
+            return Err(EstimateError::CovariatesUnbalanced);
+        }
         Ok(Panel {
             periods,
+            balanced,
+            x: rows.iter().map(|r| r.3.clone()).collect(),
             cohort: rows.iter().map(|r| r.0.map(|s| cohorts.binary_search(&s).expect("listed"))).collect(),
             y: rows.into_iter().map(|r| r.1).collect(),
             cohorts,
@@ -471,6 +638,7 @@ impl CallawaySantAnna {
             clusters: cluster_ids.len(),
             cluster,
             dropped,
+            missing_covariates,
         })
     }
 }

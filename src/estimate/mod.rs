@@ -8,6 +8,7 @@
 pub mod cs;
 pub mod demean;
 pub mod did2x2;
+pub mod drdid;
 pub mod event;
 pub mod imputation;
 pub mod ols;
@@ -218,6 +219,16 @@ pub enum EstimateError {
         "fixed predictor weights: expected {expected} non-negative numbers (one per predictor row: {rows}), found {found}"
     )]
     FixedWeights { expected: usize, rows: String, found: usize },
+    #[error(
+        "the covariates separate the cohort from its comparison units (propensity scores reach 0 or 1): there is no overlap to compare on; leave a covariate out"
+    )]
+    NoOverlap,
+    #[error("covariate `{name}` is missing for {units} of the units")]
+    MissingCovariate { name: String, units: usize },
+    #[error(
+        "covariates need a balanced panel: estimate with unbalanced = \"drop\" (units with gaps left out), or without covariates"
+    )]
+    CovariatesUnbalanced,
     #[error("expected {0} covariate values per unit")]
     CovariateCount(usize),
     #[error("no predictors")]

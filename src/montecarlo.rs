@@ -229,7 +229,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 24] = [
+const METHODS: [(&str, &str); 25] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -243,6 +243,7 @@ const METHODS: [(&str, &str); 24] = [
     ("event sensitivity", "Δ^RM confidence set, M̄ = 0"),
     ("event sensitivity", "Δ^RM confidence set, M̄ = 1"),
     ("cs", "IF"),
+    ("cs", "IF, doubly robust in level and log population"),
     ("bjs", "IF, normal (R didimputation)"),
     ("bjs", "IF leave-one-out, normal"),
     ("bjs", "IF leave-one-out, t(treated − 1)"),
@@ -612,6 +613,8 @@ fn intervals(
     };
     let event = es.fit(sample).ok();
     let cs_fit = cs.fit(sample).ok();
+    let wanted = ["level".to_string(), "population".to_string()];
+    let cs_covariates = crate::analysis::panel::cs_covariates(&wanted, study, panel, design, sample);
     let bjs_fit = bjs.fit(sample).ok();
     // A pre-trend test enters the table as its p-value (no interval).
     let as_test = |mut e: Estimate, p: f64| {
@@ -658,6 +661,7 @@ fn intervals(
         sensitivity_0,
         sensitivity_1,
         cs_fit.as_ref().map(|f| f.headline()),
+        cs.fit_with(sample, &cs_covariates).ok().map(|f| f.headline()),
         bjs_fit.as_ref().map(|f| Estimate { interval: f.overall_reference.clone(), ..f.overall.clone() }),
         bjs_fit.as_ref().map(|f| {
             let i = &f.overall.interval;

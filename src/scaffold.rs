@@ -89,6 +89,8 @@ conf_level = 0.95
 seed = 1                   # every random draw: a ChaCha stream (seed, replication)
 reps = 9999                # randomization-inference and wild-bootstrap draws
 event_base = "pre_mean"    # event study measured from the mean of the months before the start ("period_before": the month before alone, as fixest)
+# cs_covariates = ["level", "population"]   # Callaway–Sant'Anna doubly robust in the pre-period level and log population
+# cs_unbalanced = "keep"     # Callaway–Sant'Anna keeps municipalities with gaps (R did's allow_unbalanced_panel)
 
 [confidentiality]
 min_cell = 5               # means behind fewer persons are suppressed (DST's rule)

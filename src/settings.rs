@@ -139,6 +139,10 @@ pub const EVENT_BASE: &[(&str, crate::estimate::event::EventBase)] = &[
 /// Callaway–Sant'Anna's comparison units by name (`cs_control`, `--control`).
 pub const CONTROL: &[(&str, Control)] = &[("never", Control::Never), ("notyet", Control::NotYet)];
 
+/// What Callaway–Sant'Anna does with units lacking a period (`cs_unbalanced`, `--unbalanced`).
+pub const UNBALANCED: &[(&str, crate::estimate::cs::Unbalanced)] =
+    &[("drop", crate::estimate::cs::Unbalanced::Drop), ("keep", crate::estimate::cs::Unbalanced::Keep)];
+
 /// The value named `key` in a table of names.
 pub fn named<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)

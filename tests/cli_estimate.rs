@@ -262,6 +262,69 @@ fn small_sample_corrections_are_selectable() {
 }
 
 /// A Parquet panel (typed columns: integers, floats) gives the same numbers as the CSV it came from.
+/// `--covariates lpop` gives csdid's doubly robust numbers and `--unbalanced keep` on a file
+/// with 15 % of its rows gone gives csdid's `allow_unbalanced_panel` numbers; a covariate that
+/// changes within a county, or one that is not a number, is bad input naming row and column.
+#[test]
+fn callaway_santanna_covariates_and_unbalanced_panels_from_the_command_line() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("cs_reference.json")).unwrap()).unwrap();
+    let close = |a: &serde_json::Value, b: &serde_json::Value| (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-9;
+    let json = |o: std::process::Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let data = fixture("mpdta.csv");
+    let got = json(mpdta_estimate(&data, "cs", &["--covariates", "lpop", "--reps", "99", "--format", "json"]));
+    let r = &reference["covariates"]["never"];
+    assert!(close(&got["estimate"], &r["aggregations"]["simple"]["estimate"]));
+    assert!(close(&got["se"], &r["aggregations"]["simple"]["se"]));
+    assert_eq!(got["covariates"], serde_json::json!(["lpop"]));
+    assert!(got["estimand"].as_str().unwrap().contains("doubly robust in lpop"));
+
+    // The county-years the reference dropped, left out of a copy of the file.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let dropped: Vec<String> =
+        reference["unbalanced"]["dropped"].as_array().unwrap().iter().map(|p| format!("{},{},", p[0], p[1])).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let gaps = dir.path().join("gaps.csv");
+    let kept: Vec<&str> = text.lines().filter(|l| !dropped.iter().any(|d| l.starts_with(d.as_str()))).collect();
+    assert_eq!(kept.len(), 2501 - dropped.len());
+    std::fs::write(&gaps, kept.join("\n")).unwrap();
+    let gaps = gaps.to_str().unwrap();
+    let got = json(mpdta_estimate(gaps, "cs", &["--unbalanced", "keep", "--reps", "99", "--format", "json"]));
+    let r = &reference["unbalanced"]["never"];
+    assert!(close(&got["estimate"], &r["aggregations"]["simple"]["estimate"]));
+    assert!(close(&got["se"], &r["aggregations"]["simple"]["se"]));
+    assert_eq!((got["n_units"].as_u64(), got["unbalanced"].as_str()), (Some(500), Some("keep")));
+    let default = json(mpdta_estimate(gaps, "cs", &["--reps", "99", "--format", "json"]));
+    assert!(default["n_units"].as_u64().unwrap() < 400, "the default drops counties with gaps");
+
+    // Covariates on the panel with gaps kept: refused, with what to do instead.
+    let o = mpdta_estimate(gaps, "cs", &["--unbalanced", "keep", "--covariates", "lpop"]);
+    assert_eq!(o.status.code(), Some(2), "a combination the user can change");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("balanced panel"));
+
+    // A covariate that varies within a county, and one that is not a number.
+    let bad = dir.path().join("bad.csv");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[2] = lines[2].rsplit_once(',').map(|(a, _)| format!("{a},6.5")).unwrap();
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let o = mpdta_estimate(bad.to_str().unwrap(), "cs", &["--covariates", "lpop"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("row 3") && err.contains("`lpop`") && err.contains("constant within a unit"), "{err}");
+    lines = text.lines().map(String::from).collect();
+    lines[1] = lines[1].rsplit_once(',').map(|(a, _)| format!("{a},many")).unwrap();
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let o = mpdta_estimate(bad.to_str().unwrap(), "cs", &["--covariates", "lpop"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("row 2") && err.contains("expected a number"), "{err}");
+    let o = mpdta_estimate(&data, "twfe", &["--covariates", "lpop"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
 #[test]
 fn parquet_input_matches_csv() {
     use polars::prelude::*;

@@ -5,7 +5,8 @@
 use super::synthetic;
 use crate::design::Design;
 use crate::design::profile::Profile;
-use crate::estimate::cs::CallawaySantAnna;
+use crate::estimate::Sample;
+use crate::estimate::cs::{CallawaySantAnna, Covariates};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::EventBase;
 use crate::estimate::imputation::Imputation;
@@ -17,8 +18,48 @@ use crate::inference::randomization::Randomization;
 use crate::inference::wild::{Weights, WildBootstrap};
 use crate::ingest::Panel;
 use crate::period::Month;
+use crate::registry::Code;
 use crate::results::{Analysis, DesignInfo, EventStudyResult, TrendPoint};
 use crate::study::{ComparisonDesign, Study};
+
+/// The covariates `wanted` ([`crate::study::CS_COVARIATES`] or outcome keys) for each
+/// municipality of the sample: the outcome's pre-period level and trend as the design computes
+/// them, the log population, the region as one indicator per region but the first (in name
+/// order) among the sample's municipalities, and another outcome's pre-period mean.
+pub(crate) fn cs_covariates(
+    wanted: &[String],
+    study: &Study,
+    panel: &Panel,
+    design: &Design,
+    sample: &Sample,
+) -> Covariates {
+    let regions: std::collections::BTreeSet<&str> =
+        sample.units.iter().filter_map(|u| study.registry.get(u.code as Code)).map(|m| m.region.as_str()).collect();
+    let mut names = Vec::new();
+    for c in wanted {
+        match c.as_str() {
+            "region" => names.extend(regions.iter().skip(1).map(|r| format!("region:{r}"))),
+            "population" => names.push("log_population".to_string()),
+            other => names.push(other.to_string()),
+        }
+    }
+    let value = |code: u32, name: &str| -> Option<f64> {
+        match name {
+            "log_population" => design.variable(study, panel, code as Code, "population").map(|p| p.max(1.0).ln()),
+            _ => design.variable(study, panel, code as Code, name),
+        }
+    };
+    let rows = if names.is_empty() {
+        Default::default()
+    } else {
+        sample
+            .units
+            .iter()
+            .filter_map(|u| names.iter().map(|n| value(u.code, n)).collect::<Option<Vec<f64>>>().map(|r| (u.code, r)))
+            .collect()
+    };
+    Covariates { names, rows }
+}
 
 /// The analysis of `design` on `panel`.
 pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
@@ -104,19 +145,28 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
     };
     // Callaway–Sant'Anna: the design's comparison municipalities are never treated; with
     // `cs_control = "notyet"` later-starting participants also serve until their start.
+    // With `cs_unbalanced = "keep"` municipalities with gaps stay; with `cs_covariates` each
+    // ATT(g,t) is doubly robust in them.
     let cs = CallawaySantAnna {
         control: study.cs_control,
         conf_level: study.conf_level,
         bootstrap: Some(Multiplier { reps: study.band_reps, seed: study.seed }),
-        unbalanced: Default::default(),
+        unbalanced: study.cs_unbalanced,
     };
-    let cs = match cs.fit(&sample) {
+    let cs = match cs.fit_with(&sample, &cs_covariates(&study.cs_covariates, study, panel, design, &sample)) {
         Ok(fit) => {
             estimates.push(fit.headline());
             if fit.dropped_units > 0 {
                 problems.push(format!(
                     "callaway-sant'anna: {} municipalities left out because they lack data in some month",
                     fit.dropped_units
+                ));
+            }
+            if fit.missing_covariates > 0 {
+                problems.push(format!(
+                    "callaway-sant'anna: {} municipalities left out because a covariate ({}) is missing for them",
+                    fit.missing_covariates,
+                    fit.covariates.join(", ")
                 ));
             }
             Some(fit)

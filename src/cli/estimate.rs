@@ -98,6 +98,15 @@ pub struct Args {
     /// Comparison units for --method cs: never treated, or not yet treated.
     #[arg(long, default_value = "never", value_parser = PossibleValuesParser::new(settings::names(settings::CONTROL)))]
     control: String,
+    /// --method cs: units lacking a period are dropped (R did's default) or kept, each ATT(g,t)
+    /// then comparing mean levels over the observations of its two periods (R did's
+    /// allow_unbalanced_panel; standard errors clustered by unit).
+    #[arg(long, default_value = "drop", value_parser = PossibleValuesParser::new(settings::names(settings::UNBALANCED)))]
+    unbalanced: String,
+    /// --method cs: numeric columns constant within each unit (e.g. a log population) for the
+    /// doubly robust ATT(g,t) of R did (logit propensity score, least-squares outcome model).
+    #[arg(long, value_delimiter = ',')]
+    covariates: Vec<String>,
     /// Event study: bin event times before -LEADS into -LEADS.
     #[arg(long)]
     leads: Option<u32>,
@@ -159,8 +168,13 @@ fn bad(message: impl std::fmt::Display) -> Error {
 pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     let control = settings::named(settings::CONTROL, &args.control).ok_or_else(|| bad("--control: never or notyet"))?;
     let ssc = settings::named(settings::SSC, &args.ssc).ok_or_else(|| bad("--ssc: fixest, cluster or none"))?;
+    let unbalanced =
+        settings::named(settings::UNBALANCED, &args.unbalanced).ok_or_else(|| bad("--unbalanced: drop or keep"))?;
     if args.method != MethodArg::Cs && control != Control::Never {
         return Err(bad("--control goes with --method cs"));
+    }
+    if args.method != MethodArg::Cs && (unbalanced != cs::Unbalanced::Drop || !args.covariates.is_empty()) {
+        return Err(bad("--unbalanced and --covariates go with --method cs"));
     }
     if args.method != MethodArg::Event && (args.leads.is_some() || args.lags.is_some()) {
         return Err(bad("--leads and --lags go with --method event"));
@@ -287,14 +301,18 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         }
         (MethodArg::Cs, None) => {
             let boot = Multiplier { reps: args.reps, seed: args.seed };
-            let fit = CallawaySantAnna {
-                control,
-                conf_level: args.conf_level,
-                bootstrap: Some(boot),
-                unbalanced: Default::default(),
-            }
-            .fit(sample)
-            .map_err(fail)?;
+            let rows = long.unit_covariates(&table, &path, &args.covariates).map_err(bad)?;
+            let covariates = cs::Covariates {
+                names: args.covariates.clone(),
+                rows: rows
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(id, row)| row.into_iter().collect::<Option<Vec<f64>>>().map(|r| (id as u32, r)))
+                    .collect(),
+            };
+            let fit = CallawaySantAnna { control, conf_level: args.conf_level, bootstrap: Some(boot), unbalanced }
+                .fit_with(sample, &covariates)
+                .map_err(fail)?;
             cs_output(&fit, &label, &mut extra, &mut table_rows);
             fit.headline()
         }
@@ -603,8 +621,15 @@ fn cs_output(
     };
     let simple = &fit.simple;
     extra.insert("control".into(), fit.control.key().into());
+    extra.insert("unbalanced".into(), fit.unbalanced.key().into());
+    extra.insert("covariates".into(), fit.covariates.clone().into());
+    extra.insert(
+        "estimation".into(),
+        (if fit.covariates.is_empty() { "difference of mean changes" } else { "doubly robust (drdid_panel)" }).into(),
+    );
     extra.insert("band_crit".into(), fit.band_crit.into());
     extra.insert("dropped_units".into(), fit.dropped_units.into());
+    extra.insert("missing_covariates".into(), fit.missing_covariates.into());
     extra.insert("att_gt".into(), att_gt.into());
     extra.insert(
         "aggregations".into(),
@@ -642,10 +667,16 @@ fn cs_output(
     }
     table.push(pretrend_line(&fit.pretrend));
     if fit.dropped_units > 0 {
-        table.push(format!(
-            "dropped     {} units (not observed in every period, or treated from the first period)",
-            fit.dropped_units
-        ));
+        let why = match fit.unbalanced {
+            cs::Unbalanced::Drop => "not observed in every period, or treated from the first period",
+            cs::Unbalanced::Keep => {
+                "treated from the first period, or not observed before the comparison cohort starts"
+            }
+        };
+        table.push(format!("dropped     {} units ({why})", fit.dropped_units));
+    }
+    if fit.missing_covariates > 0 {
+        table.push(format!("dropped     {} units (a covariate missing)", fit.missing_covariates));
     }
 }
 

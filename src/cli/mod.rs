@@ -53,7 +53,7 @@ enum Command {
     /// Write realistic synthetic data with known true effects for a study (its [simulation] section).
     Simulate(simulate::Args),
     /// Run one estimator on any long panel (CSV) and print the estimate.
-    Estimate(estimate::Args),
+    Estimate(Box<estimate::Args>),
     /// Kaplan–Meier curves, medians, the log-rank test and Cox regression on a file of spells.
     Survival(survival::Args),
     /// Reshape DREAM-style weekly benefit codes (y_YYWW columns) into a case file of spells.
@@ -121,7 +121,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::run(a, &out),
         Command::Simulate(a) => simulate::run(a, &out),
         Command::Report(a) => report::run(a, &out),
-        Command::Estimate(a) => estimate::run(a, &out),
+        Command::Estimate(a) => estimate::run(*a, &out),
         Command::Survival(a) => survival::run(a, &out),
         Command::Dream(a) => dream::run(a, &out),
         Command::Montecarlo(a) => montecarlo::run(a, &out),

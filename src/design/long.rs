@@ -121,33 +121,7 @@ impl LongSample {
     /// present on at least one. Strata are numbered in the sorted order of their values, indexed
     /// by the sample's unit id.
     pub fn unit_strata(&self, table: &TextTable, path: &str, columns: &[String]) -> Result<Vec<u32>, String> {
-        let index: BTreeMap<&str, usize> = self.units.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
-        let Some(units) = table.column(&self.unit_column) else {
-            return Err(format!("{path}: the unit column is gone"));
-        };
-        let mut values: Vec<Vec<Option<String>>> = vec![vec![None; columns.len()]; self.units.len()];
-        for (ci, name) in columns.iter().enumerate() {
-            let column = table
-                .column(name)
-                .ok_or_else(|| format!("{path}: no column `{name}` for --strata ({})", table.header_for_message()))?;
-            for r in 0..table.rows {
-                let cell = |c: &[Option<String>]| c[r].as_deref().unwrap_or("").trim().to_string();
-                let (unit, text) = (cell(units), cell(column));
-                let Some(&ui) = index.get(unit.as_str()) else { continue };
-                if text.is_empty() {
-                    continue;
-                }
-                match &values[ui][ci] {
-                    Some(seen) if *seen != text => {
-                        return Err(format!(
-                            "{path}: row {}, column `{name}`: unit `{unit}` changes stratum from `{seen}` to `{text}`; a stratum must be constant within a unit",
-                            r + 2
-                        ));
-                    }
-                    _ => values[ui][ci] = Some(text),
-                }
-            }
-        }
+        let values = self.unit_constants(table, path, columns, "--strata", "stratum", &|_, _, _| Ok(()))?;
         let keys: Vec<String> = values
             .iter()
             .enumerate()
@@ -155,7 +129,7 @@ impl LongSample {
                 v.iter()
                     .zip(columns)
                     .map(|(x, name)| {
-                        x.clone().ok_or_else(|| {
+                        x.as_ref().map(|(text, _)| text.clone()).ok_or_else(|| {
                             format!("{path}: column `{name}`: unit `{}` has no value on any row", self.units[ui])
                         })
                     })
@@ -167,7 +141,74 @@ impl LongSample {
         let ids: BTreeMap<&String, u32> = distinct.into_iter().enumerate().map(|(i, k)| (k, i as u32)).collect();
         Ok(keys.iter().map(|k| ids[k]).collect())
     }
+
+    /// Each unit's values of the numeric `columns` (covariates such as a log population), which
+    /// must be the same on every row of a unit; `None` where a unit has no value on any row.
+    /// Indexed by the sample's unit id.
+    pub fn unit_covariates(
+        &self,
+        table: &TextTable,
+        path: &str,
+        columns: &[String],
+    ) -> Result<Vec<Vec<Option<f64>>>, String> {
+        let number = |text: &str| text.parse::<f64>().ok().filter(|v| v.abs() <= crate::ingest::MAX_VALUE);
+        let check = |text: &str, row: usize, name: &str| match number(text) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "{path}: row {row}, column `{name}`: expected a number between -10^12 and 10^12, found `{text}`"
+            )),
+        };
+        let values = self.unit_constants(table, path, columns, "--covariates", "value", &check)?;
+        Ok(values.into_iter().map(|v| v.into_iter().map(|x| x.and_then(|(text, _)| number(&text))).collect()).collect())
+    }
+
+    /// The text of `columns` per unit with the file row it was first seen on, each cell passed
+    /// by `check` (text, file row, column) and checked to be the same on every row of the unit
+    /// (`flag` and `what` name it in messages); missing cells (empty, `NA`, `..`) are skipped.
+    fn unit_constants(
+        &self,
+        table: &TextTable,
+        path: &str,
+        columns: &[String],
+        flag: &str,
+        what: &str,
+        check: &dyn Fn(&str, usize, &str) -> Result<(), String>,
+    ) -> Result<Vec<Vec<Option<Seen>>>, String> {
+        let index: BTreeMap<&str, usize> = self.units.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
+        let Some(units) = table.column(&self.unit_column) else {
+            return Err(format!("{path}: the unit column is gone"));
+        };
+        let mut values: Vec<Vec<Option<Seen>>> = vec![vec![None; columns.len()]; self.units.len()];
+        for (ci, name) in columns.iter().enumerate() {
+            let column = table
+                .column(name)
+                .ok_or_else(|| format!("{path}: no column `{name}` for {flag} ({})", table.header_for_message()))?;
+            for r in 0..table.rows {
+                let cell = |c: &[Option<String>]| c[r].as_deref().unwrap_or("").trim().to_string();
+                let (unit, text) = (cell(units), cell(column));
+                let Some(&ui) = index.get(unit.as_str()) else { continue };
+                if text.is_empty() || text == "NA" || text == ".." {
+                    continue;
+                }
+                check(&text, r + 2, name)?;
+                match &values[ui][ci] {
+                    Some((seen, _)) if *seen != text => {
+                        return Err(format!(
+                            "{path}: row {}, column `{name}`: unit `{unit}` changes {what} from `{seen}` to `{text}`; a {what} must be constant within a unit",
+                            r + 2
+                        ));
+                    }
+                    Some(_) => {}
+                    None => values[ui][ci] = Some((text, r + 2)),
+                }
+            }
+        }
+        Ok(values)
+    }
 }
+
+/// A unit's value of a column as written, and the file row it was first seen on.
+type Seen = (String, usize);
 
 /// Builds the sample; `path` names the file in error messages, which give row and column.
 pub fn long_sample(table: &TextTable, path: &str, spec: &LongSpec) -> Result<LongSample, String> {

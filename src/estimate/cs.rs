@@ -483,6 +483,13 @@ impl CallawaySantAnna {
             ),
             None => String::new(),
         };
+        let mut how = how;
+        if !covariates.names.is_empty() {
+            how.push_str("; doubly robust cells whose influence functions include the estimated propensity score and outcome model (R DRDID drdid_panel)");
+        }
+        if !p.balanced {
+            how.push_str("; the unbalanced panel as repeated cross-sections, each unit's observations summed into one influence value (R did allow_unbalanced_panel, no CR1 factor)");
+        }
         let inference = Inference {
             name: "IF".into(),
             description: format!(
@@ -674,10 +681,19 @@ impl CsFit {
         super::Estimate {
             method: super::Method::Cs,
             estimand: format!(
-                "ATT(g,t) from the start on, averaged with cohort-size weights (Callaway–Sant'Anna simple aggregation; {} comparison units)",
+                "ATT(g,t) from the start on, averaged with cohort-size weights (Callaway–Sant'Anna simple aggregation; {} comparison units{}{})",
                 match self.control {
                     Control::Never => "never-treated",
                     Control::NotYet => "not-yet-treated",
+                },
+                if self.covariates.is_empty() {
+                    String::new()
+                } else {
+                    format!("; doubly robust in {}", self.covariates.join(", "))
+                },
+                match self.unbalanced {
+                    Unbalanced::Drop => "",
+                    Unbalanced::Keep => "; units with gaps kept",
                 }
             ),
             interval: self.simple.clone(),

@@ -673,7 +673,13 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
     // The study measures every event study from one base.
     let base = r.analyses.iter().find_map(|a| a.event_study.as_ref()).map(|es| es.base).unwrap_or_default();
     args.push(("event_base", wording::text(&format!("event_base_{}", base.key()), lang, &args)));
-    let mut methods: Vec<String> = keys.into_iter().map(|k| wording::text(k, lang, &args)).collect();
+    let mut methods: Vec<String> = keys
+        .into_iter()
+        .map(|k| {
+            let text = wording::text(k, lang, &args);
+            if k == "method_cs" { format!("{text} {}", cs_choices(r, lang, &args)) } else { text }
+        })
+        .collect();
     let covid = wording::text(
         if s.covid_handling == CovidHandling::Exclude { "covid_exclude" } else { "covid_include" },
         lang,
@@ -693,6 +699,34 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
     }
     methods.push(findings_method(r, lang));
     methods
+}
+
+/// The sentences that finish the Callaway–Sant'Anna paragraph: how municipalities with gaps
+/// were handled and, when the study names covariates, the doubly robust estimator.
+fn cs_choices(r: &Results, lang: Lang, args: &[(&str, String)]) -> String {
+    let fits: Vec<&crate::estimate::cs::CsFit> = r.analyses.iter().filter_map(|a| a.cs.as_ref()).collect();
+    let kept = fits.iter().any(|f| f.unbalanced == crate::estimate::cs::Unbalanced::Keep);
+    let mut text = wording::text(if kept { "method_cs_unbalanced" } else { "method_cs_drop" }, lang, args);
+    let mut names: Vec<&str> = Vec::new();
+    for name in fits.iter().flat_map(|f| f.covariates.iter()) {
+        let (da, en) = match name.as_str() {
+            "level" => ("førperiodens niveau", "the pre-period level"),
+            "trend" => ("førperiodens udvikling", "the pre-period trend"),
+            "log_population" => ("indbyggertal", "population"),
+            n if n.starts_with("region:") => ("region", "region"),
+            other => (other, other),
+        };
+        let shown = if lang == Lang::Da { da } else { en };
+        if !names.contains(&shown) {
+            names.push(shown);
+        }
+    }
+    if !names.is_empty() {
+        let mut with = args.to_vec();
+        with.push(("covariates", wording::list(&names, lang)));
+        text = format!("{text} {}", wording::text("method_cs_covariates", lang, &with));
+    }
+    text
 }
 
 /// The findings, grouped by trial theme: verdict, sentence, caveats, raw and adjusted p-values.

@@ -526,6 +526,12 @@ pub struct Durations {
     pub margin: Option<f64>,
 }
 
+/// The covariates Callaway–Sant'Anna can be doubly robust in (`[inference] cs_covariates`)
+/// besides the outcome keys (another outcome's pre-period mean): the outcome's pre-period level
+/// and trend, the log population and the region (one indicator per region but the first among
+/// the municipalities).
+pub const CS_COVARIATES: &[&str] = &["level", "trend", "population", "region"];
+
 /// A validated study.
 #[derive(Clone, Debug)]
 pub struct Study {
@@ -551,6 +557,10 @@ pub struct Study {
     pub ssc: SmallSample,
     /// Comparison units of Callaway–Sant'Anna.
     pub cs_control: Control,
+    /// Callaway–Sant'Anna with municipalities lacking a period: left out, or kept.
+    pub cs_unbalanced: crate::estimate::cs::Unbalanced,
+    /// Callaway–Sant'Anna's doubly robust covariates ([`CS_COVARIATES`]); empty: none.
+    pub cs_covariates: Vec<String>,
     /// What the event-study coefficients are measured from.
     pub event_base: crate::estimate::event::EventBase,
     /// Attributes within which randomization inference reassigns the start (empty: over every

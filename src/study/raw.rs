@@ -209,6 +209,11 @@ pub struct InferenceSection {
     pub ssc: Option<Spanned<String>>,
     /// Callaway–Sant'Anna comparison units: "never" (treated) or "notyet" (treated).
     pub cs_control: Option<Spanned<String>>,
+    /// Callaway–Sant'Anna with units lacking a period: "drop" them or "keep" them.
+    pub cs_unbalanced: Option<Spanned<String>>,
+    /// Callaway–Sant'Anna's doubly robust covariates: "level", "trend", "population", "region".
+    #[serde(default)]
+    pub cs_covariates: Vec<Spanned<String>>,
     pub event_base: Option<Spanned<String>>,
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: Option<Spanned<i64>>,

@@ -55,8 +55,23 @@ pub(super) const TABLE: &[Entry] = &[
     ),
     (
         "method_cs",
-        "Callaway–Sant'Anna: En effekt pr. startkohorte og {period} (ATT(g,t)) i forhold til {the_period} før kohortens start, sammenlignet med kommuner, der (endnu) ikke er i forsøg; tabellens tal er gennemsnittet efter start vægtet med kohorternes størrelse. Standardfejl fra influensfunktionen uden småstikprøvekorrektion, normalfordelt interval (som R-pakken did). Kommuner, der mangler data i {a_period}, indgår ikke.",
-        "Callaway–Sant'Anna: one effect per start cohort and {period} (ATT(g,t)) relative to {the_period} before the cohort's start, compared with municipalities not (yet) in a trial; the table shows the mean after the start weighted by cohort size. Standard errors from the influence function without small-sample correction, normal interval (as the R package did). Municipalities lacking data in any {period} are left out.",
+        "Callaway–Sant'Anna: En effekt pr. startkohorte og {period} (ATT(g,t)) i forhold til {the_period} før kohortens start, sammenlignet med kommuner, der (endnu) ikke er i forsøg; tabellens tal er gennemsnittet efter start vægtet med kohorternes størrelse. Standardfejl fra influensfunktionen uden småstikprøvekorrektion, normalfordelt interval (som R-pakken did).",
+        "Callaway–Sant'Anna: one effect per start cohort and {period} (ATT(g,t)) relative to {the_period} before the cohort's start, compared with municipalities not (yet) in a trial; the table shows the mean after the start weighted by cohort size. Standard errors from the influence function without small-sample correction, normal interval (as the R package did).",
+    ),
+    (
+        "method_cs_drop",
+        "Kommuner, der mangler data i {a_period}, indgår ikke.",
+        "Municipalities lacking data in any {period} are left out.",
+    ),
+    (
+        "method_cs_unbalanced",
+        "Kommuner med huller i data indgår (som R-pakken did med allow_unbalanced_panel): hver ATT(g,t) sammenligner kohortens og sammenligningskommunernes gennemsnitlige niveau i de to {periods} over de kommuner, der har data i hver af dem, og hver kommunes bidrag til influensfunktionen lægges sammen, så standardfejlen er klynget på kommune.",
+        "Municipalities with gaps in their data are kept (as the R package did with allow_unbalanced_panel): each ATT(g,t) compares the cohort's and the comparison municipalities' mean levels in the two {periods} over the municipalities with data in each, and each municipality's contributions to the influence function are added up, so the standard error is clustered by municipality.",
+    ),
+    (
+        "method_cs_covariates",
+        "Hver ATT(g,t) er dobbelt robust i {covariates} (Sant'Anna og Zhao 2020, som R-pakken did): en logit for sandsynligheden for at tilhøre kohorten givet kovariaterne og en lineær model for udviklingen i sammenligningskommunerne; estimatet er konsistent, hvis blot én af de to modeller er rigtig, og standardfejlen tager højde for, at begge er estimeret. Indbyggertal indgår på log-skala, region som en indikator pr. region. Adskiller kovariaterne forsøgs- og sammenligningskommuner helt (fx alle forsøgskommuner i én region), kan estimatet ikke beregnes, og det står under analysens problemer.",
+        "Each ATT(g,t) is doubly robust in {covariates} (Sant'Anna and Zhao 2020, as the R package did): a logit for the probability of belonging to the cohort given the covariates and a linear model for the change among the comparison municipalities; the estimate is consistent if either model is right, and the standard error accounts for both being estimated. Population enters on the log scale, region as one indicator per region. Where the covariates separate trial and comparison municipalities completely (say, every trial municipality in one region), the estimate cannot be computed, and the analysis's problems say so.",
     ),
     (
         "method_comparison",

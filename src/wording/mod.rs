@@ -105,6 +105,15 @@ fn placeholders(p: &str) -> Vec<String> {
     fill(p, &[]).1
 }
 
+/// "a, b og c" / "a, b and c".
+pub fn list(items: &[&str], lang: Lang) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} {} {last}", init.join(", "), if lang == Lang::Da { "og" } else { "and" }),
+    }
+}
+
 /// `("level", "90")`: the interval level as a phrase's `{level}`.
 pub fn level(conf_level: f64, lang: Lang) -> (&'static str, String) {
     ("level", locale::number(100.0 * conf_level, 0, lang))

@@ -344,6 +344,8 @@ impl Validator<'_> {
             band_reps: settings.band_reps,
             ssc: settings.ssc,
             cs_control: settings.cs_control,
+            cs_unbalanced: settings.cs_unbalanced,
+            cs_covariates: settings.cs_covariates,
             event_base: settings.event_base,
             strata: settings.strata,
             sdid_reps: settings.sdid_reps,

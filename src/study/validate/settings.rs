@@ -18,6 +18,8 @@ pub(super) struct Settings {
     pub band_reps: Reps,
     pub ssc: SmallSample,
     pub cs_control: Control,
+    pub cs_unbalanced: crate::estimate::cs::Unbalanced,
+    pub cs_covariates: Vec<String>,
     pub event_base: crate::estimate::event::EventBase,
     pub sdid_reps: u32,
     pub min_cell: MinCell,
@@ -65,6 +67,30 @@ impl Validator<'_> {
             Some(s) => self.choice(s, "inference.cs_control", settings::CONTROL).unwrap_or(Control::Never),
             None => Control::Never,
         };
+        let cs_unbalanced = match &file.inference.cs_unbalanced {
+            Some(s) => self.choice(s, "inference.cs_unbalanced", settings::UNBALANCED).unwrap_or_default(),
+            None => Default::default(),
+        };
+        // The named covariates, or another outcome's pre-period mean.
+        let mut allowed: Vec<String> = crate::study::CS_COVARIATES.iter().map(|c| c.to_string()).collect();
+        allowed.extend(file.outcomes.iter().map(|o| o.key.get_ref().clone()));
+        let mut cs_covariates = Vec::new();
+        for (i, c) in file.inference.cs_covariates.iter().enumerate() {
+            if !allowed.contains(c.get_ref()) {
+                let hint = super::nearest(c.get_ref(), &allowed);
+                self.report(
+                    c,
+                    format!("inference.cs_covariates[{i}]"),
+                    format!(
+                        "`{}` is not a covariate: expected {} or an outcome key{hint}",
+                        c.get_ref(),
+                        crate::study::CS_COVARIATES.join(", ")
+                    ),
+                );
+            } else if !cs_covariates.contains(c.get_ref()) {
+                cs_covariates.push(c.get_ref().clone());
+            }
+        }
         let event_base = match &file.inference.event_base {
             Some(s) => self.choice(s, "inference.event_base", settings::EVENT_BASE).unwrap_or_default(),
             None => Default::default(),
@@ -105,6 +131,8 @@ impl Validator<'_> {
             band_reps: Reps::new(band_reps.into()).unwrap_or(Reps::BAND),
             ssc,
             cs_control,
+            cs_unbalanced,
+            cs_covariates,
             event_base,
             sdid_reps,
             min_cell,

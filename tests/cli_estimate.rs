@@ -300,10 +300,11 @@ fn callaway_santanna_covariates_and_unbalanced_panels_from_the_command_line() {
     let default = json(mpdta_estimate(gaps, "cs", &["--reps", "99", "--format", "json"]));
     assert!(default["n_units"].as_u64().unwrap() < 400, "the default drops counties with gaps");
 
-    // Covariates on the panel with gaps kept: refused, with what to do instead.
-    let o = mpdta_estimate(gaps, "cs", &["--unbalanced", "keep", "--covariates", "lpop"]);
-    assert_eq!(o.status.code(), Some(2), "a combination the user can change");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("balanced panel"));
+    // Both: R's drdid_rc on each cell's pooled observations.
+    let got = json(mpdta_estimate(gaps, "cs", &["--unbalanced", "keep", "--covariates", "lpop", "--format", "json"]));
+    let r = &reference["unbalanced_covariates"]["never"];
+    assert!(close(&got["estimate"], &r["aggregations"]["simple"]["estimate"]));
+    assert!(close(&got["se"], &r["aggregations"]["simple"]["se"]));
 
     // A covariate that varies within a county, and one that is not a number.
     let bad = dir.path().join("bad.csv");

@@ -193,21 +193,31 @@ fn doubly_robust_with_a_covariate_matches_csdid() {
     }
 }
 
-/// A covariate missing for a county leaves the county out and counts it; covariates on a
-/// panel with gaps kept are refused with a message that says what to do.
+/// Covariates on the panel with gaps kept: R's `drdid_rc` on each cell's pooled observations,
+/// as csdid computes it with `allow_unbalanced_panel = TRUE` and `xformla = ~lpop`.
 #[test]
-fn missing_covariates_and_unbalanced_panels_are_handled_openly() {
+fn doubly_robust_on_kept_unbalanced_units_matches_csdid() {
+    let all = reference();
+    let gaps = mpdta::mpdta(&mpdta::dropped(&all["unbalanced"]));
+    let x = lpop(&gaps);
+    for (control, key) in [(Control::Never, "never"), (Control::NotYet, "notyet")] {
+        let f = cs(control, Unbalanced::Keep).fit_with(&gaps.sample, &x).unwrap();
+        check_against(&f, &all["unbalanced_covariates"][key], &gaps);
+        assert!(f.inference.description.contains("drdid_rc"));
+        let plain = cs(control, Unbalanced::Keep).fit(&gaps.sample).unwrap();
+        assert!((plain.simple.estimate - f.simple.estimate).abs() > 1e-3);
+    }
+}
+
+/// A covariate missing for a county leaves the county out and counts it.
+#[test]
+fn a_missing_covariate_leaves_its_unit_out_and_counts_it() {
     let long = mpdta();
     let mut x = lpop(&long);
     let first = *x.rows.keys().next().unwrap();
     x.rows.get_mut(&first).unwrap()[0] = f64::NAN;
     let f = cs(Control::Never, Unbalanced::Drop).fit_with(&long.sample, &x).unwrap();
     assert_eq!((f.n_units, f.missing_covariates), (499, 1));
-
-    let r = &reference()["unbalanced"];
-    let gaps = mpdta::mpdta(&mpdta::dropped(r));
-    let err = cs(Control::Never, Unbalanced::Keep).fit_with(&gaps.sample, &lpop(&gaps)).unwrap_err();
-    assert!(err.to_string().contains("balanced panel"), "{err}");
 }
 
 #[test]

@@ -237,7 +237,17 @@ impl Panel {
     /// `allow_unbalanced_panel`): (Ȳ_g,t − Ȳ_C,t) − (Ȳ_g,b − Ȳ_C,b) over the observations in
     /// each period. Each observation's influence (y − Ȳ)/n of its group and period, signed,
     /// is summed within its unit, so the standard error is clustered by unit.
-    fn rc_cell(&self, g: usize, ti: usize, base: usize, is_control: &dyn Fn(usize) -> bool) -> Option<(f64, Vec<f64>)> {
+    ///
+    /// With covariates, the cell is DRDID's `drdid_rc` on the pooled observations
+    /// ([`super::drdid::repeated_cross_sections`]), its per-observation influence scaled from
+    /// the cell's observations to all units and summed within each unit, as R did does.
+    fn rc_cell(
+        &self,
+        g: usize,
+        ti: usize,
+        base: usize,
+        is_control: &dyn Fn(usize) -> bool,
+    ) -> Result<Option<(f64, Vec<f64>)>, EstimateError> {
         let n = self.y.len();
         // Cohort at t, cohort at the base, comparison at t, comparison at the base.
         let group = |i: usize| -> Option<usize> {
@@ -261,7 +271,29 @@ impl Panel {
             }
         }
         if count.contains(&0) {
-            return None;
+            return Ok(None);
+        }
+        if self.x.first().is_some_and(|r| !r.is_empty()) {
+            // (unit, outcome, post, cohort) for every observation of the cell.
+            let mut rows: Vec<(usize, f64, bool, bool)> = Vec::new();
+            for i in 0..n {
+                let Some(k) = group(i) else { continue };
+                for (period, post) in [(ti, true), (base, false)] {
+                    let v = self.y[i][period];
+                    if v.is_finite() {
+                        rows.push((i, v, post, k == 0));
+                    }
+                }
+            }
+            let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+            let post: Vec<bool> = rows.iter().map(|r| r.2).collect();
+            let treated: Vec<bool> = rows.iter().map(|r| r.3).collect();
+            let x: Vec<&[f64]> = rows.iter().map(|r| self.x[r.0].as_slice()).collect();
+            let cell = super::drdid::repeated_cross_sections(&y, &post, &treated, &x)?;
+            let scale = n as f64 / rows.len() as f64;
+            let mut f = vec![0.0; n];
+            rows.iter().zip(&cell.inf).for_each(|(r, v)| f[r.0] += scale * v);
+            return Ok(Some((cell.att, f)));
         }
         let mean: Vec<f64> = (0..4).map(|k| sum[k] / count[k] as f64).collect();
         let sign = [1.0, -1.0, -1.0, 1.0];
@@ -277,7 +309,7 @@ impl Panel {
                 }
             }
         }
-        Some(((mean[0] - mean[2]) - (mean[1] - mean[3]), f))
+        Ok(Some(((mean[0] - mean[2]) - (mean[1] - mean[3]), f)))
     }
 }
 
@@ -315,7 +347,7 @@ impl CallawaySantAnna {
                 let cell = if p.balanced {
                     p.panel_cell(g, ti, base, &is_control)?
                 } else {
-                    p.rc_cell(g, ti, base, &is_control)
+                    p.rc_cell(g, ti, base, &is_control)?
                 };
                 if let Some((att, f)) = cell {
                     cells.push((g, ti, att));
@@ -485,7 +517,11 @@ impl CallawaySantAnna {
         };
         let mut how = how;
         if !covariates.names.is_empty() {
-            how.push_str("; doubly robust cells whose influence functions include the estimated propensity score and outcome model (R DRDID drdid_panel)");
+            how.push_str(if p.balanced {
+                "; doubly robust cells whose influence functions include the estimated propensity score and outcome model (R DRDID drdid_panel)"
+            } else {
+                "; doubly robust cells whose influence functions include the estimated propensity score and outcome models (R DRDID drdid_rc)"
+            });
         }
         if !p.balanced {
             how.push_str("; the unbalanced panel as repeated cross-sections, each unit's observations summed into one influence value (R did allow_unbalanced_panel, no CR1 factor)");
@@ -631,9 +667,6 @@ impl CallawaySantAnna {
             return Err(EstimateError::TooFewClusters);
         }
         let balanced = rows.iter().all(|r| r.1.iter().all(|v| v.is_finite()));
-        if !balanced && !covariates.names.is_empty() {
-            return Err(EstimateError::CovariatesUnbalanced);
-        }
         Ok(Panel {
             periods,
             balanced,

@@ -223,12 +223,6 @@ pub enum EstimateError {
         "the covariates separate the cohort from its comparison units (propensity scores reach 0 or 1): there is no overlap to compare on; leave a covariate out"
     )]
     NoOverlap,
-    #[error("covariate `{name}` is missing for {units} of the units")]
-    MissingCovariate { name: String, units: usize },
-    #[error(
-        "covariates need a balanced panel: estimate with unbalanced = \"drop\" (units with gaps left out), or without covariates"
-    )]
-    CovariatesUnbalanced,
     #[error("expected {0} covariate values per unit")]
     CovariateCount(usize),
     #[error("no predictors")]

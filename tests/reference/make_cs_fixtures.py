@@ -14,7 +14,9 @@ not-yet-treated comparison groups, in three cases:
 - mpdta as it is, without covariates (`never`, `notyet`);
 - mpdta with 15 % of its rows dropped at random (seed 2024, the rows the staggered fixtures drop,
   listed under `unbalanced.dropped`), with `allow_unbalanced_panel=True` (`unbalanced`);
-- mpdta with the county's log population `lpop` as covariate, doubly robust (`covariates`).
+- mpdta with the county's log population `lpop` as covariate, doubly robust (`covariates`);
+- both: the rows dropped, the units kept and `lpop` as covariate (`unbalanced_covariates`, R's
+  `drdid_rc` on the pooled observations of each cell).
 
 For the last two, diff-diff 3.13's CallawaySantAnna is recorded beside csdid (`diff_diff`): its
 unbalanced-panel standard errors carry a CR1 factor √(G/(G−1)) that R did and csdid do not, and
@@ -97,6 +99,10 @@ reference = {
             "never": diff_diff("never_treated", unbalanced, allow_unbalanced_panel=True),
             "notyet": diff_diff("not_yet_treated", unbalanced, allow_unbalanced_panel=True),
         },
+    },
+    "unbalanced_covariates": {
+        "never": run("nevertreated", unbalanced, allow_unbalanced_panel=True, xformla="~lpop"),
+        "notyet": run("notyettreated", unbalanced, allow_unbalanced_panel=True, xformla="~lpop"),
     },
     "covariates": {
         "formula": "~lpop",

@@ -391,6 +391,27 @@ fn prop99(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
+/// `estimate --method synth` prints a conformal interval per post year (fixture from
+/// tests/reference/make_conformal_fixtures.py): each holds diff-diff's grid interval and
+/// reaches less than a grid step beyond it (its ends are narrowed by bisection).
+#[test]
+fn synth_json_has_per_period_conformal_intervals() {
+    let j = prop99(&["--method", "synth", "--conf-level", "0.9"]);
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("conformal_reference.json")).unwrap()).unwrap();
+    let ours = j["conformal"].as_array().unwrap();
+    let theirs = reference["all_pre"]["0.1"].as_array().unwrap();
+    assert_eq!(ours.len(), 12);
+    for (o, t) in ours.iter().zip(theirs) {
+        assert_eq!(o["period"], t["year"]);
+        assert_eq!(o["status"], "bounded");
+        let f = |v: &serde_json::Value| v.as_f64().unwrap();
+        let (lo, hi, tlo, thi) = (f(&o["ci_low"]), f(&o["ci_high"]), f(&t["lower"]), f(&t["upper"]));
+        let step = (thi - tlo) / 5.0;
+        assert!(lo <= tlo + 1e-9 && hi >= thi - 1e-9 && tlo - lo < step && hi - thi < step, "{o} vs {t}");
+    }
+}
+
 #[test]
 fn synth_json_has_weights_fit_and_placebo_p_value() {
     let j = prop99(&["--method", "synth", "--predictors", "blocks:4,last"]);

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use crate::design::Design;
 use crate::design::balanced::Balanced;
+use crate::estimate::conformal::{self, Conformal};
 use crate::estimate::scm::{
     PlaceboRun, Predictor, ScFit, SyntheticControl, VChoice, mean_gap_inference, mean_gap_statistic, placebo_inference,
     placebo_p_value,
@@ -29,7 +30,7 @@ use crate::ingest::Panel;
 use crate::period::Month;
 use crate::registry::Code;
 use crate::results::{
-    LeaveOneOut, PlaceboGap, PlaceboInTime, SdidResult, SynthResult, SynthUnit, TimeWeight, UnitWeight,
+    ConformalPeriod, LeaveOneOut, PlaceboGap, PlaceboInTime, SdidResult, SynthResult, SynthUnit, TimeWeight, UnitWeight,
 };
 use crate::study::Study;
 
@@ -239,6 +240,26 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
                 .collect(),
         })
         .collect();
+    // Conformal intervals for each post period of the pooled gap, at the study's level; a
+    // period whose treated mean is hidden is left out.
+    let conformal: Vec<ConformalPeriod> = {
+        use rayon::prelude::*;
+        let settings = Conformal { alpha: study.conf_level.alpha(), grid: 100, refine: 20 };
+        (t0..m.periods.len())
+            .into_par_iter()
+            .filter(|&t| shown(study, panel, &design.outcome, &treated_codes, m.periods[t]))
+            .map(|t| {
+                let i = conformal::one_period(&pooled_row, &y0, t0, t, &settings);
+                ConformalPeriod {
+                    period: m.periods[t],
+                    estimate: i.estimate,
+                    ci_low: i.ci_low,
+                    ci_high: i.ci_high,
+                    status: i.status,
+                }
+            })
+            .collect()
+    };
     let estimate = pooled_fit_estimate;
     let weights = donors.iter().copied().zip(pooled_fit.weights.iter().copied()).collect();
     Synthetic {
@@ -251,6 +272,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
             placebos: placebo_gaps,
             placebo_in_time,
             leave_one_out,
+            conformal,
         }),
         estimate: Some(estimate),
         weights,

@@ -369,6 +369,28 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(super:
         lang,
         &[("p", locale::p_equals(p.p_value, lang)), ("n", p.n_placebos.to_string())],
     );
+    let mut args = wording::period_args(Some(a.design.frequency), lang);
+    args.push(wording::level(results.study.conf_level, lang));
+    let conformal: Vec<(Month, f64, f64)> = s
+        .conformal
+        .iter()
+        .filter(|c| c.ci_low.is_finite() && c.ci_high.is_finite())
+        .map(|c| (plotted(c.period, a.design.frequency), c.ci_low, c.ci_high))
+        .collect();
+    let mut footnotes = vec![footnote.clone()];
+    if !s.conformal.is_empty() {
+        args.push(("unbounded", (s.conformal.len() - conformal.len()).to_string()));
+        args.push(("n", s.conformal.len().to_string()));
+        // The bars' explanation when any is drawn, and how many periods have none.
+        let mut text = Vec::new();
+        if !conformal.is_empty() {
+            text.push(wording::text("conformal_footnote", lang, &args));
+        }
+        if conformal.len() < s.conformal.len() {
+            text.push(wording::text("conformal_unbounded", lang, &args));
+        }
+        footnotes.push(text.join(" "));
+    }
     let alt = wording::text(
         "alt_gap",
         lang,
@@ -376,7 +398,7 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(super:
             ("outcome", outcome.clone()),
             ("component", comp.clone()),
             ("n", placebos.len().to_string()),
-            ("footnote", footnote.clone()),
+            ("footnote", footnotes.join(" ")),
         ],
     );
     let chart = super::GapChart {
@@ -386,11 +408,13 @@ fn gap_chart_spec(results: &Results, a: &Analysis, lang: Lang) -> Option<(super:
         treated_label: t("treated_mean", lang).to_string(),
         placebo_label: t("placebo_gaps", lang).to_string(),
         start_label: format!("{} {}", t("trial_start", lang), locale::period(p.start, a.design.frequency, lang)),
-        footnote: vec![footnote],
+        footnote: footnotes,
         notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
         start: p.start,
         treated,
         placebos,
+        conformal,
+        conformal_label: wording::text("conformal_intervals", lang, &args),
         lang,
     };
     Some((chart, alt))

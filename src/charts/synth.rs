@@ -27,6 +27,9 @@ pub struct GapChart {
     pub treated: Vec<(Month, Option<f64>)>,
     /// Placebo gaps (a `None` value breaks the line: suppressed).
     pub placebos: Vec<Vec<(Month, Option<f64>)>>,
+    /// The bounded per-period conformal intervals (period, low, high) and their label.
+    pub conformal: Vec<(Month, f64, f64)>,
+    pub conformal_label: String,
     pub lang: crate::study::Lang,
 }
 
@@ -36,7 +39,12 @@ impl Chart for GapChart {
         if self.treated.is_empty() {
             return Err("no gap to draw".into());
         }
-        let values = self.treated.iter().filter_map(|p| p.1).chain(self.placebos.iter().flatten().filter_map(|p| p.1));
+        let values = self
+            .treated
+            .iter()
+            .filter_map(|p| p.1)
+            .chain(self.placebos.iter().flatten().filter_map(|p| p.1))
+            .chain(self.conformal.iter().flat_map(|c| [c.1, c.2]));
         let (y0, y1) = super::padded_range(values);
         let (x0, x1) = (x_of(self.treated[0].0), x_of(self.treated[self.treated.len() - 1].0) + 1.0 / 12.0);
         let y_decimals = axis_decimals(y1 - y0);
@@ -102,6 +110,17 @@ impl Chart for GapChart {
                 s.label(self.treated_label.clone())
                     .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::TREATED.stroke_width(3)));
             }
+        }
+        if !self.conformal.is_empty() {
+            let colour = palette::TREATED.mix(0.55);
+            c.draw_series(
+                self.conformal
+                    .iter()
+                    .map(|&(m, lo, hi)| PathElement::new(vec![(x_of(m), lo), (x_of(m), hi)], colour.stroke_width(2))),
+            )
+            .map_err(err)?
+            .label(self.conformal_label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x + 12, y - 7), (x + 12, y + 7)], colour.stroke_width(2)));
         }
         super::legend(&mut c, SeriesLabelPosition::UpperLeft)?;
         footnotes(&foot, &self.footnote, 6)?;

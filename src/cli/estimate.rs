@@ -17,6 +17,7 @@ use frikommune::design::balanced::Balanced;
 use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
 use frikommune::error::Error;
 use frikommune::estimate::Estimate;
+use frikommune::estimate::conformal;
 use frikommune::estimate::cs::{self, CallawaySantAnna, Control, CsFit};
 use frikommune::estimate::did2x2::Did2x2;
 use frikommune::estimate::event::{EventFit, EventStudy};
@@ -766,6 +767,23 @@ fn synth_output(
             .iter()
             .zip(&fit.gap)
             .map(|(m, g)| json!({"period": long.period_json(*m), "gap": g}))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    // Per-period conformal intervals of the treated mean (Chernozhukov–Wüthrich–Zhu).
+    let (y1, _) = b.treated_mean();
+    let (y0, _) = b.donor_slices();
+    let start = b.start().ok_or_else(|| bad("no treated unit"))?;
+    let settings = conformal::Conformal { alpha: params.conf_level.alpha(), grid: 100, refine: 20 };
+    let intervals = conformal::per_period(&y1, &y0, b.t0(start), &settings);
+    extra.insert(
+        "conformal".into(),
+        intervals
+            .iter()
+            .map(|c| {
+                json!({"period": long.period_json(b.periods[c.period]), "estimate": c.estimate,
+                       "ci_low": finite(c.ci_low), "ci_high": finite(c.ci_high), "status": c.status})
+            })
             .collect::<Vec<_>>()
             .into(),
     );

@@ -5,6 +5,7 @@
 //! with its first treated month and its observations. Shared machinery (demeaning, variance
 //! estimators) lives once, in [`demean`] and [`crate::inference`].
 
+pub mod conformal;
 pub mod cs;
 pub mod demean;
 pub mod did2x2;

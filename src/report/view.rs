@@ -660,6 +660,9 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
     if r.analyses.iter().any(|a| a.synth.is_some()) {
         keys.push("method_synth");
     }
+    if r.analyses.iter().any(|a| a.synth.as_ref().is_some_and(|s| !s.conformal.is_empty())) {
+        keys.push("method_synth_conformal");
+    }
     if r.analyses.iter().any(|a| a.sdid.is_some()) {
         keys.push("method_sdid");
     }

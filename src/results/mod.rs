@@ -23,7 +23,7 @@ use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
 /// 10: `event_study.base` (the event study measured from the period before the start or from the
 /// pre-period mean).
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -413,6 +413,23 @@ pub struct SynthResult {
     pub placebos: Vec<PlaceboGap>,
     pub placebo_in_time: Option<PlaceboInTime>,
     pub leave_one_out: Vec<LeaveOneOut>,
+    /// Per-period conformal intervals of the pooled gap (Chernozhukov–Wüthrich–Zhu), one per
+    /// post period whose treated mean may be shown (empty in results before schema 12).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conformal: Vec<ConformalPeriod>,
+}
+
+/// One post period's conformal interval of the pooled synthetic-control gap; unbounded ends
+/// are written `null`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConformalPeriod {
+    pub period: Month,
+    pub estimate: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_low: f64,
+    #[serde(deserialize_with = "crate::inference::nan_if_null")]
+    pub ci_high: f64,
+    pub status: crate::estimate::conformal::Status,
 }
 
 /// An interval from randomization inference and how it was computed.

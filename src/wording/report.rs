@@ -218,6 +218,11 @@ pub(super) const TABLE: &[Entry] = &[
         "Placebo: hver sammenligningskommune som om den var i forsøget",
         "Placebo: each comparison municipality as if in the trial",
     ),
+    (
+        "conformal_intervals",
+        "Konformt {level} %-interval for effekten i hver {period}",
+        "Conformal {level}% interval for the effect in each {period}",
+    ),
     ("weight", "Vægt", "Weight"),
     ("balance_variable", "Balance: variabel", "Balance: variable"),
     ("balance_before", "Alle mulige", "All eligible"),
@@ -240,6 +245,16 @@ pub(super) const TABLE: &[Entry] = &[
         "gap_footnote",
         "Grå: placeboer med et førperiode-fit højst 5 gange forsøgsgruppens. {p} (rang af RMSPE-forholdet efter/før blandt {n} placeboer).",
         "Grey: placebos with a pre-period fit within 5 times the trial group's. {p} (rank of the post/pre RMSPE ratio among {n} placebos).",
+    ),
+    (
+        "conformal_footnote",
+        "Lodrette streger: konforme intervaller (Chernozhukov, Wüthrich og Zhu) for effekten i hver {period} efter start (metodeafsnittet).",
+        "Vertical bars: conformal intervals (Chernozhukov, Wüthrich and Zhu) for the effect in each {period} after the start (see the methods).",
+    ),
+    (
+        "conformal_unbounded",
+        "I {unbounded} af {n} {periods} efter start kan data ikke afgrænse effekten med et konformt interval (Chernozhukov, Wüthrich og Zhu; metodeafsnittet); de har ingen streg.",
+        "In {unbounded} of {n} {periods} after the start the data cannot bound the effect with a conformal interval (Chernozhukov, Wüthrich and Zhu; see the methods); they have no bar.",
     ),
     (
         "weights_footnote",

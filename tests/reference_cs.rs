@@ -7,12 +7,10 @@
 mod mpdta;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use frikommune::design::long::{LongSample, LongSpec, Treatment, long_sample};
+use frikommune::design::long::LongSample;
 use frikommune::estimate::cs::{Aggregation, CallawaySantAnna, Control, Covariates, CsFit, Unbalanced};
 use frikommune::inference::multiplier::Multiplier;
-use frikommune::ingest::polars_io::read_text_table;
 use frikommune::period::Month;
 use serde_json::Value;
 
@@ -25,16 +23,7 @@ fn fixture(name: &str) -> String {
 
 /// mpdta as the estimate command reads it: years ranked as consecutive periods.
 fn mpdta() -> LongSample {
-    let path = format!("{}/tests/fixtures/mpdta.csv", env!("CARGO_MANIFEST_DIR"));
-    let table = read_text_table(Path::new(&path), b',').unwrap();
-    let spec = LongSpec {
-        unit: "countyreal",
-        time: "year",
-        outcome: "lemp",
-        treatment: Treatment::Cohort("first.treat"),
-        cluster: None,
-    };
-    long_sample(&table, &path, &spec).unwrap()
+    mpdta::mpdta(&[])
 }
 
 fn year(long: &LongSample, m: Month) -> i64 {

@@ -82,26 +82,11 @@ pub fn panel(dy: &[f64], treated: &[bool], x: &[&[f64]]) -> Result<DrCell, Estim
     let (eta1, eta0) = (mean(&a1) / mw1, mean(&a0) / mw0);
 
     // Asymptotic linear representations of the two nuisance fits (DRDID's scale: (X'WX/n)⁻¹).
-    let wols: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let s = control[i] * resid[i];
-            (0..k).map(|j| nf * (0..k).map(|l| s * design[(i, l)] * xtwx_inv[(l, j)]).sum::<f64>()).collect()
-        })
-        .collect();
-    let info = weighted_gram(&design, &ps.iter().map(|p| p * (1.0 - p)).collect::<Vec<_>>());
-    let info_inv = inverse(&info)?;
-    let lin_ps: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let s = d[i] - ps[i];
-            (0..k).map(|j| nf * (0..k).map(|l| s * design[(i, l)] * info_inv[(l, j)]).sum::<f64>()).collect()
-        })
-        .collect();
-    let col_mean = |w: &dyn Fn(usize) -> f64| -> Vec<f64> {
-        (0..k).map(|j| (0..n).map(|i| w(i) * design[(i, j)]).sum::<f64>() / nf).collect()
-    };
-    let m1 = col_mean(&|i| w1[i]);
-    let m2 = col_mean(&|i| w0[i] * (resid[i] - eta0));
-    let m3 = col_mean(&|i| w0[i]);
+    let wols = representation(&design, &(0..n).map(|i| control[i] * resid[i]).collect::<Vec<_>>(), &xtwx_inv);
+    let lin_ps = propensity_representation(&design, &d, &ps)?;
+    let m1 = column_means(&design, &|i| w1[i]);
+    let m2 = column_means(&design, &|i| w0[i] * (resid[i] - eta0));
+    let m3 = column_means(&design, &|i| w0[i]);
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let inf = (0..n)
         .map(|i| {
@@ -150,13 +135,8 @@ pub fn repeated_cross_sections(
         let xty: Vec<f64> = (0..k).map(|j| (0..n).map(|i| w[i] * design[(i, j)] * y[i]).sum()).collect();
         let beta: Vec<f64> = (0..k).map(|j| (0..k).map(|l| inv[(j, l)] * xty[l]).sum()).collect();
         let fitted: Vec<f64> = (0..n).map(|i| row_dot(&design, i, &beta)).collect();
-        let lin = (0..n)
-            .map(|i| {
-                let e = w[i] * (y[i] - fitted[i]);
-                (0..k).map(|j| nf * (0..k).map(|l| e * design[(i, l)] * inv[(l, j)]).sum::<f64>()).collect()
-            })
-            .collect();
-        Ok((fitted, lin))
+        let scores: Vec<f64> = (0..n).map(|i| w[i] * (y[i] - fitted[i])).collect();
+        Ok((fitted, representation(&design, &scores, &inv)))
     };
     let (c_pre, lin_c_pre) = fit(0.0, 0.0)?;
     let (c_post, lin_c_post) = fit(0.0, 1.0)?;
@@ -197,18 +177,8 @@ pub fn repeated_cross_sections(
     let att = (att_treat_post - att_treat_pre) - (att_cont_post - att_cont_pre) + (att_d_post - att_dt1_post)
         - (att_d_pre - att_dt0_pre);
 
-    // Propensity score's linear representation.
-    let info = weighted_gram(&design, &ps.iter().map(|p| p * (1.0 - p)).collect::<Vec<_>>());
-    let info_inv = inverse(&info)?;
-    let lin_ps: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let s = d[i] - ps[i];
-            (0..k).map(|j| nf * (0..k).map(|l| s * design[(i, l)] * info_inv[(l, j)]).sum::<f64>()).collect()
-        })
-        .collect();
-    let col_mean = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
-        (0..k).map(|j| (0..n).map(|i| f(i) * design[(i, j)]).sum::<f64>() / nf).collect()
-    };
+    let lin_ps = propensity_representation(&design, &d, &ps)?;
+    let col_mean = |f: &dyn Fn(usize) -> f64| column_means(&design, f);
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
     let (m_tpre, m_tpost, m_cpre, m_cpost, m_d) =
         (mean(&w_treat_pre), mean(&w_treat_post), mean(&w_cont_pre), mean(&w_cont_post), mean(&w_d));
@@ -237,6 +207,29 @@ pub fn repeated_cross_sections(
         })
         .collect();
     Ok(DrCell { att, inf })
+}
+
+/// n · sᵢ xᵢᵀ A⁻¹ for every row i: the asymptotic linear representation of an estimating
+/// equation with scores sᵢxᵢ and `inv` = A⁻¹ (DRDID's `asy.lin.rep` on its (A/n)⁻¹ scale).
+fn representation(x: &Mat<f64>, score: &[f64], inv: &Mat<f64>) -> Vec<Vec<f64>> {
+    let (n, k) = (x.nrows(), x.ncols());
+    let nf = n as f64;
+    (0..n)
+        .map(|i| (0..k).map(|j| nf * (0..k).map(|l| score[i] * x[(i, l)] * inv[(l, j)]).sum::<f64>()).collect())
+        .collect()
+}
+
+/// The logit's representation: scores (D − p)x, information Σ p(1 − p)xxᵀ.
+fn propensity_representation(x: &Mat<f64>, d: &[f64], ps: &[f64]) -> Result<Vec<Vec<f64>>, EstimateError> {
+    let info = weighted_gram(x, &ps.iter().map(|p| p * (1.0 - p)).collect::<Vec<_>>());
+    let scores: Vec<f64> = d.iter().zip(ps).map(|(d, p)| d - p).collect();
+    Ok(representation(x, &scores, &inverse(&info)?))
+}
+
+/// Column means of w(i)·xᵢ.
+fn column_means(x: &Mat<f64>, w: &dyn Fn(usize) -> f64) -> Vec<f64> {
+    let n = x.nrows();
+    (0..x.ncols()).map(|j| (0..n).map(|i| w(i) * x[(i, j)]).sum::<f64>() / n as f64).collect()
 }
 
 /// [1, standardised covariates], one row per unit.

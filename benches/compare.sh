@@ -94,7 +94,8 @@ is mostly that baseline.
 - `sdid_prop99`: synthetic difference in differences on Proposition 99, unit and time weights and
   the estimate (synthdid-py, the port of R synthdid).
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and
-  the simple, group, dynamic and calendar aggregations on mpdta (csdid `bstrap=False`).
+  the simple, group, dynamic and calendar aggregations on mpdta (csdid `bstrap=False`);
+  `cs_dr_mpdta` the same doubly robust in the county's log population (`xformla="~lpop"`).
 - `run_example_with_cases_1e6`, `_1e8`: `frikommune run` on the example study with a case file of that many
   synthetic cases (`frikommune simulate --cases N`: 70 % JAF spells, 30 % rehabilitation cases
   with LÆ 265 certificates; the file just written, so read from the page cache): everything the

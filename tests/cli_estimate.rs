@@ -391,12 +391,12 @@ fn prop99(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-/// `estimate --method synth` prints a conformal interval per post year (fixture from
+/// `estimate --method synth --conformal` prints a conformal interval per post year (fixture from
 /// tests/reference/make_conformal_fixtures.py): each holds diff-diff's grid interval and
 /// reaches less than a grid step beyond it (its ends are narrowed by bisection).
 #[test]
 fn synth_json_has_per_period_conformal_intervals() {
-    let j = prop99(&["--method", "synth", "--conf-level", "0.9"]);
+    let j = prop99(&["--method", "synth", "--conf-level", "0.9", "--conformal"]);
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("conformal_reference.json")).unwrap()).unwrap();
     let ours = j["conformal"].as_array().unwrap();

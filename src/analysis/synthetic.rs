@@ -240,12 +240,13 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
                 .collect(),
         })
         .collect();
-    // Conformal intervals for each post period of the pooled gap, at the study's level; a
-    // period whose treated mean is hidden is left out.
+    // With `synth_conformal`, conformal intervals for each post period of the pooled gap, at the
+    // study's level; a period whose treated mean is hidden is left out.
     let conformal: Vec<ConformalPeriod> = {
         use rayon::prelude::*;
         let settings = Conformal { alpha: study.conf_level.alpha(), grid: 100, refine: 20 };
-        (t0..m.periods.len())
+        let periods = if study.synth_conformal { t0..m.periods.len() } else { 0..0 };
+        periods
             .into_par_iter()
             .filter(|&t| shown(study, panel, &design.outcome, &treated_codes, m.periods[t]))
             .map(|t| {

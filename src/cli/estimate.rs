@@ -143,6 +143,10 @@ pub struct Args {
     /// mean, last, or a column name (its pre-period mean per unit).
     #[arg(long, value_delimiter = ',')]
     predictors: Option<Vec<String>>,
+    /// --method synth: also per-period conformal intervals (Chernozhukov–Wüthrich–Zhu), a hundred
+    /// and more synthetic-control fits per post period.
+    #[arg(long)]
+    conformal: bool,
     /// Use only the PRE_WINDOW periods before the (earliest) start as the pre-period (did2x2,
     /// synth, sdid; default: every period before it). With `--last`, this is how `run`'s window
     /// of an analysis (`pre_months`, the evaluation end) is given to `estimate`.
@@ -185,6 +189,9 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
     }
     let base = args.event_base.as_deref().and_then(|b| settings::named(settings::EVENT_BASE, b)).unwrap_or_default();
     let synthetic = matches!(args.method, MethodArg::Synth | MethodArg::Sdid);
+    if args.conformal && args.method != MethodArg::Synth {
+        return Err(bad("--conformal goes with --method synth"));
+    }
     if args.predictors.is_some() && args.method != MethodArg::Synth {
         return Err(bad("--predictors goes with --method synth"));
     }
@@ -255,7 +262,7 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
                 control: SyntheticControl { predictors, v: VChoice::Search },
                 conf_level: args.conf_level,
             };
-            synth_output(&long, &b, &params, &mut extra, &mut table_rows)?
+            synth_output(&long, &b, &params, args.conformal, &mut extra, &mut table_rows)?
         }
         (MethodArg::Sdid, _) => {
             let b = synthetic_panel(&long, &table, &path, args.pre_window, &[])?;
@@ -745,6 +752,7 @@ fn synth_output(
     long: &LongSample,
     b: &Balanced,
     params: &SynthParams,
+    conformal: bool,
     extra: &mut serde_json::Map<String, serde_json::Value>,
     table: &mut Vec<String>,
 ) -> frikommune::Result<Estimate> {
@@ -770,23 +778,25 @@ fn synth_output(
             .collect::<Vec<_>>()
             .into(),
     );
-    // Per-period conformal intervals of the treated mean (Chernozhukov–Wüthrich–Zhu).
-    let (y1, _) = b.treated_mean();
-    let (y0, _) = b.donor_slices();
-    let start = b.start().ok_or_else(|| bad("no treated unit"))?;
-    let settings = conformal::Conformal { alpha: params.conf_level.alpha(), grid: 100, refine: 20 };
-    let intervals = conformal::per_period(&y1, &y0, b.t0(start), &settings);
-    extra.insert(
-        "conformal".into(),
-        intervals
-            .iter()
-            .map(|c| {
-                json!({"period": long.period_json(b.periods[c.period]), "estimate": c.estimate,
+    // With --conformal, per-period conformal intervals of the treated mean (Chernozhukov–Wüthrich–Zhu).
+    if conformal {
+        let (y1, _) = b.treated_mean();
+        let (y0, _) = b.donor_slices();
+        let start = b.start().ok_or_else(|| bad("no treated unit"))?;
+        let settings = conformal::Conformal { alpha: params.conf_level.alpha(), grid: 100, refine: 20 };
+        let intervals = conformal::per_period(&y1, &y0, b.t0(start), &settings);
+        extra.insert(
+            "conformal".into(),
+            intervals
+                .iter()
+                .map(|c| {
+                    json!({"period": long.period_json(b.periods[c.period]), "estimate": c.estimate,
                        "ci_low": finite(c.ci_low), "ci_high": finite(c.ci_high), "status": c.status})
-            })
-            .collect::<Vec<_>>()
-            .into(),
-    );
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
     extra.insert("dropped_units".into(), b.incomplete_donors.into());
     table.push(String::new());
     table.push(format!(

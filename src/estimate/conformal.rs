@@ -11,8 +11,8 @@
 //! point estimate (the gap in t to the proxy fitted on the pre-periods alone), half-width
 //! max(8·sd of its pre-period residuals, |estimate|/2), n points; an endpoint between a kept and
 //! a rejected grid point is then narrowed down by bisection. Where the kept set reaches an end
-//! of the grid (diff-diff flags this "grid_limited" and reports the edge), the grid is widened,
-//! doubling its half-width up to six times; an end still not found is infinite. That happens
+//! of the grid (diff-diff flags this "grid_limited" and reports the edge), θ is probed beyond
+//! it at 2, 4, …, 64 half-widths; an end still not found is infinite. That happens
 //! when the proxy can fit the period whatever θ is (more donors than periods, an almost exact
 //! pre-period fit): the data then do not bound the effect, and the interval says so.
 //!
@@ -30,8 +30,8 @@ use super::synth::synth_weights;
 pub enum Status {
     /// Both ends found inside the grid.
     Bounded,
-    /// An end not found: too few pre-periods for the level (the whole line), or the kept set
-    /// still reaching the grid's edge after it was widened 64-fold (that end infinite).
+    /// An end not found: too few pre-periods for the level (the whole line), or θ still kept
+    /// 64 half-widths beyond the grid's edge (that end infinite).
     Unbounded,
     /// Every grid point rejected (the proxy fits the pre-period far worse than t).
     Empty,
@@ -103,27 +103,13 @@ pub fn one_period(y1: &[f64], y0: &[&[f64]], t0: usize, t: usize, s: &Conformal)
         p > alpha
     };
     let n = s.grid.max(2);
-    let base = (8.0 * spread).max(0.5 * estimate.abs() + 1e-6);
-    let mut found = None;
-    for widen in 0..=6 {
-        let half = base * f64::from(1u32 << widen);
-        let grid: Vec<f64> = (0..n).map(|i| estimate - half + 2.0 * half * i as f64 / (n - 1) as f64).collect();
-        let keep: Vec<bool> = grid.iter().map(|&th| kept(th)).collect();
-        let (Some(lo), Some(hi)) = (keep.iter().position(|&k| k), keep.iter().rposition(|&k| k)) else {
-            // A wider grid can step over a narrow kept set: keep the last one found.
-            if found.is_some() {
-                break;
-            }
-            return out(f64::NAN, f64::NAN, Status::Empty);
-        };
-        let edge = lo == 0 || hi == n - 1;
-        found = Some((grid, lo, hi));
-        if !edge {
-            break;
-        }
-    }
-    let Some((grid, lo, hi)) = found else { return out(f64::NAN, f64::NAN, Status::Empty) };
-    // Narrow each inner endpoint between its kept grid point and the rejected one beyond it.
+    let half = (8.0 * spread).max(0.5 * estimate.abs() + 1e-6);
+    let grid: Vec<f64> = (0..n).map(|i| estimate - half + 2.0 * half * i as f64 / (n - 1) as f64).collect();
+    let keep: Vec<bool> = grid.iter().map(|&th| kept(th)).collect();
+    let (Some(lo), Some(hi)) = (keep.iter().position(|&k| k), keep.iter().rposition(|&k| k)) else {
+        return out(f64::NAN, f64::NAN, Status::Empty);
+    };
+    // Narrow an endpoint between a kept θ and a rejected one beyond it.
     let refine = |mut inside: f64, mut outside: f64| {
         for _ in 0..s.refine {
             let mid = 0.5 * (inside + outside);
@@ -131,8 +117,21 @@ pub fn one_period(y1: &[f64], y0: &[&[f64]], t0: usize, t: usize, s: &Conformal)
         }
         inside
     };
-    let ci_low = if lo > 0 { refine(grid[lo], grid[lo - 1]) } else { f64::NEG_INFINITY };
-    let ci_high = if hi < n - 1 { refine(grid[hi], grid[hi + 1]) } else { f64::INFINITY };
+    // An end at the grid's edge: probe outward, doubling the distance up to 64 half-widths;
+    // still kept there, the end is infinite.
+    let beyond = |edge: f64, direction: f64| -> f64 {
+        let mut inside = edge;
+        for k in 0..6 {
+            let probe = edge + direction * half * f64::from(1u32 << (k + 1));
+            if !kept(probe) {
+                return refine(inside, probe);
+            }
+            inside = probe;
+        }
+        direction * f64::INFINITY
+    };
+    let ci_low = if lo > 0 { refine(grid[lo], grid[lo - 1]) } else { beyond(grid[0], -1.0) };
+    let ci_high = if hi < n - 1 { refine(grid[hi], grid[hi + 1]) } else { beyond(grid[n - 1], 1.0) };
     let status = if ci_low.is_finite() && ci_high.is_finite() { Status::Bounded } else { Status::Unbounded };
     out(ci_low, ci_high, status)
 }

@@ -561,6 +561,9 @@ pub struct Study {
     pub cs_unbalanced: crate::estimate::cs::Unbalanced,
     /// Callaway–Sant'Anna's doubly robust covariates ([`CS_COVARIATES`]); empty: none.
     pub cs_covariates: Vec<String>,
+    /// Per-period conformal intervals for synthetic-control designs (each costs a hundred and
+    /// more synthetic-control fits per post period, so they run when asked for).
+    pub synth_conformal: bool,
     /// What the event-study coefficients are measured from.
     pub event_base: crate::estimate::event::EventBase,
     /// Attributes within which randomization inference reassigns the start (empty: over every

@@ -217,6 +217,8 @@ pub struct InferenceSection {
     pub event_base: Option<Spanned<String>>,
     /// Placebo replications of the SDID standard error.
     pub sdid_reps: Option<Spanned<i64>>,
+    /// Per-period conformal intervals for synthetic-control designs.
+    pub synth_conformal: Option<bool>,
     /// Municipality attributes within which randomization inference reassigns the start:
     /// "region", "size" (three size classes), "size:K" (K classes).
     #[serde(default)]

@@ -26,6 +26,7 @@ conf_level = 0.90
 reps = 199
 sdid_reps = 50
 band_reps = 99
+synth_conformal = true
 
 [covid]
 handling = "exclude"

@@ -346,6 +346,7 @@ impl Validator<'_> {
             cs_control: settings.cs_control,
             cs_unbalanced: settings.cs_unbalanced,
             cs_covariates: settings.cs_covariates,
+            synth_conformal: file.inference.synth_conformal.unwrap_or(false),
             event_base: settings.event_base,
             strata: settings.strata,
             sdid_reps: settings.sdid_reps,

@@ -84,11 +84,14 @@ fn per_period_intervals_match_diff_diff_on_prop99() {
         if level == "0.1" {
             assert_eq!(grid_limited, 0);
         }
-        // Narrowed endpoints stay between the grid's kept point and the rejected one beyond it.
-        for (r, g) in refined.iter().zip(&ours) {
+        // Narrowed endpoints stay outside the unnarrowed ones, and where both ends lie inside
+        // the grid, within a grid step of them.
+        for ((r, g), t) in refined.iter().zip(&ours).zip(theirs) {
             assert!(r.ci_low <= g.ci_low + 1e-12 && r.ci_high >= g.ci_high - 1e-12);
-            let step = (g.ci_high - g.ci_low).abs() / 5.0;
-            assert!(g.ci_low - r.ci_low < step && r.ci_high - g.ci_high < step, "within a grid step");
+            if t["status"] == "ran" {
+                let step = (g.ci_high - g.ci_low).abs() / 5.0;
+                assert!(g.ci_low - r.ci_low < step && r.ci_high - g.ci_high < step, "within a grid step");
+            }
         }
     }
 }

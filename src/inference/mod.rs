@@ -4,6 +4,7 @@
 //! produced it, so the reader of any output can tell a CR1 interval from a bootstrap one.
 
 pub mod cluster;
+pub mod flci;
 pub mod honest;
 pub mod multiplier;
 pub mod randomization;

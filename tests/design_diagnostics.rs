@@ -456,6 +456,7 @@ fn a_small_breakdown_value_is_named_without_doubting_the_design() {
             mean: frikommune::inference::honest::Target { estimate: 1.5, se: 0.2, reach: 3.5, breakdown: None },
             grid: Vec::new(),
             periods: Vec::new(),
+            smoothness: None,
         });
         s.mean.breakdown = Some(breakdown);
         s.max_pre_change = 0.8;

@@ -22,7 +22,7 @@ use crate::study::Lang;
 
 pub use event::EventChart;
 pub use forest::{ForestChart, ForestPanel, ForestRow};
-pub use sensitivity::SensitivityChart;
+pub use sensitivity::{SensitivityChart, SensitivityPanel};
 pub use survival::{SurvivalChart, SurvivalCurve};
 pub use synth::{Bar, BarChart, GapChart};
 pub use trend::TrendChart;

@@ -2,7 +2,9 @@
 //! name and its alt text, worded from [`crate::wording`]. A pure function of the results: the
 //! pipeline draws what this plans, and `frikommune report` plans the same from `results.json`.
 
-use super::{BarChart, EventChart, ForestChart, GapChart, SensitivityChart, SurvivalChart, TrendChart};
+use super::{
+    BarChart, EventChart, ForestChart, GapChart, SensitivityChart, SensitivityPanel, SurvivalChart, TrendChart,
+};
 use crate::ingest::periods::Frequency;
 use crate::locale;
 use crate::period::Month;
@@ -203,21 +205,36 @@ fn sensitivity_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(Sen
     let alt = wording::text("alt_sensitivity", lang, &args);
     let mut axis = wording::period_args(Some(f), lang);
     axis.push(wording::level(results.study.conf_level, lang));
-    let chart = SensitivityChart {
-        title: trial,
-        subtitle: format!("{comp} · {outcome} · {}", t("sensitivity_subtitle", lang)),
-        y_label: format!("{} ({})", t("sensitivity_y", lang), locale::difference_unit(unit, lang)),
+    let mut panels = vec![SensitivityPanel {
+        heading: t("sensitivity_panel_rm", lang).to_string(),
         x_label: wording::text("sensitivity_axis", lang, &axis),
-        set_label: t("sensitivity_set", lang).to_string(),
+        set_label: Some(t("sensitivity_set", lang).to_string()),
         ci_label: wording::text("sensitivity_ci", lang, &axis),
         breakdown_label: t("sensitivity_breakdown", lang).to_string(),
-        footnote: vec![sentence],
-        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
         bars: (0..=8)
             .map(|k| s.mean_at(s.chart_reach() * k as f64 / 8.0))
             .map(|b| (b.mbar, (b.lower, b.upper), (b.ci_low, b.ci_high)))
             .collect(),
         breakdown: s.mean.breakdown,
+    }];
+    if let Some(sd) = &s.smoothness {
+        panels.push(SensitivityPanel {
+            heading: t("sensitivity_panel_sd", lang).to_string(),
+            x_label: wording::text("sensitivity_smooth_axis", lang, &axis),
+            set_label: None,
+            ci_label: wording::text("sensitivity_smooth_ci", lang, &axis),
+            breakdown_label: t("sensitivity_breakdown", lang).to_string(),
+            bars: sd.grid.iter().map(|b| (b.m, (b.estimate, b.estimate), (b.ci_low, b.ci_high))).collect(),
+            breakdown: sd.mean.breakdown,
+        });
+    }
+    let chart = SensitivityChart {
+        title: trial,
+        subtitle: format!("{comp} · {outcome} · {}", t("sensitivity_subtitle", lang)),
+        y_label: format!("{} ({})", t("sensitivity_y", lang), locale::difference_unit(unit, lang)),
+        footnote: vec![sentence],
+        notice: results.study.synthetic.then(|| t("synthetic_notice", lang).to_string()),
+        panels,
         lang,
     };
     Some((chart, alt))

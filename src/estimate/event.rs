@@ -243,7 +243,7 @@ impl EventStudy {
         };
         let critical = Interval::t_based(0.0, 1.0, df, self.conf_level).ci_high;
         let sensitivity =
-            honest::sensitivity(&times, &fit.beta, &fit.vcov, &binned_at, critical, self.conf_level.get());
+            honest::sensitivity(&times, &fit.beta, &fit.vcov, &binned_at, critical, df, self.conf_level.get());
         Ok(EventFit { estimate, rows, pretrend, base: self.base, sensitivity })
     }
 }

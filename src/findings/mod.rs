@@ -344,6 +344,14 @@ fn design_caveats(a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     {
         out.push(Caveat::Sensitive { breakdown: b, drift: b * s.max_pre_change });
     }
+    if excludes_zero(i.ci_low, i.ci_high)
+        && let Some(s) = a.event_study.as_ref().and_then(|es| es.sensitivity.as_ref())
+        && s.mean.estimate.signum() == i.estimate.signum()
+        && let Some(z) = s.smoothness.as_ref().map(|sd| &sd.mean.at_zero)
+        && !(excludes_zero(z.ci_low, z.ci_high) && z.estimate.signum() == i.estimate.signum())
+    {
+        out.push(Caveat::LinearTrend { estimate: z.estimate, ci_low: z.ci_low, ci_high: z.ci_high });
+    }
     if excludes_zero(i.ci_low, i.ci_high) {
         let disagree: Vec<String> = CROSS_CHECKS
             .iter()

@@ -19,6 +19,7 @@
 
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 use statrs::function::gamma::ln_gamma;
+use std::cell::Cell;
 use std::f64::consts::{PI, SQRT_2};
 
 use crate::estimate::synth::solve_dense;
@@ -31,11 +32,13 @@ pub struct Folded {
     /// Quadrature of the scale S = √(V/ν), V ~ χ²_ν: nodes and weights (density included).
     /// Empty for the normal.
     scale: Vec<(f64, f64)>,
+    /// The last quantile asked for, (t, x): the next search starts there.
+    last: Cell<(f64, f64)>,
 }
 
 impl Folded {
     pub fn normal(level: f64) -> Folded {
-        Folded { level, scale: Vec::new() }
+        Folded { level, scale: Vec::new(), last: Cell::new((0.0, 0.0)) }
     }
 
     /// Student's t with `df` degrees of freedom; the normal when `df` is not finite.
@@ -62,7 +65,7 @@ impl Folded {
                 }
             }
         }
-        Folded { level, scale }
+        Folded { level, scale, last: Cell::new((0.0, 0.0)) }
     }
 
     /// P(|X| ≤ x) for X ~ N(t, 1) or non-central t, and its derivative in x.
@@ -79,20 +82,18 @@ impl Folded {
         })
     }
 
-    /// cv_α(t): the `level` quantile of |X|.
+    /// cv_α(t): the `level` quantile of |X|, by Newton steps kept inside a bracket, starting
+    /// from the last quantile's x shifted by the change in t (searches ask for nearby t).
     pub fn quantile(&self, t: f64) -> f64 {
         let t = t.abs();
         if !t.is_finite() {
             return f64::INFINITY;
         }
-        let (mut lo, mut hi) = (0.0, t + 4.0);
-        while self.cdf(hi, t).0 < self.level {
-            lo = hi;
-            hi *= 2.0;
-        }
-        // Newton steps kept inside the bracket, bisecting when a step leaves it.
-        let mut x = (t + normal_quantile(0.5 + self.level / 2.0)).clamp(lo, hi);
-        for _ in 0..100 {
+        let (last_t, last_x) = self.last.get();
+        let mut x = if last_x > 0.0 { last_x + (t - last_t) } else { t + normal_quantile(0.5 + self.level / 2.0) };
+        x = x.max(1e-3);
+        let (mut lo, mut hi) = (0.0, f64::INFINITY);
+        for _ in 0..200 {
             let (p, d) = self.cdf(x, t);
             let f = p - self.level;
             if f < 0.0 {
@@ -101,12 +102,20 @@ impl Folded {
                 hi = x;
             }
             let step = if d > 0.0 { x - f / d } else { f64::NAN };
-            let next = if step > lo && step < hi { step } else { (lo + hi) / 2.0 };
-            if (next - x).abs() <= 1e-15 * x.max(1.0) || hi - lo <= 1e-15 * hi {
+            let next = if step > lo && step < hi {
+                step
+            } else if hi.is_finite() {
+                (lo + hi) / 2.0
+            } else {
+                2.0 * x + 1.0
+            };
+            if (next - x).abs() <= 1e-14 * x.max(1.0) {
+                self.last.set((t, next));
                 return next;
             }
             x = next;
         }
+        self.last.set((t, x));
         x
     }
 }
@@ -268,38 +277,29 @@ impl Frontier {
             if h <= 0.0 { f64::INFINITY } else { h * folded.quantile(m * b / h) }
         };
         // The frontier as one path: position p in [0, pieces] lies on piece ⌊p⌋, from its
-        // large-γ end. A coarse scan of every piece, then golden section around the best point.
+        // large-γ end.
         let on_path = |p: f64| {
             let i = (p.floor() as usize).min(self.pieces.len() - 1);
             let piece = &self.pieces[i];
             self.free(piece, piece.hi - (p - i as f64).clamp(0.0, 1.0) * (piece.hi - piece.lo))
         };
-        let steps = 8 * self.pieces.len();
-        let at = |i: usize| i as f64 / 8.0;
-        let values: Vec<f64> = (0..=steps).map(|i| chi(&on_path(at(i)))).collect();
-        let i = (0..=steps).fold(0, |b, i| if values[i] < values[b] { i } else { b });
-        let (mut lo, mut hi) = (at(i.saturating_sub(1)), at((i + 1).min(steps)));
-        let ratio = (5f64.sqrt() - 1.0) / 2.0;
-        let (mut x1, mut x2) = (hi - ratio * (hi - lo), lo + ratio * (hi - lo));
-        let (mut f1, mut f2) = (chi(&on_path(x1)), chi(&on_path(x2)));
-        while hi - lo > 1e-10 {
-            if f1 <= f2 {
-                hi = x2;
-                (x2, f2) = (x1, f1);
-                x1 = hi - ratio * (hi - lo);
-                f1 = chi(&on_path(x1));
-            } else {
-                lo = x1;
-                (x1, f1) = (x2, f2);
-                x2 = lo + ratio * (hi - lo);
-                f2 = chi(&on_path(x2));
-            }
+        let end = self.pieces.len() as f64;
+        // Without bends the shortest interval is the least-variance estimator's: the path's end.
+        let best = if m == 0.0 {
+            let u = on_path(end);
+            Some((chi(&u), u))
+        } else {
+            // A coarse scan of every piece, then Brent's minimisation around its best point.
+            let per_piece = 2;
+            let steps = per_piece * self.pieces.len();
+            let at = |i: usize| i as f64 / per_piece as f64;
+            let values: Vec<f64> = (0..=steps).map(|i| chi(&on_path(at(i)))).collect();
+            let i = (0..=steps).fold(0, |b, i| if values[i] < values[b] { i } else { b });
+            let (x, f) =
+                brent(at(i.saturating_sub(1)), at(i), at((i + 1).min(steps)), values[i], &|p| chi(&on_path(p)));
+            Some((f, on_path(x)))
         }
-        let best = [(values[i], at(i)), (f1, x1), (f2, x2)]
-            .into_iter()
-            .filter(|(f, _)| f.is_finite())
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(f, p)| (f, on_path(p)));
+        .filter(|(f, _)| f.is_finite());
         let (half_length, u) = best?;
         let (sd, bias_per_m) = self.point(&u);
         let mut full = u;
@@ -311,6 +311,70 @@ impl Frontier {
             + self.l.iter().zip(post).map(|(w, b)| w * b).sum::<f64>();
         Some(Flci { estimate, half_length, sd, bias_per_m, pre_weights })
     }
+}
+
+/// Brent's minimisation of `f` on [a, c] from the point b inside (f(b) = fb), to a tolerance of
+/// 1e-10 in the argument (the path position, from 0 to the number of pieces).
+fn brent(a: f64, b: f64, c: f64, fb: f64, f: &dyn Fn(f64) -> f64) -> (f64, f64) {
+    const GOLD: f64 = 0.381_966_011_250_105;
+    let (mut a, mut c) = (a, c);
+    let (mut x, mut w, mut v) = (b, b, b);
+    let (mut fx, mut fw, mut fv) = (fb, fb, fb);
+    let (mut d, mut e): (f64, f64) = (0.0, 0.0);
+    for _ in 0..200 {
+        let mid = (a + c) / 2.0;
+        let tol = 1e-10;
+        if (x - mid).abs() <= 2.0 * tol - (c - a) / 2.0 {
+            break;
+        }
+        let mut golden = true;
+        if e.abs() > tol {
+            // A parabola through x, w, v.
+            let r = (x - w) * (fx - fv);
+            let q = (x - v) * (fx - fw);
+            let mut p = (x - v) * q - (x - w) * r;
+            let mut q = 2.0 * (q - r);
+            if q > 0.0 {
+                p = -p;
+            }
+            q = q.abs();
+            if p.abs() < (0.5 * q * e).abs() && p > q * (a - x) && p < q * (c - x) {
+                e = d;
+                d = p / q;
+                let u = x + d;
+                if u - a < 2.0 * tol || c - u < 2.0 * tol {
+                    d = tol.copysign(mid - x);
+                }
+                golden = false;
+            }
+        }
+        if golden {
+            e = if x >= mid { a - x } else { c - x };
+            d = GOLD * e;
+        }
+        let u = if d.abs() >= tol { x + d } else { x + tol.copysign(d) };
+        let fu = f(u);
+        if fu <= fx {
+            if u >= x {
+                a = x;
+            } else {
+                c = x;
+            }
+            (v, fv, w, fw, x, fx) = (w, fw, x, fx, u, fu);
+        } else {
+            if u < x {
+                a = u;
+            } else {
+                c = u;
+            }
+            if fu <= fw || w == x {
+                (v, fv, w, fw) = (w, fw, u, fu);
+            } else if fu <= fv || v == x || v == w {
+                (v, fv) = (u, fu);
+            }
+        }
+    }
+    (x, fx)
 }
 
 /// B = D·D for the T × T lower bidiagonal difference D (1 on the diagonal, −1 below).

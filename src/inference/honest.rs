@@ -22,8 +22,18 @@
 //! (|θ̂| − c·se)/(m·K) when the set at M̄ = 0 excludes 0, else 0. A breakdown of 1,4 reads:
 //! the conclusion holds unless the trend difference changes after the start by more than 1,4
 //! times its largest change before.
+//!
+//! Under smoothness Δ^SD(M) the trend difference may bend (its slope change from one period to
+//! the next) by at most M after the start, any linear trend in it being allowed: the optimal
+//! fixed-length confidence interval of R's HonestDiD ([`crate::inference::flci`]), with the event
+//! study's own reference distribution (folded non-central t with G − 1 degrees of freedom, as
+//! diff-diff; R uses the normal). M = 0 allows exactly a linear trend difference, extrapolated
+//! from the pre-period coefficients. M is in the outcome's unit per period²; its breakdown value
+//! is the smallest M whose interval holds 0.
 
 use serde::{Deserialize, Serialize};
+
+use crate::inference::flci::{Flci, Folded, Frontier};
 
 /// The M̄ at which the sets are reported.
 pub const GRID: [f64; 9] = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
@@ -135,6 +145,157 @@ pub struct Sensitivity {
     pub grid: Vec<Bounds>,
     /// Each post period alone, with its sets at M̄ = 1.
     pub periods: Vec<PeriodSensitivity>,
+    /// The same under smoothness Δ^SD(M), when its intervals could be formed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoothness: Option<Smoothness>,
+}
+
+/// Sensitivity under smoothness Δ^SD(M): optimal fixed-length confidence intervals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Smoothness {
+    /// The largest bend (second difference) of the pre-period coefficients, β_{−1} = 0
+    /// included; `None` with a single pre-period coefficient.
+    pub max_pre_bend: Option<f64>,
+    /// The degrees of freedom of the folded non-central t critical values (`null`: normal).
+    pub df: Option<f64>,
+    /// The post-period mean: its interval at M = 0 (a linear trend difference allowed), its
+    /// breakdown M, and its intervals at nine M from 0 to `reach`.
+    pub mean: SmoothTarget,
+    pub reach: f64,
+    pub grid: Vec<SmoothBounds>,
+    /// Each post period alone: its interval at M = 0.
+    pub periods: Vec<SmoothPeriod>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SmoothTarget {
+    pub at_zero: SmoothBounds,
+    /// The smallest M whose interval holds 0 (0 when the interval at M = 0 does; `None` when
+    /// no M up to 10⁶ times the interval's half-length at 0 reaches it).
+    pub breakdown: Option<f64>,
+}
+
+/// The fixed-length confidence interval at M: its centre (the affine estimate) and ends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SmoothBounds {
+    pub m: f64,
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SmoothPeriod {
+    pub rel_time: i32,
+    pub at_zero: SmoothBounds,
+}
+
+impl SmoothBounds {
+    fn from(m: f64, f: &Flci) -> SmoothBounds {
+        SmoothBounds { m, estimate: f.estimate, ci_low: f.low(), ci_high: f.high() }
+    }
+
+    pub fn holds_zero(&self) -> bool {
+        self.ci_low <= 0.0 && self.ci_high >= 0.0
+    }
+}
+
+/// The smoothness intervals of one target l: at M = 0 and the breakdown M (the first M whose
+/// interval holds 0, by regula falsi on the end nearer 0 once a doubling bracket is found).
+fn smooth_target(frontier: &Frontier, pre: &[f64], post: &[f64], folded: &Folded) -> Option<SmoothTarget> {
+    let at = |m: f64| frontier.interval(pre, post, m, folded).map(|f| SmoothBounds::from(m, &f));
+    let at_zero = at(0.0)?;
+    if at_zero.holds_zero() {
+        return Some(SmoothTarget { at_zero, breakdown: Some(0.0) });
+    }
+    // d(M): how far the interval's end nearer 0 stays from 0 (positive until it holds 0).
+    let positive = at_zero.ci_low > 0.0;
+    let d = |m: f64| at(m).map(|b| if positive { b.ci_low } else { -b.ci_high });
+    let half = (at_zero.ci_high - at_zero.ci_low) / 2.0;
+    // The interval's half-length grows at least like M·(bias per unit M), so a bracket appears.
+    let (mut lo, mut d_lo) = (0.0, d(0.0)?);
+    let mut hi = half.max(f64::MIN_POSITIVE) * 1e-3;
+    let mut d_hi = d(hi)?;
+    while d_hi > 0.0 {
+        if hi > half * 1e6 {
+            return Some(SmoothTarget { at_zero, breakdown: None });
+        }
+        (lo, d_lo) = (hi, d_hi);
+        hi *= 4.0;
+        d_hi = d(hi)?;
+    }
+    // Illinois regula falsi: d falls from d_lo > 0 to d_hi ≤ 0.
+    let mut side = 0;
+    for _ in 0..200 {
+        if hi - lo <= 1e-12 * hi {
+            break;
+        }
+        let m = (lo * d_hi - hi * d_lo) / (d_hi - d_lo);
+        let m = if m > lo && m < hi { m } else { (lo + hi) / 2.0 };
+        let dm = d(m)?;
+        if dm > 0.0 {
+            (lo, d_lo) = (m, dm);
+            if side == -1 {
+                d_hi /= 2.0;
+            }
+            side = -1;
+        } else {
+            (hi, d_hi) = (m, dm);
+            if side == 1 {
+                d_lo /= 2.0;
+            }
+            side = 1;
+        }
+    }
+    Some(SmoothTarget { at_zero, breakdown: Some(hi) })
+}
+
+/// The smallest 1, 2 or 5 times a power of ten at or above `x`.
+fn nice_above(x: f64) -> f64 {
+    let power = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|k| k * power).find(|v| *v >= x * (1.0 - 1e-12)).unwrap_or(10.0 * power)
+}
+
+/// The smoothness sensitivity from the pre-period and post-period coefficients and their joint
+/// covariance (pre first).
+fn smoothness(pre: &[f64], post: &[f64], sigma: &[f64], df: f64, conf_level: f64) -> Option<Smoothness> {
+    let folded = Folded::student(conf_level, df);
+    let t = post.len();
+    let mut path = pre.to_vec();
+    path.push(0.0);
+    let max_pre_bend = path.windows(3).map(|w| (w[0] - 2.0 * w[1] + w[2]).abs()).reduce(f64::max);
+    let frontier = Frontier::new(sigma, pre.len(), &mean_weights(t))?;
+    let mean = smooth_target(&frontier, pre, post, &folded)?;
+    // The chart's reach: twice the breakdown value, or a tenth of the largest pre-period bend
+    // when the interval holds 0 from the start.
+    let reach = match mean.breakdown {
+        Some(b) if b > 0.0 => nice_above(2.0 * b),
+        _ => nice_above(max_pre_bend.filter(|b| *b > 0.0).map_or(1.0, |b| b / 10.0)),
+    };
+    let grid = (0..=8)
+        .map(|i| {
+            let m = reach * i as f64 / 8.0;
+            frontier.interval(pre, post, m, &folded).map(|f| SmoothBounds::from(m, &f))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let periods = (0..t)
+        .map(|i| {
+            let frontier = Frontier::new(sigma, pre.len(), &period_weights(i, t))?;
+            frontier.interval(pre, post, 0.0, &folded).map(|f| SmoothBounds::from(0.0, &f))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Smoothness {
+        max_pre_bend,
+        df: df.is_finite().then_some(df),
+        mean,
+        reach,
+        grid,
+        periods: periods
+            .into_iter()
+            .enumerate()
+            .map(|(i, at_zero)| SmoothPeriod { rel_time: i as i32, at_zero })
+            .collect(),
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,6 +317,7 @@ pub fn sensitivity(
     vcov: &[f64],
     binned: &dyn Fn(i32) -> bool,
     critical: f64,
+    df: f64,
     conf_level: f64,
 ) -> Option<Sensitivity> {
     let k = times.len();
@@ -185,6 +347,14 @@ pub fn sensitivity(
             Some(PeriodSensitivity { rel_time: times[post[i]], target, at_one })
         })
         .collect();
+    let joint: Vec<usize> = pre.iter().chain(&post).copied().collect();
+    let sigma: Vec<f64> = joint.iter().flat_map(|&a| joint.iter().map(move |&b| vcov[a * k + b])).collect();
+    let mut smooth = smoothness(&c.pre, &c.post, &sigma, df, conf_level);
+    if let Some(s) = smooth.as_mut() {
+        for (p, &j) in s.periods.iter_mut().zip(&post) {
+            p.rel_time = times[j];
+        }
+    }
     Some(Sensitivity {
         restriction: "relative_magnitude".into(),
         pre_first: times[pre[0]],
@@ -195,6 +365,7 @@ pub fn sensitivity(
         mean,
         grid,
         periods,
+        smoothness: smooth,
     })
 }
 

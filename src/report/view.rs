@@ -656,6 +656,12 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
     }
     if r.analyses.iter().any(|a| a.event_study.as_ref().is_some_and(|es| es.sensitivity.is_some())) {
         keys.insert(keys.iter().position(|k| *k == "method_event").map_or(keys.len(), |i| i + 1), "method_sensitivity");
+        if r.analyses.iter().any(|a| {
+            a.event_study.as_ref().and_then(|es| es.sensitivity.as_ref()).is_some_and(|s| s.smoothness.is_some())
+        }) {
+            let at = keys.iter().position(|k| *k == "method_sensitivity").map_or(keys.len(), |i| i + 1);
+            keys.insert(at, "method_sensitivity_smooth");
+        }
     }
     if r.analyses.iter().any(|a| a.synth.is_some()) {
         keys.push("method_synth");

@@ -279,7 +279,48 @@ pub fn sensitivity_sentence(
             text("sensitivity_holds", lang, &args)
         }
     };
-    said + &from
+    let smooth = s.smoothness.as_ref().map(|sd| {
+        let z = &sd.mean.at_zero;
+        let mut args = period_args(Some(f), lang);
+        args.extend(smooth_args(z.estimate, z.ci_low, z.ci_high, unit, lang));
+        match sd.mean.breakdown.filter(|b| *b > 0.0) {
+            Some(b) => {
+                args.push(("m", bend_value(b, unit, lang)));
+                format!(" {}", text("sensitivity_smooth_holds", lang, &args))
+            }
+            None => format!(" {}", text("sensitivity_smooth_none", lang, &args)),
+        }
+    });
+    said + &from + &smooth.unwrap_or_default()
+}
+
+/// `estimate` and `ci` (its interval in brackets) in the outcome's unit, for the smoothness
+/// sentences.
+pub fn smooth_args(
+    estimate: f64,
+    lo: f64,
+    hi: f64,
+    unit: crate::study::Unit,
+    lang: Lang,
+) -> Vec<(&'static str, String)> {
+    let d = locale::interval_decimals(lo, hi, locale::decimals(unit));
+    let mut value = locale::signed(estimate, d, lang);
+    if unit != crate::study::Unit::Count {
+        value = format!("{value} {}", locale::difference_unit(unit, lang));
+    }
+    let sep = if lang == Lang::Da { ";" } else { "," };
+    let ci = format!("[{}{sep} {}]", locale::signed(lo, d, lang), locale::signed(hi, d, lang));
+    vec![("estimate", value), ("ci", ci)]
+}
+
+/// A bend bound M in the outcome's unit with two significant digits at least.
+pub fn bend_value(m: f64, unit: crate::study::Unit, lang: Lang) -> String {
+    let digits = if m > 0.0 { (1 - m.abs().log10().floor() as i64).max(0) as usize } else { 0 };
+    let value = locale::number(m, digits.max(locale::decimals(unit)), lang);
+    match unit {
+        crate::study::Unit::Count => value,
+        _ => format!("{value} {}", locale::difference_unit(unit, lang)),
+    }
 }
 
 /// A breakdown value with two significant decimals at least: 1,40, 0,25, 0,012.

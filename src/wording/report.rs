@@ -114,6 +114,24 @@ pub(super) const TABLE: &[Entry] = &[
     ("sensitivity_set", "Mulige værdier (identificeret mængde)", "Possible values (identified set)"),
     ("sensitivity_ci", "{level} %-konfidensmængde", "{level} % confidence set"),
     ("sensitivity_breakdown", "Nulpunkt (breakdown)", "Breakdown value"),
+    ("sensitivity_panel_rm", "Relative størrelser", "Relative magnitudes"),
+    ("sensitivity_panel_sd", "Glathed (lineær forskel tilladt)", "Smoothness (linear difference allowed)"),
+    (
+        "sensitivity_smooth_axis",
+        "M: største ændring i forskellens hældning pr. {period} efter start",
+        "M: largest change of the difference's slope per {period} after the start",
+    ),
+    ("sensitivity_smooth_ci", "{level} %-interval med fast længde", "{level} % fixed-length interval"),
+    (
+        "sensitivity_smooth_holds",
+        "Tillades en lineær forskel i udvikling (glathed, M = 0), er gennemsnittet fra start {estimate} {ci}; det udelukker 0, medmindre forskellens hældning ændrer sig mere end {m} pr. {period} efter start.",
+        "Allowing a linear trend difference (smoothness, M = 0), the mean from the start is {estimate} {ci}; it excludes 0 unless the difference's slope changes by more than {m} per {period} after the start.",
+    ),
+    (
+        "sensitivity_smooth_none",
+        "Tillades en lineær forskel i udvikling (glathed, M = 0), er gennemsnittet fra start {estimate} {ci}, som ikke udelukker 0.",
+        "Allowing a linear trend difference (smoothness, M = 0), the mean from the start is {estimate} {ci}, which does not exclude 0.",
+    ),
     (
         "sensitivity_holds",
         "Følsomhed (Rambachan–Roth): event studyens gennemsnit fra start udelukker 0, medmindre forskellen i udvikling efter start ændrer sig mere end {breakdown} gange sin største ændring før start, dvs. mere end {drift} pr. {period}.",

@@ -229,7 +229,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 25] = [
+const METHODS: [(&str, &str); 26] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -242,6 +242,7 @@ const METHODS: [(&str, &str); 25] = [
     ("event", "CR1, pre-period-mean base"),
     ("event sensitivity", "Δ^RM confidence set, M̄ = 0"),
     ("event sensitivity", "Δ^RM confidence set, M̄ = 1"),
+    ("event sensitivity", "Δ^SD fixed-length interval, M = 0"),
     ("cs", "IF"),
     ("cs", "IF, doubly robust in level and log population"),
     ("bjs", "IF, normal (R didimputation)"),
@@ -637,6 +638,15 @@ fn intervals(
         Some(e)
     };
     let (sensitivity_0, sensitivity_1) = (sensitivity_at(0.0), sensitivity_at(1.0));
+    // Smoothness at M = 0: the mean with the pre-period trend difference extended in a line.
+    let smooth_0 = event.as_ref().and_then(|f| {
+        let z = &f.sensitivity.as_ref()?.smoothness.as_ref()?.mean.at_zero;
+        let mut e = f.estimate.clone();
+        e.interval.estimate = z.estimate;
+        (e.interval.ci_low, e.interval.ci_high) = (z.ci_low, z.ci_high);
+        e.interval.p_value = if z.ci_low > 0.0 || z.ci_high < 0.0 { 0.0 } else { 1.0 };
+        Some(e)
+    });
     let placebo = did.placebo(sample).ok().and_then(|(p, shifted)| p.fit_randomization(&shifted, &ri).ok());
     let stratum = |code: u32| u16::try_from(code).ok().and_then(|c| strata_map.get(&c)).copied().unwrap_or(u32::MAX);
     let within = (!s.strata.is_empty())
@@ -660,6 +670,7 @@ fn intervals(
         es_pre_mean.fit(sample).ok().map(|f| f.estimate),
         sensitivity_0,
         sensitivity_1,
+        smooth_0,
         cs_fit.as_ref().map(|f| f.headline()),
         cs.fit_with(sample, &cs_covariates).ok().map(|f| f.headline()),
         bjs_fit.as_ref().map(|f| Estimate { interval: f.overall_reference.clone(), ..f.overall.clone() }),

@@ -202,6 +202,34 @@ fn event_study_json_has_its_sensitivity() {
     assert_eq!(at_one["mbar"], 1.0);
     let want = reference["mean"]["grid"][4]["ci_low"].as_f64().unwrap();
     assert!((at_one["ci_low"].as_f64().unwrap() - want).abs() < 1e-9 * (1.0 + want.abs()));
+    // Smoothness: with a linear trend difference allowed (M = 0) the interval is diff-diff's
+    // (exact there, folded t with G − 1 df); the grid's intervals hold 0 from the breakdown M on.
+    let sd = &s["smoothness"];
+    assert_eq!(sd["df"].as_f64(), reference["df"].as_f64());
+    let (z, theirs) = (&sd["mean"]["at_zero"], &reference["smoothness"]["t"]["mean"][0]);
+    for end in ["ci_low", "ci_high"] {
+        let (a, b) = (z[end].as_f64().unwrap(), theirs[end].as_f64().unwrap());
+        assert!((a - b).abs() < 1e-7, "{end} at M = 0: {a} vs diff-diff {b}");
+    }
+    let breakdown = sd["mean"]["breakdown"].as_f64().unwrap();
+    assert!(breakdown > 0.0, "the mean excludes 0 at M = 0 here");
+    let grid = sd["grid"].as_array().unwrap();
+    assert_eq!(grid.len(), 9);
+    assert!(grid.last().unwrap()["m"].as_f64().unwrap() >= 2.0 * breakdown);
+    for g in grid {
+        let (m, lo, hi) = (g["m"].as_f64().unwrap(), g["ci_low"].as_f64().unwrap(), g["ci_high"].as_f64().unwrap());
+        assert_eq!(lo <= 0.0 && hi >= 0.0, m >= breakdown, "M {m}: [{lo}, {hi}], breakdown {breakdown}");
+    }
+    // diff-diff's breakdown (0,0166 here) comes from its grid-zoom optimiser, whose intervals
+    // are longer than the optimum near it (1,381 against 1,299 half-length at M = 0,0172), so it
+    // breaks down too early. R's FLCI through moderndid (normal) brackets ours: it excludes 0 at
+    // the last grid M below and holds it at the first above.
+    let normal = reference["smoothness"]["normal"]["mean"].as_array().unwrap();
+    let holds = |g: &serde_json::Value| g["ci_low"].as_f64().unwrap() <= 0.0 && g["ci_high"].as_f64().unwrap() >= 0.0;
+    let below = normal.iter().filter(|g| !holds(g)).map(|g| g["m"].as_f64().unwrap()).fold(0.0, f64::max);
+    let above = normal.iter().filter(|g| holds(g)).map(|g| g["m"].as_f64().unwrap()).fold(f64::INFINITY, f64::min);
+    assert!(below < breakdown && breakdown < above, "breakdown M {breakdown} outside R's ({below}, {above})");
+    assert_eq!(sd["periods"].as_array().unwrap().len(), s["periods"].as_array().unwrap().len());
 }
 
 /// Clustering by a coarser column than the unit: fewer clusters, the same point estimate.

@@ -488,3 +488,65 @@ fn a_small_breakdown_value_is_named_without_doubting_the_design() {
         assert!(!f.caveats.iter().any(|c| matches!(c, Caveat::Sensitive { .. })), "{why}: {:?}", f.caveats);
     }
 }
+
+/// The linear-trend caveat (Rambachan–Roth smoothness at M = 0): a finding that excludes zero
+/// says what the event study's mean from the start would be if the trend difference before the
+/// start went on in a straight line, when that interval holds zero or points the other way,
+/// and says nothing when it excludes zero with the finding's sign. Informative: the wording
+/// stays causal and the verdict stands.
+#[test]
+fn a_linear_trend_that_explains_the_result_is_named() {
+    use frikommune::inference::honest::{SmoothBounds, SmoothTarget, Smoothness, Target};
+    let with = |lo: f64, hi: f64| {
+        let mut r = clean();
+        let a = &mut r.analyses[0];
+        let es = a.event_study.get_or_insert_with(|| frikommune::results::EventStudyResult {
+            leads: 6,
+            lags: 5,
+            base: Default::default(),
+            rows: Vec::new(),
+            pretrend: None,
+            sensitivity: None,
+        });
+        let at_zero = SmoothBounds { m: 0.0, estimate: (lo + hi) / 2.0, ci_low: lo, ci_high: hi };
+        es.sensitivity = Some(frikommune::inference::honest::Sensitivity {
+            restriction: "relative_magnitude".into(),
+            pre_first: -6,
+            post_last: 5,
+            max_pre_change: 0.8,
+            critical: 2.0,
+            conf_level: 0.95,
+            // Robust under relative magnitudes (breakdown 3): only the straight line can speak.
+            mean: Target { estimate: 1.5, se: 0.2, reach: 3.5, breakdown: Some(3.0) },
+            grid: Vec::new(),
+            periods: Vec::new(),
+            smoothness: Some(Smoothness {
+                max_pre_bend: Some(0.3),
+                df: Some(39.0),
+                mean: SmoothTarget { at_zero: at_zero.clone(), breakdown: Some(0.0) },
+                reach: 0.1,
+                grid: vec![at_zero],
+                periods: Vec::new(),
+            }),
+        });
+        r.findings = assess(&r);
+        let f = finding(&r).clone();
+        let said: Vec<String> = f.caveats.iter().map(|c| wording::caveat(&r, &f, c, Lang::En)).collect();
+        (f, said)
+    };
+    let clean_finding = finding(&clean()).clone();
+    assert!(clean_finding.verdict == Verdict::Better, "the clean design decides 'better'");
+    for (lo, hi, why) in [(-0.4, 1.2, "holds zero"), (-2.0, -0.5, "the other sign")] {
+        let (f, said) = with(lo, hi);
+        let caveat = f.caveats.iter().find(|c| matches!(c, Caveat::LinearTrend { .. }));
+        assert!(
+            matches!(caveat, Some(Caveat::LinearTrend { ci_low, ci_high, .. }) if *ci_low == lo && *ci_high == hi),
+            "{why}: {:?}",
+            f.caveats
+        );
+        assert!(f.causal && f.verdict == Verdict::Better, "{why}: informative only");
+        assert!(said.iter().any(|s| s.contains("straight line")), "{why}: {said:?}");
+    }
+    let (f, _) = with(0.4, 2.0);
+    assert!(!f.caveats.iter().any(|c| matches!(c, Caveat::LinearTrend { .. })), "same sign: {:?}", f.caveats);
+}

@@ -201,7 +201,14 @@ fn sensitivity_chart(results: &Results, a: &Analysis, lang: Lang) -> Option<(Sen
     let f = a.design.frequency;
     let sentence = wording::sensitivity_sentence(s, es.base, f, unit, lang);
     let mut args = wording::period_args(Some(f), lang);
-    args.extend([("outcome", outcome.clone()), ("component", comp.clone()), ("sentence", sentence.clone())]);
+    let smooth =
+        if s.smoothness.is_some() { wording::text("alt_sensitivity_smooth", lang, &args) } else { String::new() };
+    args.extend([
+        ("outcome", outcome.clone()),
+        ("component", comp.clone()),
+        ("sentence", sentence.clone()),
+        ("smooth", smooth),
+    ]);
     let alt = wording::text("alt_sensitivity", lang, &args);
     let mut axis = wording::period_args(Some(f), lang);
     axis.push(wording::level(results.study.conf_level, lang));

@@ -477,6 +477,16 @@ fn event_output(fit: &EventFit, extra: &mut serde_json::Map<String, serde_json::
             "sensitivity (Rambachan–Roth, relative magnitudes, from -1): mean {:.6} over 0..{}, largest pre-period change {:.6}, breakdown M̄ {breakdown}",
             s.mean.estimate, s.post_last, s.max_pre_change
         ));
+        if let Some(sd) = &s.smoothness {
+            // Smoothness: the fixed-length interval with a linear trend difference allowed.
+            let z = &sd.mean.at_zero;
+            let breakdown = sd.mean.breakdown.map_or("none".to_string(), |b| format!("{b:.6}"));
+            let reference = sd.df.map_or("normal".to_string(), |df| format!("folded t({df})"));
+            table.push(format!(
+                "sensitivity (Rambachan–Roth, smoothness, FLCI, {reference}): mean at M = 0 {:.6} [{:.6}, {:.6}], breakdown M {breakdown}",
+                z.estimate, z.ci_low, z.ci_high
+            ));
+        }
     }
 }
 

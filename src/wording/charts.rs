@@ -35,9 +35,14 @@ pub(super) const TABLE: &[Entry] = &[
         "Dot plot: event study of {outcome} ({component}), {leads} {periods} before to {lags} {periods} after the start, with confidence intervals. {footnote}",
     ),
     (
+        "alt_sensitivity_smooth",
+        ", og i et andet felt intervallet med fast længde, når forskellens hældning må ændre sig M pr. {period}",
+        ", and in a second panel the fixed-length interval when the difference's slope may change by M per {period}",
+    ),
+    (
         "alt_sensitivity",
-        "Søjlediagram: event studyens gennemsnit fra start for {outcome} ({component}) med de mulige værdier og konfidensmængden, når udviklingen efter start må afvige M gange den største ændring før start. {sentence}",
-        "Bar chart: the event study's mean from the start for {outcome} ({component}) with its possible values and confidence set when the trend after the start may deviate by M times the largest change before it. {sentence}",
+        "Søjlediagram: event studyens gennemsnit fra start for {outcome} ({component}) med de mulige værdier og konfidensmængden, når udviklingen efter start må afvige M gange den største ændring før start{smooth}. {sentence}",
+        "Bar chart: the event study's mean from the start for {outcome} ({component}) with its possible values and confidence set when the trend after the start may deviate by M times the largest change before it{smooth}. {sentence}",
     ),
     (
         "alt_synth",

@@ -640,7 +640,7 @@ fn intervals(
     let (sensitivity_0, sensitivity_1) = (sensitivity_at(0.0), sensitivity_at(1.0));
     // Smoothness at M = 0: the mean with the pre-period trend difference extended in a line.
     let smooth_0 = event.as_ref().and_then(|f| {
-        let z = &f.sensitivity.as_ref()?.smoothness.as_ref()?.mean.at_zero;
+        let z = f.sensitivity.as_ref()?.smooth_at_zero()?;
         let mut e = f.estimate.clone();
         e.interval.estimate = z.estimate;
         (e.interval.ci_low, e.interval.ci_high) = (z.ci_low, z.ci_high);

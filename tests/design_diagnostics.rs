@@ -457,6 +457,7 @@ fn a_small_breakdown_value_is_named_without_doubting_the_design() {
             grid: Vec::new(),
             periods: Vec::new(),
             smoothness: None,
+            inputs: None,
         });
         s.mean.breakdown = Some(breakdown);
         s.max_pre_change = 0.8;
@@ -497,9 +498,10 @@ fn a_small_breakdown_value_is_named_without_doubting_the_design() {
 #[test]
 fn a_linear_trend_that_explains_the_result_is_named() {
     use frikommune::inference::honest::{SmoothBounds, SmoothTarget, Smoothness, Target};
-    let with = |lo: f64, hi: f64| {
+    let with_frequency = |lo: f64, hi: f64, frequency| {
         let mut r = clean();
         let a = &mut r.analyses[0];
+        a.design.frequency = frequency;
         let es = a.event_study.get_or_insert_with(|| frikommune::results::EventStudyResult {
             leads: 6,
             lags: 5,
@@ -528,12 +530,14 @@ fn a_linear_trend_that_explains_the_result_is_named() {
                 grid: vec![at_zero],
                 periods: Vec::new(),
             }),
+            inputs: None,
         });
         r.findings = assess(&r);
         let f = finding(&r).clone();
         let said: Vec<String> = f.caveats.iter().map(|c| wording::caveat(&r, &f, c, Lang::En)).collect();
         (f, said)
     };
+    let with = |lo: f64, hi: f64| with_frequency(lo, hi, frikommune::ingest::periods::Frequency::Year);
     let clean_finding = finding(&clean()).clone();
     assert!(clean_finding.verdict == Verdict::Better, "the clean design decides 'better'");
     for (lo, hi, why) in [(-0.4, 1.2, "holds zero"), (-2.0, -0.5, "the other sign")] {
@@ -549,4 +553,7 @@ fn a_linear_trend_that_explains_the_result_is_named() {
     }
     let (f, _) = with(0.4, 2.0);
     assert!(!f.caveats.iter().any(|c| matches!(c, Caveat::LinearTrend { .. })), "same sign: {:?}", f.caveats);
+    // Monthly data: the line runs through the pre-period's seasonal wave; not named.
+    let (f, _) = with_frequency(-0.4, 1.2, frikommune::ingest::periods::Frequency::Month);
+    assert!(!f.caveats.iter().any(|c| matches!(c, Caveat::LinearTrend { .. })), "monthly: {:?}", f.caveats);
 }

@@ -135,7 +135,7 @@ pub fn analysis(study: &Study, panel: &Panel, design: &Design) -> Analysis {
                 base: fit.base,
                 rows: fit.rows,
                 pretrend: fit.pretrend,
-                sensitivity: fit.sensitivity,
+                sensitivity: fit.sensitivity.map(crate::inference::honest::Sensitivity::with_smoothness),
             })
         }
         Err(e) => {

@@ -303,7 +303,8 @@ pub fn run(args: Args, out: &Output) -> frikommune::Result<()> {
         (MethodArg::Event, None | Some(InferenceArg::Cr1)) => {
             let es =
                 EventStudy { first, last, leads: args.leads, lags: args.lags, conf_level: args.conf_level, ssc, base };
-            let fit = es.fit(sample).map_err(fail)?;
+            let mut fit = es.fit(sample).map_err(fail)?;
+            fit.sensitivity = fit.sensitivity.map(|s| s.with_smoothness());
             event_output(&fit, &mut extra, &mut table_rows);
             fit.estimate
         }

@@ -76,9 +76,12 @@ impl Folded {
         if self.scale.is_empty() {
             return (mass(x - t, -x - t), n.pdf(x - t) + n.pdf(x + t));
         }
-        // T = (Z + t)/S: P(|T| ≤ x) = E[Φ(xS − t) − Φ(−xS − t)].
+        // T = (Z + t)/S: P(|T| ≤ x) = E[Φ(xS − t) − Φ(−xS − t)]. statrs' erf (good to about
+        // 1e-12, a quantile to 1e-11) is three times as fast as the series, and there are 160 nodes.
+        let fast =
+            |a: f64, b: f64| (statrs::function::erf::erf(a / SQRT_2) - statrs::function::erf::erf(b / SQRT_2)) / 2.0;
         self.scale.iter().fold((0.0, 0.0), |(p, d), &(s, w)| {
-            (p + w * mass(x * s - t, -x * s - t), d + w * s * (n.pdf(x * s - t) + n.pdf(x * s + t)))
+            (p + w * fast(x * s - t, -x * s - t), d + w * s * (n.pdf(x * s - t) + n.pdf(x * s + t)))
         })
     }
 
@@ -289,8 +292,8 @@ impl Frontier {
             let u = on_path(end);
             Some((chi(&u), u))
         } else {
-            // A coarse scan of every piece, then Brent's minimisation around its best point.
-            let per_piece = 2;
+            // A coarse scan of every piece's ends, then Brent's minimisation around the best.
+            let per_piece = 1;
             let steps = per_piece * self.pieces.len();
             let at = |i: usize| i as f64 / per_piece as f64;
             let values: Vec<f64> = (0..=steps).map(|i| chi(&on_path(at(i)))).collect();

@@ -145,9 +145,24 @@ pub struct Sensitivity {
     pub grid: Vec<Bounds>,
     /// Each post period alone, with its sets at M̄ = 1.
     pub periods: Vec<PeriodSensitivity>,
-    /// The same under smoothness Δ^SD(M), when its intervals could be formed.
+    /// The same under smoothness Δ^SD(M), when its intervals could be formed and were asked
+    /// for ([`Sensitivity::with_smoothness`]: the fits `run` and `estimate` publish).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smoothness: Option<Smoothness>,
+    /// What the smoothness intervals are computed from (not written).
+    #[serde(skip)]
+    pub inputs: Option<SmoothInputs>,
+}
+
+/// The event study's pre-period and post-period coefficients (−1 left out, unbinned), their
+/// joint covariance (pre first) and the degrees of freedom of its t reference.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SmoothInputs {
+    pub pre: Vec<f64>,
+    pub post: Vec<f64>,
+    pub post_times: Vec<i32>,
+    pub sigma: Vec<f64>,
+    pub df: f64,
 }
 
 /// Sensitivity under smoothness Δ^SD(M): optimal fixed-length confidence intervals.
@@ -349,12 +364,13 @@ pub fn sensitivity(
         .collect();
     let joint: Vec<usize> = pre.iter().chain(&post).copied().collect();
     let sigma: Vec<f64> = joint.iter().flat_map(|&a| joint.iter().map(move |&b| vcov[a * k + b])).collect();
-    let mut smooth = smoothness(&c.pre, &c.post, &sigma, df, conf_level);
-    if let Some(s) = smooth.as_mut() {
-        for (p, &j) in s.periods.iter_mut().zip(&post) {
-            p.rel_time = times[j];
-        }
-    }
+    let inputs = SmoothInputs {
+        pre: c.pre.clone(),
+        post: c.post.clone(),
+        post_times: post.iter().map(|&j| times[j]).collect(),
+        sigma,
+        df,
+    };
     Some(Sensitivity {
         restriction: "relative_magnitude".into(),
         pre_first: times[pre[0]],
@@ -365,11 +381,40 @@ pub fn sensitivity(
         mean,
         grid,
         periods,
-        smoothness: smooth,
+        smoothness: None,
+        inputs: Some(inputs),
     })
 }
 
 impl Sensitivity {
+    /// The same with its smoothness intervals (about 0,1 s for a monthly event study: a search
+    /// for the shortest interval at each M, and for the breakdown M).
+    pub fn with_smoothness(mut self) -> Sensitivity {
+        if self.smoothness.is_none()
+            && let Some(i) = &self.inputs
+        {
+            self.smoothness = smoothness(&i.pre, &i.post, &i.sigma, i.df, self.conf_level).map(|mut s| {
+                for (p, &t) in s.periods.iter_mut().zip(&i.post_times) {
+                    p.rel_time = t;
+                }
+                s
+            });
+        }
+        self
+    }
+
+    /// The post-period mean's smoothness interval at M = 0 alone (the pre-period trend
+    /// difference extended in a straight line): one least-variance estimator, no search.
+    pub fn smooth_at_zero(&self) -> Option<SmoothBounds> {
+        if let Some(s) = &self.smoothness {
+            return Some(s.mean.at_zero.clone());
+        }
+        let i = self.inputs.as_ref()?;
+        let folded = Folded::student(self.conf_level, i.df);
+        let f = Frontier::new(&i.sigma, i.pre.len(), &mean_weights(i.post.len()))?;
+        f.interval(&i.pre, &i.post, 0.0, &folded).map(|f| SmoothBounds::from(0.0, &f))
+    }
+
     /// The sets of the post-period mean at any M̄ (the grid holds only [`GRID`]).
     pub fn mean_at(&self, mbar: f64) -> Bounds {
         let half = mbar * self.max_pre_change * self.mean.reach;

@@ -427,6 +427,19 @@ fn an_unbounded_interval_survives_results_json_and_report() {
     assert_eq!(before, after, "report from results.json equals run's report");
 }
 
+/// An event study without rows, pre-trend test or sensitivity (six leads, five lags): the
+/// caveat tests fill in what their rule reads.
+fn bare_event_study() -> frikommune::results::EventStudyResult {
+    frikommune::results::EventStudyResult {
+        leads: 6,
+        lags: 5,
+        base: Default::default(),
+        rows: Vec::new(),
+        pretrend: None,
+        sensitivity: None,
+    }
+}
+
 /// The sensitivity caveat (Rambachan–Roth): a finding that excludes zero says how small a break
 /// in parallel trends would explain it when the event study's breakdown value is below 1, and
 /// not when it is 1 or more, when the event study itself does not exclude zero (breakdown 0),
@@ -438,14 +451,7 @@ fn a_small_breakdown_value_is_named_without_doubting_the_design() {
         // The rule reads the event study's sensitivity: the mean from the start, its breakdown
         // value and the largest pre-period change (0,8 percentage points a year).
         let a = &mut r.analyses[0];
-        let es = a.event_study.get_or_insert_with(|| frikommune::results::EventStudyResult {
-            leads: 6,
-            lags: 5,
-            base: Default::default(),
-            rows: Vec::new(),
-            pretrend: None,
-            sensitivity: None,
-        });
+        let es = a.event_study.get_or_insert_with(bare_event_study);
         let s = es.sensitivity.get_or_insert_with(|| frikommune::inference::honest::Sensitivity {
             restriction: "relative_magnitude".into(),
             pre_first: -6,
@@ -502,14 +508,7 @@ fn a_linear_trend_that_explains_the_result_is_named() {
         let mut r = clean();
         let a = &mut r.analyses[0];
         a.design.frequency = frequency;
-        let es = a.event_study.get_or_insert_with(|| frikommune::results::EventStudyResult {
-            leads: 6,
-            lags: 5,
-            base: Default::default(),
-            rows: Vec::new(),
-            pretrend: None,
-            sensitivity: None,
-        });
+        let es = a.event_study.get_or_insert_with(bare_event_study);
         let at_zero = SmoothBounds { m: 0.0, estimate: (lo + hi) / 2.0, ci_low: lo, ci_high: hi };
         es.sensitivity = Some(frikommune::inference::honest::Sensitivity {
             restriction: "relative_magnitude".into(),

@@ -104,6 +104,39 @@ def event_98x132():
 
 
 @case
+def honest_sd_98x132():
+    """Rambachan–Roth smoothness of the event study's post-period mean: diff-diff's HonestDiD
+    (fixed-length intervals, folded t with G - 1 df) at nine M and its breakdown M, on pyfixest's
+    unbinned coefficients -11..-2 and 0..23 (the fit itself is not timed)."""
+    from diff_diff.honest_did import HonestDiD
+    from diff_diff.results import MultiPeriodDiDResults, PeriodEffect
+    df = pd.read_csv(d / "event_98x132.csv")
+    first = df[df.treat == 1].groupby("unit").period.min()
+    df["g"] = df.unit.map(first)
+    df["rel"] = np.where(df.g.notna(), (df.period - df.g).clip(-12, 24), -1).astype(int)
+    fit = pf.feols("y ~ i(rel, ref=-1) | unit + period", data=df, vcov={"CRV1": "unit"})
+    names = list(fit.coef().index)
+    times = [int(float(n.split("::")[-1].rstrip("]"))) for n in names]
+    b, v = fit.coef().to_numpy(), fit._vcov
+    pre, post = list(range(-11, -1)), list(range(0, 24))
+    index = {t: times.index(t) for t in pre + post}
+    effects = {t: PeriodEffect(period=t, effect=float(b[index[t]]), se=float(np.sqrt(v[index[t], index[t]])),
+                               t_stat=0.0, p_value=1.0, conf_int=(0.0, 0.0)) for t in pre + post}
+    g = df.unit.nunique()
+    results = MultiPeriodDiDResults(
+        period_effects=effects, avg_att=0.0, avg_se=1.0, avg_t_stat=0.0, avg_p_value=1.0,
+        avg_conf_int=(0.0, 0.0), n_obs=len(df), n_treated=int(first.size), n_control=g - int(first.size),
+        pre_periods=pre + [-1], post_periods=post, vcov=v, interaction_indices=index, reference_period=-1,
+        n_clusters=g)
+    results.df_inference = float(g - 1)
+    path = np.append(b[[index[t] for t in pre]], 0.0)
+    reach = 0.1 * float(np.max(np.abs(np.diff(path, 2))))
+    honest = HonestDiD(method="smoothness", alpha=0.05, l_vec=np.ones(len(post)) / len(post))
+    emit("honest_sd_98x132", median_seconds(3, lambda: honest.sensitivity_analysis(
+        results, M_grid=list(np.linspace(0, reach, 9)))), len(df))
+
+
+@case
 def wcr_webb_9999_98x132():
     """Wild cluster bootstrap, null imposed, 9,999 Webb draws, 98 clusters."""
     import statsmodels.formula.api as smf

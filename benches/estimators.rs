@@ -212,6 +212,13 @@ fn main() {
     if wanted("event_98x132") {
         results.insert("event_98x132", (median_seconds(50, || drop(es.fit(&muni).expect("event"))), rows));
     }
+    // Rambachan–Roth smoothness of the same event study: the post-period mean's fixed-length
+    // intervals at nine M and its breakdown M (and each post period at M = 0).
+    if wanted("honest_sd_98x132") {
+        let s = es.fit(&muni).expect("event").sensitivity.expect("sensitivity");
+        let secs = median_seconds(10, || drop(s.clone().with_smoothness().smoothness.expect("smoothness")));
+        results.insert("honest_sd_98x132", (secs, rows));
+    }
     if let Some(dir) = &out_dir {
         write_csv(&muni, &dir.join("event_98x132.csv"));
         write_csv(&muni, &dir.join("wcr_webb_9999_98x132.csv"));

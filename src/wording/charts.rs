@@ -16,8 +16,8 @@ pub(super) const TABLE: &[Entry] = &[
     ("event_axis", "{Periods} fra forsøgsstart", "{Periods} from trial start"),
     (
         "figure_sensitivity",
-        "Følsomhed over for ens udvikling (Rambachan–Roth, relative størrelser): event studyens gennemsnit fra start, når udviklingen efter start må afvige op til M gange den største ændring før start",
-        "Sensitivity to parallel trends (Rambachan–Roth, relative magnitudes): the event study's mean from the start when the trend after the start may deviate by up to M times the largest change before it",
+        "Følsomhed over for ens udvikling (Rambachan–Roth): event studyens gennemsnit fra start, når udviklingen efter start må afvige op til M gange den største ændring før start (relative størrelser) og, i et andet felt, når forskellens hældning må ændre sig op til M pr. periode (glathed)",
+        "Sensitivity to parallel trends (Rambachan–Roth): the event study's mean from the start when the trend after the start may deviate by up to M times the largest change before it (relative magnitudes) and, in a second panel, when the difference's slope may change by up to M per period (smoothness)",
     ),
     (
         "alt_trend",

@@ -344,18 +344,6 @@ fn design_caveats(a: &Analysis, e: &Estimate) -> Vec<Caveat> {
     {
         out.push(Caveat::Sensitive { breakdown: b, drift: b * s.max_pre_change });
     }
-    // On sub-yearly data the straight line runs through the pre-period's seasonal wave: in the
-    // Monte Carlo (docs/montecarlo.md) the monthly interval at M = 0 rejects a true null in
-    // 63,5 % of placebo trials, so it is shown there but not named with a finding.
-    if excludes_zero(i.ci_low, i.ci_high)
-        && a.design.frequency == crate::ingest::periods::Frequency::Year
-        && let Some(s) = a.event_study.as_ref().and_then(|es| es.sensitivity.as_ref())
-        && s.mean.estimate.signum() == i.estimate.signum()
-        && let Some(z) = s.smoothness.as_ref().map(|sd| &sd.mean.at_zero)
-        && !(excludes_zero(z.ci_low, z.ci_high) && z.estimate.signum() == i.estimate.signum())
-    {
-        out.push(Caveat::LinearTrend { estimate: z.estimate, ci_low: z.ci_low, ci_high: z.ci_high });
-    }
     if excludes_zero(i.ci_low, i.ci_high) {
         let disagree: Vec<String> = CROSS_CHECKS
             .iter()

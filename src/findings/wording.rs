@@ -238,12 +238,6 @@ pub fn caveat(r: &Results, f: &Finding, c: &Caveat, lang: Lang) -> String {
             args.extend([("breakdown", wording::breakdown_value(*breakdown, lang)), ("drift", drift)]);
             text("caveat_sensitive", lang, &args)
         }
-        Caveat::LinearTrend { estimate, ci_low, ci_high } => {
-            let unit = r.outcomes.iter().find(|o| o.key == f.outcome).map(|o| o.unit).unwrap_or(Unit::Count);
-            let mut args = wording::period_args(Some(frequency), lang);
-            args.extend(wording::smooth_args(*estimate, *ci_low, *ci_high, unit, lang));
-            text("caveat_linear_trend", lang, &args)
-        }
         Caveat::Disagree { intervals } => {
             let named: Vec<String> = intervals
                 .iter()

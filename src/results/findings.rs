@@ -69,13 +69,6 @@ pub enum Caveat {
     /// small value is common and does not by itself doubt the design; the caveat says how large
     /// a trend break would explain the result.
     Sensitive { breakdown: f64, drift: f64 },
-    /// The finding excludes zero, but the event study's mean from the start does not once a
-    /// linear trend difference is allowed (Rambachan–Roth smoothness at M = 0: the pre-period
-    /// trend difference extrapolated in a straight line), or excludes it with the other sign:
-    /// `estimate` and its fixed-length interval. Yearly data only (sub-yearly pre-periods carry
-    /// seasonal waves a straight line extrapolates). Informative: with few pre-periods the
-    /// straight line is itself uncertain, which the interval shows.
-    LinearTrend { estimate: f64, ci_low: f64, ci_high: f64 },
     /// The deciding interval excludes zero but other intervals of the same analysis
     /// (`method · inference`) include it.
     Disagree { intervals: Vec<String> },

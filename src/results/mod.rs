@@ -23,8 +23,7 @@ use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 
 /// 10: `event_study.base` (the event study measured from the period before the start or from the
 /// pre-period mean).
-/// 13: `event_study.sensitivity.smoothness` (Rambachan–Roth Δ^SD fixed-length intervals) and
-/// the `linear_trend` caveat.
+/// 13: `event_study.sensitivity.smoothness` (Rambachan–Roth Δ^SD fixed-length intervals).
 pub const SCHEMA_VERSION: u32 = 13;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

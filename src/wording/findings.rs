@@ -211,11 +211,6 @@ pub(super) const TABLE: &[Entry] = &[
         "Sensitive to a break in parallel trends (Rambachan–Roth): the event study's mean from the start no longer excludes 0 if the trend difference changes after the start by {breakdown} times its largest change before the start, i.e. by {drift} per {period} – less than was seen before the start.",
     ),
     (
-        "caveat_linear_trend",
-        "Følsomt over for en lineær forskel i udvikling (Rambachan–Roth, glathed): fortsætter forskellen i udvikling før start i en ret linje, er event studyens gennemsnit fra start {estimate} {ci}, som ikke udelukker 0 med samme fortegn.",
-        "Sensitive to a linear trend difference (Rambachan–Roth, smoothness): if the trend difference before the start continued in a straight line, the event study's mean from the start would be {estimate} {ci}, which does not exclude 0 with the same sign.",
-    ),
-    (
         "caveat_disagree",
         "Metoderne er uenige: {intervals} indeholder nul, så resultatet afhænger af metodevalget.",
         "The methods disagree: {intervals} include zero, so the result depends on the choice of method.",

@@ -271,9 +271,10 @@ fn nice_above(x: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].into_iter().map(|k| k * power).find(|v| *v >= x * (1.0 - 1e-12)).unwrap_or(10.0 * power)
 }
 
-/// The smoothness sensitivity from the pre-period and post-period coefficients and their joint
-/// covariance (pre first).
-fn smoothness(pre: &[f64], post: &[f64], sigma: &[f64], df: f64, conf_level: f64) -> Option<Smoothness> {
+/// The smoothness sensitivity from the event study's coefficients and their joint covariance.
+fn smoothness(inputs: &SmoothInputs, conf_level: f64) -> Option<Smoothness> {
+    let SmoothInputs { pre, post, post_times, sigma, df } = inputs;
+    let df = *df;
     let folded = Folded::student(conf_level, df);
     let t = post.len();
     let mut path = pre.to_vec();
@@ -294,23 +295,14 @@ fn smoothness(pre: &[f64], post: &[f64], sigma: &[f64], df: f64, conf_level: f64
         })
         .collect::<Option<Vec<_>>>()?;
     let periods = (0..t)
-        .map(|i| {
+        .zip(post_times)
+        .map(|(i, &rel_time)| {
             let frontier = Frontier::new(sigma, pre.len(), &period_weights(i, t))?;
-            frontier.interval(pre, post, 0.0, &folded).map(|f| SmoothBounds::from(0.0, &f))
+            let at_zero = frontier.interval(pre, post, 0.0, &folded).map(|f| SmoothBounds::from(0.0, &f))?;
+            Some(SmoothPeriod { rel_time, at_zero })
         })
         .collect::<Option<Vec<_>>>()?;
-    Some(Smoothness {
-        max_pre_bend,
-        df: df.is_finite().then_some(df),
-        mean,
-        reach,
-        grid,
-        periods: periods
-            .into_iter()
-            .enumerate()
-            .map(|(i, at_zero)| SmoothPeriod { rel_time: i as i32, at_zero })
-            .collect(),
-    })
+    Some(Smoothness { max_pre_bend, df: df.is_finite().then_some(df), mean, reach, grid, periods })
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -393,12 +385,7 @@ impl Sensitivity {
         if self.smoothness.is_none()
             && let Some(i) = &self.inputs
         {
-            self.smoothness = smoothness(&i.pre, &i.post, &i.sigma, i.df, self.conf_level).map(|mut s| {
-                for (p, &t) in s.periods.iter_mut().zip(&i.post_times) {
-                    p.rel_time = t;
-                }
-                s
-            });
+            self.smoothness = smoothness(i, self.conf_level);
         }
         self
     }

@@ -35,6 +35,7 @@ use serde::Serialize;
 use crate::analysis::synthetic::{SdidParams, SynthParams};
 use crate::design::balanced::Balanced;
 use crate::design::{Design, DesignError};
+use crate::estimate::conformal::{self, Conformal};
 use crate::estimate::cs::{CallawaySantAnna, Control};
 use crate::estimate::did2x2::Did2x2;
 use crate::estimate::event::{EventBase, EventStudy};
@@ -229,7 +230,7 @@ pub struct Report {
 
 /// (method, inference) of every interval a replication produces, in table order; the
 /// within-strata row is left out of a study without strata.
-const METHODS: [(&str, &str); 26] = [
+const METHODS: [(&str, &str); 28] = [
     ("did2x2", "CR1"),
     ("did2x2", "RI"),
     ("did2x2", "RI within strata"),
@@ -251,6 +252,8 @@ const METHODS: [(&str, &str); 26] = [
     ("sunab", "CR1"),
     ("sunab", "CR1, pre-period-mean base"),
     ("synth", "placebo"),
+    ("synth", "conformal, constant effect (moving blocks)"),
+    ("synth per period", "conformal, first post period"),
     ("sdid", "placebo"),
     ("sdid", "placebo ∪ RI"),
     ("pre-trend test", "event-study leads, F (CR1)"),
@@ -597,7 +600,7 @@ fn intervals(
     };
     // The synthetic designs on the same units: the placebo participants against every other
     // comparison municipality with a complete window, as `run` fits them.
-    let (synth, sdid) = if s.synthetic {
+    let (synth, synth_conformal, sdid) = if s.synthetic {
         let params = SynthParams::of(study, &study.trials[design.trial]);
         let names = Predictor::covariates(&params.control.predictors);
         let covariates = |code: u32| -> Option<Vec<f64>> {
@@ -606,11 +609,32 @@ fn intervals(
         };
         let b = Balanced::from_sample(sample, design.observation_months(), covariates);
         let synth = params.fit_pooled(&b).ok().map(|(f, _)| f.estimate(&b, String::new()));
+        // The pooled mean's conformal intervals (as `run` computes them): a constant effect over
+        // the window, and the first post period alone (counted as rejecting when it excludes 0).
+        let conformal = synth.as_ref().zip(b.start()).map(|(e, start)| {
+            let (y1, _) = b.treated_mean();
+            let (y0, _) = b.donor_slices();
+            let starts: Vec<_> = b.treated.iter().filter_map(|r| r.start).collect();
+            let dose = conformal::doses(&b.periods, &starts);
+            let settings = Conformal { alpha: conf_level.alpha(), grid: 100, refine: 20 };
+            let constant = conformal::constant_effect(&y1, &y0, &dose, &settings);
+            let mut c = e.clone();
+            c.interval.estimate = constant.estimate;
+            (c.interval.ci_low, c.interval.ci_high) = (constant.ci_low, constant.ci_high);
+            c.interval.p_value = conformal::p_value(&y1, &y0, &dose, 0.0).0;
+            let t0 = b.t0(start);
+            let first = conformal::one_period(&y1, &y0, t0, t0, &settings);
+            let mut f = e.clone();
+            f.interval.estimate = first.estimate;
+            (f.interval.ci_low, f.interval.ci_high) = (first.ci_low, first.ci_high);
+            f.interval.p_value = if first.ci_low > 0.0 || first.ci_high < 0.0 { 0.0 } else { 1.0 };
+            (c, f)
+        });
         let sdid_params = SdidParams { reps: s.sdid_reps, seed, conf_level };
         let sdid = sdid_params.fit(&b).ok().map(|f| f.estimate(&b, &sdid_params, String::new()));
-        (synth, sdid)
+        (synth, conformal, sdid)
     } else {
-        (None, None)
+        (None, None, None)
     };
     let event = es.fit(sample).ok();
     let cs_fit = cs.fit(sample).ok();
@@ -682,6 +706,8 @@ fn intervals(
         sunab.fit(sample).ok().map(|f| f.estimate),
         SunAbraham { base: EventBase::PreMean, ..sunab }.fit(sample).ok().map(|f| f.estimate),
         synth,
+        synth_conformal.as_ref().map(|c| c.0.clone()),
+        synth_conformal.map(|c| c.1),
         sdid.clone(),
         sdid.as_ref().zip(ri_estimate.as_ref()).map(|(s, r)| crate::analysis::panel::sdid_and_ri(s, r)),
         event_pretrend,

@@ -440,6 +440,36 @@ fn synth_json_has_per_period_conformal_intervals() {
     }
 }
 
+/// `estimate --method synth` always prints the constant effect's conformal interval: at 90 % it
+/// holds every θ diff-diff's joint test keeps on Prop 99 and no rejected one beyond them (the
+/// kept set has a hole near −17, which the interval, a hull, covers), from the 31 cyclic shifts.
+#[test]
+fn synth_json_has_the_constant_effect_conformal_interval() {
+    let j = prop99(&["--method", "synth", "--conf-level", "0.9"]);
+    let c = &j["conformal_constant"];
+    assert_eq!(
+        (c["status"].as_str(), c["permutations"].as_u64(), c["post_periods"].as_u64()),
+        (Some("bounded"), Some(31), Some(12))
+    );
+    let (lo, hi) = (c["ci_low"].as_f64().unwrap(), c["ci_high"].as_f64().unwrap());
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("conformal_reference.json")).unwrap()).unwrap();
+    let grid: Vec<(f64, bool)> = reference["joint"]["constant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["theta"].as_f64().unwrap(), r["p_value"].as_f64().unwrap() > 0.1))
+        .collect();
+    let kept: Vec<f64> = grid.iter().filter(|g| g.1).map(|g| g.0).collect();
+    let (first, last) = (kept[0], kept[kept.len() - 1]);
+    assert!(grid.iter().any(|&(theta, k)| !k && first < theta && theta < last), "the kept set has a hole");
+    for (theta, k) in grid {
+        let inside = lo <= theta && theta <= hi;
+        assert!(inside == (first <= theta && theta <= last) && (!k || inside), "θ = {theta} ({k}), [{lo}, {hi}]");
+    }
+    assert!(j.get("conformal").is_none(), "per-period intervals only with --conformal");
+}
+
 #[test]
 fn synth_json_has_weights_fit_and_placebo_p_value() {
     let j = prop99(&["--method", "synth", "--predictors", "blocks:4,last"]);

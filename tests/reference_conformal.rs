@@ -118,3 +118,67 @@ fn too_few_pre_periods_for_the_level_give_unbounded_intervals() {
     let json = serde_json::to_value(&ours[0]).unwrap();
     assert!(json["ci_low"].is_null() && json["ci_high"].is_null());
 }
+
+/// The joint sharp-null test for θ·dₜ over the post window against diff-diff's `conformal_test`:
+/// the p-value at every grid θ (a count of the 31 cyclic shifts, so equal, not near), the
+/// statistic to 1e-6, and the constant-effect interval holding every θ diff-diff keeps and
+/// (where that set is an interval) none it rejects.
+#[test]
+fn joint_test_and_constant_effect_interval_match_diff_diff_on_prop99() {
+    use frikommune::estimate::conformal::{constant_effect, p_value};
+    let reference: Value = serde_json::from_str(&fixture("conformal_reference.json")).unwrap();
+    let joint = &reference["joint"];
+    let ramp: Vec<f64> = joint["dose"].as_array().unwrap().iter().map(|d| d.as_f64().unwrap()).collect();
+    for (case, first_year, staggered) in
+        [("constant", 0, false), ("staggered", 0, true), ("constant_eight_pre", 1981, false)]
+    {
+        let (y1, y0, years) = prop99(first_year);
+        let t0 = years.iter().filter(|&&y| y < 1989).count();
+        let donors: Vec<&[f64]> = y0.iter().map(|d| d.as_slice()).collect();
+        let dose: Vec<f64> = (0..years.len())
+            .map(|t| {
+                if t < t0 {
+                    0.0
+                } else if staggered {
+                    ramp[t - t0]
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let rows = joint[case].as_array().unwrap();
+        let mut kept = Vec::new();
+        for row in rows {
+            let theta = row["theta"].as_f64().unwrap();
+            let (p, s) = p_value(&y1, &donors, &dose, theta);
+            let (p_ref, s_ref) = (row["p_value"].as_f64().unwrap(), row["statistic"].as_f64().unwrap());
+            assert_eq!(row["permutations"].as_u64().unwrap() as usize, years.len());
+            assert!((p - p_ref).abs() < 1e-12, "{case} θ = {theta}: p {p} vs diff-diff {p_ref}");
+            assert!((s - s_ref).abs() < 1e-6 * (1.0 + s_ref.abs()), "{case} θ = {theta}: S {s} vs diff-diff {s_ref}");
+            kept.push((theta, p_ref > 0.1));
+        }
+        let i = constant_effect(&y1, &donors, &dose, &Conformal { alpha: 0.1, grid: 100, refine: 30 });
+        assert_eq!((i.permutations, i.post_periods), (years.len(), years.len() - t0));
+        for &(theta, k) in &kept {
+            if k {
+                assert!(
+                    i.ci_low <= theta && theta <= i.ci_high,
+                    "{case}: kept θ = {theta} outside [{}, {}]",
+                    i.ci_low,
+                    i.ci_high
+                );
+            }
+        }
+        // Where diff-diff's kept grid points form one run, every rejected one lies outside.
+        let first = kept.iter().position(|k| k.1).unwrap();
+        let last = kept.iter().rposition(|k| k.1).unwrap();
+        if kept[first..=last].iter().all(|k| k.1) {
+            for &(theta, k) in &kept {
+                if !k {
+                    assert!(theta < i.ci_low || theta > i.ci_high, "{case}: rejected θ = {theta} inside");
+                }
+            }
+        }
+        eprintln!("{case}: [{}, {}] {:?}, estimate {}", i.ci_low, i.ci_high, i.status, i.estimate);
+    }
+}

@@ -111,9 +111,18 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
     let (y0, c0) = m.donor_slices();
     // Placebo runs per start month, shared by the treated municipalities with that start.
     let mut placebos: BTreeMap<Month, Vec<PlaceboRun>> = BTreeMap::new();
+    // The constant effect's conformal interval: each participant from its own start, the
+    // pooled mean with the share of participants started by each period.
+    let settings = Conformal { alpha: study.conf_level.alpha(), grid: 100, refine: 20 };
     let mut fit_unit = |unit: Option<Code>, name: String, start: Month, y1: &[f64], c1: &[f64], codes: &[Code]| {
         let runs = placebos.entry(start).or_insert_with(|| params.placebos(&m, start)).clone();
         let f: SynthFit = params.fit(&m, y1, c1, start, &runs)?;
+        let starts: Vec<Month> = match unit {
+            Some(_) => vec![start],
+            None => m.treated.iter().filter_map(|r| r.start).collect(),
+        };
+        let dose = conformal::doses(&m.periods, &starts);
+        let conformal = conformal::constant_effect(y1, &y0, &dose, &settings);
         let treated = m
             .periods
             .iter()
@@ -137,6 +146,7 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
             ci_low: f.ci_low,
             ci_high: f.ci_high,
             n_placebos: f.placebo_ratios.len(),
+            conformal: Some(conformal),
             treated,
             synthetic: f.fit.synthetic.clone(),
         };
@@ -244,7 +254,6 @@ pub fn synth(study: &Study, panel: &Panel, design: &Design) -> Synthetic<SynthRe
     // study's level; a period whose treated mean is hidden is left out.
     let conformal: Vec<ConformalPeriod> = {
         use rayon::prelude::*;
-        let settings = Conformal { alpha: study.conf_level.alpha(), grid: 100, refine: 20 };
         let periods = if study.synth_conformal { t0..m.periods.len() } else { 0..0 };
         periods
             .into_par_iter()

@@ -789,12 +789,22 @@ fn synth_output(
             .collect::<Vec<_>>()
             .into(),
     );
-    // With --conformal, per-period conformal intervals of the treated mean (Chernozhukov–Wüthrich–Zhu).
+    // The conformal interval of a constant effect (Chernozhukov–Wüthrich–Zhu, moving blocks) of
+    // the treated mean, θ times the share of treated units started by each period.
+    let (y1, _) = b.treated_mean();
+    let (y0, _) = b.donor_slices();
+    let start = b.start().ok_or_else(|| bad("no treated unit"))?;
+    let settings = conformal::Conformal { alpha: params.conf_level.alpha(), grid: 100, refine: 20 };
+    let starts: Vec<_> = b.treated.iter().filter_map(|r| r.start).collect();
+    let constant = conformal::constant_effect(&y1, &y0, &conformal::doses(&b.periods, &starts), &settings);
+    extra.insert(
+        "conformal_constant".into(),
+        json!({"estimate": constant.estimate, "ci_low": finite(constant.ci_low), "ci_high": finite(constant.ci_high),
+               "status": constant.status, "permutations": constant.permutations,
+               "post_periods": constant.post_periods}),
+    );
+    // With --conformal, per-period conformal intervals of the treated mean as well.
     if conformal {
-        let (y1, _) = b.treated_mean();
-        let (y0, _) = b.donor_slices();
-        let start = b.start().ok_or_else(|| bad("no treated unit"))?;
-        let settings = conformal::Conformal { alpha: params.conf_level.alpha(), grid: 100, refine: 20 };
         let intervals = conformal::per_period(&y1, &y0, b.t0(start), &settings);
         extra.insert(
             "conformal".into(),
@@ -820,6 +830,19 @@ fn synth_output(
     table.push(format!(
         "V search    loss {:.6e} after {} evaluations from {} starts",
         fit.loss, fit.evaluations, fit.starts
+    ));
+    let bound = |x: f64| match x {
+        x if x.is_finite() => format!("{x:.6}"),
+        x if x.is_nan() => "none".into(),
+        _ => "unbounded".into(),
+    };
+    table.push(format!(
+        "conformal   constant effect {:.6}, {:.0}% interval [{}, {}] ({} cyclic shifts, not deciding)",
+        constant.estimate,
+        100.0 * params.conf_level.get(),
+        bound(constant.ci_low),
+        bound(constant.ci_high),
+        constant.permutations
     ));
     table.push(format!("{:<40} {:>10}", "predictor", "v"));
     for (n, v) in fit.predictor_names.iter().zip(&fit.v) {

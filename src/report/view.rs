@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::charts::Drawn;
 use crate::charts::plan::Slot;
 use crate::estimate::Method;
+use crate::estimate::conformal::Status;
 use crate::ingest::periods::Frequency;
 use crate::locale;
 use crate::period::parse_date;
@@ -292,6 +293,11 @@ fn synth_view(r: &Results, a: &Analysis, lang: Lang) -> Option<Value> {
             "p": locale::p_value(u.p_value, lang),
             "pre_rmspe": locale::number(u.pre_rmspe, d + 1, lang),
             "ratio": locale::number(u.post_pre_ratio, 1, lang),
+            "ci_conformal": u.conformal.as_ref().map_or("–".to_string(), |c| match c.status {
+                Status::Bounded => ci(Some(c.ci_low), Some(c.ci_high)),
+                Status::Unbounded => t("unbounded", lang).to_string(),
+                Status::Empty => "–".to_string(),
+            }),
         })
     };
     let mut rows = vec![row(&s.pooled)];
@@ -319,6 +325,12 @@ fn synth_view(r: &Results, a: &Analysis, lang: Lang) -> Option<Value> {
             ("n", p.evaluations.to_string()),
         ],
     ));
+    if let Some(c) = &p.conformal {
+        let mut args = wording::period_args(Some(f), lang);
+        args.push(("n", c.permutations.to_string()));
+        args.push(wording::level(r.study.conf_level, lang));
+        notes.push(wording::text("synth_conformal_note", lang, &args));
+    }
     if let Some(pit) = &s.placebo_in_time {
         notes.push(wording::text(
             "synth_placebo_in_time",
@@ -665,6 +677,9 @@ fn methods(r: &Results, lang: Lang) -> Vec<String> {
     }
     if r.analyses.iter().any(|a| a.synth.is_some()) {
         keys.push("method_synth");
+    }
+    if r.analyses.iter().any(|a| a.synth.as_ref().is_some_and(|s| s.pooled.conformal.is_some())) {
+        keys.push("method_synth_conformal_constant");
     }
     if r.analyses.iter().any(|a| a.synth.as_ref().is_some_and(|s| !s.conformal.is_empty())) {
         keys.push("method_synth_conformal");

@@ -24,7 +24,7 @@ use crate::study::{Better, ComparisonDesign, CovidHandling, Lang, Unit};
 /// 10: `event_study.base` (the event study measured from the period before the start or from the
 /// pre-period mean).
 /// 13: `event_study.sensitivity.smoothness` (Rambachan–Roth Δ^SD fixed-length intervals).
-pub const SCHEMA_VERSION: u32 = 13;
+pub const SCHEMA_VERSION: u32 = 14;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -358,6 +358,10 @@ pub struct SynthUnit {
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub n_placebos: usize,
+    /// The conformal interval of a constant effect over the post window (Chernozhukov–Wüthrich–Zhu,
+    /// moving-block permutations; absent in results before schema 14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conformal: Option<crate::estimate::conformal::EffectInterval>,
     /// The treated series (`null` where suppressed) and its synthetic counterpart.
     pub treated: Vec<Option<f64>>,
     pub synthetic: Vec<f64>,

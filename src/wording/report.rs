@@ -248,6 +248,13 @@ pub(super) const TABLE: &[Entry] = &[
     ("smd_before", "Std. forskel før", "Std. diff. before"),
     ("smd_after", "Std. forskel efter", "Std. diff. after"),
     ("ratio", "Efter/før", "Post/pre"),
+    ("ci_conformal", "Konformt interval", "Conformal interval"),
+    ("unbounded", "ubegrænset", "unbounded"),
+    (
+        "synth_conformal_note",
+        "Konformt interval: de konstante effekter efter start, som en syntetisk kontrol tilpasset alle {periods} ikke kan skelne fra førperiodens egen afvigelse ({level} %; Chernozhukov, Wüthrich og Zhu; {n} cykliske forskydninger af residualerne, se metodeafsnittet). Hver kommune fra sin egen start. Vises til sammenligning og afgør ikke konklusionen.",
+        "Conformal interval: the constant effects after the start that a synthetic control fitted on every {period} cannot tell from the pre-period's own misfit ({level}%; Chernozhukov, Wüthrich and Zhu; {n} cyclic shifts of the residuals, see the methods). Each municipality from its own start. Shown for comparison; it does not decide the conclusion.",
+    ),
     (
         "figure_synth",
         "Forsøgskommunerne og deres syntetiske kontrol",

@@ -224,6 +224,17 @@ def synth_w_90x100():
 
 
 @case
+def conformal_prop99():
+    """Per-period conformal intervals on Proposition 99 (diff-diff 3.13, 12 post years, 90 %)."""
+    from diff_diff import SyntheticControl
+
+    data = pd.read_csv(ROOT / "tests" / "fixtures" / "prop99.csv")
+    r = SyntheticControl().fit(data, outcome="packs", unit="state", time="year", treatment="treated")
+    emit("conformal_prop99", median_seconds(3, lambda: r.conformal_confidence_intervals(alpha=0.1, n_grid=100)),
+         len(data))
+
+
+@case
 def sdid_prop99():
     """SDID on Proposition 99 (synthdid-py, the port of R synthdid)."""
     from synthdid import load_california_prop99, panel_matrices, synthdid_estimate

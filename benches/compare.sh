@@ -93,6 +93,10 @@ is mostly that baseline.
   (lifelines `KaplanMeierFitter` twice and `logrank_test`).
 - `sdid_prop99`: synthetic difference in differences on Proposition 99, unit and time weights and
   the estimate (synthdid-py, the port of R synthdid).
+- `conformal_prop99`: per-period conformal intervals (Chernozhukov–Wüthrich–Zhu) for the 12 post
+  years of Proposition 99 at 90 %, a 100-point grid each (diff-diff 3.13
+  `conformal_confidence_intervals`; frikommune also probes six points beyond each end, where the
+  kept set may continue).
 - `cs_mpdta`: Callaway–Sant'Anna ATT(g,t) with analytic influence-function standard errors and
   the simple, group, dynamic and calendar aggregations on mpdta (csdid `bstrap=False`);
   `cs_dr_mpdta` the same doubly robust in the county's log population (`xformla="~lpop"`).

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use frikommune::design::long::{LongSpec, Treatment, long_sample};
+use frikommune::estimate::conformal;
 use frikommune::estimate::cs::{CallawaySantAnna, Control};
 use frikommune::estimate::event::EventBase;
 use frikommune::estimate::event::EventStudy;
@@ -353,6 +354,28 @@ fn main() {
             }
             std::fs::write(dir.join("km_logrank_1e6.csv"), text).expect("write bench data");
         }
+    }
+    // Per-period conformal intervals on Proposition 99 (the fixture's panel): 12 post years at
+    // 90 %, a 100-point grid each (and the six probes beyond each end), as diff-diff's
+    // `conformal_confidence_intervals(alpha=0.1, n_grid=100)`.
+    if wanted("conformal_prop99") {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/prop99.csv"))
+            .expect("prop99 fixture");
+        let mut states: BTreeMap<String, (Vec<f64>, bool)> = BTreeMap::new();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let e = states.entry(f[0].to_string()).or_default();
+            e.0.push(f[2].parse().expect("packs"));
+            e.1 |= f[3] == "1";
+        }
+        let y1 = states.values().find(|s| s.1).expect("California").0.clone();
+        let y0: Vec<&[f64]> = states.values().filter(|s| !s.1).map(|s| s.0.as_slice()).collect();
+        let settings = conformal::Conformal { alpha: 0.1, grid: 100, refine: 0 };
+        let rows = y1.len() * (y0.len() + 1);
+        results.insert(
+            "conformal_prop99",
+            (median_seconds(5, || drop(conformal::per_period(&y1, &y0, 19, &settings))), rows),
+        );
     }
     // SDID on Proposition 99 (the fixture's matrix).
     if wanted("sdid_prop99") {

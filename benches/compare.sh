@@ -72,6 +72,9 @@ is mostly that baseline.
   (unit, period, y, treat as 8-byte numbers) are 320 MB.
 - `event_98x132`: event study with leads binned at −12 and lags at 24, reference −1 (pyfixest
   `i(rel, ref=-1)`).
+- `honest_sd_98x132`: Rambachan–Roth smoothness sensitivity of that event study's post-period
+  mean: optimal fixed-length intervals at nine M and the breakdown M (diff-diff 3.13 HonestDiD
+  `sensitivity_analysis` with `method="smoothness"` on the same nine M, and its breakdown).
 - `wcr_webb_9999_98x132`: wild cluster bootstrap with the null imposed, 9,999 Webb draws, 98
   clusters; frikommune also inverts the test for the confidence interval, the anchor
   (wildboottest on a statsmodels fit with unit and period dummies, fit included) gives the p-value only.

@@ -325,6 +325,9 @@ fn synth_view(r: &Results, a: &Analysis, lang: Lang) -> Option<Value> {
             ("n", p.evaluations.to_string()),
         ],
     ));
+    if s.units.len() > 1 {
+        notes.push(wording::text("synth_pooled_placebo_note", lang, &[("n", s.units.len().to_string())]));
+    }
     if let Some(c) = &p.conformal {
         let mut args = wording::period_args(Some(f), lang);
         args.push(("n", c.permutations.to_string()));

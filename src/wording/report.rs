@@ -251,6 +251,11 @@ pub(super) const TABLE: &[Entry] = &[
     ("ci_conformal", "Konformt interval", "Conformal interval"),
     ("unbounded", "ubegrænset", "unbounded"),
     (
+        "synth_pooled_placebo_note",
+        "Gennemsnittets placebointerval rangerer et gennemsnit af {n} kommuner blandt enkelte kommuners placeboer. Et gennemsnit er glattere og rammes tættere før start end en enkelt kommune, så intervallet kan være for smalt: på årlige data med 11 kommuner og otte førperioder afviser det en sand nuleffekt i 72 % af placeboforsøgene ved et niveau på 10 % (docs/montecarlo.md, afsnit 6). Konklusionen bygger på syntetisk DiD, når den kan beregnes.",
+        "The mean's placebo interval ranks a mean of {n} municipalities among single municipalities' placebos. A mean is smoother and fitted more closely before the start than a single municipality, so the interval can be too narrow: on yearly data with 11 municipalities and eight pre-periods it rejects a true null effect in 72% of placebo trials at a 10% level (docs/montecarlo.md, section 6). The conclusion rests on synthetic DiD where it can be computed.",
+    ),
+    (
         "synth_conformal_note",
         "Konformt interval: de konstante effekter efter start, som en syntetisk kontrol tilpasset alle {periods} ikke kan skelne fra førperiodens egen afvigelse ({level} %; Chernozhukov, Wüthrich og Zhu; {n} cykliske forskydninger af residualerne, se metodeafsnittet). Hver kommune fra sin egen start. Vises til sammenligning og afgør ikke konklusionen.",
         "Conformal interval: the constant effects after the start that a synthetic control fitted on every {period} cannot tell from the pre-period's own misfit ({level}%; Chernozhukov, Wüthrich and Zhu; {n} cyclic shifts of the residuals, see the methods). Each municipality from its own start. Shown for comparison; it does not decide the conclusion.",

@@ -201,6 +201,18 @@ impl Null {
         let m = self.y1.len();
         let pre: Vec<usize> = (0..m).filter(|&t| self.dose[t] == 0.0).collect();
         let t0 = pre.len();
+        // Without a pre-period or a post window there is nothing to test (callers fit the
+        // synthetic control first, which needs both).
+        if t0 == 0 || self.post.is_empty() {
+            return EffectInterval {
+                estimate: f64::NAN,
+                ci_low: f64::NAN,
+                ci_high: f64::NAN,
+                status: Status::Empty,
+                permutations: m,
+                post_periods: self.post.len(),
+            };
+        }
         // The proxy on the pre-periods alone; the estimate is the dose-weighted slope of the
         // post gaps to it.
         let pre_donors: Vec<Vec<f64>> = self.donors.iter().map(|d| pre.iter().map(|&r| d[r]).collect()).collect();
@@ -345,6 +357,16 @@ mod tests {
             assert!((b - a - 4.0).abs() < 1e-6, "{without:?} {with:?}");
         }
         assert!(with.ci_low > 0.0, "{with:?}");
+    }
+
+    #[test]
+    fn no_post_window_is_empty_not_a_number_grid() {
+        let dose = vec![0.0; 12];
+        let (y1, y0) = panel(6, 12, &dose, 0.0);
+        let y0: Vec<&[f64]> = y0.iter().map(Vec::as_slice).collect();
+        let i = constant_effect(&y1, &y0, &dose, &Conformal { alpha: 0.1, grid: 100, refine: 20 });
+        assert_eq!((i.status, i.post_periods), (Status::Empty, 0));
+        assert!(i.ci_low.is_nan() && i.ci_high.is_nan());
     }
 
     #[test]
